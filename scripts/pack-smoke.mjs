@@ -1,0 +1,40 @@
+#!/usr/bin/env node
+// Packs the library, installs the tarball into a fresh temporary project, and both `import`s and
+// `require`s every subpath in package.json's exports, checking a known export of each.
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+
+const root = resolve(import.meta.dirname, "..");
+const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
+const expected = { ".": "authenticate", "./testing": "checkSchemeContract" };
+const subpaths = Object.keys(pkg.exports).filter((key) => key !== "./package.json");
+const missing = subpaths.filter((subpath) => !(subpath in expected));
+if (missing.length > 0) throw new Error(`pack-smoke: no expected export listed for ${missing.join(", ")}`);
+
+const dir = mkdtempSync(join(tmpdir(), "portcullis-pack-"));
+try {
+  const out = execFileSync("npm", ["pack", "--silent", "--pack-destination", dir], {
+    cwd: root,
+    encoding: "utf8",
+  });
+  const tarball = join(dir, out.trim().split("\n").pop());
+  writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "smoke", private: true, type: "module" }));
+  execFileSync("npm", ["install", "--silent", "--no-audit", "--no-fund", tarball], {
+    cwd: dir,
+    stdio: "inherit",
+  });
+
+  for (const subpath of subpaths) {
+    const specifier = subpath === "." ? pkg.name : `${pkg.name}/${subpath.slice(2)}`;
+    const name = expected[subpath];
+    const esm = `const m = await import(${JSON.stringify(specifier)}); if (typeof m.${name} !== "function") throw new Error("import ${specifier}: no ${name}");`;
+    const cjs = `const m = require(${JSON.stringify(specifier)}); if (typeof m.${name} !== "function") throw new Error("require ${specifier}: no ${name}");`;
+    execFileSync(process.execPath, ["--input-type=module", "-e", esm], { cwd: dir, stdio: "inherit" });
+    execFileSync(process.execPath, ["--input-type=commonjs", "-e", cjs], { cwd: dir, stdio: "inherit" });
+    console.log(`pack-smoke: import and require ${specifier}: ok`);
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}

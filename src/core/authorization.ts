@@ -1,0 +1,81 @@
+/**
+ * The one Authorization header reader every scheme shares.
+ */
+import { AuthenticationFailed } from "./errors.js";
+import type { AuthRequest } from "./scheme.js";
+
+/** Longest Authorization header a scheme parses; a longer one with the scheme's keyword fails. */
+export const MAX_AUTHORIZATION_LENGTH = 8192;
+
+/**
+ * The credentials that follow a recognised keyword in the Authorization header.
+ */
+export interface AuthorizationCredentials {
+  /** The keyword as configured (not as sent), for example `"Basic"`. */
+  keyword: string;
+  /** The whitespace-separated parts after the keyword; DRF checks for exactly one. */
+  credentials: string[];
+}
+
+// DRF splits the latin-1 bytes with Python's bytes.split(): runs of ASCII whitespace only.
+const WHITESPACE = /[ \t\n\r\v\f]+/;
+const isWhitespace = (code: number): boolean => code === 32 || (code >= 9 && code <= 13);
+
+/**
+ * Reads `Authorization` (or `headerName`) when its keyword is one of `keywords`.
+ *
+ * - No header, an empty one, or another keyword: `null` (the scheme returns null; DRF does the same).
+ * - The keyword is compared case-insensitively, ASCII only (RFC 7235 §2.1).
+ * - The keyword is read first: only a header with one of `keywords` and longer than
+ *   {@link MAX_AUTHORIZATION_LENGTH} fails, with `AuthenticationFailed` and nothing else parsed.
+ *
+ * @param request - the request to read
+ * @param keywords - the accepted keywords, for example `["Basic"]`
+ * @param headerName - the header to read, `"authorization"` by default
+ * @returns the matched keyword and the parts after it, or `null`
+ * @throws AuthenticationFailed when the header is oversized
+ * @example
+ * ```ts
+ * const parsed = readAuthorization(request, ["Token", "Bearer"]);
+ * if (parsed === null) return null;
+ * if (parsed.credentials.length !== 1) throw new AuthenticationFailed("Invalid token header.");
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc7235#section-2.1
+ */
+export function readAuthorization(
+  request: AuthRequest,
+  keywords: readonly string[],
+  headerName = "authorization",
+): AuthorizationCredentials | null {
+  const header = request.headers.get(headerName);
+  if (header === null) return null;
+
+  let start = 0;
+  while (start < header.length && isWhitespace(header.charCodeAt(start))) start++;
+  let end = start;
+  while (end < header.length && !isWhitespace(header.charCodeAt(end))) end++;
+  if (end === start) return null;
+
+  const keyword = keywords.find((candidate) => asciiCaseInsensitiveEqual(header, start, end, candidate));
+  if (keyword === undefined) return null;
+
+  if (header.length > MAX_AUTHORIZATION_LENGTH) {
+    throw new AuthenticationFailed(
+      `Invalid ${keyword.toLowerCase()} header. Header is longer than ${MAX_AUTHORIZATION_LENGTH} characters.`,
+    );
+  }
+  const rest = header.slice(end).split(WHITESPACE);
+  return { keyword, credentials: rest.filter((part) => part !== "") };
+}
+
+function asciiCaseInsensitiveEqual(text: string, start: number, end: number, expected: string): boolean {
+  if (end - start !== expected.length) return false;
+  for (let i = 0; i < expected.length; i++) {
+    if (asciiLower(text.charCodeAt(start + i)) !== asciiLower(expected.charCodeAt(i))) return false;
+  }
+  return true;
+}
+
+function asciiLower(code: number): number {
+  return code >= 65 && code <= 90 ? code + 32 : code;
+}

@@ -1,0 +1,185 @@
+/**
+ * DRF's authentication exceptions, with a stable `code`, an HTTP `status` and the `detail` sent to clients.
+ */
+
+const BRAND = Symbol.for("portcullis.AuthError");
+
+/** Options every {@link AuthError} constructor takes. */
+export interface AuthErrorOptions {
+  /** What made the credentials invalid (a jose error, say). Kept for logs; never sent to the client. */
+  cause?: unknown;
+  /** A challenge for this failure (RFC 6750 `error="invalid_token"`), used when the failing scheme is the first. */
+  wwwAuthenticate?: string;
+}
+
+/**
+ * The base of every error a scheme throws on purpose: the runner turns it into a `fail` result
+ * answered with `status` and the body `{"detail": detail, "code": code}`.
+ *
+ * @example
+ * ```ts
+ * class AccountLocked extends AuthError {
+ *   override readonly name = "AccountLocked";
+ *   constructor() {
+ *     super("Account locked.", "account_locked", { status: 403 });
+ *   }
+ * }
+ * ```
+ * @see https://www.django-rest-framework.org/api-guide/exceptions/
+ */
+export class AuthError extends Error {
+  /**
+   * `instanceof AuthError` also recognises errors from another copy of portcullis (the ESM and CJS builds
+   * loaded side by side), which a plain prototype check would turn into "unexpected" errors.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the class on the right of instanceof, maybe a subclass.
+    if (this !== AuthError) return Function.prototype[Symbol.hasInstance].call(this, value);
+    return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
+  }
+
+  override readonly name: string = "AuthError";
+  /** The HTTP status: 401 (bad or missing credentials) or 403 (refused). */
+  readonly status: 401 | 403;
+  /** A stable machine-readable code, such as `"authentication_failed"`. */
+  readonly code: string;
+  /** The human-readable message sent to the client. */
+  readonly detail: string;
+  /** A challenge specific to this failure; see {@link AuthErrorOptions.wwwAuthenticate}. */
+  readonly wwwAuthenticate: string | undefined;
+
+  /**
+   * @param detail - the message sent to the client
+   * @param code - the stable code sent to the client
+   * @param options - `status` (default 401), `cause` and `wwwAuthenticate`
+   */
+  constructor(detail: string, code: string, options: AuthErrorOptions & { status?: 401 | 403 } = {}) {
+    super(detail, options.cause === undefined ? undefined : { cause: options.cause });
+    this.status = options.status ?? 401;
+    this.code = code;
+    this.detail = detail;
+    this.wwwAuthenticate = options.wwwAuthenticate;
+    Object.defineProperty(this, BRAND, { value: true });
+  }
+}
+
+/**
+ * Credentials were present but wrong: 401 `authentication_failed`, DRF's `AuthenticationFailed`.
+ *
+ * @example
+ * ```ts
+ * throw new AuthenticationFailed("Invalid username/password.");
+ * ```
+ * @see https://www.django-rest-framework.org/api-guide/exceptions/#authenticationfailed
+ */
+export class AuthenticationFailed extends AuthError {
+  override readonly name = "AuthenticationFailed" as const;
+
+  /**
+   * @param detail - defaults to "Incorrect authentication credentials."
+   * @param code - defaults to "authentication_failed"
+   * @param options - `cause` and `wwwAuthenticate`
+   */
+  constructor(
+    detail = "Incorrect authentication credentials.",
+    code = "authentication_failed",
+    options: AuthErrorOptions = {},
+  ) {
+    super(detail, code, { ...options, status: 401 });
+  }
+}
+
+/**
+ * No credentials were given where a user is required: 401 `not_authenticated`, DRF's `NotAuthenticated`.
+ *
+ * @example
+ * ```ts
+ * if (result.outcome === "none") throw new NotAuthenticated();
+ * ```
+ * @see https://www.django-rest-framework.org/api-guide/exceptions/#notauthenticated
+ */
+export class NotAuthenticated extends AuthError {
+  override readonly name = "NotAuthenticated" as const;
+
+  /**
+   * @param detail - defaults to "Authentication credentials were not provided."
+   * @param code - defaults to "not_authenticated"
+   * @param options - `cause` and `wwwAuthenticate`
+   */
+  constructor(
+    detail = "Authentication credentials were not provided.",
+    code = "not_authenticated",
+    options: AuthErrorOptions = {},
+  ) {
+    super(detail, code, { ...options, status: 401 });
+  }
+}
+
+/**
+ * The request is refused whoever sends it (a CSRF failure, say): 403 `permission_denied`, DRF's
+ * `PermissionDenied`. A 403 never carries `WWW-Authenticate`.
+ *
+ * @example
+ * ```ts
+ * throw new PermissionDenied("CSRF Failed: CSRF token missing.");
+ * ```
+ * @see https://www.django-rest-framework.org/api-guide/exceptions/#permissiondenied
+ */
+export class PermissionDenied extends AuthError {
+  override readonly name = "PermissionDenied" as const;
+
+  /**
+   * @param detail - defaults to "You do not have permission to perform this action."
+   * @param code - defaults to "permission_denied"
+   * @param options - `cause` (a `wwwAuthenticate` is ignored: 403 has no challenge)
+   */
+  constructor(
+    detail = "You do not have permission to perform this action.",
+    code = "permission_denied",
+    options: AuthErrorOptions = {},
+  ) {
+    super(detail, code, { cause: options.cause, status: 403 });
+  }
+}
+
+/**
+ * A scheme threw something that is not an {@link AuthError}: a bug, or a store that could not answer.
+ * The runner rethrows it wrapped, with the scheme's name and the original error as `cause`, so it is
+ * never swallowed and never read as "anonymous" (DRF's `WrappedAttributeError` exists for the same reason).
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await authenticate(request, schemes);
+ * } catch (error) {
+ *   if (error instanceof SchemeError) log.error({ scheme: error.scheme, cause: error.cause });
+ *   throw error;
+ * }
+ * ```
+ */
+export class SchemeError extends Error {
+  override readonly name = "SchemeError" as const;
+  /** The name of the scheme that threw. */
+  readonly scheme: string;
+  /** What it threw. */
+  override readonly cause: unknown;
+
+  /**
+   * @param scheme - the failing scheme's name
+   * @param cause - what it threw
+   */
+  constructor(scheme: string, cause: unknown) {
+    super(`Authentication scheme "${scheme}" failed unexpectedly: ${describe(cause)}`, { cause });
+    this.scheme = scheme;
+    this.cause = cause;
+  }
+}
+
+function describe(cause: unknown): string {
+  if (cause instanceof Error) return `${cause.name}: ${cause.message}`;
+  try {
+    return String(cause);
+  } catch {
+    return typeof cause;
+  }
+}

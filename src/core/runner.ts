@@ -1,0 +1,118 @@
+/**
+ * The runner: DRF's `Request._authenticate` loop and its 401-vs-403 rule.
+ */
+import { AuthError, SchemeError } from "./errors.js";
+import { type AuthRequest, type BaseAuthentication, schemeName } from "./scheme.js";
+
+/**
+ * A scheme recognised valid credentials.
+ */
+export interface AuthSuccess<User = unknown> {
+  outcome: "success";
+  /** The application's user object. */
+  user: User;
+  /** What proved the identity (token record, session, claims, or `null`). */
+  auth: unknown;
+  /** The name of the scheme that succeeded. */
+  scheme: string;
+}
+
+/**
+ * No scheme found credentials of its kind: the request is anonymous. `status` and `wwwAuthenticate`
+ * are what a route that requires a user answers (DRF's `NotAuthenticated`, after the 401-vs-403 rule).
+ */
+export interface AuthNone {
+  outcome: "none";
+  status: 401 | 403;
+  wwwAuthenticate?: string;
+}
+
+/**
+ * A scheme found bad credentials and threw an {@link AuthError}; later schemes were not tried.
+ */
+export interface AuthFailure {
+  outcome: "fail";
+  /** What the scheme threw. Its `status` may differ from the answer's: see the 401-vs-403 rule. */
+  error: AuthError;
+  status: 401 | 403;
+  wwwAuthenticate?: string;
+  /** The name of the scheme that failed. */
+  scheme: string;
+}
+
+/**
+ * The outcome of {@link authenticate}: `success`, `none` (anonymous) or `fail`.
+ */
+export type AuthResult<User = unknown> = AuthSuccess<User> | AuthNone | AuthFailure;
+
+/**
+ * Tries `schemes` in order, with DRF's semantics.
+ *
+ * - A scheme returning `null` passes to the next; the first `{ user, auth }` stops with `success`.
+ * - A scheme throwing an {@link AuthError} stops at once with `fail`: later schemes are not called.
+ * - A scheme throwing anything else (or returning something that is neither null nor `{ user, auth }`)
+ *   makes the returned promise reject with a {@link SchemeError}: never swallowed, never anonymous.
+ * - When every scheme returns null the outcome is `none`.
+ *
+ * Status rule (DRF `get_authenticate_header`): a 401 carries `WWW-Authenticate` from the FIRST scheme's
+ * `authenticateHeader(request)` (or the first scheme's own error challenge when it is the one failing);
+ * when the first scheme has none, the answer is 403. A `PermissionDenied` is always 403.
+ *
+ * @param request - the request to authenticate
+ * @param schemes - the schemes, in order of preference
+ * @returns the outcome, with the status and challenge to answer when it is not a success
+ * @example
+ * ```ts
+ * const result = await authenticate(request, [new BasicAuthentication({ users })]);
+ * if (result.outcome !== "success") return toResponse(result); // 401 + WWW-Authenticate
+ * console.log(result.user);
+ * ```
+ * @see https://www.django-rest-framework.org/api-guide/authentication/#unauthorized-and-forbidden-responses
+ */
+export async function authenticate<User>(
+  request: AuthRequest,
+  schemes: readonly BaseAuthentication<User>[],
+): Promise<AuthResult<User>> {
+  for (let index = 0; index < schemes.length; index++) {
+    const scheme = schemes[index]!;
+    let authenticated: unknown;
+    try {
+      authenticated = await scheme.authenticate(request);
+    } catch (error) {
+      if (!(error instanceof AuthError)) throw new SchemeError(schemeName(scheme), error);
+      const status =
+        error.status === 403
+          ? { status: 403 as const }
+          : challengeStatus(request, schemes, index === 0 ? error : null);
+      return { outcome: "fail", error, scheme: schemeName(scheme), ...status };
+    }
+    if (authenticated === null || authenticated === undefined) continue;
+    if (typeof authenticated !== "object" || !("user" in authenticated) || authenticated.user == null) {
+      throw new SchemeError(
+        schemeName(scheme),
+        new TypeError("authenticate() must resolve to null or to { user, auth } with a user"),
+      );
+    }
+    const { user, auth } = authenticated as { user: User; auth?: unknown };
+    return { outcome: "success", user, auth: auth ?? null, scheme: schemeName(scheme) };
+  }
+  return { outcome: "none", ...challengeStatus(request, schemes, null) };
+}
+
+function challengeStatus(
+  request: AuthRequest,
+  schemes: readonly BaseAuthentication<unknown>[],
+  firstError: AuthError | null,
+): { status: 401; wwwAuthenticate: string } | { status: 403 } {
+  const first = schemes[0];
+  if (first === undefined) return { status: 403 };
+  let header = firstError?.wwwAuthenticate;
+  if (!header) {
+    try {
+      header = first.authenticateHeader?.(request);
+    } catch (error) {
+      throw new SchemeError(schemeName(first), error);
+    }
+  }
+  return header ? { status: 401, wwwAuthenticate: header } : { status: 403 };
+}

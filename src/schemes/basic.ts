@@ -1,0 +1,154 @@
+/**
+ * HTTP Basic authentication (RFC 7617), DRF's `BasicAuthentication`.
+ */
+import { readAuthorization } from "../core/authorization.js";
+import { decodeBase64, decodeLatin1, decodeUtf8 } from "../core/encoding.js";
+import { AuthenticationFailed } from "../core/errors.js";
+import type { Authenticated, AuthRequest, BaseAuthentication } from "../core/scheme.js";
+import { hashPassword, type PasswordOptions, runDummyHash, verifyPassword } from "../passwords/hash.js";
+import type { UserStore } from "../stores/types.js";
+
+/** Options shared by both forms of {@link BasicAuthentication}. */
+interface BasicCommonOptions {
+  /** The realm in `WWW-Authenticate: Basic realm="…"`; default `"api"` as in DRF. */
+  realm?: string;
+  /** The scheme's name in results; default `"basic"`. */
+  name?: string;
+}
+
+/** Basic authentication against a {@link UserStore}, with Django-compatible password hashes. */
+export interface BasicUsersOptions<User> extends BasicCommonOptions {
+  /** Where users are found by username. */
+  users: UserStore<User>;
+  /** The configured password algorithm and parameters: upgrades and the unknown-user hash use them. */
+  passwords?: PasswordOptions;
+  verify?: never;
+}
+
+/** Basic authentication with your own check (an LDAP bind, a legacy table). */
+export interface BasicVerifyOptions<User> extends BasicCommonOptions {
+  /**
+   * Resolves to the user for a correct username and password, or `null`. Throw an `AuthError`
+   * for another answer (`new AuthenticationFailed("User inactive or deleted.")`).
+   */
+  verify: (username: string, password: string, request: AuthRequest) => Promise<User | null>;
+  users?: never;
+}
+
+/** Options for {@link BasicAuthentication}: either `users` or `verify`. */
+export type BasicAuthenticationOptions<User> = BasicUsersOptions<User> | BasicVerifyOptions<User>;
+
+/**
+ * `Authorization: Basic <base64(user-id ":" password)>` (RFC 7617), with DRF's behaviour and messages:
+ *
+ * - another keyword, or no header: `null`; the keyword is case-insensitive;
+ * - `"Invalid basic header. No credentials provided."`, `"… Credentials string should not contain spaces."`,
+ *   `"… Credentials not correctly base64 encoded."` (also when there is no colon);
+ * - the decoded bytes are UTF-8, or latin-1 when they are not valid UTF-8; split on the FIRST colon;
+ * - `"Invalid username/password."` for an unknown user or a wrong password, and
+ *   `"User inactive or deleted."` for an inactive user with the right password.
+ *
+ * With `users`, an unknown username still costs one password hash (Django #20760), and a correct password
+ * whose stored hash is weaker than configured is re-hashed and saved before the scheme returns.
+ * Success: `{ user: record.user, auth: null }`.
+ *
+ * @example
+ * ```ts
+ * const users = new MemoryUserStore();
+ * await users.create({ username: "ada", passwordHash: await hashPassword("correct horse") });
+ * const basic = new BasicAuthentication({ users });
+ * const result = await authenticate(request, [basic]);
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc7617
+ * @see https://www.django-rest-framework.org/api-guide/authentication/#basicauthentication
+ */
+export class BasicAuthentication<User = unknown> implements BaseAuthentication<User, null> {
+  readonly name: string;
+  readonly #challenge: string;
+  readonly #options: BasicAuthenticationOptions<User>;
+
+  /**
+   * @param options - `users` (with optional `passwords`) or `verify`; `realm`; `name`
+   * @throws TypeError when both or neither of `users` and `verify` are given, or the realm has control characters
+   */
+  constructor(options: BasicAuthenticationOptions<User>) {
+    if ((options.users === undefined) === (options.verify === undefined)) {
+      throw new TypeError("BasicAuthentication needs exactly one of `users` or `verify`.");
+    }
+    this.#options = { ...options };
+    this.name = options.name ?? "basic";
+    this.#challenge = `Basic realm=${quote(options.realm ?? "api")}`;
+  }
+
+  /**
+   * Authenticates a Basic header; see the class description for every answer.
+   *
+   * @param request - the request
+   * @returns `{ user, auth: null }`, or `null` without Basic credentials
+   * @throws AuthenticationFailed for malformed or wrong credentials
+   */
+  async authenticate(request: AuthRequest): Promise<Authenticated<User, null> | null> {
+    const parsed = readAuthorization(request, ["Basic"]);
+    if (parsed === null) return null;
+    if (parsed.credentials.length === 0) {
+      throw new AuthenticationFailed("Invalid basic header. No credentials provided.");
+    }
+    if (parsed.credentials.length > 1) {
+      throw new AuthenticationFailed("Invalid basic header. Credentials string should not contain spaces.");
+    }
+    const pair = decodeUserPass(parsed.credentials[0]!);
+    if (pair === null) {
+      throw new AuthenticationFailed("Invalid basic header. Credentials not correctly base64 encoded.");
+    }
+    const [username, password] = pair;
+    const options = this.#options;
+    if (options.verify !== undefined) {
+      const user = await options.verify(username, password, request);
+      if (user === null || user === undefined) throw new AuthenticationFailed("Invalid username/password.");
+      return { user, auth: null };
+    }
+    return { user: await checkPassword(options, username, password), auth: null };
+  }
+
+  /**
+   * The challenge for a 401: `Basic realm="api"` unless configured otherwise.
+   *
+   * @returns the `WWW-Authenticate` value
+   */
+  authenticateHeader(): string {
+    return this.#challenge;
+  }
+}
+
+// RFC 7617 §2: base64 of user-id ":" password, split on the FIRST colon (the user-id cannot hold one).
+function decodeUserPass(credentials: string): [string, string] | null {
+  const bytes = decodeBase64(credentials);
+  if (bytes === null) return null;
+  // DRF: UTF-8, falling back to latin-1 for bytes that are not valid UTF-8.
+  const text = decodeUtf8(bytes) ?? decodeLatin1(bytes);
+  const colon = text.indexOf(":");
+  return colon === -1 ? null : [text.slice(0, colon), text.slice(colon + 1)];
+}
+
+async function checkPassword<User>(options: BasicUsersOptions<User>, username: string, password: string) {
+  const record = await options.users.findByUsername(username);
+  if (record === null) {
+    // Django #20760: an unknown username costs one hash, like a known one.
+    await runDummyHash(options.passwords);
+    throw new AuthenticationFailed("Invalid username/password.");
+  }
+  const { valid, needsRehash } = await verifyPassword(password, record.passwordHash, options.passwords);
+  if (!valid) throw new AuthenticationFailed("Invalid username/password.");
+  if (needsRehash)
+    await options.users.setPasswordHash(record.id, await hashPassword(password, options.passwords));
+  if (!record.isActive) throw new AuthenticationFailed("User inactive or deleted.");
+  return record.user;
+}
+
+// RFC 9110 §5.6.4 quoted-string: HTAB, visible ASCII and obs-text; a control character would forge the header.
+function quote(realm: string): string {
+  if (/[^\t\x20-\x7e\x80-\xff]/.test(realm)) {
+    throw new TypeError("The realm must be printable latin-1 text without control characters.");
+  }
+  return `"${realm.replace(/[\\"]/g, "\\$&")}"`;
+}

@@ -1,0 +1,81 @@
+import { describe, expect, it } from "vitest";
+import { AuthenticationFailed, errorResponseParts, PermissionDenied, toResponse } from "../../src/index.js";
+
+describe("toResponse", () => {
+  it("is null on success", () => {
+    expect(toResponse({ outcome: "success", user: {}, auth: null, scheme: "basic" })).toBeNull();
+    expect(errorResponseParts({ outcome: "success", user: {}, auth: null, scheme: "basic" })).toBeNull();
+  });
+
+  it("answers none with NotAuthenticated, 401 and the challenge", async () => {
+    const response = toResponse({ outcome: "none", status: 401, wwwAuthenticate: 'Basic realm="api"' })!;
+    expect(response.status).toBe(401);
+    expect(response.headers.get("WWW-Authenticate")).toBe('Basic realm="api"');
+    expect(response.headers.get("Content-Type")).toBe("application/json");
+    expect(await response.json()).toEqual({
+      detail: "Authentication credentials were not provided.",
+      code: "not_authenticated",
+    });
+  });
+
+  it("answers none without a challenge as 403 with the same body", async () => {
+    const response = toResponse({ outcome: "none", status: 403 })!;
+    expect(response.status).toBe(403);
+    expect(response.headers.has("WWW-Authenticate")).toBe(false);
+    expect(await response.text()).toBe(
+      '{"detail":"Authentication credentials were not provided.","code":"not_authenticated"}',
+    );
+  });
+
+  it("answers a failure with its detail and code", async () => {
+    const error = new AuthenticationFailed("Invalid username/password.");
+    const response = toResponse({
+      outcome: "fail",
+      error,
+      status: 401,
+      wwwAuthenticate: "Basic",
+      scheme: "basic",
+    })!;
+    expect(response.status).toBe(401);
+    expect(response.headers.get("www-authenticate")).toBe("Basic");
+    expect(await response.json()).toEqual({
+      detail: "Invalid username/password.",
+      code: "authentication_failed",
+    });
+  });
+
+  it("drops the challenge on a 403, even one coerced from a 401", async () => {
+    const error = new AuthenticationFailed();
+    const response = toResponse({
+      outcome: "fail",
+      error,
+      status: 403,
+      wwwAuthenticate: "Basic",
+      scheme: "basic",
+    })!;
+    expect(response.status).toBe(403);
+    expect(response.headers.has("WWW-Authenticate")).toBe(false);
+    expect(await response.json()).toEqual({
+      detail: "Incorrect authentication credentials.",
+      code: "authentication_failed",
+    });
+    const denied = toResponse({
+      outcome: "fail",
+      error: new PermissionDenied(),
+      status: 403,
+      scheme: "session",
+    })!;
+    expect(await denied.json()).toEqual({
+      detail: "You do not have permission to perform this action.",
+      code: "permission_denied",
+    });
+  });
+
+  it("gives the same parts to adapters", () => {
+    expect(errorResponseParts({ outcome: "none", status: 401, wwwAuthenticate: "Token" })).toEqual({
+      status: 401,
+      headers: { "Content-Type": "application/json", "WWW-Authenticate": "Token" },
+      body: { detail: "Authentication credentials were not provided.", code: "not_authenticated" },
+    });
+  });
+});

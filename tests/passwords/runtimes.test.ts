@@ -1,0 +1,107 @@
+// Each implementation path, on this Node: node:crypto scrypt vs @noble/hashes, and a node:crypto.argon2 stand-in
+// (Node >= 24.7 has it; Node 20 does not) wired through the same vectors.
+import { argon2d, argon2i, argon2id } from "@noble/hashes/argon2.js";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import type { NodeCrypto } from "../../src/core/crypto.js";
+import data from "../vectors/django-hashers.json" with { type: "json" };
+
+const { runtime, nobleLoaded } = vi.hoisted(() => ({
+  runtime: { crypto: null as NodeCrypto | null },
+  nobleLoaded: { scrypt: 0, argon2: 0 },
+}));
+
+vi.mock("../../src/core/crypto.js", async (importOriginal) => {
+  const actual = await importOriginal<typeof import("../../src/core/crypto.js")>();
+  return { ...actual, getNodeCrypto: () => runtime.crypto };
+});
+vi.mock("@noble/hashes/scrypt.js", async (importOriginal) => {
+  nobleLoaded.scrypt++;
+  return importOriginal();
+});
+vi.mock("@noble/hashes/argon2.js", async (importOriginal) => {
+  nobleLoaded.argon2++;
+  return importOriginal();
+});
+
+const { hashPassword, verifyPassword } = await import("../../src/passwords/index.js");
+const realNode = (process as unknown as { getBuiltinModule(id: string): NodeCrypto }).getBuiltinModule(
+  "node:crypto",
+);
+const fast = (v: (typeof data.vectors)[number]) => !/m=(19456|102400)|\$16384\$.*\$5\$/.test(v.encoded);
+const scryptVectors = data.vectors.filter((v) => v.algorithm === "scrypt" && fast(v));
+const argon2Vectors = data.vectors.filter((v) => v.algorithm === "argon2" && fast(v));
+
+/** node:crypto.argon2's documented signature, computed with @noble/hashes' synchronous functions. */
+const fakeArgon2 = vi.fn<NonNullable<NodeCrypto["argon2"]>>((algorithm, p, callback) => {
+  const fn = { argon2id, argon2i, argon2d }[algorithm];
+  const options = { t: p.passes, m: p.memory, p: p.parallelism, dkLen: p.tagLength };
+  setTimeout(() => callback(null, fn(p.message, p.nonce, options)), 0);
+});
+
+afterEach(() => {
+  runtime.crypto = null;
+  fakeArgon2.mockClear();
+});
+
+describe("scrypt", () => {
+  it.each(scryptVectors.map((v) => [v.name, v] as const))("node:crypto: %s", async (_, v) => {
+    runtime.crypto = realNode;
+    expect((await verifyPassword(v.password, v.encoded, { iterations: 1 })).valid).toBe(true);
+  });
+
+  it("node:crypto never loads @noble/hashes/scrypt.js and handles N = 2^17 (over OpenSSL's 32 MiB default)", async () => {
+    runtime.crypto = realNode;
+    const options = {
+      algorithm: "scrypt",
+      scrypt: { workFactor: 2 ** 17, blockSize: 8, parallelism: 1 },
+    } as const;
+    const encoded = await hashPassword("pw", options);
+    expect(encoded).toMatch(/^scrypt\$131072\$/);
+    expect(nobleLoaded.scrypt).toBe(0);
+  });
+
+  it.each(scryptVectors.map((v) => [v.name, v] as const))("@noble/hashes fallback: %s", async (_, v) => {
+    expect((await verifyPassword(v.password, v.encoded, { iterations: 1 })).valid).toBe(true);
+    expect(nobleLoaded.scrypt).toBe(1);
+  });
+});
+
+describe("argon2", () => {
+  it.each(argon2Vectors.map((v) => [v.name, v] as const))(
+    "node:crypto.argon2 where present: %s",
+    async (_, v) => {
+      runtime.crypto = { ...realNode, argon2: fakeArgon2 };
+      expect((await verifyPassword(v.password, v.encoded, { iterations: 1 })).valid).toBe(true);
+      // Node's argon2 is version 0x13 only: version 0x10 hashes stay on @noble/hashes.
+      const v16 = v.encoded.includes("v=16") || !v.encoded.includes("$v=");
+      expect(fakeArgon2).toHaveBeenCalledTimes(v16 ? 0 : 1);
+    },
+  );
+
+  it("hashPassword through node:crypto.argon2 matches the vector", async () => {
+    runtime.crypto = { ...realNode, argon2: fakeArgon2 };
+    const v = data.vectors.find((x) => x.name === "argon2id four lanes")!;
+    const { timeCost, memoryCost, parallelism } = v.params as unknown as Record<string, number>;
+    const encoded = await hashPassword(v.password, {
+      algorithm: "argon2",
+      argon2: { timeCost, memoryCost, parallelism },
+      salt: v.salt!,
+    });
+    expect(encoded).toBe(v.encoded);
+    expect(fakeArgon2.mock.calls[0]![1]).toMatchObject({
+      passes: 1,
+      memory: 512,
+      parallelism: 4,
+      tagLength: 32,
+    });
+  });
+
+  it("a runtime failure rejects instead of answering false", async () => {
+    runtime.crypto = {
+      ...realNode,
+      argon2: (_a, _p, callback) => callback(new Error("boom"), new Uint8Array()),
+    };
+    const v = argon2Vectors.find((x) => x.encoded.includes("argon2id$v=19"))!;
+    await expect(verifyPassword(v.password, v.encoded)).rejects.toThrow("boom");
+  });
+});

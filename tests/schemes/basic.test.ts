@@ -1,0 +1,271 @@
+import fc from "fast-check";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import {
+  AuthenticationFailed,
+  authenticate,
+  BasicAuthentication,
+  hashPassword,
+  MemoryUserStore,
+  SchemeError,
+  toResponse,
+  verifyPassword,
+} from "../../src/index.js";
+import { basicAuthHeader, checkSchemeContract, makeRequest } from "../../src/testing/index.js";
+import rfc7617 from "../vectors/rfc7617.json" with { type: "json" };
+
+const withAuth = (authorization: string) => makeRequest({ headers: { Authorization: authorization } });
+const encode = (text: string) => `Basic ${btoa(String.fromCharCode(...new TextEncoder().encode(text)))}`;
+
+/** A scheme whose verify records what it saw and accepts one pair. */
+function verifying(expected: [string, string] = ["ada", "secret"]) {
+  const seen: Array<[string, string]> = [];
+  const basic = new BasicAuthentication<{ name: string }>({
+    verify: async (username, password) => {
+      seen.push([username, password]);
+      return username === expected[0] && password === expected[1] ? { name: username } : null;
+    },
+  });
+  return { basic, seen };
+}
+
+async function failure(promise: Promise<unknown>) {
+  const error = await promise.then(
+    () => expect.unreachable("expected a rejection"),
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(AuthenticationFailed);
+  return error as AuthenticationFailed;
+}
+
+describe("BasicAuthentication: parsing (RFC 7617, DRF)", () => {
+  it.each(rfc7617.vectors)("decodes $note", async ({ header, username, password }) => {
+    const { basic, seen } = verifying([username, password]);
+    expect(await basic.authenticate(withAuth(header))).toEqual({ user: { name: username }, auth: null });
+    expect(seen).toEqual([[username, password]]);
+  });
+
+  it("builds the same headers as the vectors", () => {
+    expect(basicAuthHeader("Aladdin", "open sesame")).toBe("Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==");
+    expect(basicAuthHeader("test", "123£")).toBe("Basic dGVzdDoxMjPCow==");
+    expect(() => basicAuthHeader("a:b", "c")).toThrow(TypeError);
+  });
+
+  it.each([["basic"], ["BASIC"], ["bAsIc"]])("accepts the keyword %s", async (keyword) => {
+    const { basic } = verifying();
+    const header = basicAuthHeader("ada", "secret").replace("Basic", keyword);
+    expect(await basic.authenticate(withAuth(header))).toEqual({ user: { name: "ada" }, auth: null });
+  });
+
+  it.each([[undefined], [""], ["Bearer abc"], ["Token YWRhOnNlY3JldA=="], ["Basicx YWRhOnNlY3JldA=="]])(
+    "returns null for %j",
+    async (header) => {
+      const { basic, seen } = verifying();
+      const request = makeRequest({ headers: header === undefined ? {} : { Authorization: header } });
+      expect(await basic.authenticate(request)).toBeNull();
+      expect(seen).toEqual([]);
+    },
+  );
+
+  it.each([
+    ["Basic", "Invalid basic header. No credentials provided."],
+    ["Basic ", "Invalid basic header. No credentials provided."],
+    ["Basic \t ", "Invalid basic header. No credentials provided."],
+    ["Basic foo bar", "Invalid basic header. Credentials string should not contain spaces."],
+    ["Basic a b", "Invalid basic header. Credentials string should not contain spaces."],
+    ["Basic =a=", "Invalid basic header. Credentials not correctly base64 encoded."],
+    ["Basic !!!notbase64", "Invalid basic header. Credentials not correctly base64 encoded."],
+    ["Basic dXNlcg==", "Invalid basic header. Credentials not correctly base64 encoded."],
+    ["Basic /w==", "Invalid basic header. Credentials not correctly base64 encoded."],
+    ["Basic YWRhOnNlY3JldA", "Invalid basic header. Credentials not correctly base64 encoded."],
+    ["Basic YWRhOnNlY3JldA===", "Invalid basic header. Credentials not correctly base64 encoded."],
+    ["Basic YWRh-nNlY3JldA==", "Invalid basic header. Credentials not correctly base64 encoded."],
+    ["Basic YWRhOnNl\u00ffY3JldA==", "Invalid basic header. Credentials not correctly base64 encoded."],
+    ["Basic abc=def=", "Invalid basic header. Credentials not correctly base64 encoded."],
+    [`Basic ${"A".repeat(1 << 20)}`, undefined],
+  ])("fails %j with DRF's message", async (header, detail) => {
+    const { basic, seen } = verifying();
+    const error = await failure(basic.authenticate(withAuth(header)));
+    expect(error.status).toBe(401);
+    expect(error.code).toBe("authentication_failed");
+    if (detail !== undefined) expect(error.detail).toBe(detail);
+    expect(seen).toEqual([]);
+  });
+
+  it("passes the password exactly: no trimming, truncation or case folding", async () => {
+    const password = ` ${"Pässwörd:".repeat(20)}\u0000 `;
+    const { basic, seen } = verifying(["ada", password]);
+    expect(await basic.authenticate(withAuth(encode(`ada:${password}`)))).not.toBeNull();
+    expect(seen[0]![1]).toBe(password);
+  });
+
+  it("only ever answers null or AuthenticationFailed to random headers (property, 10,000 runs)", async () => {
+    const { basic } = verifying();
+    const header = fc.oneof(
+      fc.string({ unit: "binary", maxLength: 100 }),
+      fc.string({ maxLength: 100 }).map((s) => `Basic ${s}`),
+      fc.uint8Array({ maxLength: 60 }).map((bytes) => `Basic ${btoa(String.fromCharCode(...bytes))}`),
+      fc
+        .tuple(fc.constantFrom("Basic", "basic", "BASIC"), fc.string({ unit: "binary-ascii", maxLength: 60 }))
+        .map(([keyword, rest]) => `${keyword}${rest}`),
+    );
+    await fc.assert(
+      fc.asyncProperty(header, async (value) => {
+        try {
+          const result = await basic.authenticate(withAuth(value));
+          expect(result === null || (result.user.name === "ada" && value.length > 0)).toBe(true);
+        } catch (error) {
+          expect(error).toBeInstanceOf(AuthenticationFailed);
+        }
+      }),
+      { numRuns: 10_000 },
+    );
+  });
+
+  it("keeps the scheme contract", async () => {
+    await checkSchemeContract(verifying().basic, { seed: 7 });
+  });
+});
+
+describe("BasicAuthentication: challenge and wiring", () => {
+  it("challenges with realm api by default, and quotes a custom realm", () => {
+    expect(verifying().basic.authenticateHeader()).toBe('Basic realm="api"');
+    const custom = new BasicAuthentication({ verify: async () => null, realm: 'my "realm" \\ here' });
+    expect(custom.authenticateHeader()).toBe('Basic realm="my \\"realm\\" \\\\ here"');
+    expect(custom.name).toBe("basic");
+  });
+
+  it.each([["a\r\nSet-Cookie: x=1"], ["tab\u0000"], ["snow\u2603"]])("refuses the realm %j", (realm) => {
+    expect(() => new BasicAuthentication({ verify: async () => null, realm })).toThrow(TypeError);
+  });
+
+  it("needs exactly one of users and verify", () => {
+    expect(() => new BasicAuthentication({} as never)).toThrow(TypeError);
+    expect(
+      () => new BasicAuthentication({ users: new MemoryUserStore(), verify: async () => null } as never),
+    ).toThrow(TypeError);
+  });
+
+  it("answers through the runner with DRF's status, body and header", async () => {
+    const { basic } = verifying();
+    const none = await authenticate(makeRequest(), [basic]);
+    expect(none).toEqual({ outcome: "none", status: 401, wwwAuthenticate: 'Basic realm="api"' });
+
+    const wrong = toResponse(await authenticate(withAuth(basicAuthHeader("ada", "nope")), [basic]))!;
+    expect(wrong.status).toBe(401);
+    expect(wrong.headers.get("WWW-Authenticate")).toBe('Basic realm="api"');
+    expect(await wrong.json()).toEqual({
+      detail: "Invalid username/password.",
+      code: "authentication_failed",
+    });
+
+    const ok = await authenticate(withAuth(basicAuthHeader("ada", "secret")), [basic]);
+    expect(ok).toEqual({ outcome: "success", user: { name: "ada" }, auth: null, scheme: "basic" });
+  });
+
+  it("passes the request to verify, and lets verify answer with its own AuthError", async () => {
+    const request = withAuth(basicAuthHeader("ada", "secret"));
+    const verify = vi.fn(async () => {
+      throw new AuthenticationFailed("User inactive or deleted.");
+    });
+    const result = await authenticate(request, [new BasicAuthentication({ verify })]);
+    expect(verify).toHaveBeenCalledWith("ada", "secret", request);
+    expect(result).toMatchObject({ outcome: "fail", status: 401 });
+    expect(result.outcome === "fail" && result.error.detail).toBe("User inactive or deleted.");
+  });
+
+  it("reports a verify that breaks as a SchemeError, never anonymous", async () => {
+    const basic = new BasicAuthentication({
+      verify: async () => {
+        throw new Error("LDAP down");
+      },
+    });
+    const error = await authenticate(withAuth(basicAuthHeader("a", "b")), [basic]).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SchemeError);
+    expect((error as SchemeError).scheme).toBe("basic");
+  });
+});
+
+describe("BasicAuthentication with a user store", () => {
+  const passwords = { iterations: 1000 };
+  afterEach(() => vi.restoreAllMocks());
+
+  async function seeded() {
+    const users = new MemoryUserStore<{ id: string; email: string }>();
+    users.add({
+      id: "1",
+      username: "ada",
+      passwordHash: await hashPassword("secret", passwords),
+      isActive: true,
+      user: { id: "1", email: "ada@example.com" },
+    });
+    users.add({
+      id: "2",
+      username: "bob",
+      passwordHash: await hashPassword("secret", passwords),
+      isActive: false,
+      user: { id: "2", email: "bob@example.com" },
+    });
+    users.add({
+      id: "3",
+      username: "eve",
+      passwordHash: null,
+      isActive: true,
+      user: { id: "3", email: "e@x" },
+    });
+    return { users, basic: new BasicAuthentication({ users, passwords }) };
+  }
+
+  it("returns record.user, never the record or the hash", async () => {
+    const { basic } = await seeded();
+    const result = await basic.authenticate(withAuth(basicAuthHeader("ada", "secret")));
+    expect(result).toEqual({ user: { id: "1", email: "ada@example.com" }, auth: null });
+  });
+
+  it.each([
+    ["an unknown user", "nobody", "secret", "Invalid username/password."],
+    ["a wrong password", "ada", "Secret", "Invalid username/password."],
+    ["an empty password", "ada", "", "Invalid username/password."],
+    ["an unusable password", "eve", "", "Invalid username/password."],
+    ["an inactive user with a wrong password", "bob", "nope", "Invalid username/password."],
+    ["an inactive user with the right password", "bob", "secret", "User inactive or deleted."],
+  ])("refuses %s with exactly one password hash", async (_case, username, password, detail) => {
+    const { basic } = await seeded();
+    const deriveBits = vi.spyOn(crypto.subtle, "deriveBits");
+    const error = await failure(basic.authenticate(withAuth(basicAuthHeader(username, password))));
+    expect(error.detail).toBe(detail);
+    expect(error.status).toBe(401);
+    expect(deriveBits).toHaveBeenCalledTimes(1);
+  });
+
+  it("costs exactly one hash for a correct password too", async () => {
+    const { basic } = await seeded();
+    const deriveBits = vi.spyOn(crypto.subtle, "deriveBits");
+    await basic.authenticate(withAuth(basicAuthHeader("ada", "secret")));
+    expect(deriveBits).toHaveBeenCalledTimes(1);
+  });
+
+  it("upgrades a weaker stored hash at login, before returning", async () => {
+    const { users, basic } = await seeded();
+    const old = await hashPassword("secret", { iterations: 500 });
+    await users.setPasswordHash("1", old);
+    const setPasswordHash = vi.spyOn(users, "setPasswordHash");
+    expect(await basic.authenticate(withAuth(basicAuthHeader("ada", "secret")))).not.toBeNull();
+    expect(setPasswordHash).toHaveBeenCalledTimes(1);
+    const upgraded = (await users.findById("1"))!.passwordHash!;
+    expect(upgraded).toMatch(/^pbkdf2_sha256\$1000\$[a-zA-Z0-9]{22}\$/);
+    expect(await verifyPassword("secret", upgraded, passwords)).toEqual({ valid: true, needsRehash: false });
+  });
+
+  it("never upgrades on a wrong password", async () => {
+    const { users, basic } = await seeded();
+    const old = await hashPassword("secret", { iterations: 500 });
+    await users.setPasswordHash("1", old);
+    await failure(basic.authenticate(withAuth(basicAuthHeader("ada", "wrong"))));
+    expect((await users.findById("1"))!.passwordHash).toBe(old);
+  });
+
+  it("keeps the scheme contract", async () => {
+    const { basic } = await seeded();
+    await checkSchemeContract(basic, { seed: 11, runs: 100 });
+  });
+});

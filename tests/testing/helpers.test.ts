@@ -1,0 +1,114 @@
+import { describe, expect, it } from "vitest";
+import { AuthenticationFailed, type BaseAuthentication } from "../../src/index.js";
+import { checkSchemeContract, makeRequest, SchemeContractError } from "../../src/testing/index.js";
+
+describe("makeRequest", () => {
+  it("has Django's test defaults", () => {
+    const request = makeRequest();
+    expect(request.method).toBe("GET");
+    expect(request.url).toBe("http://testserver/");
+    expect(request.headers.get("authorization")).toBeNull();
+  });
+
+  it("reads headers case-insensitively and keeps any value", () => {
+    const request = makeRequest({
+      method: "post",
+      url: "/api/me/",
+      headers: { Authorization: "Basic \u0000\u2603", "X-A": "1" },
+    });
+    expect(request.method).toBe("POST");
+    expect(request.url).toBe("/api/me/");
+    expect(request.headers.get("AUTHORIZATION")).toBe("Basic \u0000\u2603");
+    expect(request.headers.get("x-a")).toBe("1");
+  });
+
+  it("takes header pairs and joins repeated ones", () => {
+    const request = makeRequest({
+      headers: [
+        ["Accept", "a"],
+        ["accept", "b"],
+      ],
+    });
+    expect(request.headers.get("Accept")).toBe("a, b");
+  });
+
+  it("builds one Cookie header", () => {
+    const request = makeRequest({
+      headers: { Cookie: "a=1" },
+      cookies: { sessionid: "abc", csrftoken: "x" },
+    });
+    expect(request.headers.get("cookie")).toBe("a=1; sessionid=abc; csrftoken=x");
+    expect(makeRequest({ cookies: { b: "2" } }).headers.get("Cookie")).toBe("b=2");
+  });
+});
+
+function fakeScheme(
+  behaviour: (header: string | null) => "null" | "user" | "fail" | "crash",
+  challenge: string | null = 'Fake realm="api"',
+): BaseAuthentication {
+  return {
+    name: "fake",
+    async authenticate(request) {
+      switch (behaviour(request.headers.get("authorization"))) {
+        case "null":
+          return null;
+        case "user":
+          return { user: "someone", auth: null };
+        case "fail":
+          throw new AuthenticationFailed();
+        case "crash":
+          throw new TypeError("crash");
+      }
+    },
+    ...(challenge === null ? {} : { authenticateHeader: () => challenge }),
+  };
+}
+
+const ownKeyword = (header: string | null) =>
+  header
+    ?.trim()
+    .split(/[ \t\n\r\v\f]/)[0]
+    ?.toLowerCase() === "fake";
+
+describe("checkSchemeContract", () => {
+  it("passes a scheme that keeps DRF's contract", async () => {
+    await expect(
+      checkSchemeContract(
+        fakeScheme((h) => (ownKeyword(h) ? "fail" : "null")),
+        { runs: 50 },
+      ),
+    ).resolves.toBeUndefined();
+  });
+
+  it("passes a scheme without a header (session-like) given no keyword", async () => {
+    await expect(
+      checkSchemeContract(
+        fakeScheme(() => "null", null),
+        { runs: 50 },
+      ),
+    ).resolves.toBeUndefined();
+  });
+
+  type Behaviour = (header: string | null) => "null" | "user" | "fail" | "crash";
+  it.each<[string, Behaviour]>([
+    ["a user for garbage", (h: string | null) => (ownKeyword(h) ? "user" : "null")],
+    ["an unexpected error", (h: string | null) => (ownKeyword(h) ? "crash" : "null")],
+    ["null for its own malformed header", () => "null"],
+    ["an error for a foreign keyword", (h: string | null) => (h === null ? "null" : "fail")],
+    ["an error without any header", () => "fail"],
+  ])("catches a scheme that gives %s", async (_case, behaviour) => {
+    const error = await checkSchemeContract(fakeScheme(behaviour), { runs: 20, seed: 1 }).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(SchemeContractError);
+    expect((error as Error).message).toMatch(/^Scheme "fake" .* \(seed 1\)\.$/);
+  });
+
+  it("uses an explicit keyword", async () => {
+    const scheme = fakeScheme(
+      (h) => (/^apikey(?![^ \t\n\r\v\f])/i.test(h?.trim() ?? "") ? "fail" : "null"),
+      null,
+    );
+    await expect(checkSchemeContract(scheme, { keyword: "ApiKey", runs: 20 })).resolves.toBeUndefined();
+  });
+});
