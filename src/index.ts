@@ -37,5 +37,6 @@ export {
 } from "./passwords/index.js";
 export type { BasicAuthenticationOptions, BasicUsersOptions, BasicVerifyOptions } from "./schemes/basic.js";
 export { BasicAuthentication } from "./schemes/basic.js";
+export type { DefaultUser } from "./stores/memory.js";
 export { MemoryUserStore } from "./stores/memory.js";
 export type { CreateUserInput, UserRecord, UserStore } from "./stores/types.js";

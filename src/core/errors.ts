@@ -38,6 +38,7 @@ export class AuthError extends Error {
     return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
   }
 
+  /** The error class's name, a string literal so minifiers cannot change it. */
   override readonly name: string = "AuthError";
   /** The HTTP status: 401 (bad or missing credentials) or 403 (refused). */
   readonly status: 401 | 403;
@@ -73,6 +74,7 @@ export class AuthError extends Error {
  * @see https://www.django-rest-framework.org/api-guide/exceptions/#authenticationfailed
  */
 export class AuthenticationFailed extends AuthError {
+  /** Always `"AuthenticationFailed"`. */
   override readonly name = "AuthenticationFailed" as const;
 
   /**
@@ -99,6 +101,7 @@ export class AuthenticationFailed extends AuthError {
  * @see https://www.django-rest-framework.org/api-guide/exceptions/#notauthenticated
  */
 export class NotAuthenticated extends AuthError {
+  /** Always `"NotAuthenticated"`. */
   override readonly name = "NotAuthenticated" as const;
 
   /**
@@ -126,6 +129,7 @@ export class NotAuthenticated extends AuthError {
  * @see https://www.django-rest-framework.org/api-guide/exceptions/#permissiondenied
  */
 export class PermissionDenied extends AuthError {
+  /** Always `"PermissionDenied"`. */
   override readonly name = "PermissionDenied" as const;
 
   /**
@@ -158,6 +162,7 @@ export class PermissionDenied extends AuthError {
  * ```
  */
 export class SchemeError extends Error {
+  /** Always `"SchemeError"`. */
   override readonly name = "SchemeError" as const;
   /** The name of the scheme that threw. */
   readonly scheme: string;

@@ -9,11 +9,17 @@ import type { AuthResult } from "./runner.js";
  * responses their own way. `null` for a success.
  */
 export interface ErrorResponseParts {
+  /** 401, or 403 when the first scheme has no challenge or the request is refused. */
   status: 401 | 403;
   /** `Content-Type`, and `WWW-Authenticate` on a 401. */
   headers: Record<string, string>;
   /** DRF's body, with the code: `{"detail": "…", "code": "…"}`. */
-  body: { detail: string; code: string };
+  body: {
+    /** The human-readable message. */
+    detail: string;
+    /** The stable machine-readable code. */
+    code: string;
+  };
 }
 
 /**

@@ -8,6 +8,7 @@ import { type AuthRequest, type BaseAuthentication, schemeName } from "./scheme.
  * A scheme recognised valid credentials.
  */
 export interface AuthSuccess<User = unknown> {
+  /** Always `"success"`. */
   outcome: "success";
   /** The application's user object. */
   user: User;
@@ -22,8 +23,11 @@ export interface AuthSuccess<User = unknown> {
  * are what a route that requires a user answers (DRF's `NotAuthenticated`, after the 401-vs-403 rule).
  */
 export interface AuthNone {
+  /** Always `"none"`. */
   outcome: "none";
+  /** 401 when the first scheme has a challenge, else 403. */
   status: 401 | 403;
+  /** The first scheme's challenge, present exactly when `status` is 401. */
   wwwAuthenticate?: string;
 }
 
@@ -31,10 +35,13 @@ export interface AuthNone {
  * A scheme found bad credentials and threw an {@link AuthError}; later schemes were not tried.
  */
 export interface AuthFailure {
+  /** Always `"fail"`. */
   outcome: "fail";
   /** What the scheme threw. Its `status` may differ from the answer's: see the 401-vs-403 rule. */
   error: AuthError;
+  /** The status to answer: 403 for a `PermissionDenied` or when the first scheme has no challenge, else 401. */
   status: 401 | 403;
+  /** The challenge to send, present exactly when `status` is 401. */
   wwwAuthenticate?: string;
   /** The name of the scheme that failed. */
   scheme: string;

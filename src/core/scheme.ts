@@ -19,7 +19,10 @@ export interface AuthRequest {
   /** The absolute URL, or the path and query. */
   readonly url: string;
   /** Case-insensitive header lookup; `null` when the header is absent. */
-  readonly headers: { get(name: string): string | null };
+  readonly headers: {
+    /** The header's value (repeated headers joined with ", "), or `null` when it is absent. */
+    get(name: string): string | null;
+  };
 }
 
 /**

@@ -109,9 +109,13 @@ export interface VerifyPasswordResult {
  * @see https://cheatsheetseries.owasp.org/cheatsheets/Password_Storage_Cheat_Sheet.html
  */
 export interface ResolvedPasswordOptions {
+  /** The algorithm for new hashes. */
   readonly algorithm: PasswordAlgorithm;
+  /** PBKDF2-HMAC-SHA256 iterations. */
   readonly iterations: number;
+  /** Argon2id parameters. */
   readonly argon2: Readonly<Required<Argon2Options>>;
+  /** scrypt parameters. */
   readonly scrypt: Readonly<Required<ScryptOptions>>;
 }
 

@@ -42,12 +42,37 @@ export async function encodePbkdf2(
   iterations: number,
   algorithm: Pbkdf2Algorithm = "pbkdf2_sha256",
 ): Promise<string> {
+  const derived = await derive(password, salt, iterations, algorithm);
+  return `${algorithm}$${iterations}$${salt}$${encodeBase64(derived)}`;
+}
+
+/** Cloudflare Workers refuse WebCrypto PBKDF2 above this many iterations (workerd#1346). */
+const WORKERD_MAX_ITERATIONS = 100_000;
+
+async function derive(password: string, salt: string, iterations: number, algorithm: Pbkdf2Algorithm) {
   const { hash, bytes } = DIGESTS[algorithm];
-  // No key cache: a cached CryptoKey would keep the password in memory.
-  const key = await crypto.subtle.importKey("raw", bytesOf(password), "PBKDF2", false, ["deriveBits"]);
-  const params = { name: "PBKDF2", hash, salt: bytesOf(salt), iterations };
-  const derived = await crypto.subtle.deriveBits(params, key, bytes * 8);
-  return `${algorithm}$${iterations}$${salt}$${encodeBase64(new Uint8Array(derived))}`;
+  try {
+    // No key cache: a cached CryptoKey would keep the password in memory.
+    const key = await crypto.subtle.importKey("raw", bytesOf(password), "PBKDF2", false, ["deriveBits"]);
+    const params = { name: "PBKDF2", hash, salt: bytesOf(salt), iterations };
+    return new Uint8Array(await crypto.subtle.deriveBits(params, key, bytes * 8));
+  } catch (error) {
+    // Only a runtime that caps the count (workerd) takes the slower pure-JS path; anything else is real.
+    if (iterations <= WORKERD_MAX_ITERATIONS || !isNotSupported(error)) throw error;
+    const [{ pbkdf2Async }, { sha256 }, { sha1 }] = await Promise.all([
+      import("@noble/hashes/pbkdf2.js"),
+      import("@noble/hashes/sha2.js"),
+      import("@noble/hashes/legacy.js"),
+    ]);
+    const digest = algorithm === "pbkdf2_sha1" ? sha1 : sha256;
+    return pbkdf2Async(digest, utf8(password), utf8(salt), { c: iterations, dkLen: bytes });
+  }
+}
+
+function isNotSupported(error: unknown): boolean {
+  return (
+    typeof error === "object" && error !== null && (error as { name?: unknown }).name === "NotSupportedError"
+  );
 }
 
 /** Django's `verify`: re-encode with the stored salt and count, compare the whole strings in constant time. */

@@ -22,6 +22,7 @@ export interface BasicUsersOptions<User> extends BasicCommonOptions {
   users: UserStore<User>;
   /** The configured password algorithm and parameters: upgrades and the unknown-user hash use them. */
   passwords?: PasswordOptions;
+  /** Not with `users`. */
   verify?: never;
 }
 
@@ -32,6 +33,7 @@ export interface BasicVerifyOptions<User> extends BasicCommonOptions {
    * for another answer (`new AuthenticationFailed("User inactive or deleted.")`).
    */
   verify: (username: string, password: string, request: AuthRequest) => Promise<User | null>;
+  /** Not with `verify`. */
   users?: never;
 }
 

@@ -4,6 +4,21 @@
 import type { CreateUserInput, UserRecord, UserStore } from "./types.js";
 
 /**
+ * The user object {@link MemoryUserStore.create} builds when none is given.
+ *
+ * @example
+ * ```ts
+ * const user: DefaultUser = { id: "1", username: "ada" };
+ * ```
+ */
+export interface DefaultUser {
+  /** The record's id. */
+  id: string;
+  /** The record's username. */
+  username: string;
+}
+
+/**
  * A {@link UserStore} in a `Map`, for tests and demos. Records are copied in and out, so changing a
  * returned record never changes the store. Ids are `"1"`, `"2"`, … like Django's auto primary keys.
  *
@@ -14,7 +29,7 @@ import type { CreateUserInput, UserRecord, UserStore } from "./types.js";
  * users.add({ id: "42", username: "bob", passwordHash: null, isActive: false, user: { id: "42" } });
  * ```
  */
-export class MemoryUserStore<User = { id: string; username: string }> implements UserStore<User> {
+export class MemoryUserStore<User = DefaultUser> implements UserStore<User> {
   readonly #byId = new Map<string, UserRecord<User>>();
   readonly #idByUsername = new Map<string, string>();
   #nextId = 1;

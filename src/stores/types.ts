@@ -35,7 +35,9 @@ export interface UserRecord<User = unknown> {
  * What {@link UserStore.create} takes.
  */
 export interface CreateUserInput<User = unknown> {
+  /** The unique login name. */
   username: string;
+  /** A hash from `hashPassword`, or `null` / `makeUnusablePassword()` for no usable password. */
   passwordHash: string | null;
   /** Defaults to true. */
   isActive?: boolean;

@@ -19,6 +19,7 @@ export interface SchemeContractOptions {
 
 /** Thrown by {@link checkSchemeContract} when a scheme breaks DRF's contract. */
 export class SchemeContractError extends Error {
+  /** Always `"SchemeContractError"`. */
   override readonly name = "SchemeContractError" as const;
 }
 

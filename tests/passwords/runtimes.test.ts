@@ -105,3 +105,30 @@ describe("argon2", () => {
     await expect(verifyPassword(v.password, v.encoded)).rejects.toThrow("boom");
   });
 });
+
+describe("PBKDF2 on a runtime that caps WebCrypto's iteration count (Cloudflare Workers)", () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it("computes counts over 100,000 in JavaScript there, with the same result", async () => {
+    const real = crypto.subtle.deriveBits.bind(crypto.subtle);
+    const vector = data.vectors.find(
+      (v) => v.algorithm === "pbkdf2_sha256" && v.encodable && /\$600000\$/.test(v.encoded),
+    )!;
+    vi.spyOn(crypto.subtle, "deriveBits").mockImplementation(async (params, key, length) => {
+      if ((params as Pbkdf2Params).iterations > 100_000) {
+        throw new DOMException("iteration counts above 100000 are not supported", "NotSupportedError");
+      }
+      return real(params, key, length);
+    });
+    expect((await verifyPassword(vector.password, vector.encoded)).valid).toBe(true);
+    const sha1 = data.vectors.find((v) => v.algorithm === "pbkdf2_sha1" && /\$600000\$/.test(v.encoded));
+    if (sha1) expect((await verifyPassword(sha1.password, sha1.encoded)).valid).toBe(true);
+  });
+
+  it("rethrows any other WebCrypto failure", async () => {
+    vi.spyOn(crypto.subtle, "deriveBits").mockRejectedValue(new DOMException("boom", "OperationError"));
+    await expect(hashPassword("pw")).rejects.toThrow("boom");
+    vi.spyOn(crypto.subtle, "deriveBits").mockRejectedValue(new DOMException("nope", "NotSupportedError"));
+    await expect(hashPassword("pw", { iterations: 1000 })).rejects.toThrow("nope");
+  });
+});
