@@ -6,6 +6,8 @@
 
 export type { AuthorizationCredentials } from "./core/authorization.js";
 export { MAX_AUTHORIZATION_LENGTH, readAuthorization } from "./core/authorization.js";
+export type { Duration } from "./core/duration.js";
+export { parseDuration } from "./core/duration.js";
 export type { AuthErrorOptions } from "./core/errors.js";
 export {
   AuthError,
@@ -14,6 +16,8 @@ export {
   PermissionDenied,
   SchemeError,
 } from "./core/errors.js";
+export type { AuthEventListener, AuthEventMap } from "./core/events.js";
+export { AuthEvents } from "./core/events.js";
 export type { ErrorResponseParts } from "./core/response.js";
 export { errorResponseParts, toResponse } from "./core/response.js";
 export type { AuthFailure, AuthNone, AuthResult, AuthSuccess } from "./core/runner.js";
@@ -37,6 +41,20 @@ export {
 } from "./passwords/index.js";
 export type { BasicAuthenticationOptions, BasicUsersOptions, BasicVerifyOptions } from "./schemes/basic.js";
 export { BasicAuthentication } from "./schemes/basic.js";
+export type { TokenAuthenticationOptions } from "./schemes/token.js";
+export { TokenAuthentication } from "./schemes/token.js";
+export type { CreateUserFields, CreateUserOptions } from "./stores/create-user.js";
+export { createUser } from "./stores/create-user.js";
 export type { DefaultUser } from "./stores/memory.js";
-export { MemoryUserStore } from "./stores/memory.js";
-export type { CreateUserInput, UserRecord, UserStore } from "./stores/types.js";
+export { MemoryTokenStore, MemoryUserStore } from "./stores/memory.js";
+export type {
+  CreateUserInput,
+  TokenRecord,
+  TokenStore,
+  TokenTouch,
+  UserRecord,
+  UserStore,
+} from "./stores/types.js";
+export { tokenDigest } from "./tokens/digest.js";
+export type { IssuedToken, IssueTokenOptions } from "./tokens/issue.js";
+export { DEFAULT_TOKEN_PREFIX, issueToken, revokeAllTokens, revokeToken } from "./tokens/issue.js";

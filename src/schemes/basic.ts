@@ -5,7 +5,8 @@ import { readAuthorization } from "../core/authorization.js";
 import { decodeBase64, decodeLatin1, decodeUtf8 } from "../core/encoding.js";
 import { AuthenticationFailed } from "../core/errors.js";
 import type { Authenticated, AuthRequest, BaseAuthentication } from "../core/scheme.js";
-import { hashPassword, type PasswordOptions, runDummyHash, verifyPassword } from "../passwords/hash.js";
+import type { PasswordOptions } from "../passwords/hash.js";
+import { checkCredentials } from "../stores/credentials.js";
 import type { UserStore } from "../stores/types.js";
 
 /** Options shared by both forms of {@link BasicAuthentication}. */
@@ -109,7 +110,10 @@ export class BasicAuthentication<User = unknown> implements BaseAuthentication<U
       if (user === null || user === undefined) throw new AuthenticationFailed("Invalid username/password.");
       return { user, auth: null };
     }
-    return { user: await checkPassword(options, username, password), auth: null };
+    const check = await checkCredentials(options.users, username, password, options.passwords);
+    if (check.outcome === "invalid") throw new AuthenticationFailed("Invalid username/password.");
+    if (check.outcome === "inactive") throw new AuthenticationFailed("User inactive or deleted.");
+    return { user: check.record.user, auth: null };
   }
 
   /**
@@ -130,21 +134,6 @@ function decodeUserPass(credentials: string): [string, string] | null {
   const text = decodeUtf8(bytes) ?? decodeLatin1(bytes);
   const colon = text.indexOf(":");
   return colon === -1 ? null : [text.slice(0, colon), text.slice(colon + 1)];
-}
-
-async function checkPassword<User>(options: BasicUsersOptions<User>, username: string, password: string) {
-  const record = await options.users.findByUsername(username);
-  if (record === null) {
-    // Django #20760: an unknown username costs one hash, like a known one.
-    await runDummyHash(options.passwords);
-    throw new AuthenticationFailed("Invalid username/password.");
-  }
-  const { valid, needsRehash } = await verifyPassword(password, record.passwordHash, options.passwords);
-  if (!valid) throw new AuthenticationFailed("Invalid username/password.");
-  if (needsRehash)
-    await options.users.setPasswordHash(record.id, await hashPassword(password, options.passwords));
-  if (!record.isActive) throw new AuthenticationFailed("User inactive or deleted.");
-  return record.user;
 }
 
 // RFC 9110 §5.6.4 quoted-string: HTAB, visible ASCII and obs-text; a control character would forge the header.

@@ -72,3 +72,67 @@ export interface UserStore<User = unknown> {
   /** Creates a user; optional, used by `createUser` and sign-up endpoints. */
   create?(input: CreateUserInput<User>): Promise<UserRecord<User>>;
 }
+
+/**
+ * An opaque token as stored: only its digest, never the token itself (knox's design, and DRF's #1998).
+ *
+ * @example
+ * ```ts
+ * const record: TokenRecord = {
+ *   digest: tokenDigest(token),
+ *   userId: "1",
+ *   name: "laptop",
+ *   createdAt: new Date(),
+ *   expiresAt: null,
+ *   lastUsedAt: null,
+ * };
+ * ```
+ */
+export interface TokenRecord {
+  /** Lowercase hex SHA-256 of the token's UTF-8 bytes (see `tokenDigest`). */
+  digest: string;
+  /** The owner's `UserRecord.id`. */
+  userId: string;
+  /** A label such as the device ("laptop", "CI"), or `null`. */
+  name: string | null;
+  /** When the token was issued. */
+  createdAt: Date;
+  /** When it stops working, or `null` for never. */
+  expiresAt: Date | null;
+  /** When it last authenticated a request (updated at most once a minute), or `null`. */
+  lastUsedAt: Date | null;
+}
+
+/**
+ * The fields {@link TokenStore.touch} may change.
+ */
+export interface TokenTouch {
+  /** A new last-use time. */
+  lastUsedAt?: Date;
+  /** A new expiry (auto-refresh). */
+  expiresAt?: Date | null;
+}
+
+/**
+ * Where opaque tokens live, by digest. Implement it over your own table, or use `MemoryTokenStore`.
+ *
+ * @example
+ * ```ts
+ * const tokens = new MemoryTokenStore();
+ * const { token } = await issueToken(tokens, user.id, { name: "laptop", ttl: "30d" });
+ * ```
+ */
+export interface TokenStore {
+  /** Stores a new record. Throws if a record with the same digest exists. */
+  save(record: TokenRecord): Promise<void>;
+  /** The record with this digest, or `null`. Expired records may be returned: the scheme checks expiry. */
+  findByDigest(digest: string): Promise<TokenRecord | null>;
+  /** Deletes a record; true when it existed. */
+  delete(digest: string): Promise<boolean>;
+  /** Deletes every token of a user; returns how many. */
+  deleteForUser(userId: string): Promise<number>;
+  /** Every token of a user, oldest first. */
+  listForUser(userId: string): Promise<TokenRecord[]>;
+  /** Updates `lastUsedAt` and/or `expiresAt` of an existing record; nothing when it is gone. */
+  touch(digest: string, changes: TokenTouch): Promise<void>;
+}

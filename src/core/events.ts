@@ -1,0 +1,107 @@
+/**
+ * A small typed event hub: DRF's signals (post_save, user_logged_in, knox's token_expired) without Django.
+ */
+import type { TokenRecord, UserRecord } from "../stores/types.js";
+
+/**
+ * The events and their payloads.
+ *
+ * @example
+ * ```ts
+ * const onIssued = ({ record }: AuthEventMap["tokenIssued"]) => audit("token issued", record.userId);
+ * ```
+ */
+export interface AuthEventMap {
+  /** `createUser` saved a user. */
+  userCreated: { record: UserRecord<unknown> };
+  /** An endpoint accepted a username and password (`via`: the endpoint, e.g. `"obtainAuthToken"`). */
+  loginSucceeded: { record: UserRecord<unknown>; via: string };
+  /** An endpoint refused a username and password. Never carries the password. */
+  loginFailed: { username: string; via: string };
+  /** A token was issued. */
+  tokenIssued: { record: TokenRecord };
+  /** A token was revoked (logout, `revokeToken`, `revokeAllTokens`). */
+  tokenRevoked: { record: TokenRecord };
+  /** An expired token was presented and deleted. */
+  tokenExpired: { record: TokenRecord };
+  /** A listener threw (or its promise rejected) while handling `event`. */
+  error: { error: unknown; event: Exclude<keyof AuthEventMap, "error"> };
+}
+
+/** A listener for one event; it may be async. */
+export type AuthEventListener<K extends keyof AuthEventMap> = (payload: AuthEventMap[K]) => unknown;
+
+/**
+ * The event hub. Built-in helpers and endpoints emit to it when given one (`{ events }`). Listeners run
+ * synchronously in order; one that throws or rejects is reported through the `error` event (or, with no
+ * `error` listener, `console.error`) and never breaks authentication.
+ *
+ * @example
+ * ```ts
+ * const events = new AuthEvents();
+ * // DRF's post_save recipe: a token for every new user.
+ * events.on("userCreated", async ({ record }) => {
+ *   await issueToken(tokens, record.id, { events });
+ * });
+ * await createUser(users, { username: "ada", password: "correct horse" }, { events });
+ * ```
+ * @see https://www.django-rest-framework.org/api-guide/authentication/#generating-tokens
+ */
+export class AuthEvents {
+  readonly #listeners = new Map<keyof AuthEventMap, Set<AuthEventListener<never>>>();
+
+  /**
+   * Adds a listener.
+   *
+   * @param event - the event's name
+   * @param listener - called with the payload
+   * @returns a function that removes the listener
+   */
+  on<K extends keyof AuthEventMap>(event: K, listener: AuthEventListener<K>): () => void {
+    let set = this.#listeners.get(event);
+    if (set === undefined) this.#listeners.set(event, (set = new Set()));
+    set.add(listener as AuthEventListener<never>);
+    return () => this.off(event, listener);
+  }
+
+  /**
+   * Removes a listener.
+   *
+   * @param event - the event's name
+   * @param listener - the listener given to `on`
+   */
+  off<K extends keyof AuthEventMap>(event: K, listener: AuthEventListener<K>): void {
+    this.#listeners.get(event)?.delete(listener as AuthEventListener<never>);
+  }
+
+  /**
+   * Calls every listener of `event` with `payload`. Never throws.
+   *
+   * @param event - the event's name
+   * @param payload - its payload
+   */
+  emit<K extends keyof AuthEventMap>(event: K, payload: AuthEventMap[K]): void {
+    const listeners = this.#listeners.get(event);
+    if (listeners === undefined) return;
+    for (const listener of [...listeners]) {
+      try {
+        const result = (listener as AuthEventListener<K>)(payload);
+        if (isPromiseLike(result)) result.then(undefined, (error: unknown) => this.#report(event, error));
+      } catch (error) {
+        this.#report(event, error);
+      }
+    }
+  }
+
+  #report(event: keyof AuthEventMap, error: unknown): void {
+    if (event !== "error" && (this.#listeners.get("error")?.size ?? 0) > 0) {
+      this.emit("error", { error, event });
+    } else {
+      console.error(`portcullis: a listener of "${event}" failed`, error);
+    }
+  }
+}
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | null)?.then === "function";
+}

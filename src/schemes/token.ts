@@ -1,0 +1,186 @@
+/**
+ * Opaque token authentication: DRF's `TokenAuthentication` with knox's hashed, expiring, per-device tokens.
+ */
+import { readAuthorization } from "../core/authorization.js";
+import { timingSafeEqual } from "../core/crypto.js";
+import { type Duration, parseDuration } from "../core/duration.js";
+import { AuthenticationFailed } from "../core/errors.js";
+import type { AuthEvents } from "../core/events.js";
+import type { Authenticated, AuthRequest, BaseAuthentication } from "../core/scheme.js";
+import type { TokenRecord, TokenStore, TokenTouch, UserStore } from "../stores/types.js";
+import { tokenDigest } from "../tokens/digest.js";
+import { type IssuedToken, type IssueTokenOptions, issueToken } from "../tokens/issue.js";
+
+/** Options for {@link TokenAuthentication}. */
+export interface TokenAuthenticationOptions<User> {
+  /** Where tokens are found by digest. */
+  tokens: TokenStore;
+  /** Where the token's owner is found by id. */
+  users: UserStore<User>;
+  /** The Authorization keyword, or several (`["Token", "Bearer"]`); case-insensitive. Default `"Token"`. */
+  keyword?: string | readonly string[];
+  /** The scheme's name in results; default `"token"`. */
+  name?: string;
+  /** Lifetime of tokens from {@link TokenAuthentication.issue}, and of each auto-refresh. Default: no expiry. */
+  ttl?: Duration | null;
+  /** Sliding expiry (knox's AUTO_REFRESH): each use moves `expiresAt` to now + `ttl`. Default false. */
+  autoRefresh?: boolean;
+  /** With `autoRefresh`, never past `createdAt` + `maxTtl` (knox's AUTO_REFRESH_MAX_TTL). Default: no cap. */
+  maxTtl?: Duration | null;
+  /** With `autoRefresh`, write a new expiry only when it moves by more than this. Default 60 seconds. */
+  minRefreshInterval?: Duration;
+  /** Refuse {@link TokenAuthentication.issue} past this many unexpired tokens per user. Default: no limit. */
+  maxTokensPerUser?: number | null;
+  /** Emits `tokenExpired` (and, through `issue`, `tokenIssued`). */
+  events?: AuthEvents;
+}
+
+/** `lastUsedAt` is written at most this often, so a busy token does not cost a store write per request. */
+const LAST_USED_INTERVAL_MS = 60_000;
+const TOKEN_CHARACTERS = /^[A-Za-z0-9_-]+$/;
+
+/**
+ * `Authorization: Token <token>`, with DRF's and knox's behaviour and messages:
+ *
+ * - another keyword, or no header: `null`; keywords are case-insensitive;
+ * - "Invalid token header. No credentials provided." / "… Token string should not contain spaces." /
+ *   "… Token string should not contain invalid characters." (outside the prefix and base64url alphabet);
+ * - "Invalid token." for an unknown token, and for an expired one, which is deleted (`tokenExpired`);
+ * - "User inactive or deleted." when the owner is missing or inactive.
+ *
+ * The token is looked up by its SHA-256 digest (one store read). Success:
+ * `{ user: record.user, auth: TokenRecord }`: the stored record, never the plaintext.
+ *
+ * @example
+ * ```ts
+ * const tokens = new MemoryTokenStore();
+ * const tokenAuth = new TokenAuthentication({ tokens, users, ttl: "30d", autoRefresh: true, maxTtl: "90d" });
+ * const { token } = await tokenAuth.issue(user.id, { name: "laptop" });
+ * const result = await authenticate(request, [tokenAuth]);
+ * ```
+ * @see https://www.django-rest-framework.org/api-guide/authentication/#tokenauthentication
+ * @see https://jazzband.github.io/django-rest-knox/auth/
+ */
+export class TokenAuthentication<User = unknown> implements BaseAuthentication<User, TokenRecord> {
+  readonly name: string;
+  readonly #keywords: readonly string[];
+  readonly #tokens: TokenStore;
+  readonly #users: UserStore<User>;
+  readonly #ttl: number | null;
+  readonly #autoRefresh: boolean;
+  readonly #maxTtl: number | null;
+  readonly #minRefreshInterval: number;
+  readonly #maxTokensPerUser: number | null;
+  readonly #events: AuthEvents | undefined;
+
+  /**
+   * @param options - stores, keyword(s), expiry and refresh settings, events
+   * @throws TypeError for a missing store or an empty keyword; RangeError for a bad duration
+   */
+  constructor(options: TokenAuthenticationOptions<User>) {
+    if (!options.tokens || !options.users)
+      throw new TypeError("TokenAuthentication needs `tokens` and `users`.");
+    const keywords =
+      typeof options.keyword === "string" ? [options.keyword] : [...(options.keyword ?? ["Token"])];
+    if (keywords.length === 0 || keywords.some((k) => !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(k))) {
+      throw new TypeError('keyword must be one or more RFC 7235 auth-scheme tokens, such as "Token".');
+    }
+    this.name = options.name ?? "token";
+    this.#keywords = keywords;
+    this.#tokens = options.tokens;
+    this.#users = options.users;
+    this.#ttl = options.ttl == null ? null : parseDuration(options.ttl, "ttl");
+    this.#autoRefresh = options.autoRefresh ?? false;
+    this.#maxTtl = options.maxTtl == null ? null : parseDuration(options.maxTtl, "maxTtl");
+    this.#minRefreshInterval = parseDuration(options.minRefreshInterval ?? 60, "minRefreshInterval");
+    this.#maxTokensPerUser = options.maxTokensPerUser ?? null;
+    this.#events = options.events;
+    if (this.#autoRefresh && this.#ttl === null) throw new TypeError("autoRefresh needs a `ttl`.");
+  }
+
+  /**
+   * Authenticates a token header; see the class description for every answer.
+   *
+   * @param request - the request
+   * @returns `{ user, auth: TokenRecord }`, or `null` without token credentials
+   * @throws AuthenticationFailed for malformed, unknown, expired or orphaned tokens
+   */
+  async authenticate(request: AuthRequest): Promise<Authenticated<User, TokenRecord> | null> {
+    const parsed = readAuthorization(request, this.#keywords);
+    if (parsed === null) return null;
+    if (parsed.credentials.length === 0)
+      throw new AuthenticationFailed("Invalid token header. No credentials provided.");
+    if (parsed.credentials.length > 1) {
+      throw new AuthenticationFailed("Invalid token header. Token string should not contain spaces.");
+    }
+    const token = parsed.credentials[0]!;
+    if (!TOKEN_CHARACTERS.test(token)) {
+      throw new AuthenticationFailed(
+        "Invalid token header. Token string should not contain invalid characters.",
+      );
+    }
+    const digest = tokenDigest(token);
+    const record = await this.#tokens.findByDigest(digest);
+    if (record === null || !timingSafeEqual(record.digest, digest))
+      throw new AuthenticationFailed("Invalid token.");
+
+    const now = Date.now();
+    if (record.expiresAt !== null && record.expiresAt.getTime() < now) {
+      await this.#tokens.delete(digest);
+      this.#events?.emit("tokenExpired", { record });
+      throw new AuthenticationFailed("Invalid token.");
+    }
+    const owner = await this.#users.findById(record.userId);
+    if (owner === null || !owner.isActive) throw new AuthenticationFailed("User inactive or deleted.");
+
+    const changes = this.#touches(record, now);
+    if (changes !== null) {
+      await this.#tokens.touch(digest, changes);
+      Object.assign(record, changes);
+    }
+    return { user: owner.user, auth: record };
+  }
+
+  /**
+   * The challenge for a 401: the first keyword (`Token`), as DRF and knox send it.
+   *
+   * @returns the `WWW-Authenticate` value
+   */
+  authenticateHeader(): string {
+    return this.#keywords[0]!;
+  }
+
+  /**
+   * Issues a token with this scheme's `ttl`, `maxTokensPerUser` and `events` (see `issueToken`).
+   *
+   * @param userId - the owner's id
+   * @param options - `name`, `prefix`, or a `ttl` for this token
+   * @returns the plaintext token (once) and its record
+   */
+  issue(
+    userId: string,
+    options: Pick<IssueTokenOptions, "name" | "prefix" | "ttl"> = {},
+  ): Promise<IssuedToken> {
+    return issueToken(this.#tokens, userId, {
+      ttl: this.#ttl,
+      maxTokensPerUser: this.#maxTokensPerUser,
+      ...(this.#events ? { events: this.#events } : {}),
+      ...options,
+    });
+  }
+
+  // knox renew_token: slide the expiry (capped), written only past minRefreshInterval; lastUsedAt once a minute.
+  #touches(record: TokenRecord, now: number): TokenTouch | null {
+    const changes: TokenTouch = {};
+    if (this.#autoRefresh && record.expiresAt !== null) {
+      let next = now + this.#ttl! * 1000;
+      if (this.#maxTtl !== null) next = Math.min(next, record.createdAt.getTime() + this.#maxTtl * 1000);
+      if (next - record.expiresAt.getTime() > this.#minRefreshInterval * 1000)
+        changes.expiresAt = new Date(next);
+    }
+    if (record.lastUsedAt === null || now - record.lastUsedAt.getTime() >= LAST_USED_INTERVAL_MS) {
+      changes.lastUsedAt = new Date(now);
+    }
+    return changes.expiresAt === undefined && changes.lastUsedAt === undefined ? null : changes;
+  }
+}

@@ -1,0 +1,140 @@
+/**
+ * Issuing and revoking opaque tokens (knox's AuthToken, DRF's drf_create_token).
+ */
+import { randomBytes } from "../core/crypto.js";
+import { type Duration, parseDuration } from "../core/duration.js";
+import { encodeBase64Url } from "../core/encoding.js";
+import { PermissionDenied } from "../core/errors.js";
+import type { AuthEvents } from "../core/events.js";
+import type { TokenRecord, TokenStore } from "../stores/types.js";
+import { tokenDigest } from "./digest.js";
+
+/** The default token prefix: lets secret scanners recognise a leaked portcullis token. */
+export const DEFAULT_TOKEN_PREFIX = "pct_";
+
+const PREFIX = /^[A-Za-z0-9_-]{0,16}$/;
+
+/** Options for {@link issueToken}. */
+export interface IssueTokenOptions {
+  /** Lifetime: seconds or a duration string ("30d", "12h"); omitted or `null` for a token that never expires. */
+  ttl?: Duration | null;
+  /** A label, such as the device. Default `null`. */
+  name?: string | null;
+  /** Up to 16 characters of [A-Za-z0-9_-] before the random part. Default `"pct_"`. */
+  prefix?: string;
+  /** Refuse to issue when the user already has this many unexpired tokens (knox's TOKEN_LIMIT_PER_USER). */
+  maxTokensPerUser?: number | null;
+  /** Emits `tokenIssued`. */
+  events?: AuthEvents;
+}
+
+/** What {@link issueToken} returns. */
+export interface IssuedToken {
+  /** The plaintext token. Shown to the user once; it is stored nowhere. */
+  token: string;
+  /** The stored record (digest only). */
+  record: TokenRecord;
+}
+
+/**
+ * Issues a token: the prefix and 32 random bytes in base64url (256 bits from `crypto.getRandomValues`).
+ * Only its SHA-256 digest is stored.
+ *
+ * @param tokens - the token store
+ * @param userId - the owner's `UserRecord.id`
+ * @param options - ttl, name, prefix, maxTokensPerUser, events
+ * @returns the plaintext token (once) and the stored record
+ * @throws PermissionDenied (403, "Maximum amount of tokens allowed per user exceeded.") over the limit;
+ *   RangeError for a bad ttl, prefix or limit
+ * @example
+ * ```ts
+ * const { token, record } = await issueToken(tokens, user.id, { name: "laptop", ttl: "30d" });
+ * console.log(`Authorization: Token ${token}`);
+ * ```
+ * @see https://jazzband.github.io/django-rest-knox/settings/
+ */
+export async function issueToken(
+  tokens: TokenStore,
+  userId: string,
+  options: IssueTokenOptions = {},
+): Promise<IssuedToken> {
+  const prefix = options.prefix ?? DEFAULT_TOKEN_PREFIX;
+  if (!PREFIX.test(prefix)) throw new RangeError("prefix must be up to 16 characters of [A-Za-z0-9_-].");
+  const ttl = options.ttl === undefined || options.ttl === null ? null : parseDuration(options.ttl, "ttl");
+  const limit = options.maxTokensPerUser ?? null;
+  if (limit !== null && (!Number.isInteger(limit) || limit < 1)) {
+    throw new RangeError("maxTokensPerUser must be a positive integer or null.");
+  }
+  const now = Date.now();
+  if (limit !== null) {
+    const live = (await tokens.listForUser(userId)).filter(
+      (t) => t.expiresAt === null || t.expiresAt.getTime() > now,
+    );
+    if (live.length >= limit) {
+      throw new PermissionDenied(
+        "Maximum amount of tokens allowed per user exceeded.",
+        "token_limit_exceeded",
+      );
+    }
+  }
+  const token = `${prefix}${encodeBase64Url(randomBytes(32))}`;
+  const record: TokenRecord = {
+    digest: tokenDigest(token),
+    userId,
+    name: options.name ?? null,
+    createdAt: new Date(now),
+    expiresAt: ttl === null ? null : new Date(now + ttl * 1000),
+    lastUsedAt: null,
+  };
+  await tokens.save(record);
+  options.events?.emit("tokenIssued", { record });
+  return { token, record };
+}
+
+/**
+ * Revokes one token, by its plaintext: it stops working on the very next request.
+ *
+ * @param tokens - the token store
+ * @param token - the plaintext token
+ * @param options - `events` to emit `tokenRevoked`
+ * @returns true when the token existed
+ * @example
+ * ```ts
+ * await revokeToken(tokens, presentedToken, { events });
+ * ```
+ */
+export async function revokeToken(
+  tokens: TokenStore,
+  token: string,
+  options: { events?: AuthEvents } = {},
+): Promise<boolean> {
+  const digest = tokenDigest(token);
+  const record = options.events ? await tokens.findByDigest(digest) : null;
+  const deleted = await tokens.delete(digest);
+  if (deleted && record) options.events?.emit("tokenRevoked", { record });
+  return deleted;
+}
+
+/**
+ * Revokes every token of a user (knox's logoutall; call it when a password changes or a user is disabled).
+ *
+ * @param tokens - the token store
+ * @param userId - the owner's `UserRecord.id`
+ * @param options - `events` to emit `tokenRevoked` for each
+ * @returns how many tokens were revoked
+ * @example
+ * ```ts
+ * await users.setPasswordHash(user.id, await hashPassword(newPassword));
+ * await revokeAllTokens(tokens, user.id);
+ * ```
+ */
+export async function revokeAllTokens(
+  tokens: TokenStore,
+  userId: string,
+  options: { events?: AuthEvents } = {},
+): Promise<number> {
+  const records = options.events ? await tokens.listForUser(userId) : [];
+  const count = await tokens.deleteForUser(userId);
+  for (const record of records) options.events?.emit("tokenRevoked", { record });
+  return count;
+}
