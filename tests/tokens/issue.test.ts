@@ -1,0 +1,133 @@
+import { createHash } from "node:crypto";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import {
+  AuthEvents,
+  issueToken,
+  MemoryTokenStore,
+  PermissionDenied,
+  revokeAllTokens,
+  revokeToken,
+  tokenDigest,
+} from "../../src/index.js";
+
+afterEach(() => vi.useRealTimers());
+
+describe("tokenDigest", () => {
+  it("is the lowercase hex SHA-256 of the UTF-8 bytes", () => {
+    expect(tokenDigest("abc")).toBe("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    expect(tokenDigest("")).toBe("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    for (const token of ["pct_x", "é😀", "a".repeat(1000)]) {
+      expect(tokenDigest(token)).toBe(createHash("sha256").update(token, "utf8").digest("hex"));
+    }
+  });
+
+  it("is synchronous and never awaits WebCrypto", () => {
+    const digest = vi.spyOn(crypto.subtle, "digest");
+    expect(typeof tokenDigest("x")).toBe("string");
+    expect(digest).not.toHaveBeenCalled();
+    digest.mockRestore();
+  });
+});
+
+describe("issueToken", () => {
+  it("returns the plaintext once and stores only the digest", async () => {
+    vi.useFakeTimers({ now: new Date("2026-11-28T12:00:00Z") });
+    const tokens = new MemoryTokenStore();
+    const { token, record } = await issueToken(tokens, "7", { name: "laptop", ttl: "30d" });
+    expect(token).toMatch(/^pct_[A-Za-z0-9_-]{43}$/);
+    expect(record).toEqual({
+      digest: tokenDigest(token),
+      userId: "7",
+      name: "laptop",
+      createdAt: new Date("2026-11-28T12:00:00Z"),
+      expiresAt: new Date("2026-12-28T12:00:00Z"),
+      lastUsedAt: null,
+    });
+    expect(await tokens.findByDigest(record.digest)).toEqual(record);
+    expect(JSON.stringify(await tokens.listForUser("7"))).not.toContain(token.slice(4));
+  });
+
+  it("never expires without a ttl, takes seconds, and a custom prefix", async () => {
+    const tokens = new MemoryTokenStore();
+    expect((await issueToken(tokens, "1")).record).toMatchObject({ expiresAt: null, name: null });
+    expect((await issueToken(tokens, "1", { ttl: null })).record.expiresAt).toBeNull();
+    const { token, record } = await issueToken(tokens, "1", { ttl: 60, prefix: "acme_" });
+    expect(token).toMatch(/^acme_[A-Za-z0-9_-]{43}$/);
+    expect(record.expiresAt!.getTime() - record.createdAt.getTime()).toBe(60_000);
+    expect((await issueToken(tokens, "1", { prefix: "" })).token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+  });
+
+  it("makes distinct tokens", async () => {
+    const tokens = new MemoryTokenStore();
+    const seen = new Set<string>();
+    for (let i = 0; i < 200; i++) seen.add((await issueToken(tokens, "1")).token);
+    expect(seen.size).toBe(200);
+  });
+
+  it.each([
+    [{ prefix: "pct " }, /prefix/],
+    [{ prefix: "a".repeat(17) }, /prefix/],
+    [{ ttl: "forever" }, /ttl/],
+    [{ maxTokensPerUser: 0 }, /maxTokensPerUser/],
+    [{ maxTokensPerUser: 1.5 }, /maxTokensPerUser/],
+  ])("refuses bad options %j", async (options, message) => {
+    await expect(issueToken(new MemoryTokenStore(), "1", options as never)).rejects.toThrow(message);
+  });
+
+  it("refuses past maxTokensPerUser, counting only unexpired tokens", async () => {
+    vi.useFakeTimers({ now: 0 });
+    const tokens = new MemoryTokenStore();
+    await issueToken(tokens, "1", { ttl: 10 });
+    await issueToken(tokens, "1");
+    await issueToken(tokens, "2");
+    const error = await issueToken(tokens, "1", { maxTokensPerUser: 2 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PermissionDenied);
+    expect(error).toMatchObject({
+      status: 403,
+      code: "token_limit_exceeded",
+      detail: "Maximum amount of tokens allowed per user exceeded.",
+    });
+    vi.setSystemTime(11_000);
+    await expect(issueToken(tokens, "1", { maxTokensPerUser: 2 })).resolves.toBeDefined();
+  });
+
+  it("emits tokenIssued", async () => {
+    const events = new AuthEvents();
+    const issued = vi.fn();
+    events.on("tokenIssued", issued);
+    const { record } = await issueToken(new MemoryTokenStore(), "1", { events });
+    expect(issued).toHaveBeenCalledWith({ record });
+  });
+});
+
+describe("revoking", () => {
+  it("revokes one token by its plaintext, with an event", async () => {
+    const tokens = new MemoryTokenStore();
+    const events = new AuthEvents();
+    const revoked = vi.fn();
+    events.on("tokenRevoked", revoked);
+    const a = await issueToken(tokens, "1");
+    const b = await issueToken(tokens, "1");
+    expect(await revokeToken(tokens, a.token, { events })).toBe(true);
+    expect(await revokeToken(tokens, a.token, { events })).toBe(false);
+    expect(revoked).toHaveBeenCalledOnce();
+    expect(revoked).toHaveBeenCalledWith({ record: a.record });
+    expect(await tokens.findByDigest(a.record.digest)).toBeNull();
+    expect(await tokens.findByDigest(b.record.digest)).not.toBeNull();
+  });
+
+  it("revokes every token of one user", async () => {
+    const tokens = new MemoryTokenStore();
+    const events = new AuthEvents();
+    const revoked = vi.fn();
+    events.on("tokenRevoked", revoked);
+    await issueToken(tokens, "1");
+    await issueToken(tokens, "1");
+    const other = await issueToken(tokens, "2");
+    expect(await revokeAllTokens(tokens, "1", { events })).toBe(2);
+    expect(revoked).toHaveBeenCalledTimes(2);
+    expect(await tokens.listForUser("1")).toEqual([]);
+    expect(await tokens.listForUser("2")).toEqual([other.record]);
+    expect(await revokeAllTokens(tokens, "1")).toBe(0);
+  });
+});
