@@ -19,6 +19,7 @@ export interface AuthorizationCredentials {
 
 // DRF splits the latin-1 bytes with Python's bytes.split(): runs of ASCII whitespace only.
 const WHITESPACE = /[ \t\n\r\v\f]+/;
+const HAS_WHITESPACE = /[ \t\n\r\v\f]/;
 const isWhitespace = (code: number): boolean => code === 32 || (code >= 9 && code <= 13);
 
 /**
@@ -52,11 +53,21 @@ export function readAuthorization(
 
   let start = 0;
   while (start < header.length && isWhitespace(header.charCodeAt(start))) start++;
+  // Scan no further than the longest keyword: a long first word is nobody's keyword.
+  let longest = 0;
+  for (const candidate of keywords) longest = Math.max(longest, candidate.length);
+  const limit = Math.min(header.length, start + longest + 1);
   let end = start;
-  while (end < header.length && !isWhitespace(header.charCodeAt(end))) end++;
+  while (end < limit && !isWhitespace(header.charCodeAt(end))) end++;
   if (end === start) return null;
 
-  const keyword = keywords.find((candidate) => asciiCaseInsensitiveEqual(header, start, end, candidate));
+  let keyword: string | undefined;
+  for (const candidate of keywords) {
+    if (asciiCaseInsensitiveEqual(header, start, end, candidate)) {
+      keyword = candidate;
+      break;
+    }
+  }
   if (keyword === undefined) return null;
 
   if (header.length > MAX_AUTHORIZATION_LENGTH) {
@@ -64,8 +75,15 @@ export function readAuthorization(
       `Invalid ${keyword.toLowerCase()} header. Header is longer than ${MAX_AUTHORIZATION_LENGTH} characters.`,
     );
   }
-  const rest = header.slice(end).split(WHITESPACE);
-  return { keyword, credentials: rest.filter((part) => part !== "") };
+  let from = end;
+  while (from < header.length && isWhitespace(header.charCodeAt(from))) from++;
+  if (from === header.length) return { keyword, credentials: [] };
+  // The usual header has one part after the keyword: a native regex search beats a char loop.
+  const rest = header.slice(from);
+  const credentials = HAS_WHITESPACE.test(rest)
+    ? rest.split(WHITESPACE).filter((part) => part !== "")
+    : [rest];
+  return { keyword, credentials };
 }
 
 function asciiCaseInsensitiveEqual(text: string, start: number, end: number, expected: string): boolean {

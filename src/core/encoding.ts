@@ -4,12 +4,11 @@
  */
 
 const utf8Encoder = new TextEncoder();
+// RFC 4648 §4 alphabet; with a length that is a multiple of 4, at most two "=" at the end is canonical.
+const BASE64_PADDED = /^[A-Za-z0-9+/]*={0,2}$/;
+const BASE64_BARE = /^[A-Za-z0-9+/]*$/;
 // `ignoreBOM: true` keeps a leading U+FEFF, as Python's "utf-8" codec does; `fatal` makes bad bytes throw.
 const utf8Decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
-
-// RFC 4648 §4, canonical form only: groups of four, at most two "=" at the very end.
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-const BASE64_UNPADDED = /^[A-Za-z0-9+/]*$/;
 
 /** UTF-8 bytes of a string (lone surrogates become U+FFFD). */
 export function utf8(text: string): Uint8Array {
@@ -29,7 +28,7 @@ export function decodeUtf8(bytes: Uint8Array): string | null {
 export function decodeLatin1(bytes: Uint8Array): string {
   let text = "";
   for (let i = 0; i < bytes.length; i += 0x2000) {
-    text += String.fromCharCode(...bytes.subarray(i, i + 0x2000));
+    text += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x2000) as unknown as number[]);
   }
   return text;
 }
@@ -50,12 +49,28 @@ export function encodeBase64Url(bytes: Uint8Array): string {
 }
 
 /**
- * Strict standard base64 decoding: `null` unless `text` is canonical padded base64
- * (or, with `padded: false`, base64 without padding, as PHC strings write it).
+ * Strict standard base64 decoding to a binary string (one char per byte, i.e. latin-1): `null` unless
+ * `text` is canonical padded base64 (or, with `padded: false`, base64 without padding, as PHC writes it).
  */
+export function decodeBase64Binary(text: string, padded = true): string | null {
+  if (
+    padded
+      ? text.length % 4 !== 0 || !BASE64_PADDED.test(text)
+      : text.length % 4 === 1 || !BASE64_BARE.test(text)
+  ) {
+    return null;
+  }
+  return atob(text);
+}
+
+/** Strict standard base64 decoding to bytes; see {@link decodeBase64Binary}. */
 export function decodeBase64(text: string, padded = true): Uint8Array | null {
-  if (padded ? !BASE64.test(text) : !BASE64_UNPADDED.test(text) || text.length % 4 === 1) return null;
-  const binary = atob(text);
+  const binary = decodeBase64Binary(text, padded);
+  return binary === null ? null : binaryToBytes(binary);
+}
+
+/** The bytes of a binary string (every char code below 256). */
+export function binaryToBytes(binary: string): Uint8Array {
   const bytes = new Uint8Array(binary.length);
   for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
   return bytes;

@@ -58,8 +58,8 @@ export class AuthEvents {
    * @returns a function that removes the listener
    */
   on<K extends keyof AuthEventMap>(event: K, listener: AuthEventListener<K>): () => void {
-    let set = this.#listeners.get(event);
-    if (set === undefined) this.#listeners.set(event, (set = new Set()));
+    const set = this.#listeners.get(event) ?? new Set();
+    this.#listeners.set(event, set);
     set.add(listener as AuthEventListener<never>);
     return () => this.off(event, listener);
   }

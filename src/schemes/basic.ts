@@ -2,7 +2,7 @@
  * HTTP Basic authentication (RFC 7617), DRF's `BasicAuthentication`.
  */
 import { readAuthorization } from "../core/authorization.js";
-import { decodeBase64, decodeLatin1, decodeUtf8 } from "../core/encoding.js";
+import { binaryToBytes, decodeBase64Binary, decodeUtf8 } from "../core/encoding.js";
 import { AuthenticationFailed } from "../core/errors.js";
 import type { Authenticated, AuthRequest, BaseAuthentication } from "../core/scheme.js";
 import type { PasswordOptions } from "../passwords/hash.js";
@@ -30,10 +30,10 @@ export interface BasicUsersOptions<User> extends BasicCommonOptions {
 /** Basic authentication with your own check (an LDAP bind, a legacy table). */
 export interface BasicVerifyOptions<User> extends BasicCommonOptions {
   /**
-   * Resolves to the user for a correct username and password, or `null`. Throw an `AuthError`
+   * Returns (or resolves to) the user for a correct username and password, or `null`. Throw an `AuthError`
    * for another answer (`new AuthenticationFailed("User inactive or deleted.")`).
    */
-  verify: (username: string, password: string, request: AuthRequest) => Promise<User | null>;
+  verify: (username: string, password: string, request: AuthRequest) => User | null | Promise<User | null>;
   /** Not with `verify`. */
   users?: never;
 }
@@ -106,7 +106,9 @@ export class BasicAuthentication<User = unknown> implements BaseAuthentication<U
     const [username, password] = pair;
     const options = this.#options;
     if (options.verify !== undefined) {
-      const user = await options.verify(username, password, request);
+      const verified = options.verify(username, password, request);
+      // A synchronous verify costs no extra microtask: the await is only for a promise.
+      const user = isThenable(verified) ? await verified : verified;
       if (user === null || user === undefined) throw new AuthenticationFailed("Invalid username/password.");
       return { user, auth: null };
     }
@@ -128,12 +130,18 @@ export class BasicAuthentication<User = unknown> implements BaseAuthentication<U
 
 // RFC 7617 §2: base64 of user-id ":" password, split on the FIRST colon (the user-id cannot hold one).
 function decodeUserPass(credentials: string): [string, string] | null {
-  const bytes = decodeBase64(credentials);
-  if (bytes === null) return null;
-  // DRF: UTF-8, falling back to latin-1 for bytes that are not valid UTF-8.
-  const text = decodeUtf8(bytes) ?? decodeLatin1(bytes);
+  const binary = decodeBase64Binary(credentials);
+  if (binary === null) return null;
+  // DRF: UTF-8, falling back to latin-1 (the binary string itself) for bytes that are not valid UTF-8.
+  const text = HIGH_BYTE.test(binary) ? (decodeUtf8(binaryToBytes(binary)) ?? binary) : binary;
   const colon = text.indexOf(":");
   return colon === -1 ? null : [text.slice(0, colon), text.slice(colon + 1)];
+}
+
+const HIGH_BYTE = /[\x80-\xff]/;
+
+function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return typeof (value as PromiseLike<T> | null)?.then === "function";
 }
 
 // RFC 9110 §5.6.4 quoted-string: HTAB, visible ASCII and obs-text; a control character would forge the header.
