@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Packs the library, installs the tarball into a fresh temporary project, and both `import`s and
-// `require`s every subpath in package.json's exports, checking a known export of each.
+// Packs the library, installs the tarball into a fresh temporary project, both `import`s and
+// `require`s every subpath in package.json's exports (checking a known export of each), and runs the bin.
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -35,6 +35,17 @@ try {
     execFileSync(process.execPath, ["--input-type=commonjs", "-e", cjs], { cwd: dir, stdio: "inherit" });
     console.log(`pack-smoke: import and require ${specifier}: ok`);
   }
+  const bin = join(dir, "node_modules", ".bin", "portcullis");
+  const version = execFileSync(bin, ["--version"], { cwd: dir, encoding: "utf8" }).trim();
+  if (version !== pkg.version) throw new Error(`pack-smoke: portcullis --version printed ${version}`);
+  const hash = execFileSync(bin, ["hash-password", "--iterations", "1000"], {
+    cwd: dir,
+    input: "pw\n",
+    encoding: "utf8",
+  });
+  if (!/^pbkdf2_sha256\$1000\$[A-Za-z0-9]{22}\$/.test(hash))
+    throw new Error(`pack-smoke: hash-password printed ${hash}`);
+  console.log("pack-smoke: the portcullis command: ok");
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

@@ -24,6 +24,13 @@ export type { AuthFailure, AuthNone, AuthResult, AuthSuccess } from "./core/runn
 export { authenticate } from "./core/runner.js";
 export type { Authenticated, AuthRequest, BaseAuthentication } from "./core/scheme.js";
 export type {
+  EndpointHandler,
+  ObtainAuthTokenOptions,
+  TokenLoginOptions,
+  TokenLogoutOptions,
+} from "./endpoints/index.js";
+export { obtainAuthToken, tokenLogin, tokenLogout, tokenLogoutAll } from "./endpoints/index.js";
+export type {
   Argon2Options,
   HashPasswordOptions,
   PasswordAlgorithm,

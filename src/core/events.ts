@@ -13,19 +13,46 @@ import type { TokenRecord, UserRecord } from "../stores/types.js";
  */
 export interface AuthEventMap {
   /** `createUser` saved a user. */
-  userCreated: { record: UserRecord<unknown> };
-  /** An endpoint accepted a username and password (`via`: the endpoint, e.g. `"obtainAuthToken"`). */
-  loginSucceeded: { record: UserRecord<unknown>; via: string };
+  userCreated: {
+    /** The new user. */
+    record: UserRecord<unknown>;
+  };
+  /** An endpoint accepted a username and password. */
+  loginSucceeded: {
+    /** The user who logged in. */
+    record: UserRecord<unknown>;
+    /** The endpoint, such as `"obtainAuthToken"`. */
+    via: string;
+  };
   /** An endpoint refused a username and password. Never carries the password. */
-  loginFailed: { username: string; via: string };
+  loginFailed: {
+    /** The username as sent. */
+    username: string;
+    /** The endpoint, such as `"obtainAuthToken"`. */
+    via: string;
+  };
   /** A token was issued. */
-  tokenIssued: { record: TokenRecord };
+  tokenIssued: {
+    /** The stored record (digest only). */
+    record: TokenRecord;
+  };
   /** A token was revoked (logout, `revokeToken`, `revokeAllTokens`). */
-  tokenRevoked: { record: TokenRecord };
+  tokenRevoked: {
+    /** The record as it was before deletion. */
+    record: TokenRecord;
+  };
   /** An expired token was presented and deleted. */
-  tokenExpired: { record: TokenRecord };
-  /** A listener threw (or its promise rejected) while handling `event`. */
-  error: { error: unknown; event: Exclude<keyof AuthEventMap, "error"> };
+  tokenExpired: {
+    /** The record as it was before deletion. */
+    record: TokenRecord;
+  };
+  /** A listener threw (or its promise rejected). */
+  error: {
+    /** What the listener threw. */
+    error: unknown;
+    /** The event it was handling. */
+    event: Exclude<keyof AuthEventMap, "error">;
+  };
 }
 
 /** A listener for one event; it may be async. */

@@ -7,4 +7,4 @@
 export type { SchemeContractOptions } from "./contract.js";
 export { checkSchemeContract, SchemeContractError } from "./contract.js";
 export type { MakeRequestOptions } from "./request.js";
-export { basicAuthHeader, makeRequest } from "./request.js";
+export { basicAuthHeader, makeRequest, tokenAuthHeader } from "./request.js";

@@ -68,3 +68,19 @@ export function basicAuthHeader(username: string, password: string): string {
   if (username.includes(":")) throw new TypeError("RFC 7617 §2: a Basic user-id cannot contain a colon.");
   return `Basic ${encodeBase64(utf8(`${username}:${password}`))}`;
 }
+
+/**
+ * The `Authorization` value for an opaque token: `Token <token>` (DRF's keyword), or another keyword.
+ *
+ * @param token - the plaintext token
+ * @param keyword - default `"Token"`
+ * @returns the header value
+ * @example
+ * ```ts
+ * const { token } = await issueToken(tokens, user.id);
+ * const request = makeRequest({ headers: { Authorization: tokenAuthHeader(token) } });
+ * ```
+ */
+export function tokenAuthHeader(token: string, keyword = "Token"): string {
+  return `${keyword} ${token}`;
+}

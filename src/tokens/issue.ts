@@ -14,6 +14,15 @@ export const DEFAULT_TOKEN_PREFIX = "pct_";
 
 const PREFIX = /^[A-Za-z0-9_-]{0,16}$/;
 
+/**
+ * Checks a token prefix: up to 16 characters of [A-Za-z0-9_-], so tokens stay in the header alphabet.
+ * @internal
+ */
+export function checkTokenPrefix(prefix: string): string {
+  if (!PREFIX.test(prefix)) throw new RangeError("prefix must be up to 16 characters of [A-Za-z0-9_-].");
+  return prefix;
+}
+
 /** Options for {@link issueToken}. */
 export interface IssueTokenOptions {
   /** Lifetime: seconds or a duration string ("30d", "12h"); omitted or `null` for a token that never expires. */
@@ -58,8 +67,7 @@ export async function issueToken(
   userId: string,
   options: IssueTokenOptions = {},
 ): Promise<IssuedToken> {
-  const prefix = options.prefix ?? DEFAULT_TOKEN_PREFIX;
-  if (!PREFIX.test(prefix)) throw new RangeError("prefix must be up to 16 characters of [A-Za-z0-9_-].");
+  const prefix = checkTokenPrefix(options.prefix ?? DEFAULT_TOKEN_PREFIX);
   const ttl = options.ttl === undefined || options.ttl === null ? null : parseDuration(options.ttl, "ttl");
   const limit = options.maxTokensPerUser ?? null;
   if (limit !== null && (!Number.isInteger(limit) || limit < 1)) {

@@ -112,3 +112,11 @@ describe("checkSchemeContract", () => {
     await expect(checkSchemeContract(scheme, { keyword: "ApiKey", runs: 20 })).resolves.toBeUndefined();
   });
 });
+
+describe("tokenAuthHeader", () => {
+  it("builds DRF's Token header, or another keyword", async () => {
+    const { tokenAuthHeader } = await import("../../src/testing/index.js");
+    expect(tokenAuthHeader("pct_abc")).toBe("Token pct_abc");
+    expect(tokenAuthHeader("pct_abc", "Bearer")).toBe("Bearer pct_abc");
+  });
+});

@@ -1,0 +1,9 @@
+/**
+ * Fetch endpoint handlers: DRF's ObtainAuthToken and knox's login, logout and logoutall views.
+ */
+
+export type { EndpointHandler } from "./http.js";
+export type { ObtainAuthTokenOptions } from "./obtain-token.js";
+export { obtainAuthToken } from "./obtain-token.js";
+export type { TokenLoginOptions, TokenLogoutOptions } from "./token-login.js";
+export { tokenLogin, tokenLogout, tokenLogoutAll } from "./token-login.js";

@@ -1,0 +1,56 @@
+/**
+ * The username/password step shared by the login endpoints: DRF's `AuthTokenSerializer`.
+ * @internal
+ */
+import type { AuthEvents } from "../core/events.js";
+import type { PasswordOptions } from "../passwords/hash.js";
+import { checkCredentials } from "../stores/credentials.js";
+import type { UserRecord, UserStore } from "../stores/types.js";
+import { parseBody } from "./body.js";
+import { badRequest, type CharFieldSpec, NON_FIELD_ERRORS, validateFields } from "./fields.js";
+
+/** The options {@link readLogin} needs. */
+export interface ReadLoginOptions<User> {
+  users: UserStore<User>;
+  passwords: PasswordOptions | undefined;
+  events: AuthEvents | undefined;
+  /** The endpoint's name in `loginSucceeded` / `loginFailed` events. */
+  via: string;
+}
+
+/** A login whose credentials were accepted, with the values of the endpoint's extra fields. */
+export interface AcceptedLogin<User, K extends string> {
+  record: UserRecord<User>;
+  fields: Record<K, string | null>;
+}
+
+const CREDENTIAL_FIELDS = {
+  username: {},
+  password: { trimWhitespace: false },
+} as const satisfies Record<string, CharFieldSpec>;
+
+/**
+ * @internal
+ * Parses the body, validates `username`, `password` and `extra` together, then checks the credentials
+ * (Django's ModelBackend: one password hash whatever happens). An unknown user, a wrong password and an
+ * inactive user all answer 400 `{"non_field_errors": ["Unable to log in with provided credentials."]}`
+ * and emit `loginFailed` (never with the password). Store and hasher failures reject.
+ */
+export async function readLogin<User, K extends string = never>(
+  request: Request,
+  options: ReadLoginOptions<User>,
+  extra: Readonly<Record<K, CharFieldSpec>> = {} as Record<K, CharFieldSpec>,
+): Promise<AcceptedLogin<User, K> | Response> {
+  const body = await parseBody(request);
+  if (body instanceof Response) return body;
+  const values = validateFields(body, { ...CREDENTIAL_FIELDS, ...extra });
+  if (values instanceof Response) return values;
+
+  const username = values.username!;
+  const check = await checkCredentials(options.users, username, values.password!, options.passwords);
+  if (check.outcome !== "valid") {
+    options.events?.emit("loginFailed", { username, via: options.via });
+    return badRequest({ [NON_FIELD_ERRORS]: ["Unable to log in with provided credentials."] });
+  }
+  return { record: check.record, fields: values };
+}
