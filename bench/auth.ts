@@ -54,7 +54,7 @@ export const NODE_MESSAGE: { method: string; url: string; headers: IncomingHttpH
   headers: { host: "api.example.com", accept: "application/json", authorization: AUTHORIZATION },
 };
 
-const basic = new BasicAuthentication<BenchUser>({ verify: async (u, p) => checkCredentials(u, p) });
+const basic = new BasicAuthentication<BenchUser>({ verify: checkCredentials });
 const schemes = [basic];
 const request = makeRequest({ headers: { Authorization: AUTHORIZATION } });
 

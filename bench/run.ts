@@ -1,6 +1,6 @@
 /**
- * `npm run bench`: runner overhead, Basic against passport-http, and pbkdf2_sha256 against
- * node:crypto, in one run. Writes bench/RESULTS.md and prints a summary.
+ * `npm run bench`: runner overhead, Basic against passport-http, Token against passport-http-bearer,
+ * the token digest step, and pbkdf2_sha256 against node:crypto, in one run. Writes bench/RESULTS.md and prints a summary.
  */
 import { writeFileSync } from "node:fs";
 import { checkPortcullis, direct, runner, runnerNodeView } from "./auth.js";
@@ -11,6 +11,14 @@ import { type Contender, interleavedCalls, interleavedRounds } from "./interleav
 import { passportAuthenticate, passportBasic } from "./passport.js";
 import { type BenchResults, type Comparison, type Row, renderMarkdown, renderSummary } from "./report.js";
 import { mapSummary } from "./stats.js";
+import {
+  checkTokenContenders,
+  nodeCreateHashDigest,
+  nodeDigest,
+  passportBearer,
+  portcullisDigest,
+  portcullisToken,
+} from "./token.js";
 
 /** Interleaved rounds for the fast comparisons: ~20 ms batches, after 300 ms of warm-up each. */
 const ROUNDS = { rounds: 100, batchMs: 20, warmupMs: 300 };
@@ -20,6 +28,8 @@ const LOOP_DELAY_REPEATS = 7;
 const RUNNER_MAX_RATIO = 1.2;
 const PASSPORT_MIN_RATIO = 3;
 const HASH_MAX_RATIO = 1.15;
+const BEARER_MIN_RATIO = 2;
+const DIGEST_MIN_RATIO = 0.8;
 const LOOP_DELAY_LIMIT_MS = 20;
 
 const RESULTS_FILE = new URL("./RESULTS.md", import.meta.url);
@@ -85,6 +95,53 @@ async function basicVersusPassport(): Promise<Comparison> {
   };
 }
 
+async function tokenVersusBearer(): Promise<Comparison> {
+  log(`4. Token vs passport-http-bearer: ${ROUNDS.rounds} rounds`);
+  await checkTokenContenders();
+  const rows = await interleavedRounds([portcullisToken, passportBearer], ROUNDS);
+  const perSecond = (r: Row): Row => ({ name: r.name, summary: mapSummary(r.summary, (ns) => 1e9 / ns) });
+  return {
+    title: "4. Token: portcullis vs passport-http-bearer",
+    unit: "auth/s",
+    ratioLabel: "portcullis / passport",
+    baseline: perSecond(row(rows, passportBearer)),
+    judged: [
+      {
+        ...perSecond(row(rows, portcullisToken)),
+        target: `>= ${BEARER_MIN_RATIO.toFixed(2)}x`,
+        pass: (r) => r >= BEARER_MIN_RATIO,
+      },
+    ],
+    note: [
+      "Completed authentications per second, one awaited at a time. Both sides look the token up the same",
+      "way: `tokenDigest`, `MemoryTokenStore.findByDigest`, `MemoryUserStore.findById`. portcullis also",
+      "checks the header syntax and the expiry and tracks `lastUsedAt`; passport-http-bearer's verify is",
+      "called with the token and answers through `done`.",
+    ].join("\n"),
+  };
+}
+
+async function digestStep(): Promise<Comparison> {
+  log(`5. digest step: ${ROUNDS.rounds} rounds`);
+  const rows = await interleavedRounds([portcullisDigest, nodeDigest, nodeCreateHashDigest], ROUNDS);
+  const perSecond = (r: Row): Row => ({ name: r.name, summary: mapSummary(r.summary, (ns) => 1e11 / ns) });
+  return {
+    title: "5. Token digest step",
+    unit: "lookups/s",
+    ratioLabel: "portcullis / node",
+    baseline: perSecond(row(rows, nodeDigest)),
+    judged: [
+      {
+        ...perSecond(row(rows, portcullisDigest)),
+        target: `>= ${DIGEST_MIN_RATIO.toFixed(2)}x`,
+        pass: (r) => r >= DIGEST_MIN_RATIO,
+      },
+    ],
+    context: [perSecond(row(rows, nodeCreateHashDigest))],
+    note: "SHA-256 hex of a 47-character token and a `Map.get` of 10,000 digests, 100 distinct tokens per call.",
+  };
+}
+
 async function hashing(): Promise<Comparison> {
   log(`3. pbkdf2_sha256: ${HASH_ROUNDS} rounds`);
   await checkSameHash();
@@ -109,7 +166,13 @@ async function main(): Promise<void> {
   const started = performance.now();
   const environment = describeEnvironment();
   await checkPortcullis();
-  const comparisons = [await runnerOverhead(), await basicVersusPassport(), await hashing()];
+  const comparisons = [
+    await runnerOverhead(),
+    await basicVersusPassport(),
+    await tokenVersusBearer(),
+    await digestStep(),
+    await hashing(),
+  ];
   log(`3b. event-loop delay: ${LOOP_DELAY_REPEATS} repeats`);
   const loopRows = await measureLoopDelay([idle, portcullisHash, nodeHash], LOOP_DELAY_REPEATS);
   const results: BenchResults = {
