@@ -30,6 +30,18 @@ export type {
   TokenLogoutOptions,
 } from "./endpoints/index.js";
 export { obtainAuthToken, tokenLogin, tokenLogout, tokenLogoutAll } from "./endpoints/index.js";
+export type { TokenType } from "./jwt/claims.js";
+export type { TokenErrorMessage } from "./jwt/errors.js";
+export { InvalidToken } from "./jwt/errors.js";
+export type { JWTClaims, JWTUser, PublicJWKSet, RefreshedTokens, TokenPair } from "./jwt/service.js";
+export { FAMILY_CLAIM, JWTService } from "./jwt/service.js";
+export type {
+  JWTAlgorithm,
+  JWTKey,
+  JWTSettings,
+  JWTVerifyingKey,
+  ResolvedJWTSettings,
+} from "./jwt/settings.js";
 export type {
   Argon2Options,
   HashPasswordOptions,
@@ -53,9 +65,11 @@ export { TokenAuthentication } from "./schemes/token.js";
 export type { CreateUserFields, CreateUserOptions } from "./stores/create-user.js";
 export { createUser } from "./stores/create-user.js";
 export type { DefaultUser } from "./stores/memory.js";
-export { MemoryTokenStore, MemoryUserStore } from "./stores/memory.js";
+export { MemoryRevocationStore, MemoryTokenStore, MemoryUserStore } from "./stores/memory.js";
 export type {
   CreateUserInput,
+  OutstandingToken,
+  RevocationStore,
   TokenRecord,
   TokenStore,
   TokenTouch,

@@ -75,7 +75,7 @@ export class AuthError extends Error {
  */
 export class AuthenticationFailed extends AuthError {
   /** Always `"AuthenticationFailed"`. */
-  override readonly name = "AuthenticationFailed" as const;
+  override readonly name: string = "AuthenticationFailed";
 
   /**
    * @param detail - defaults to "Incorrect authentication credentials."
@@ -102,7 +102,7 @@ export class AuthenticationFailed extends AuthError {
  */
 export class NotAuthenticated extends AuthError {
   /** Always `"NotAuthenticated"`. */
-  override readonly name = "NotAuthenticated" as const;
+  override readonly name: string = "NotAuthenticated";
 
   /**
    * @param detail - defaults to "Authentication credentials were not provided."
@@ -130,7 +130,7 @@ export class NotAuthenticated extends AuthError {
  */
 export class PermissionDenied extends AuthError {
   /** Always `"PermissionDenied"`. */
-  override readonly name = "PermissionDenied" as const;
+  override readonly name: string = "PermissionDenied";
 
   /**
    * @param detail - defaults to "You do not have permission to perform this action."

@@ -136,3 +136,122 @@ export interface TokenStore {
   /** Updates `lastUsedAt` and/or `expiresAt` of an existing record; nothing when it is gone. */
   touch(digest: string, changes: TokenTouch): Promise<void>;
 }
+
+/**
+ * An issued refresh token as the revocation store records it (simplejwt's `OutstandingToken`).
+ *
+ * @example
+ * ```ts
+ * const token: OutstandingToken = {
+ *   jti: "5f0e3c1a9b2d4e6f8a0b1c2d3e4f5a6b",
+ *   userId: "1",
+ *   familyId: "0c9b8a7f6e5d4c3b2a1f0e9d8c7b6a59",
+ *   expiresAt: new Date(claims.exp * 1000),
+ * };
+ * ```
+ */
+export interface OutstandingToken {
+  /** The token's `jti` claim. */
+  jti: string;
+  /** The owner's `UserRecord.id` (the `user_id` claim), or `null` when the token names no user. */
+  userId: string | null;
+  /** The rotation family (the `family_id` claim), or `null` when rotation does not track families. */
+  familyId: string | null;
+  /** The token's `exp`: after it the token is refused anyway, so its rows may be flushed. */
+  expiresAt: Date;
+}
+
+/**
+ * Where revocations live: simplejwt's `OutstandingToken` and `BlacklistedToken` tables in one
+ * interface, plus what simplejwt lacks: one-time use for rotation with reuse detection, family and
+ * per-user revocation. Implement it over a SQL table or Redis (see docs/revocation.md for which
+ * operations must be atomic), or use `MemoryRevocationStore`.
+ *
+ * Rows answer as recorded until {@link RevocationStore.flushExpired} removes them, even once their
+ * `expiresAt` has passed: an expired revoked jti may still be reported revoked, which is harmless because
+ * the token is refused by its `exp` anyway. Callers check `exp` before asking the store.
+ *
+ * @example
+ * ```ts
+ * const revocations: RevocationStore = new MemoryRevocationStore();
+ * await revocations.recordOutstanding({ jti, userId: "1", familyId, expiresAt });
+ *
+ * // Refresh with rotation: exactly one concurrent caller wins.
+ * if (await revocations.isRevoked(jti)) throw new AuthenticationFailed("Token is blacklisted", "token_not_valid");
+ * if (!(await revocations.consume(jti, expiresAt))) {
+ *   await revocations.revokeFamily(familyId); // reuse of a rotated token: RFC 9700 §4.14.2
+ *   throw new AuthenticationFailed("Token is blacklisted", "token_not_valid");
+ * }
+ *
+ * await revocations.revokeForUser("1"); // logout everywhere
+ * await revocations.flushExpired(); // simplejwt's `manage.py flushexpiredtokens`, from a cron job
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc9700#section-4.14.2 (refresh token rotation and reuse detection)
+ * @see https://django-rest-framework-simplejwt.readthedocs.io/en/latest/blacklist_app.html
+ */
+export interface RevocationStore {
+  /**
+   * Records an issued refresh token (simplejwt's `OutstandingToken`). Idempotent for the same jti: the
+   * first record wins and a repeat is ignored. A token recorded in a family that was already revoked is
+   * revoked at once.
+   *
+   * @param token - the token's jti, owner, family and expiry
+   */
+  recordOutstanding(token: OutstandingToken): Promise<void>;
+
+  /**
+   * True when the jti was revoked (blacklisted), directly or through its family or user. A jti that was
+   * only consumed is not revoked.
+   *
+   * @param jti - the token's `jti` claim
+   */
+  isRevoked(jti: string): Promise<boolean>;
+
+  /**
+   * Revokes one jti until `expiresAt` (after which the row may be flushed). Works for a jti that was never
+   * recorded, such as an access token checked with `checkRevokedAccess`.
+   *
+   * @param jti - the token's `jti` claim
+   * @param expiresAt - the token's `exp`
+   * @returns true when it was not revoked before
+   */
+  revoke(jti: string, expiresAt: Date): Promise<boolean>;
+
+  /**
+   * Atomically marks the jti as used (rotation): true for exactly one caller, false for every later or
+   * concurrent caller and for a revoked jti. Consuming does not revoke: `isRevoked` stays false, so
+   * rotation without blacklisting is expressible. A consumed jti presented again (`false` here for a jti
+   * that is not revoked) is the reuse signal the caller acts on, by revoking the family.
+   *
+   * @param jti - the token's `jti` claim
+   * @param expiresAt - the token's `exp`, after which the row may be flushed
+   * @returns true for the one caller that may rotate the token
+   */
+  consume(jti: string, expiresAt: Date): Promise<boolean>;
+
+  /**
+   * Revokes every outstanding token of a family (reuse detection) and any token later recorded in it,
+   * until the family's latest expiry has passed and the family is flushed.
+   *
+   * @param familyId - the `family_id` claim
+   * @returns how many tokens were newly revoked
+   */
+  revokeFamily(familyId: string): Promise<number>;
+
+  /**
+   * Revokes every outstanding token of a user (logout everywhere, password change): those recorded so
+   * far, not those recorded later, so a new login afterwards works.
+   *
+   * @param userId - the user's `UserRecord.id`
+   * @returns how many tokens were newly revoked
+   */
+  revokeForUser(userId: string): Promise<number>;
+
+  /**
+   * Deletes every row (outstanding, revoked, consumed, family) whose `expiresAt` is at or before now
+   * (simplejwt's `flushexpiredtokens`). Run it from a scheduled job.
+   *
+   * @returns how many jti rows were removed
+   */
+  flushExpired(): Promise<number>;
+}

@@ -1,0 +1,73 @@
+/**
+ * simplejwt's claim checks, in its order and with its messages (tokens.py, backends.py with PyJWT).
+ * @internal
+ */
+import type { ResolvedJWTSettings } from "./settings.js";
+
+/** The token types simplejwt mints. */
+export type TokenType = "access" | "refresh" | "sliding";
+
+/** Seconds since the epoch, as simplejwt's `datetime_to_epoch` writes them (integers). */
+export function now(): number {
+  return Math.floor(Date.now() / 1000);
+}
+
+const isNumericDate = (value: unknown): value is number =>
+  typeof value === "number" && Number.isFinite(value);
+
+/**
+ * PyJWT's registered-claim checks during decode. Returns the simplejwt message for a refusal
+ * ("Token is expired", "Token is invalid"), or null. Types are strict (no "123" for 123).
+ */
+export function checkRegistered(
+  claims: Record<string, unknown>,
+  s: ResolvedJWTSettings,
+  at: number,
+): string | null {
+  const { exp, nbf, iat, aud, iss } = claims;
+  if (exp !== undefined && !isNumericDate(exp)) return "Token is invalid";
+  if (nbf !== undefined && !isNumericDate(nbf)) return "Token is invalid";
+  if (iat !== undefined && !isNumericDate(iat)) return "Token is invalid";
+  if (exp !== undefined && exp <= at - s.leeway) return "Token is expired";
+  if (nbf !== undefined && nbf > at + s.leeway) return "Token is invalid";
+  if (iat !== undefined && iat > at + s.leeway) return "Token is invalid";
+  if (s.audience !== null) {
+    const list = typeof aud === "string" ? [aud] : aud;
+    if (!Array.isArray(list) || list.length === 0 || !list.every((a) => typeof a === "string"))
+      return "Token is invalid";
+    if (!list.some((a) => s.audience!.includes(a))) return "Token is invalid";
+  }
+  if (s.issuer !== null && iss !== s.issuer) return "Token is invalid";
+  if (iss !== undefined && typeof iss !== "string") return "Token is invalid";
+  return null;
+}
+
+/**
+ * `Token.verify()` after the blacklist check: exp present, jti present, type present and right.
+ * `type` null skips the type check (`UntypedToken`).
+ */
+export function checkTokenClaims(
+  claims: Record<string, unknown>,
+  s: ResolvedJWTSettings,
+  type: TokenType | null,
+  at: number,
+): string | null {
+  const exp = claims.exp;
+  if (exp === undefined) return "Token has no 'exp' claim";
+  if ((exp as number) <= at - s.leeway) return "Token 'exp' claim has expired";
+  if (typeof claims[s.jtiClaim] !== "string" || claims[s.jtiClaim] === "") return "Token has no id";
+  if (type !== null) {
+    const actual = claims[s.tokenTypeClaim];
+    if (actual === undefined) return "Token has no type";
+    if (actual !== type) return "Token has wrong type";
+  }
+  return null;
+}
+
+/** A fresh jti: 32 lowercase hex characters (uuid4().hex's shape, 128 random bits). */
+export function newJti(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  let hex = "";
+  for (const byte of bytes) hex += byte.toString(16).padStart(2, "0");
+  return hex;
+}

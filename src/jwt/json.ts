@@ -1,0 +1,85 @@
+/**
+ * Strict JSON for JOSE headers and JWT claims sets (RFC 7515 §4, RFC 7519 §7.2): an object at the top,
+ * no duplicate member names at any depth, nesting no deeper than {@link MAX_JSON_DEPTH}.
+ * @internal
+ */
+
+/** The deepest nesting a header or claims set may have. */
+export const MAX_JSON_DEPTH = 32;
+
+/**
+ * Parses `text` as a JSON object with no duplicate member names and at most {@link MAX_JSON_DEPTH}
+ * levels, into an object without a prototype (so `__proto__` or `constructor` are plain members);
+ * `null` for anything else. `JSON.parse` alone would let `{"alg":"HS256","alg":"none"}` mean "none".
+ *
+ * @internal
+ */
+export function parseJsonObject(text: string): Record<string, unknown> | null {
+  if (!isStrictJsonObject(text)) return null;
+  let value: unknown;
+  try {
+    value = JSON.parse(text, (_key, v: unknown) =>
+      v !== null && typeof v === "object" && !Array.isArray(v) ? Object.assign(Object.create(null), v) : v,
+    );
+  } catch {
+    return null;
+  }
+  return value as Record<string, unknown>;
+}
+
+// A scanner that checks structure only (JSON.parse then checks the grammar): where objects open and
+// close, which member names each holds, and how deep it goes.
+function isStrictJsonObject(text: string): boolean {
+  const stack: Array<Set<string> | null> = []; // a Set per open object, null per open array
+  let i = skipSpace(text, 0);
+  if (text[i] !== "{") return false;
+  let expectKey = false;
+  for (; i < text.length; i++) {
+    const c = text[i];
+    if (c === "{" || c === "[") {
+      if (stack.length >= MAX_JSON_DEPTH) return false;
+      stack.push(c === "{" ? new Set() : null);
+      expectKey = c === "{";
+    } else if (c === "}" || c === "]") {
+      stack.pop();
+      expectKey = false;
+      if (stack.length === 0) return skipSpace(text, i + 1) === text.length;
+    } else if (c === ",") {
+      expectKey = stack[stack.length - 1] instanceof Set;
+    } else if (c === '"') {
+      const end = stringEnd(text, i);
+      if (end === -1) return false;
+      if (expectKey) {
+        const keys = stack[stack.length - 1] as Set<string>;
+        let name: unknown;
+        try {
+          name = JSON.parse(text.slice(i, end + 1));
+        } catch {
+          return false;
+        }
+        if (keys.has(name as string)) return false;
+        keys.add(name as string);
+        expectKey = false;
+      }
+      i = end;
+    }
+  }
+  return false;
+}
+
+/** The index of the closing quote of the string opening at `start`, or -1. */
+function stringEnd(text: string, start: number): number {
+  for (let i = start + 1; i < text.length; i++) {
+    const c = text[i];
+    if (c === "\\") i++;
+    else if (c === '"') return i;
+  }
+  return -1;
+}
+
+function skipSpace(text: string, from: number): number {
+  let i = from;
+  while (i < text.length && (text[i] === " " || text[i] === "\t" || text[i] === "\n" || text[i] === "\r"))
+    i++;
+  return i;
+}

@@ -1,0 +1,64 @@
+/**
+ * Compact JWS in and out (RFC 7515 §7.1), refusing everything a token may use to choose its own key.
+ * @internal
+ */
+import { CompactSign, compactVerify, type JWTHeaderParameters } from "jose";
+import { binaryToBytes, decodeBase64Binary, decodeUtf8, utf8 } from "../core/encoding.js";
+import { parseJsonObject } from "./json.js";
+import type { KeyEntry, KeyRing } from "./keys.js";
+
+/** Tokens longer than this are refused before any parsing. */
+export const MAX_TOKEN_LENGTH = 8192;
+
+const SEGMENT = /^[A-Za-z0-9_-]*$/;
+/** Header parameters that would let a token bring or point at its own key: ignored, never fetched. */
+const KEY_CARRYING = ["jwk", "jku", "x5u", "x5c"];
+
+/** A token whose signature checked out, with its header and claims (objects without prototypes). */
+export interface VerifiedJWS {
+  header: Record<string, unknown>;
+  claims: Record<string, unknown>;
+}
+
+/**
+ * Verifies a compact JWS: size, three base64url segments, strict JSON objects for header and payload,
+ * `alg` exactly the selected key's algorithm, no `crit`, `kid` only among configured keys; then the
+ * signature (jose, WebCrypto). `null` for anything wrong: the caller answers "Token is invalid".
+ */
+export async function verifyCompact(token: string, keys: KeyRing): Promise<VerifiedJWS | null> {
+  if (typeof token !== "string" || token.length > MAX_TOKEN_LENGTH) return null;
+  const parts = token.split(".");
+  if (parts.length !== 3 || !parts.every((part) => SEGMENT.test(part))) return null;
+  const header = decodeSegment(parts[0]!);
+  const claims = decodeSegment(parts[1]!);
+  if (header === null || claims === null || parts[2] === "") return null;
+  // RFC 7515 §4.1.11: an unknown critical parameter must be refused; we understand none.
+  if (header.crit !== undefined || header.b64 !== undefined) return null;
+  if (typeof header.alg !== "string") return null;
+  for (const name of KEY_CARRYING) delete header[name];
+  const entry: KeyEntry | null = await keys.select(header as JWTHeaderParameters);
+  if (entry === null || header.alg !== entry.algorithm) return null;
+  try {
+    await compactVerify(token, entry.verify, { algorithms: [entry.algorithm] });
+  } catch {
+    return null;
+  }
+  return { header, claims };
+}
+
+/** Signs `claims` as a compact JWS with PyJWT's header (sorted keys: alg, kid, typ). */
+export async function signCompact(claims: Record<string, unknown>, keys: KeyRing): Promise<string> {
+  const key = await keys.signing();
+  const header: JWTHeaderParameters = { alg: key.algorithm };
+  if (keys.signingKid !== null) header.kid = keys.signingKid;
+  header.typ = "JWT";
+  return new CompactSign(utf8(JSON.stringify(claims))).setProtectedHeader(header).sign(key.sign);
+}
+
+function decodeSegment(segment: string): Record<string, unknown> | null {
+  if (segment.length % 4 === 1) return null;
+  const binary = decodeBase64Binary(segment.replace(/-/g, "+").replace(/_/g, "/"), false);
+  if (binary === null) return null;
+  const text = decodeUtf8(binaryToBytes(binary));
+  return text === null ? null : parseJsonObject(text);
+}

@@ -1,0 +1,187 @@
+/**
+ * Keys for the token service: imported once, selected by `kid`, never taken from a token.
+ * @internal
+ */
+import {
+  createRemoteJWKSet,
+  exportJWK,
+  importJWK,
+  importPKCS8,
+  importSPKI,
+  importX509,
+  type JWK,
+  type JWTHeaderParameters,
+} from "jose";
+import { utf8 } from "../core/encoding.js";
+import type { JWTAlgorithm, JWTKey, JWTSettings } from "./settings.js";
+
+/** A key ready to use: its algorithm, and CryptoKeys (imported once). */
+export interface KeyEntry {
+  kid: string | null;
+  algorithm: JWTAlgorithm;
+  verify: CryptoKey;
+  sign: CryptoKey | null;
+}
+
+const ALGORITHMS: readonly JWTAlgorithm[] = [
+  "HS256",
+  "HS384",
+  "HS512",
+  "RS256",
+  "RS384",
+  "RS512",
+  "PS256",
+  "PS384",
+  "PS512",
+  "ES256",
+  "ES384",
+  "ES512",
+  "EdDSA",
+];
+const HMAC_BYTES: Partial<Record<JWTAlgorithm, number>> = { HS256: 32, HS384: 48, HS512: 64 };
+
+/** The configured keys, imported lazily once; `select` never consults anything but configuration. */
+export class KeyRing {
+  readonly #ready: Promise<KeyEntry[]>;
+  readonly #remote: ReturnType<typeof createRemoteJWKSet> | null;
+  readonly signingKid: string | null;
+  readonly algorithm: JWTAlgorithm;
+
+  constructor(settings: JWTSettings) {
+    const algorithm = settings.algorithm ?? "HS256";
+    if (!ALGORITHMS.includes(algorithm))
+      throw new TypeError(`Unrecognized algorithm type '${String(algorithm)}'.`);
+    checkHmacLength(algorithm, settings.signingKey);
+    for (const extra of settings.verifyingKeys ?? [])
+      checkHmacLength(extra.algorithm ?? algorithm, extra.key);
+    this.algorithm = algorithm;
+    this.signingKid = settings.keyId ?? null;
+    this.#remote = settings.jwkUrl ? createRemoteJWKSet(new URL(settings.jwkUrl)) : null;
+    this.#ready = importAll(settings, algorithm);
+    this.#ready.catch(() => {}); // reported on first use, not as an unhandled rejection
+  }
+
+  /** The key that signs tokens issued here. */
+  async signing(): Promise<KeyEntry & { sign: CryptoKey }> {
+    const main = (await this.#ready)[0]!;
+    if (main.sign === null) throw new TypeError("JWTService: the signingKey cannot sign (a public key?).");
+    return main as KeyEntry & { sign: CryptoKey };
+  }
+
+  /**
+   * The verifying key for a token header: by `kid` among the configured keys (then the JWK Set URL),
+   * or the main key when the header has no `kid`. `null` when none matches: the token is invalid.
+   */
+  async select(header: JWTHeaderParameters): Promise<KeyEntry | null> {
+    const keys = await this.#ready;
+    const kid = header.kid;
+    if (kid === undefined) return keys[0]!; // simplejwt ignores kid: a token without one uses the main key
+    if (typeof kid !== "string") return null;
+    const local = keys.find((k) => k.kid === kid);
+    if (local) return local;
+    if (this.#remote === null) return null;
+    try {
+      const key = (await this.#remote({ alg: header.alg, kid }, { payload: "", signature: "" })) as CryptoKey;
+      return { kid, algorithm: this.algorithm, verify: key, sign: null };
+    } catch {
+      return null;
+    }
+  }
+
+  /** The public JWK Set of the asymmetric verifying keys (HMAC secrets are never published). */
+  async jwks(): Promise<{ keys: JWK[] }> {
+    const keys: JWK[] = [];
+    for (const entry of await this.#ready) {
+      if (entry.algorithm.startsWith("HS")) continue;
+      const jwk = await exportJWK(entry.verify);
+      keys.push({
+        ...jwk,
+        alg: entry.algorithm,
+        use: "sig",
+        ...(entry.kid === null ? {} : { kid: entry.kid }),
+      });
+    }
+    return { keys };
+  }
+}
+
+function checkHmacLength(algorithm: JWTAlgorithm, key: JWTKey): void {
+  const needed = HMAC_BYTES[algorithm];
+  if (needed === undefined) return;
+  const bytes = typeof key === "string" ? utf8(key).length : key instanceof Uint8Array ? key.length : null;
+  if (bytes !== null && bytes < needed) {
+    throw new TypeError(`JWTService: an ${algorithm} key needs at least ${needed} bytes (got ${bytes}).`);
+  }
+}
+
+async function importAll(settings: JWTSettings, algorithm: JWTAlgorithm): Promise<KeyEntry[]> {
+  const main = await importMain(settings, algorithm);
+  const extra = await Promise.all(
+    (settings.verifyingKeys ?? []).map(async ({ kid, key, algorithm: alg = algorithm }) => ({
+      kid,
+      algorithm: alg,
+      verify: await importVerifying(key, alg),
+      sign: null,
+    })),
+  );
+  return [main, ...extra];
+}
+
+async function importMain(settings: JWTSettings, algorithm: JWTAlgorithm): Promise<KeyEntry> {
+  const kid = settings.keyId ?? null;
+  if (algorithm.startsWith("HS")) {
+    const secret = await importHmac(settings.signingKey, algorithm);
+    return { kid, algorithm, verify: secret, sign: secret };
+  }
+  const sign = await importPrivate(settings.signingKey, algorithm);
+  const verify =
+    settings.verifyingKey === undefined
+      ? await publicOf(sign, algorithm)
+      : await importVerifying(settings.verifyingKey, algorithm);
+  return { kid, algorithm, verify, sign };
+}
+
+async function importVerifying(key: JWTKey, algorithm: JWTAlgorithm): Promise<CryptoKey> {
+  if (algorithm.startsWith("HS")) return importHmac(key, algorithm);
+  if (typeof key === "string") {
+    return key.includes("BEGIN CERTIFICATE")
+      ? importX509(key, algorithm, { extractable: true })
+      : importSPKI(key, algorithm, { extractable: true });
+  }
+  if (isCryptoKey(key)) return key;
+  if (key instanceof Uint8Array)
+    throw new TypeError(`JWTService: a ${algorithm} verifying key must be a PEM, JWK or CryptoKey.`);
+  const { d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, ...publicJwk } = key;
+  return (await importJWK(publicJwk, algorithm, { extractable: true })) as CryptoKey;
+}
+
+async function importPrivate(key: JWTKey, algorithm: JWTAlgorithm): Promise<CryptoKey> {
+  if (typeof key === "string") return importPKCS8(key, algorithm, { extractable: true });
+  if (isCryptoKey(key)) return key;
+  if (key instanceof Uint8Array)
+    throw new TypeError(`JWTService: a ${algorithm} signing key must be a PEM, JWK or CryptoKey.`);
+  return (await importJWK(key, algorithm, { extractable: true })) as CryptoKey;
+}
+
+// The public half of a private key, through its JWK (WebCrypto has no direct derivation).
+async function publicOf(privateKey: CryptoKey, algorithm: JWTAlgorithm): Promise<CryptoKey> {
+  if (!privateKey.extractable) {
+    throw new TypeError("JWTService: give a `verifyingKey` when the signing CryptoKey is not extractable.");
+  }
+  return importVerifying(await exportJWK(privateKey), algorithm);
+}
+
+async function importHmac(key: JWTKey, algorithm: JWTAlgorithm): Promise<CryptoKey> {
+  if (isCryptoKey(key)) return key;
+  const bytes = typeof key === "string" ? utf8(key) : key instanceof Uint8Array ? key : null;
+  if (bytes === null) return (await importJWK(key as JWK, algorithm)) as CryptoKey;
+  const hash = `SHA-${algorithm.slice(2)}`;
+  return crypto.subtle.importKey("raw", new Uint8Array(bytes), { name: "HMAC", hash }, false, [
+    "sign",
+    "verify",
+  ]);
+}
+
+function isCryptoKey(key: unknown): key is CryptoKey {
+  return typeof CryptoKey !== "undefined" && key instanceof CryptoKey;
+}

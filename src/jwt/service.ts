@@ -1,0 +1,317 @@
+/**
+ * The token service: simplejwt's access, refresh and sliding tokens, blacklist, rotation with reuse
+ * detection, on jose.
+ */
+import { AuthenticationFailed } from "../core/errors.js";
+import type { RevocationStore, UserRecord, UserStore } from "../stores/types.js";
+import { tokenDigest } from "../tokens/digest.js";
+import { checkRegistered, checkTokenClaims, newJti, now, type TokenType } from "./claims.js";
+import { InvalidToken } from "./errors.js";
+import { signCompact, verifyCompact } from "./jws.js";
+import { KeyRing } from "./keys.js";
+import { type JWTSettings, type ResolvedJWTSettings, resolveSettings } from "./settings.js";
+
+/** The claims of a validated token (an object without a prototype). */
+export type JWTClaims = Record<string, unknown>;
+
+/** A user as the service needs it: a `UserRecord`, or anything with an `id`. */
+export type JWTUser = Pick<UserRecord<unknown>, "id"> & Partial<UserRecord<unknown>>;
+
+/** What {@link JWTService.obtainPair} returns: simplejwt's `TokenObtainPairView` body. */
+export interface TokenPair {
+  /** The access token. */
+  access: string;
+  /** The refresh token. */
+  refresh: string;
+}
+
+/** What {@link JWTService.refresh} returns: simplejwt's `TokenRefreshView` body. */
+export interface RefreshedTokens {
+  /** A new access token. */
+  access: string;
+  /** A new refresh token, when `rotateRefreshTokens` is on. */
+  refresh?: string;
+}
+
+/** A public JWK Set (RFC 7517 §5). */
+export interface PublicJWKSet {
+  /** The public keys, with `kid`, `alg` and `use: "sig"`. */
+  keys: object[];
+}
+
+/** The claim naming a refresh token's family (rotation lineage); never copied into access tokens. */
+export const FAMILY_CLAIM = "family_id";
+
+/**
+ * simplejwt's token machinery: issue, validate, refresh (with rotation and reuse detection), blacklist,
+ * sliding tokens. Settings are simplejwt's, in camelCase, with its defaults; keys are imported once.
+ *
+ * @example
+ * ```ts
+ * const jwt = new JWTService({ signingKey: process.env.JWT_SECRET!, users, revocations,
+ *   rotateRefreshTokens: true, blacklistAfterRotation: true });
+ * const { access, refresh } = await jwt.obtainPair(user);
+ * const claims = await jwt.validate(access, "access");
+ * const next = await jwt.refresh(refresh); // { access, refresh }
+ * ```
+ * @see https://django-rest-framework-simplejwt.readthedocs.io/en/latest/
+ */
+export class JWTService {
+  /** The resolved settings (lifetimes in seconds). */
+  readonly settings: ResolvedJWTSettings;
+  readonly #keys: KeyRing;
+  readonly #revocations: RevocationStore | null;
+  readonly #users: UserStore<unknown> | null;
+
+  /**
+   * @param settings - simplejwt's settings in camelCase, plus `revocations` and `users`
+   * @throws TypeError for a missing signing key, an HMAC key shorter than its hash, or a setting that needs a
+   *   store which is missing
+   */
+  constructor(settings: JWTSettings) {
+    this.settings = resolveSettings(settings);
+    this.#keys = new KeyRing(settings);
+    this.#revocations = settings.revocations ?? null;
+    this.#users = settings.users ?? null;
+  }
+
+  /** Reuse detection is on when refresh tokens rotate and a revocation store is set (DESIGN §6). */
+  get reuseDetection(): boolean {
+    return this.settings.rotateRefreshTokens && this.#revocations !== null;
+  }
+
+  /**
+   * `TokenObtainPairView`: a refresh token for `user` and the access token derived from it.
+   *
+   * @param user - a `UserRecord` (or `{ id }`)
+   * @returns `{ access, refresh }`
+   */
+  async obtainPair(user: JWTUser): Promise<TokenPair> {
+    const refresh = await this.#forUser("refresh", this.settings.refreshTokenLifetime, user);
+    if (this.reuseDetection) refresh[FAMILY_CLAIM] = newJti();
+    await this.#outstand(refresh);
+    return { access: await this.#sign(this.#accessFrom(refresh)), refresh: await this.#sign(refresh) };
+  }
+
+  /**
+   * `TokenRefreshView`: a new access token from a refresh token; with `rotateRefreshTokens`, a new refresh
+   * token too (the old one is blacklisted with `blacklistAfterRotation`). Presenting a refresh token that
+   * was already rotated revokes its whole family (RFC 9700 §4.14.2); of concurrent refreshes of one token,
+   * exactly one succeeds.
+   *
+   * @param token - the refresh token
+   * @returns `{ access }`, and `refresh` when rotating
+   * @throws InvalidToken for a refused token; AuthenticationFailed "No active account found for the given
+   *   token." (`no_active_account`) when its user is missing or inactive
+   */
+  async refresh(token: string): Promise<RefreshedTokens> {
+    const claims = await this.validate(token, "refresh");
+    await this.#checkUser(claims);
+    const access = await this.#sign(this.#accessFrom(claims));
+    if (!this.settings.rotateRefreshTokens) return { access };
+
+    const jti = claims[this.settings.jtiClaim] as string;
+    const expiresAt = this.#rowExpiry(claims);
+    const store = this.#revocations;
+    if (store !== null) {
+      if (!(await store.consume(jti, expiresAt))) {
+        // Already rotated (or revoked meanwhile): a replayed refresh token. Revoke its lineage.
+        const family = claims[FAMILY_CLAIM];
+        if (typeof family === "string") await store.revokeFamily(family);
+        throw new InvalidToken("Token is blacklisted");
+      }
+      if (this.settings.blacklistAfterRotation) await store.revoke(jti, expiresAt);
+    }
+    const at = now();
+    const rotated: JWTClaims = { ...claims };
+    rotated[this.settings.jtiClaim] = newJti();
+    rotated.exp = at + this.settings.refreshTokenLifetime;
+    rotated.iat = at;
+    await this.#outstand(rotated);
+    return { access, refresh: await this.#sign(rotated) };
+  }
+
+  /**
+   * `TokenVerifyView`: checks any token (signature, expiry, id; no type), and that it is not blacklisted.
+   *
+   * @param token - any token issued here
+   * @returns its claims
+   * @throws InvalidToken ("Token is blacklisted" for a blacklisted one)
+   */
+  async verify(token: string): Promise<JWTClaims> {
+    const claims = await this.validate(token, null);
+    const jti = claims[this.settings.jtiClaim] as string;
+    if (this.#revocations !== null && (await this.#revocations.isRevoked(jti))) {
+      throw new InvalidToken("Token is blacklisted");
+    }
+    return claims;
+  }
+
+  /**
+   * `TokenBlacklistView`: blacklists a refresh token (and, with reuse detection, its family is left alone:
+   * only this token is revoked).
+   *
+   * @param token - the refresh token
+   * @throws InvalidToken for a refused or already blacklisted token; TypeError without a revocation store
+   */
+  async blacklist(token: string): Promise<void> {
+    const store = this.#requireStore("blacklist");
+    const claims = await this.validate(token, "refresh");
+    await store.revoke(claims[this.settings.jtiClaim] as string, this.#rowExpiry(claims));
+  }
+
+  /**
+   * `TokenObtainSlidingView`: one token that is both access and refresh.
+   *
+   * @param user - a `UserRecord` (or `{ id }`)
+   * @returns the sliding token
+   */
+  async obtainSliding(user: JWTUser): Promise<string> {
+    const sliding = await this.#forUser("sliding", this.settings.slidingTokenLifetime, user);
+    sliding[this.settings.slidingTokenRefreshExpClaim] =
+      (sliding.iat as number) + this.settings.slidingTokenRefreshLifetime;
+    await this.#outstand(sliding);
+    return this.#sign(sliding);
+  }
+
+  /**
+   * `TokenRefreshSlidingView`: the same sliding token with a new `exp`, until its `refresh_exp`.
+   *
+   * @param token - the sliding token
+   * @returns the refreshed sliding token
+   * @throws InvalidToken ("Token 'refresh_exp' claim has expired" past the refresh window)
+   */
+  async refreshSliding(token: string): Promise<string> {
+    const claims = await this.validate(token, "sliding");
+    const at = now();
+    const refreshExp = claims[this.settings.slidingTokenRefreshExpClaim];
+    if (refreshExp === undefined)
+      throw new InvalidToken(`Token has no '${this.settings.slidingTokenRefreshExpClaim}' claim`);
+    if (typeof refreshExp !== "number" || refreshExp <= at - this.settings.leeway) {
+      throw new InvalidToken(`Token '${this.settings.slidingTokenRefreshExpClaim}' claim has expired`);
+    }
+    const refreshed: JWTClaims = { ...claims, exp: at + this.settings.slidingTokenLifetime, iat: at };
+    return this.#sign(refreshed);
+  }
+
+  /**
+   * Validates a token as simplejwt's `Token(token)` does: signature and registered claims, then the
+   * blacklist (refresh and sliding tokens; access tokens too with `checkRevokedAccess`), `exp`, `jti`, type.
+   *
+   * @param token - the token
+   * @param type - the expected `token_type`, or `null` for any (simplejwt's `UntypedToken`)
+   * @returns the claims
+   * @throws InvalidToken with simplejwt's message
+   */
+  async validate(token: string, type: TokenType | null): Promise<JWTClaims> {
+    const verified = await verifyCompact(token, this.#keys);
+    if (verified === null) throw new InvalidToken("Token is invalid");
+    const { claims } = verified;
+    const at = now();
+    const registered = checkRegistered(claims, this.settings, at);
+    if (registered !== null) throw new InvalidToken(registered);
+    const jti = claims[this.settings.jtiClaim];
+    const checksBlacklist =
+      type === "refresh" || type === "sliding" || (type === "access" && this.settings.checkRevokedAccess);
+    if (
+      checksBlacklist &&
+      this.#revocations !== null &&
+      typeof jti === "string" &&
+      (await this.#revocations.isRevoked(jti))
+    ) {
+      throw new InvalidToken("Token is blacklisted");
+    }
+    const problem = checkTokenClaims(claims, this.settings, type, at);
+    if (problem !== null) throw new InvalidToken(problem);
+    return claims;
+  }
+
+  /**
+   * The public JWK Set of the asymmetric verifying keys, to publish at `/.well-known/jwks.json`.
+   *
+   * @returns `{ keys: [...] }`
+   */
+  jwks(): Promise<PublicJWKSet> {
+    return this.#keys.jwks();
+  }
+
+  /**
+   * The value of the revoke-token claim for a stored password hash: hex SHA-256 (simplejwt uses MD5).
+   *
+   * @param passwordHash - the user's stored hash
+   * @returns 64 lowercase hex characters
+   */
+  revokeTokenValue(passwordHash: string | null): string {
+    return tokenDigest(passwordHash ?? "");
+  }
+
+  async #forUser(type: TokenType, lifetime: number, user: JWTUser): Promise<JWTClaims> {
+    const s = this.settings;
+    const at = now();
+    const claims: JWTClaims = {};
+    claims[s.tokenTypeClaim] = type;
+    claims.exp = at + lifetime;
+    claims.iat = at;
+    claims[s.jtiClaim] = newJti();
+    claims[s.userIdClaim] = String(user.id);
+    if (s.audience !== null) claims.aud = s.audience.length === 1 ? s.audience[0] : [...s.audience];
+    if (s.issuer !== null) claims.iss = s.issuer;
+    if (s.checkRevokeToken) {
+      const record = user.passwordHash !== undefined ? user : await this.#users!.findById(String(user.id));
+      claims[s.revokeTokenClaim] = this.revokeTokenValue(record?.passwordHash ?? null);
+    }
+    return claims;
+  }
+
+  // simplejwt's RefreshToken.access_token: a new access token with every other claim copied.
+  #accessFrom(refresh: JWTClaims): JWTClaims {
+    const s = this.settings;
+    const at = now();
+    const access: JWTClaims = {};
+    access[s.tokenTypeClaim] = "access";
+    access.exp = at + s.accessTokenLifetime;
+    access.iat = at;
+    access[s.jtiClaim] = newJti();
+    const skip = new Set([s.tokenTypeClaim, "exp", "iat", s.jtiClaim, "jti", FAMILY_CLAIM]);
+    for (const [name, value] of Object.entries(refresh)) if (!skip.has(name)) access[name] = value;
+    return access;
+  }
+
+  // simplejwt's USER_AUTHENTICATION_RULE at refresh, when a user store is configured.
+  async #checkUser(claims: JWTClaims): Promise<void> {
+    if (this.#users === null) return;
+    const id = claims[this.settings.userIdClaim];
+    if (id === undefined || id === null) return;
+    const record = await this.#users.findById(String(id));
+    if (record === null || (this.settings.checkUserIsActive && !record.isActive)) {
+      throw new AuthenticationFailed("No active account found for the given token.", "no_active_account");
+    }
+  }
+
+  async #outstand(claims: JWTClaims): Promise<void> {
+    if (this.#revocations === null) return;
+    const userId = claims[this.settings.userIdClaim];
+    const family = claims[FAMILY_CLAIM];
+    await this.#revocations.recordOutstanding({
+      jti: claims[this.settings.jtiClaim] as string,
+      userId: userId === undefined ? null : String(userId),
+      familyId: typeof family === "string" ? family : null,
+      expiresAt: this.#rowExpiry(claims),
+    });
+  }
+
+  // A revocation row must outlive the token, leeway included, or a flush could forget it too early.
+  #rowExpiry(claims: JWTClaims): Date {
+    return new Date(((claims.exp as number) + this.settings.leeway) * 1000);
+  }
+
+  #requireStore(method: string): RevocationStore {
+    if (this.#revocations === null)
+      throw new TypeError(`JWTService.${method} needs a \`revocations\` store.`);
+    return this.#revocations;
+  }
+
+  #sign(claims: JWTClaims): Promise<string> {
+    return signCompact(claims, this.#keys);
+  }
+}

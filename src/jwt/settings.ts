@@ -1,0 +1,181 @@
+/**
+ * simplejwt's SIMPLE_JWT settings, in camelCase, with simplejwt's defaults.
+ */
+import type { JWK } from "jose";
+import { type Duration, parseDuration } from "../core/duration.js";
+import type { RevocationStore, UserStore } from "../stores/types.js";
+
+/** The signing algorithms portcullis accepts (RFC 7518 §3.1 and RFC 8037). */
+export type JWTAlgorithm =
+  | "HS256"
+  | "HS384"
+  | "HS512"
+  | "RS256"
+  | "RS384"
+  | "RS512"
+  | "PS256"
+  | "PS384"
+  | "PS512"
+  | "ES256"
+  | "ES384"
+  | "ES512"
+  | "EdDSA";
+
+/** A key: an HMAC secret (text or bytes), a PEM (PKCS#8 private, SPKI public, or X.509), a JWK or a CryptoKey. */
+export type JWTKey = string | Uint8Array | CryptoKey | JWK;
+
+/** A further verifying key, selected by the token's `kid` (key rotation). */
+export interface JWTVerifyingKey {
+  /** Matched against the token header's `kid`. */
+  kid: string;
+  /** The public key (or, for HS*, the secret). */
+  key: JWTKey;
+  /** Its algorithm; default the service's `algorithm`. */
+  algorithm?: JWTAlgorithm;
+}
+
+/**
+ * Options of {@link JWTService}: simplejwt's settings in camelCase, plus the stores portcullis uses.
+ *
+ * @example
+ * ```ts
+ * const settings: JWTSettings = {
+ *   signingKey: process.env.JWT_SECRET!,
+ *   accessTokenLifetime: "5m",
+ *   refreshTokenLifetime: "1d",
+ *   rotateRefreshTokens: true,
+ *   blacklistAfterRotation: true,
+ *   revocations: new MemoryRevocationStore(),
+ * };
+ * ```
+ * @see https://django-rest-framework-simplejwt.readthedocs.io/en/latest/settings.html
+ */
+export interface JWTSettings {
+  /** ACCESS_TOKEN_LIFETIME; default 5 minutes. */
+  accessTokenLifetime?: Duration;
+  /** REFRESH_TOKEN_LIFETIME; default 1 day. */
+  refreshTokenLifetime?: Duration;
+  /** ROTATE_REFRESH_TOKENS: `refresh` also returns a new refresh token. Default false. */
+  rotateRefreshTokens?: boolean;
+  /** BLACKLIST_AFTER_ROTATION: the rotated refresh token is blacklisted. Default false. Needs `revocations`. */
+  blacklistAfterRotation?: boolean;
+  /** UPDATE_LAST_LOGIN: not used yet by portcullis (no last-login field in UserStore). Default false. */
+  updateLastLogin?: boolean;
+  /** ALGORITHM; default "HS256". */
+  algorithm?: JWTAlgorithm;
+  /** SIGNING_KEY: required, no fallback. For HS*, at least as many bytes as the hash output. */
+  signingKey: JWTKey;
+  /** VERIFYING_KEY: the public key for asymmetric algorithms; default derived from `signingKey`. */
+  verifyingKey?: JWTKey;
+  /** The `kid` written in the header of tokens signed here, and matched when verifying them. */
+  keyId?: string;
+  /** More verifying keys, selected by `kid` (rotation). */
+  verifyingKeys?: readonly JWTVerifyingKey[];
+  /** AUDIENCE: written as `aud`, and required when verifying. */
+  audience?: string | readonly string[];
+  /** ISSUER: written as `iss`, and required when verifying. */
+  issuer?: string;
+  /** JWK_URL: verifying keys fetched from a JWK Set (cached, with cooldown). */
+  jwkUrl?: string;
+  /** LEEWAY in seconds for `exp`, `nbf` and `iat`; default 0. */
+  leeway?: Duration;
+  /** AUTH_HEADER_TYPES; default ["Bearer"]. */
+  authHeaderTypes?: readonly string[];
+  /** AUTH_HEADER_NAME; default "authorization". */
+  authHeaderName?: string;
+  /** USER_ID_CLAIM; default "user_id" (always written as a string). */
+  userIdClaim?: string;
+  /** TOKEN_TYPE_CLAIM; default "token_type". */
+  tokenTypeClaim?: string;
+  /** JTI_CLAIM; default "jti". */
+  jtiClaim?: string;
+  /** SLIDING_TOKEN_REFRESH_EXP_CLAIM; default "refresh_exp". */
+  slidingTokenRefreshExpClaim?: string;
+  /** SLIDING_TOKEN_LIFETIME; default 5 minutes. */
+  slidingTokenLifetime?: Duration;
+  /** SLIDING_TOKEN_REFRESH_LIFETIME; default 1 day. */
+  slidingTokenRefreshLifetime?: Duration;
+  /** CHECK_USER_IS_ACTIVE; default true. */
+  checkUserIsActive?: boolean;
+  /** CHECK_REVOKE_TOKEN: tokens carry a digest of the stored password hash; default false. */
+  checkRevokeToken?: boolean;
+  /** REVOKE_TOKEN_CLAIM; default "hash_password". */
+  revokeTokenClaim?: string;
+  /** Where blacklisted, rotated and outstanding tokens are recorded. */
+  revocations?: RevocationStore;
+  /** Check access tokens against `revocations` too, so a logout takes effect before they expire. */
+  checkRevokedAccess?: boolean;
+  /** Users, for `refresh` (simplejwt's USER_AUTHENTICATION_RULE) and the revoke-token claim. */
+  users?: UserStore<unknown>;
+}
+
+/** Every setting resolved: lifetimes and leeway in seconds. @internal */
+export interface ResolvedJWTSettings {
+  accessTokenLifetime: number;
+  refreshTokenLifetime: number;
+  rotateRefreshTokens: boolean;
+  blacklistAfterRotation: boolean;
+  algorithm: JWTAlgorithm;
+  audience: readonly string[] | null;
+  issuer: string | null;
+  leeway: number;
+  authHeaderTypes: readonly string[];
+  authHeaderName: string;
+  userIdClaim: string;
+  tokenTypeClaim: string;
+  jtiClaim: string;
+  slidingTokenRefreshExpClaim: string;
+  slidingTokenLifetime: number;
+  slidingTokenRefreshLifetime: number;
+  checkUserIsActive: boolean;
+  checkRevokeToken: boolean;
+  revokeTokenClaim: string;
+  checkRevokedAccess: boolean;
+}
+
+/** Fills in simplejwt's defaults and refuses combinations that cannot work. @internal */
+export function resolveSettings(settings: JWTSettings): ResolvedJWTSettings {
+  if (settings.signingKey === undefined || settings.signingKey === null || settings.signingKey === "") {
+    throw new TypeError("JWTService needs a `signingKey` (simplejwt's SIGNING_KEY); there is no fallback.");
+  }
+  const needsStore = (name: string) =>
+    new TypeError(
+      `JWTService: \`${name}\` needs a \`revocations\` store (simplejwt would silently skip it: #985).`,
+    );
+  if (settings.blacklistAfterRotation && !settings.revocations) throw needsStore("blacklistAfterRotation");
+  if (settings.checkRevokedAccess && !settings.revocations) throw needsStore("checkRevokedAccess");
+  if (settings.checkRevokeToken && !settings.users) {
+    throw new TypeError("JWTService: `checkRevokeToken` needs `users` to read the stored password hash.");
+  }
+  const audience =
+    settings.audience === undefined
+      ? null
+      : typeof settings.audience === "string"
+        ? [settings.audience]
+        : settings.audience;
+  return {
+    accessTokenLifetime: parseDuration(settings.accessTokenLifetime ?? "5m", "accessTokenLifetime"),
+    refreshTokenLifetime: parseDuration(settings.refreshTokenLifetime ?? "1d", "refreshTokenLifetime"),
+    rotateRefreshTokens: settings.rotateRefreshTokens ?? false,
+    blacklistAfterRotation: settings.blacklistAfterRotation ?? false,
+    algorithm: settings.algorithm ?? "HS256",
+    audience,
+    issuer: settings.issuer ?? null,
+    leeway: parseDuration(settings.leeway ?? 0, "leeway"),
+    authHeaderTypes: settings.authHeaderTypes ?? ["Bearer"],
+    authHeaderName: settings.authHeaderName ?? "authorization",
+    userIdClaim: settings.userIdClaim ?? "user_id",
+    tokenTypeClaim: settings.tokenTypeClaim ?? "token_type",
+    jtiClaim: settings.jtiClaim ?? "jti",
+    slidingTokenRefreshExpClaim: settings.slidingTokenRefreshExpClaim ?? "refresh_exp",
+    slidingTokenLifetime: parseDuration(settings.slidingTokenLifetime ?? "5m", "slidingTokenLifetime"),
+    slidingTokenRefreshLifetime: parseDuration(
+      settings.slidingTokenRefreshLifetime ?? "1d",
+      "slidingTokenRefreshLifetime",
+    ),
+    checkUserIsActive: settings.checkUserIsActive ?? true,
+    checkRevokeToken: settings.checkRevokeToken ?? false,
+    revokeTokenClaim: settings.revokeTokenClaim ?? "hash_password",
+    checkRevokedAccess: settings.checkRevokedAccess ?? false,
+  };
+}

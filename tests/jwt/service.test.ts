@@ -1,0 +1,374 @@
+import { exportPKCS8, exportSPKI, generateKeyPair } from "jose";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { InvalidToken } from "../../src/jwt/errors.js";
+import { JWTService } from "../../src/jwt/service.js";
+import { MemoryRevocationStore, MemoryUserStore } from "../../src/stores/memory.js";
+
+const SECRET = "a-test-secret-that-is-at-least-32-bytes-long";
+const T0 = 1_800_000_000;
+const b64 = (value: unknown) =>
+  btoa(JSON.stringify(value)).replace(/=+$/, "").replace(/\+/g, "-").replace(/\//g, "_");
+const decode = (token: string) =>
+  token
+    .split(".")
+    .slice(0, 2)
+    .map((part) => JSON.parse(atob(part.replace(/-/g, "+").replace(/_/g, "/"))) as Record<string, unknown>);
+
+async function refused(promise: Promise<unknown>, detail: string) {
+  const error = await promise.then(
+    () => expect.unreachable("expected a refusal"),
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(InvalidToken);
+  expect(error).toMatchObject({ status: 401, code: "token_not_valid", detail });
+}
+
+afterEach(() => vi.useRealTimers());
+
+describe("JWTService: issuing as simplejwt does", () => {
+  it("writes simplejwt's header and claims, in order, with integer seconds and a string user_id", async () => {
+    vi.useFakeTimers({ now: T0 * 1000 + 567 });
+    const jwt = new JWTService({ signingKey: SECRET });
+    const { access, refresh } = await jwt.obtainPair({ id: "42" });
+    const [accessHeader, accessClaims] = decode(access);
+    const [, refreshClaims] = decode(refresh);
+    expect(accessHeader).toEqual({ alg: "HS256", typ: "JWT" });
+    expect(Object.keys(accessClaims!)).toEqual(["token_type", "exp", "iat", "jti", "user_id"]);
+    expect(accessClaims).toMatchObject({ token_type: "access", exp: T0 + 300, iat: T0, user_id: "42" });
+    expect(refreshClaims).toMatchObject({ token_type: "refresh", exp: T0 + 86_400, iat: T0, user_id: "42" });
+    expect(accessClaims!.jti).toMatch(/^[0-9a-f]{32}$/);
+    expect(accessClaims!.jti).not.toBe(refreshClaims!.jti);
+    expect(Object.keys(refreshClaims!)).not.toContain("family_id");
+  });
+
+  it("takes lifetimes, audience, issuer and claim names from the settings", async () => {
+    vi.useFakeTimers({ now: T0 * 1000 });
+    const jwt = new JWTService({
+      signingKey: SECRET,
+      accessTokenLifetime: "10m",
+      refreshTokenLifetime: 3600,
+      audience: "api",
+      issuer: "https://auth.example",
+      userIdClaim: "uid",
+      keyId: "k1",
+    });
+    const { access } = await jwt.obtainPair({ id: "7" });
+    const [header, claims] = decode(access);
+    expect(header).toEqual({ alg: "HS256", kid: "k1", typ: "JWT" });
+    expect(claims).toMatchObject({ exp: T0 + 600, uid: "7", aud: "api", iss: "https://auth.example" });
+    expect(await jwt.validate(access, "access")).toMatchObject({ uid: "7" });
+  });
+
+  it("refuses bad settings at construction", () => {
+    expect(() => new JWTService({ signingKey: "" })).toThrow(/signingKey/);
+    expect(() => new JWTService({ signingKey: "short" })).toThrow(
+      "JWTService: an HS256 key needs at least 32 bytes (got 5).",
+    );
+    expect(() => new JWTService({ signingKey: "x".repeat(40), algorithm: "HS512" })).toThrow(
+      /at least 64 bytes/,
+    );
+    expect(() => new JWTService({ signingKey: SECRET, blacklistAfterRotation: true })).toThrow(/revocations/);
+    expect(() => new JWTService({ signingKey: SECRET, checkRevokedAccess: true })).toThrow(/revocations/);
+    expect(() => new JWTService({ signingKey: SECRET, algorithm: "none" as never })).toThrow(
+      /Unrecognized algorithm/,
+    );
+  });
+});
+
+describe("JWTService: validation messages (simplejwt's order)", () => {
+  it("answers Token is expired at exp == now, not a second before", async () => {
+    vi.useFakeTimers({ now: T0 * 1000 });
+    const jwt = new JWTService({ signingKey: SECRET });
+    const { access } = await jwt.obtainPair({ id: "1" });
+    vi.setSystemTime((T0 + 299) * 1000);
+    await expect(jwt.validate(access, "access")).resolves.toBeDefined();
+    vi.setSystemTime((T0 + 300) * 1000);
+    await refused(jwt.validate(access, "access"), "Token is expired");
+  });
+
+  it("honours leeway", async () => {
+    vi.useFakeTimers({ now: T0 * 1000 });
+    const jwt = new JWTService({ signingKey: SECRET, leeway: 30 });
+    const { access } = await jwt.obtainPair({ id: "1" });
+    vi.setSystemTime((T0 + 329) * 1000);
+    await expect(jwt.validate(access, "access")).resolves.toBeDefined();
+    vi.setSystemTime((T0 + 330) * 1000);
+    await refused(jwt.validate(access, "access"), "Token is expired");
+  });
+
+  it("answers Token has wrong type and Token is invalid", async () => {
+    const jwt = new JWTService({ signingKey: SECRET });
+    const { access, refresh } = await jwt.obtainPair({ id: "1" });
+    await refused(jwt.validate(access, "refresh"), "Token has wrong type");
+    await refused(jwt.validate(refresh, "access"), "Token has wrong type");
+    await refused(jwt.validate(`${access}x`, "access"), "Token is invalid");
+    const other = new JWTService({ signingKey: `${SECRET}-other` });
+    await refused(other.validate(access, "access"), "Token is invalid");
+  });
+
+  it.each([
+    ["Token has no type", { exp: T0 + 60, jti: "a".repeat(32), user_id: "1" }, "access"],
+    ["Token has no id", { token_type: "access", exp: T0 + 60, user_id: "1" }, "access"],
+    ["Token has no 'exp' claim", { token_type: "access", jti: "a".repeat(32), user_id: "1" }, "access"],
+    ["Token is invalid", { token_type: "access", exp: String(T0 + 60), jti: "a", user_id: "1" }, "access"],
+    [
+      "Token is invalid",
+      { token_type: "access", exp: T0 + 60, nbf: T0 + 10, jti: "a", user_id: "1" },
+      "access",
+    ],
+  ])("answers %s", async (detail, claims, type) => {
+    vi.useFakeTimers({ now: T0 * 1000 });
+    const jwt = new JWTService({ signingKey: SECRET });
+    const { CompactSign } = await import("jose");
+    const key = new TextEncoder().encode(SECRET);
+    const token = await new CompactSign(new TextEncoder().encode(JSON.stringify(claims)))
+      .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+      .sign(key);
+    await refused(jwt.validate(token, type as "access"), detail);
+  });
+});
+
+describe("JWTService: hostile tokens", () => {
+  const jwt = new JWTService({ signingKey: SECRET });
+
+  async function forge(header: Record<string, unknown> | string, payload: Record<string, unknown> | string) {
+    const h = typeof header === "string" ? btoa(header).replace(/=+$/, "") : b64(header);
+    const p = typeof payload === "string" ? btoa(payload).replace(/=+$/, "") : b64(payload);
+    const data = new TextEncoder().encode(`${h}.${p}`);
+    const key = await crypto.subtle.importKey(
+      "raw",
+      new TextEncoder().encode(SECRET),
+      { name: "HMAC", hash: "SHA-256" },
+      false,
+      ["sign"],
+    );
+    const sig = new Uint8Array(await crypto.subtle.sign("HMAC", key, data));
+    return `${h}.${p}.${btoa(String.fromCharCode(...sig))
+      .replace(/=+$/, "")
+      .replace(/\+/g, "-")
+      .replace(/\//g, "_")}`;
+  }
+  const claims = () => ({
+    token_type: "access",
+    exp: Math.floor(Date.now() / 1000) + 60,
+    jti: "a".repeat(32),
+    user_id: "1",
+  });
+
+  it("accepts a well-formed forged-with-the-right-key token (the control)", async () => {
+    await expect(
+      jwt.validate(await forge({ alg: "HS256", typ: "JWT" }, claims()), "access"),
+    ).resolves.toBeDefined();
+  });
+
+  it.each([["none"], ["None"], ["NONE"], ["nOnE"]])("refuses alg %s, signed or not", async (alg) => {
+    const token = await forge({ alg, typ: "JWT" }, claims());
+    await refused(jwt.validate(token, "access"), "Token is invalid");
+    await refused(jwt.validate(`${token.split(".").slice(0, 2).join(".")}.`, "access"), "Token is invalid");
+  });
+
+  it.each([
+    ["a crit header", { alg: "HS256", crit: ["exp"], exp: 1 }],
+    ["an unknown kid", { alg: "HS256", kid: "../../etc/passwd" }],
+    ["b64 false", { alg: "HS256", b64: false, crit: ["b64"] }],
+    ["another algorithm", { alg: "HS512" }],
+  ])("refuses %s", async (_name, header) => {
+    await refused(jwt.validate(await forge(header, claims()), "access"), "Token is invalid");
+  });
+
+  it("ignores an embedded jwk: the configured key decides", async () => {
+    const token = await forge(
+      { alg: "HS256", jwk: { kty: "oct", k: "AAAA" }, jku: "http://127.0.0.1:1/keys" },
+      claims(),
+    );
+    await expect(jwt.validate(token, "access")).resolves.toBeDefined();
+  });
+
+  it.each([
+    ["duplicate header keys", '{"alg":"none","alg":"HS256"}', null],
+    ["a header array", '["HS256"]', null],
+    [
+      "duplicate claim keys",
+      null,
+      '{"token_type":"access","exp":1,"exp":9999999999,"jti":"a","user_id":"1"}',
+    ],
+    ["a payload string", null, '"hello"'],
+    ["deep nesting", null, `{"token_type":"access","x":${"[".repeat(40)}${"]".repeat(40)}}`],
+  ])("refuses %s", async (_name, header, payload) => {
+    const token = await forge(header ?? { alg: "HS256" }, payload ?? claims());
+    await refused(jwt.validate(token, "access"), "Token is invalid");
+  });
+
+  it("refuses tokens over 8 KiB before parsing, and other serializations", async () => {
+    const big = await forge({ alg: "HS256" }, { ...claims(), pad: "x".repeat(9000) });
+    await refused(jwt.validate(big, "access"), "Token is invalid");
+    const token = await forge({ alg: "HS256" }, claims());
+    await refused(jwt.validate(`${token}.x.y`, "access"), "Token is invalid");
+    await refused(jwt.validate(` ${token}`, "access"), "Token is invalid");
+    await refused(
+      jwt.validate(JSON.stringify({ payload: "x", signature: "y" }), "access"),
+      "Token is invalid",
+    );
+  });
+
+  it("keeps __proto__ and constructor as plain claims", async () => {
+    const token = await forge(
+      { alg: "HS256" },
+      '{"token_type":"access","exp":9999999999,"jti":"a","user_id":"1","__proto__":{"admin":true},"constructor":1}',
+    );
+    const validated = await jwt.validate(token, "access");
+    expect(Object.getPrototypeOf(validated)).toBeNull();
+    expect((validated as { admin?: unknown }).admin).toBeUndefined();
+    expect(validated.constructor).toBe(1);
+  });
+});
+
+describe("JWTService: refresh, rotation, reuse detection, blacklist", () => {
+  it("refreshes without rotation: a new access token, the same refresh token still works", async () => {
+    const jwt = new JWTService({ signingKey: SECRET });
+    const { refresh } = await jwt.obtainPair({ id: "1" });
+    const first = await jwt.refresh(refresh);
+    expect(Object.keys(first)).toEqual(["access"]);
+    expect(decode(first.access)[1]).toMatchObject({ token_type: "access", user_id: "1" });
+    await expect(jwt.refresh(refresh)).resolves.toHaveProperty("access");
+  });
+
+  it("rotates, blacklists the old token, and revokes the family when a rotated token comes back", async () => {
+    const revocations = new MemoryRevocationStore();
+    const jwt = new JWTService({
+      signingKey: SECRET,
+      revocations,
+      rotateRefreshTokens: true,
+      blacklistAfterRotation: true,
+    });
+    const { refresh: r1 } = await jwt.obtainPair({ id: "1" });
+    const family = decode(r1)[1]!.family_id;
+    expect(family).toMatch(/^[0-9a-f]{32}$/);
+    const { refresh: r2 } = await jwt.refresh(r1);
+    expect(r2).toBeDefined();
+    expect(decode(r2!)[1]!.family_id).toBe(family);
+    const { access } = await jwt.refresh(r2!).then((r) => ({ access: r.access }));
+    expect(decode(access)[1]).not.toHaveProperty("family_id");
+    await refused(jwt.refresh(r1), "Token is blacklisted");
+  });
+
+  it("detects reuse without blacklistAfterRotation and kills the whole family", async () => {
+    const revocations = new MemoryRevocationStore();
+    const jwt = new JWTService({ signingKey: SECRET, revocations, rotateRefreshTokens: true });
+    const { refresh: r1 } = await jwt.obtainPair({ id: "1" });
+    const { refresh: r2 } = await jwt.refresh(r1);
+    await refused(jwt.refresh(r1), "Token is blacklisted"); // the thief, or the victim: either way
+    await refused(jwt.refresh(r2!), "Token is blacklisted"); // the whole lineage is gone
+  });
+
+  it("lets exactly one of 50 concurrent refreshes of one token succeed", async () => {
+    const revocations = new MemoryRevocationStore();
+    const jwt = new JWTService({ signingKey: SECRET, revocations, rotateRefreshTokens: true });
+    const { refresh } = await jwt.obtainPair({ id: "1" });
+    const results = await Promise.allSettled(Array.from({ length: 50 }, () => jwt.refresh(refresh)));
+    expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+  });
+
+  it("blacklists a refresh token and verifies like simplejwt", async () => {
+    const revocations = new MemoryRevocationStore();
+    const jwt = new JWTService({ signingKey: SECRET, revocations });
+    const { access, refresh } = await jwt.obtainPair({ id: "1" });
+    await expect(jwt.verify(access)).resolves.toMatchObject({ token_type: "access" });
+    await expect(jwt.verify(refresh)).resolves.toMatchObject({ token_type: "refresh" });
+    await jwt.blacklist(refresh);
+    await refused(jwt.refresh(refresh), "Token is blacklisted");
+    await refused(jwt.blacklist(refresh), "Token is blacklisted");
+    await refused(jwt.verify(refresh), "Token is blacklisted");
+    await expect(new JWTService({ signingKey: SECRET }).blacklist(refresh)).rejects.toThrow(TypeError);
+  });
+
+  it("refuses a refresh for a missing or inactive user", async () => {
+    const users = new MemoryUserStore();
+    const ada = await users.create({ username: "ada", passwordHash: null });
+    const jwt = new JWTService({ signingKey: SECRET, users });
+    const { refresh } = await jwt.obtainPair(ada);
+    await expect(jwt.refresh(refresh)).resolves.toHaveProperty("access");
+    const { refresh: orphan } = await jwt.obtainPair({ id: "404" });
+    await expect(jwt.refresh(orphan)).rejects.toMatchObject({
+      status: 401,
+      code: "no_active_account",
+      detail: "No active account found for the given token.",
+    });
+  });
+});
+
+describe("JWTService: sliding tokens", () => {
+  it("issues and refreshes until refresh_exp", async () => {
+    vi.useFakeTimers({ now: T0 * 1000 });
+    const jwt = new JWTService({
+      signingKey: SECRET,
+      slidingTokenLifetime: 300,
+      slidingTokenRefreshLifetime: 600,
+    });
+    const token = await jwt.obtainSliding({ id: "1" });
+    expect(decode(token)[1]).toMatchObject({
+      token_type: "sliding",
+      exp: T0 + 300,
+      iat: T0,
+      refresh_exp: T0 + 600,
+    });
+    vi.setSystemTime((T0 + 200) * 1000);
+    const next = await jwt.refreshSliding(token);
+    expect(decode(next)[1]).toMatchObject({
+      exp: T0 + 500,
+      iat: T0 + 200,
+      refresh_exp: T0 + 600,
+      jti: decode(token)[1]!.jti,
+    });
+    vi.setSystemTime((T0 + 450) * 1000);
+    const last = await jwt.refreshSliding(next);
+    vi.setSystemTime((T0 + 600) * 1000);
+    await refused(jwt.refreshSliding(last), "Token 'refresh_exp' claim has expired");
+    await refused(jwt.validate(token, "access"), "Token is expired");
+  });
+});
+
+describe("JWTService: asymmetric algorithms and key rotation", () => {
+  it.each([["RS256"], ["PS256"], ["ES256"], ["ES384"], ["EdDSA"]] as const)(
+    "signs and verifies %s, and publishes the key",
+    async (alg) => {
+      const { privateKey } = await generateKeyPair(alg, { extractable: true });
+      const jwt = new JWTService({
+        algorithm: alg,
+        signingKey: await exportPKCS8(privateKey),
+        keyId: "main",
+      });
+      const { access } = await jwt.obtainPair({ id: "1" });
+      expect(decode(access)[0]).toEqual({ alg, kid: "main", typ: "JWT" });
+      await expect(jwt.validate(access, "access")).resolves.toMatchObject({ user_id: "1" });
+      const { keys } = await jwt.jwks();
+      expect(keys).toHaveLength(1);
+      expect(keys[0]).toMatchObject({ alg, kid: "main", use: "sig" });
+      expect(keys[0]).not.toHaveProperty("d");
+    },
+  );
+
+  it("verifies tokens of a retired key selected by kid, and never with another algorithm", async () => {
+    const old = await generateKeyPair("RS256", { extractable: true });
+    const current = await generateKeyPair("RS256", { extractable: true });
+    const before = new JWTService({
+      algorithm: "RS256",
+      signingKey: await exportPKCS8(old.privateKey),
+      keyId: "2025",
+    });
+    const { access } = await before.obtainPair({ id: "1" });
+    const after = new JWTService({
+      algorithm: "RS256",
+      signingKey: await exportPKCS8(current.privateKey),
+      keyId: "2026",
+      verifyingKeys: [{ kid: "2025", key: await exportSPKI(old.publicKey) }],
+    });
+    await expect(after.validate(access, "access")).resolves.toMatchObject({ user_id: "1" });
+    expect((await after.jwks()).keys.map((k) => (k as { kid: string }).kid)).toEqual(["2026", "2025"]);
+    // Algorithm confusion: HS256 signed with the public key's PEM as the secret.
+    const pem = await exportSPKI(current.publicKey);
+    const confused = new JWTService({ signingKey: pem, keyId: "2026" });
+    const { access: forged } = await confused.obtainPair({ id: "1" });
+    await refused(after.validate(forged, "access"), "Token is invalid");
+  });
+});
