@@ -60,6 +60,8 @@ export {
 } from "./passwords/index.js";
 export type { BasicAuthenticationOptions, BasicUsersOptions, BasicVerifyOptions } from "./schemes/basic.js";
 export { BasicAuthentication } from "./schemes/basic.js";
+export type { JWTAuthenticationOptions, JWTStatelessUserAuthenticationOptions } from "./schemes/jwt.js";
+export { JWTAuthentication, JWTStatelessUserAuthentication, TokenUser } from "./schemes/jwt.js";
 export type { TokenAuthenticationOptions } from "./schemes/token.js";
 export { TokenAuthentication } from "./schemes/token.js";
 export type { CreateUserFields, CreateUserOptions } from "./stores/create-user.js";

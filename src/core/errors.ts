@@ -10,6 +10,8 @@ export interface AuthErrorOptions {
   cause?: unknown;
   /** A challenge for this failure (RFC 6750 `error="invalid_token"`), used when the failing scheme is the first. */
   wwwAuthenticate?: string;
+  /** More members for the JSON body, after `detail` and `code` (simplejwt's `messages`). */
+  extra?: Readonly<Record<string, unknown>>;
 }
 
 /**
@@ -48,6 +50,8 @@ export class AuthError extends Error {
   readonly detail: string;
   /** A challenge specific to this failure; see {@link AuthErrorOptions.wwwAuthenticate}. */
   readonly wwwAuthenticate: string | undefined;
+  /** More members for the JSON body; see {@link AuthErrorOptions.extra}. */
+  readonly extra: Readonly<Record<string, unknown>> | undefined;
 
   /**
    * @param detail - the message sent to the client
@@ -60,6 +64,7 @@ export class AuthError extends Error {
     this.code = code;
     this.detail = detail;
     this.wwwAuthenticate = options.wwwAuthenticate;
+    this.extra = options.extra;
     Object.defineProperty(this, BRAND, { value: true });
   }
 }
@@ -142,7 +147,7 @@ export class PermissionDenied extends AuthError {
     code = "permission_denied",
     options: AuthErrorOptions = {},
   ) {
-    super(detail, code, { cause: options.cause, status: 403 });
+    super(detail, code, { cause: options.cause, ...(options.extra ? { extra: options.extra } : {}), status: 403 });
   }
 }
 

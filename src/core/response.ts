@@ -19,6 +19,8 @@ export interface ErrorResponseParts {
     detail: string;
     /** The stable machine-readable code. */
     code: string;
+    /** Members an error adds (`AuthError.extra`), such as simplejwt's `messages`. */
+    [member: string]: unknown;
   };
 }
 
@@ -41,7 +43,9 @@ export function errorResponseParts(result: AuthResult<unknown>): ErrorResponsePa
   const error = result.outcome === "fail" ? result.error : new NotAuthenticated();
   const headers: Record<string, string> = { "Content-Type": "application/json" };
   if (result.status === 401 && result.wwwAuthenticate) headers["WWW-Authenticate"] = result.wwwAuthenticate;
-  return { status: result.status, headers, body: { detail: error.detail, code: error.code } };
+  const body: ErrorResponseParts["body"] = { detail: error.detail, code: error.code };
+  for (const [member, value] of Object.entries(error.extra ?? {})) if (!(member in body)) body[member] = value;
+  return { status: result.status, headers, body };
 }
 
 /**

@@ -43,7 +43,8 @@ export class InvalidToken extends AuthenticationFailed {
     detail = "Token is invalid or expired",
     options: AuthErrorOptions & { messages?: readonly TokenErrorMessage[] } = {},
   ) {
-    super(detail, "token_not_valid", options);
-    this.messages = options.messages;
+    const { messages, ...rest } = options;
+    super(detail, "token_not_valid", messages ? { ...rest, extra: { ...rest.extra, messages } } : rest);
+    this.messages = messages;
   }
 }

@@ -1,0 +1,212 @@
+import fc from "fast-check";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import {
+  AuthenticationFailed,
+  authenticate,
+  hashPassword,
+  InvalidToken,
+  JWTAuthentication,
+  JWTService,
+  JWTStatelessUserAuthentication,
+  MemoryRevocationStore,
+  MemoryUserStore,
+  TokenUser,
+  toResponse,
+} from "../../src/index.js";
+import { checkSchemeContract, makeRequest } from "../../src/testing/index.js";
+
+const SECRET = "a-test-secret-that-is-at-least-32-bytes-long";
+const T0 = 1_800_000_000;
+const bearer = (token: string, type = "Bearer") =>
+  makeRequest({ headers: { Authorization: `${type} ${token}` } });
+
+async function setup(settings: Partial<ConstructorParameters<typeof JWTService>[0]> = {}) {
+  const users = new MemoryUserStore();
+  const ada = await users.create({
+    username: "ada",
+    passwordHash: await hashPassword("pw", { iterations: 1000 }),
+  });
+  const bob = await users.create({ username: "bob", passwordHash: null, isActive: false });
+  const jwt = new JWTService({ signingKey: SECRET, users, ...settings });
+  return { users, ada, bob, jwt, auth: new JWTAuthentication({ jwt, users }) };
+}
+
+async function failure(promise: Promise<unknown>) {
+  const error = await promise.then(
+    () => expect.unreachable("expected a rejection"),
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(AuthenticationFailed);
+  return error as AuthenticationFailed;
+}
+
+afterEach(() => vi.useRealTimers());
+
+describe("JWTAuthentication", () => {
+  it("authenticates an access token with the user and the claims", async () => {
+    const { auth, jwt, ada } = await setup();
+    const { access } = await jwt.obtainPair(ada);
+    const result = await auth.authenticate(bearer(access));
+    expect(result?.user).toEqual({ id: "1", username: "ada" });
+    expect(result?.auth).toMatchObject({ token_type: "access", user_id: "1" });
+  });
+
+  it.each([["Bearer"], ["bearer"], ["BEARER"]])(
+    "matches the header type %s case-insensitively (PR #977)",
+    async (type) => {
+      const { auth, jwt, ada } = await setup();
+      const { access } = await jwt.obtainPair(ada);
+      expect(await auth.authenticate(bearer(access, type))).not.toBeNull();
+    },
+  );
+
+  it.each([[undefined], ["Token abc"], ["Basic YTpi"], ["Wrong abc"]])(
+    "returns null for %j",
+    async (header) => {
+      const { auth } = await setup();
+      expect(
+        await auth.authenticate(makeRequest({ headers: header ? { Authorization: header } : {} })),
+      ).toBeNull();
+    },
+  );
+
+  it.each([["Bearer"], ["Bearer a b"]])("fails %j with bad_authorization_header", async (header) => {
+    const { auth } = await setup();
+    const error = await failure(auth.authenticate(makeRequest({ headers: { Authorization: header } })));
+    expect([error.status, error.code, error.detail]).toEqual([
+      401,
+      "bad_authorization_header",
+      "Authorization header must contain two space-delimited values",
+    ]);
+  });
+
+  it("answers an expired token as simplejwt does: body with messages, RFC 6750 challenge", async () => {
+    vi.useFakeTimers({ now: T0 * 1000 });
+    const { auth, jwt, ada } = await setup();
+    const { access } = await jwt.obtainPair(ada);
+    vi.setSystemTime((T0 + 300) * 1000);
+    const result = await authenticate(bearer(access), [auth]);
+    expect(result).toMatchObject({ outcome: "fail", status: 401 });
+    const response = toResponse(result)!;
+    expect(response.headers.get("WWW-Authenticate")).toBe(
+      'Bearer realm="api", error="invalid_token", error_description="Given token not valid for any token type"',
+    );
+    expect(await response.text()).toBe(
+      JSON.stringify({
+        detail: "Given token not valid for any token type",
+        code: "token_not_valid",
+        messages: [{ token_class: "AccessToken", token_type: "access", message: "Token is expired" }],
+      }),
+    );
+    const error = result.outcome === "fail" ? result.error : null;
+    expect(error).toBeInstanceOf(InvalidToken);
+    expect((error as InvalidToken).messages).toEqual([
+      { token_class: "AccessToken", token_type: "access", message: "Token is expired" },
+    ]);
+  });
+
+  it("refuses a refresh token as an access token", async () => {
+    const { auth, jwt, ada } = await setup();
+    const { refresh } = await jwt.obtainPair(ada);
+    const error = (await failure(auth.authenticate(bearer(refresh)))) as InvalidToken;
+    expect(error.messages?.[0]?.message).toBe("Token has wrong type");
+  });
+
+  it("answers no challenge error without credentials, and Bearer realm=api", async () => {
+    const { auth } = await setup();
+    expect(await authenticate(makeRequest(), [auth])).toEqual({
+      outcome: "none",
+      status: 401,
+      wwwAuthenticate: 'Bearer realm="api"',
+    });
+  });
+
+  it("answers User not found and User is inactive with their codes", async () => {
+    const { auth, jwt, bob } = await setup();
+    const missing = await failure(auth.authenticate(bearer((await jwt.obtainPair({ id: "404" })).access)));
+    expect([missing.code, missing.detail]).toEqual(["user_not_found", "User not found"]);
+    const inactive = await failure(auth.authenticate(bearer((await jwt.obtainPair(bob)).access)));
+    expect([inactive.code, inactive.detail]).toEqual(["user_inactive", "User is inactive"]);
+    const lax = await setup({ checkUserIsActive: false });
+    const laxBob = await lax.users.findByUsername("bob");
+    expect(await lax.auth.authenticate(bearer((await lax.jwt.obtainPair(laxBob!)).access))).not.toBeNull();
+  });
+
+  it("answers a token without a user id claim", async () => {
+    const { jwt, users } = await setup({ userIdClaim: "uid" });
+    const other = new JWTService({ signingKey: SECRET, users });
+    const { access } = await other.obtainPair({ id: "1" }); // carries user_id, not uid
+    const error = await failure(new JWTAuthentication({ jwt, users }).authenticate(bearer(access)));
+    expect([error.code, error.detail]).toEqual([
+      "token_not_valid",
+      "Token contained no recognizable user identification",
+    ]);
+  });
+
+  it("refuses tokens issued before a password change (checkRevokeToken, SHA-256 of the stored hash)", async () => {
+    const { auth, jwt, ada, users } = await setup({ checkRevokeToken: true });
+    const { access } = await jwt.obtainPair(ada);
+    expect(await auth.authenticate(bearer(access))).not.toBeNull();
+    await users.setPasswordHash(ada.id, await hashPassword("new", { iterations: 1000 }));
+    const error = await failure(auth.authenticate(bearer(access)));
+    expect([error.code, error.detail]).toEqual(["password_changed", "The user's password has been changed."]);
+  });
+
+  it("refuses a revoked access token with checkRevokedAccess", async () => {
+    const revocations = new MemoryRevocationStore();
+    const { auth, jwt, ada } = await setup({ revocations, checkRevokedAccess: true });
+    const { access } = await jwt.obtainPair(ada);
+    expect(await auth.authenticate(bearer(access))).not.toBeNull();
+    const claims = await jwt.verify(access);
+    await revocations.revoke(claims.jti as string, new Date((claims.exp as number) * 1000));
+    const error = (await failure(auth.authenticate(bearer(access)))) as InvalidToken;
+    expect(error.messages?.[0]?.message).toBe("Token is blacklisted");
+  });
+
+  it("keeps the scheme contract, and answers random headers with null or an AuthError (10,000 runs)", async () => {
+    const { auth, jwt, ada } = await setup();
+    await checkSchemeContract(auth, { seed: 5, runs: 100 });
+    const { access } = await jwt.obtainPair(ada);
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          fc.string({ unit: "binary", maxLength: 80 }),
+          fc.string({ maxLength: 120 }).map((s) => `Bearer ${s}`),
+          fc
+            .nat(access.length - 1)
+            .map((i) => `Bearer ${access.slice(0, i)}${access[i] === "A" ? "B" : "A"}${access.slice(i + 1)}`),
+        ),
+        async (header) => {
+          try {
+            expect(await auth.authenticate(makeRequest({ headers: { Authorization: header } }))).toBeNull();
+          } catch (error) {
+            expect(error).toBeInstanceOf(AuthenticationFailed);
+          }
+        },
+      ),
+      { numRuns: 10_000 },
+    );
+  });
+});
+
+describe("JWTStatelessUserAuthentication", () => {
+  it("builds a TokenUser from the claims, without a store", async () => {
+    const { jwt } = await setup();
+    const stateless = new JWTStatelessUserAuthentication({ jwt });
+    const { access } = await jwt.obtainPair({ id: "99" });
+    const result = await stateless.authenticate(bearer(access));
+    expect(result?.user).toBeInstanceOf(TokenUser);
+    expect(result?.user).toMatchObject({
+      id: "99",
+      pk: "99",
+      username: "",
+      isStaff: false,
+      isSuperuser: false,
+      isActive: true,
+    });
+    expect(result?.user.get("token_type")).toBe("access");
+    expect(result?.user.get("missing")).toBeUndefined();
+    expect(stateless.name).toBe("jwt-stateless");
+    expect(stateless.authenticateHeader()).toBe('Bearer realm="api"');
+  });
+});
