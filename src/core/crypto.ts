@@ -69,6 +69,23 @@ export interface NodeCrypto {
     callback: (error: Error | null, key: Uint8Array) => void,
   ): void;
   hash?(algorithm: string, data: string | Uint8Array, outputEncoding: "hex"): string;
+  createHmac?(algorithm: string, key: NodeKeyObject): { update(data: string): { digest(encoding: "base64url"): string } };
+  sign?(algorithm: string | null, data: Uint8Array, key: NodeKeyObject | NodeSignKey): Uint8Array;
+  verify?(algorithm: string | null, data: Uint8Array, key: NodeKeyObject | NodeSignKey, signature: Uint8Array): boolean;
+  KeyObject?: { from(key: CryptoKey): NodeKeyObject };
+}
+
+/** node:crypto's KeyObject, opaque here. */
+export interface NodeKeyObject {
+  readonly type: string;
+}
+
+/** node:crypto's sign/verify key options (RSA-PSS padding, ECDSA signature encoding). */
+export interface NodeSignKey {
+  key: NodeKeyObject;
+  padding?: number;
+  saltLength?: number;
+  dsaEncoding?: "der" | "ieee-p1363";
 }
 
 let nodeCrypto: NodeCrypto | null | undefined;

@@ -3,7 +3,7 @@
  * @internal
  */
 import { CompactSign, compactVerify, type JWTHeaderParameters } from "jose";
-import { binaryToBytes, decodeBase64Binary, decodeUtf8, utf8 } from "../core/encoding.js";
+import { binaryToBytes, decodeBase64Binary, decodeUtf8, encodeBase64Url, utf8 } from "../core/encoding.js";
 import { parseJsonObject } from "./json.js";
 import type { KeyEntry, KeyRing } from "./keys.js";
 
@@ -28,8 +28,8 @@ export interface VerifiedJWS {
 export async function verifyCompact(token: string, keys: KeyRing): Promise<VerifiedJWS | null> {
   if (typeof token !== "string" || token.length > MAX_TOKEN_LENGTH) return null;
   const parts = token.split(".");
-  if (parts.length !== 3 || !parts.every((part) => SEGMENT.test(part))) return null;
-  const header = decodeSegment(parts[0]!);
+  if (parts.length !== 3 || !parts.every(isCanonicalSegment)) return null;
+  const header = decodeHeader(parts[0]!);
   const claims = decodeSegment(parts[1]!);
   if (header === null || claims === null || parts[2] === "") return null;
   // RFC 7515 §4.1.11: an unknown critical parameter must be refused; we understand none.
@@ -38,10 +38,14 @@ export async function verifyCompact(token: string, keys: KeyRing): Promise<Verif
   for (const name of KEY_CARRYING) delete header[name];
   const entry: KeyEntry | null = await keys.select(header as JWTHeaderParameters);
   if (entry === null || header.alg !== entry.algorithm) return null;
-  try {
-    await compactVerify(token, entry.verify, { algorithms: [entry.algorithm] });
-  } catch {
-    return null;
+  if (entry.fast !== null) {
+    if (!entry.fast.verify(`${parts[0]}.${parts[1]}`, parts[2]!)) return null;
+  } else {
+    try {
+      await compactVerify(token, entry.verify, { algorithms: [entry.algorithm] });
+    } catch {
+      return null;
+    }
   }
   return { header, claims };
 }
@@ -52,7 +56,42 @@ export async function signCompact(claims: Record<string, unknown>, keys: KeyRing
   const header: JWTHeaderParameters = { alg: key.algorithm };
   if (keys.signingKid !== null) header.kid = keys.signingKid;
   header.typ = "JWT";
-  return new CompactSign(utf8(JSON.stringify(claims))).setProtectedHeader(header).sign(key.sign);
+  const payload = JSON.stringify(claims);
+  if (key.fast !== null) {
+    const input = `${encodeSegment(JSON.stringify(header))}.${encodeSegment(payload)}`;
+    const signature = key.fast.sign(input);
+    if (signature !== null) return `${input}.${signature}`;
+  }
+  return new CompactSign(utf8(payload)).setProtectedHeader(header).sign(key.sign);
+}
+
+function encodeSegment(json: string): string {
+  return encodeBase64Url(utf8(json));
+}
+
+// Tokens from one issuer share a handful of header segments: parse each once. Bounded; a header is
+// copied out, so a caller cannot change the cached one.
+const headerCache = new Map<string, Record<string, unknown> | null>();
+const HEADER_CACHE_SIZE = 64;
+
+function decodeHeader(segment: string): Record<string, unknown> | null {
+  let header = headerCache.get(segment);
+  if (header === undefined) {
+    header = segment.length > 1024 ? null : decodeSegment(segment);
+    if (headerCache.size >= HEADER_CACHE_SIZE) headerCache.delete(headerCache.keys().next().value!);
+    headerCache.set(segment, header);
+  }
+  return header === null ? null : Object.assign(Object.create(null) as Record<string, unknown>, header);
+}
+
+const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+// RFC 4648 §3.5: the unused bits of the last character must be zero. Without this, "…Y" and "…Z" at the
+// end of a signature decode to the same bytes: one signature, several tokens (malleability).
+function isCanonicalSegment(segment: string): boolean {
+  if (!SEGMENT.test(segment) || segment.length % 4 === 1) return false;
+  const spare = segment.length % 4 === 2 ? 0b1111 : segment.length % 4 === 3 ? 0b11 : 0;
+  return spare === 0 || (ALPHABET.indexOf(segment[segment.length - 1]!) & spare) === 0;
 }
 
 function decodeSegment(segment: string): Record<string, unknown> | null {

@@ -13,6 +13,7 @@ import {
   type JWTHeaderParameters,
 } from "jose";
 import { utf8 } from "../core/encoding.js";
+import { type SyncSigner, syncSigner } from "./node-jws.js";
 import type { JWTAlgorithm, JWTKey, JWTSettings } from "./settings.js";
 
 /** A key ready to use: its algorithm, and CryptoKeys (imported once). */
@@ -21,6 +22,8 @@ export interface KeyEntry {
   algorithm: JWTAlgorithm;
   verify: CryptoKey;
   sign: CryptoKey | null;
+  /** node:crypto's synchronous path for this key, where available (and not disabled). */
+  fast: SyncSigner | null;
 }
 
 const ALGORITHMS: readonly JWTAlgorithm[] = [
@@ -57,7 +60,11 @@ export class KeyRing {
     this.algorithm = algorithm;
     this.signingKid = settings.keyId ?? null;
     this.#remote = settings.jwkUrl ? createRemoteJWKSet(new URL(settings.jwkUrl)) : null;
-    this.#ready = importAll(settings, algorithm);
+    this.#ready = importAll(settings, algorithm).then((entries) =>
+      settings.useNodeCrypto === false
+        ? entries
+        : entries.map((entry) => ({ ...entry, fast: syncSigner(entry.algorithm, entry.verify, entry.sign) })),
+    );
     this.#ready.catch(() => {}); // reported on first use, not as an unhandled rejection
   }
 
@@ -82,7 +89,7 @@ export class KeyRing {
     if (this.#remote === null) return null;
     try {
       const key = (await this.#remote({ alg: header.alg, kid }, { payload: "", signature: "" })) as CryptoKey;
-      return { kid, algorithm: this.algorithm, verify: key, sign: null };
+      return { kid, algorithm: this.algorithm, verify: key, sign: null, fast: null };
     } catch {
       return null;
     }
@@ -122,6 +129,7 @@ async function importAll(settings: JWTSettings, algorithm: JWTAlgorithm): Promis
       algorithm: alg,
       verify: await importVerifying(key, alg),
       sign: null,
+      fast: null,
     })),
   );
   return [main, ...extra];
@@ -131,14 +139,14 @@ async function importMain(settings: JWTSettings, algorithm: JWTAlgorithm): Promi
   const kid = settings.keyId ?? null;
   if (algorithm.startsWith("HS")) {
     const secret = await importHmac(settings.signingKey, algorithm);
-    return { kid, algorithm, verify: secret, sign: secret };
+    return { kid, algorithm, verify: secret, sign: secret, fast: null };
   }
   const sign = await importPrivate(settings.signingKey, algorithm);
   const verify =
     settings.verifyingKey === undefined
       ? await publicOf(sign, algorithm)
       : await importVerifying(settings.verifyingKey, algorithm);
-  return { kid, algorithm, verify, sign };
+  return { kid, algorithm, verify, sign, fast: null };
 }
 
 async function importVerifying(key: JWTKey, algorithm: JWTAlgorithm): Promise<CryptoKey> {

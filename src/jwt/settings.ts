@@ -105,6 +105,11 @@ export interface JWTSettings {
   revocations?: RevocationStore;
   /** Check access tokens against `revocations` too, so a logout takes effect before they expire. */
   checkRevokedAccess?: boolean;
+  /**
+   * Sign and verify through node:crypto's synchronous KeyObjects where the runtime has them (default
+   * true); false keeps every call on WebCrypto through jose. Both paths give the same answers.
+   */
+  useNodeCrypto?: boolean;
   /** Users, for `refresh` (simplejwt's USER_AUTHENTICATION_RULE) and the revoke-token claim. */
   users?: UserStore<unknown>;
 }

@@ -211,6 +211,18 @@ describe("JWTService: hostile tokens", () => {
     );
   });
 
+  it("refuses a non-canonical base64url signature (same bytes, another token)", async () => {
+    const token = await forge({ alg: "HS256" }, claims());
+    const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    const twin = `${token.slice(0, -1)}${alphabet[alphabet.indexOf(token.at(-1)!) | 1]}`; // a spare bit set
+    expect(twin).not.toBe(token);
+    await refused(jwt.validate(twin, "access"), "Token is invalid");
+    await refused(
+      new JWTService({ signingKey: SECRET, useNodeCrypto: false }).validate(twin, "access"),
+      "Token is invalid",
+    );
+  });
+
   it("keeps __proto__ and constructor as plain claims", async () => {
     const token = await forge(
       { alg: "HS256" },

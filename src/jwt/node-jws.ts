@@ -1,0 +1,76 @@
+/**
+ * Synchronous JWS signing and verification through node:crypto KeyObjects, where the runtime has them
+ * (Node, Bun, Deno): an awaited WebCrypto call per token costs ~10x more on Node (perf-anchors.md §1).
+ * The same keys as the WebCrypto path (KeyObject.from the imported CryptoKey), the same checks around it;
+ * tests/jwt/differential.test.ts shows both paths agree.
+ * @internal
+ */
+import { getNodeCrypto, type NodeKeyObject, type NodeSignKey, timingSafeEqual } from "../core/crypto.js";
+import { binaryToBytes, decodeBase64Binary, utf8 } from "../core/encoding.js";
+import type { JWTAlgorithm } from "./settings.js";
+
+/** Signs and verifies one key's JWS signatures synchronously. */
+export interface SyncSigner {
+  /** True when `signature` (base64url) is `signingInput`'s signature. */
+  verify(signingInput: string, signature: string): boolean;
+  /** The base64url signature of `signingInput`, or null when the key cannot sign. */
+  sign(signingInput: string): string | null;
+}
+
+const RSA_PKCS1_PSS_PADDING = 6;
+const RSA_PSS_SALTLEN_DIGEST = -1;
+
+/** A synchronous signer for a key, or null where node:crypto (or the key conversion) is not available. */
+export function syncSigner(
+  algorithm: JWTAlgorithm,
+  verifyKey: CryptoKey,
+  signKey: CryptoKey | null,
+): SyncSigner | null {
+  const node = getNodeCrypto();
+  if (!node?.KeyObject || !node.createHmac || !node.sign || !node.verify) return null;
+  let verifyObject: NodeKeyObject;
+  let signObject: NodeKeyObject | null;
+  try {
+    verifyObject = node.KeyObject.from(verifyKey);
+    signObject = signKey === null ? null : node.KeyObject.from(signKey);
+  } catch {
+    return null;
+  }
+  const hash = algorithm === "EdDSA" ? null : `sha${algorithm.slice(2)}`;
+  if (algorithm.startsWith("HS")) {
+    const hmac = (input: string) => node.createHmac!(hash!, verifyObject).update(input).digest("base64url");
+    return {
+      verify: (input, signature) => timingSafeEqual(hmac(input), signature),
+      sign: (input) => hmac(input),
+    };
+  }
+  const options = (key: NodeKeyObject): NodeKeyObject | NodeSignKey =>
+    algorithm.startsWith("PS")
+      ? { key, padding: RSA_PKCS1_PSS_PADDING, saltLength: RSA_PSS_SALTLEN_DIGEST }
+      : algorithm.startsWith("ES")
+        ? { key, dsaEncoding: "ieee-p1363" }
+        : key;
+  const verifyWith = options(verifyObject);
+  const signWith = signObject === null ? null : options(signObject);
+  return {
+    verify(input, signature) {
+      const bytes = decodeBase64Url(signature);
+      return bytes !== null && node.verify!(hash, utf8(input), verifyWith, bytes);
+    },
+    sign(input) {
+      if (signWith === null) return null;
+      return encodeBase64Url(node.sign!(hash, utf8(input), signWith));
+    },
+  };
+}
+
+function decodeBase64Url(text: string): Uint8Array | null {
+  const binary = decodeBase64Binary(text.replace(/-/g, "+").replace(/_/g, "/"), false);
+  return binary === null ? null : binaryToBytes(binary);
+}
+
+function encodeBase64Url(bytes: Uint8Array): string {
+  let binary = "";
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary).replace(/=+$/, "").replace(/\+/g, "-").replace(/\//g, "_");
+}

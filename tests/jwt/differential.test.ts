@@ -1,0 +1,90 @@
+// The node:crypto path and the WebCrypto (jose) path must give the same answer for every token.
+import fc from "fast-check";
+import { exportPKCS8, generateKeyPair } from "jose";
+import { describe, expect, it } from "vitest";
+import { type JWTAlgorithm, JWTService, type JWTSettings } from "../../src/index.js";
+import { signCompact, verifyCompact } from "../../src/jwt/jws.js";
+import { KeyRing } from "../../src/jwt/keys.js";
+
+const SECRETS: Partial<Record<JWTAlgorithm, string>> = {
+  HS256: "s".repeat(32),
+  HS384: "s".repeat(48),
+  HS512: "s".repeat(64),
+};
+
+async function signingKeyFor(algorithm: JWTAlgorithm): Promise<string> {
+  return (
+    SECRETS[algorithm] ?? exportPKCS8((await generateKeyPair(algorithm, { extractable: true })).privateKey)
+  );
+}
+
+type Outcome = { ok?: string; error?: string };
+const outcome = (jwt: JWTService, token: string): Promise<Outcome> =>
+  jwt.validate(token, null).then(
+    (claims) => ({ ok: JSON.stringify(claims) }),
+    (error: unknown) => ({ error: (error as Error).message }),
+  );
+
+describe.each<JWTAlgorithm>([
+  "HS256",
+  "HS384",
+  "HS512",
+  "RS256",
+  "RS512",
+  "PS256",
+  "ES256",
+  "ES384",
+  "ES512",
+  "EdDSA",
+])("%s: node:crypto and WebCrypto agree", (algorithm) => {
+  it("on tokens either one signed, and on every mutation of them", async () => {
+    const settings: JWTSettings = { algorithm, signingKey: await signingKeyFor(algorithm) };
+    const fast = new JWTService(settings);
+    const portable = new JWTService({ ...settings, useNodeCrypto: false });
+    const tokens = [
+      (await fast.obtainPair({ id: "1" })).access,
+      (await portable.obtainPair({ id: "2" })).refresh,
+    ];
+    for (const token of tokens) {
+      const expected = await outcome(portable, token);
+      expect(expected.ok).toBeDefined();
+      expect(await outcome(fast, token)).toEqual(expected);
+    }
+    const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.";
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...tokens),
+        fc.nat(),
+        fc.integer({ min: 1, max: 64 }),
+        async (token, at, shift) => {
+          const i = at % token.length;
+          const c = alphabet[(alphabet.indexOf(token[i]!) + shift) % alphabet.length]!;
+          const mutated = `${token.slice(0, i)}${c}${token.slice(i + 1)}`;
+          expect(await outcome(fast, mutated)).toEqual(await outcome(portable, mutated));
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it("signs the same claims into the same token (or, for PS and ES, tokens each path verifies)", async () => {
+    const signingKey = await signingKeyFor(algorithm);
+    const claims = {
+      token_type: "access",
+      exp: 4_000_000_000,
+      iat: 1_800_000_000,
+      jti: "a".repeat(32),
+      user_id: "1",
+    };
+    const fastRing = new KeyRing({ algorithm, signingKey });
+    const portableRing = new KeyRing({ algorithm, signingKey, useNodeCrypto: false });
+    const fast = await signCompact(claims, fastRing);
+    const portable = await signCompact(claims, portableRing);
+    if (/^(PS|ES)/.test(algorithm)) {
+      expect(await verifyCompact(fast, portableRing)).not.toBeNull();
+      expect(await verifyCompact(portable, fastRing)).not.toBeNull();
+    } else {
+      expect(fast).toBe(portable);
+    }
+  });
+});
