@@ -33,6 +33,8 @@ export { obtainAuthToken, tokenLogin, tokenLogout, tokenLogoutAll } from "./endp
 export type { TokenType } from "./jwt/claims.js";
 export type { TokenErrorMessage } from "./jwt/errors.js";
 export { InvalidToken } from "./jwt/errors.js";
+export type { JWTHandlers, JWTHandlersOptions } from "./jwt/handlers.js";
+export { createJWTHandlers } from "./jwt/handlers.js";
 export type { JWTClaims, JWTUser, PublicJWKSet, RefreshedTokens, TokenPair } from "./jwt/service.js";
 export { FAMILY_CLAIM, JWTService } from "./jwt/service.js";
 export type {

@@ -69,9 +69,17 @@ export interface NodeCrypto {
     callback: (error: Error | null, key: Uint8Array) => void,
   ): void;
   hash?(algorithm: string, data: string | Uint8Array, outputEncoding: "hex"): string;
-  createHmac?(algorithm: string, key: NodeKeyObject): { update(data: string): { digest(encoding: "base64url"): string } };
+  createHmac?(
+    algorithm: string,
+    key: NodeKeyObject,
+  ): { update(data: string): { digest(encoding: "base64url"): string } };
   sign?(algorithm: string | null, data: Uint8Array, key: NodeKeyObject | NodeSignKey): Uint8Array;
-  verify?(algorithm: string | null, data: Uint8Array, key: NodeKeyObject | NodeSignKey, signature: Uint8Array): boolean;
+  verify?(
+    algorithm: string | null,
+    data: Uint8Array,
+    key: NodeKeyObject | NodeSignKey,
+    signature: Uint8Array,
+  ): boolean;
   KeyObject?: { from(key: CryptoKey): NodeKeyObject };
 }
 

@@ -147,7 +147,11 @@ export class PermissionDenied extends AuthError {
     code = "permission_denied",
     options: AuthErrorOptions = {},
   ) {
-    super(detail, code, { cause: options.cause, ...(options.extra ? { extra: options.extra } : {}), status: 403 });
+    super(detail, code, {
+      cause: options.cause,
+      ...(options.extra ? { extra: options.extra } : {}),
+      status: 403,
+    });
   }
 }
 

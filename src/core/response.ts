@@ -44,7 +44,8 @@ export function errorResponseParts(result: AuthResult<unknown>): ErrorResponsePa
   const headers: Record<string, string> = { "Content-Type": "application/json" };
   if (result.status === 401 && result.wwwAuthenticate) headers["WWW-Authenticate"] = result.wwwAuthenticate;
   const body: ErrorResponseParts["body"] = { detail: error.detail, code: error.code };
-  for (const [member, value] of Object.entries(error.extra ?? {})) if (!(member in body)) body[member] = value;
+  for (const [member, value] of Object.entries(error.extra ?? {}))
+    if (!(member in body)) body[member] = value;
   return { status: result.status, headers, body };
 }
 

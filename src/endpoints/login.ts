@@ -16,6 +16,11 @@ export interface ReadLoginOptions<User> {
   events: AuthEvents | undefined;
   /** The endpoint's name in `loginSucceeded` / `loginFailed` events. */
   via: string;
+  /**
+   * The answer to refused credentials. Default: DRF's 400
+   * `{"non_field_errors": ["Unable to log in with provided credentials."]}`.
+   */
+  refused?: () => Response;
 }
 
 /** A login whose credentials were accepted, with the values of the endpoint's extra fields. */
@@ -34,7 +39,8 @@ const CREDENTIAL_FIELDS = {
  * Parses the body, validates `username`, `password` and `extra` together, then checks the credentials
  * (Django's ModelBackend: one password hash whatever happens). An unknown user, a wrong password and an
  * inactive user all answer 400 `{"non_field_errors": ["Unable to log in with provided credentials."]}`
- * and emit `loginFailed` (never with the password). Store and hasher failures reject.
+ * (or `options.refused()`) and emit `loginFailed` (never with the password). Store and hasher failures
+ * reject.
  */
 export async function readLogin<User, K extends string = never>(
   request: Request,
@@ -50,7 +56,10 @@ export async function readLogin<User, K extends string = never>(
   const check = await checkCredentials(options.users, username, values.password!, options.passwords);
   if (check.outcome !== "valid") {
     options.events?.emit("loginFailed", { username, via: options.via });
-    return badRequest({ [NON_FIELD_ERRORS]: ["Unable to log in with provided credentials."] });
+    return (
+      options.refused?.() ??
+      badRequest({ [NON_FIELD_ERRORS]: ["Unable to log in with provided credentials."] })
+    );
   }
   return { record: check.record, fields: values };
 }

@@ -7,6 +7,7 @@ import type { RevocationStore, UserRecord, UserStore } from "../stores/types.js"
 import { tokenDigest } from "../tokens/digest.js";
 import { checkRegistered, checkTokenClaims, newJti, now, type TokenType } from "./claims.js";
 import { InvalidToken } from "./errors.js";
+import { createJWTHandlers, type JWTHandlers, type JWTHandlersOptions } from "./handlers.js";
 import { signCompact, verifyCompact } from "./jws.js";
 import { KeyRing } from "./keys.js";
 import { type JWTSettings, type ResolvedJWTSettings, resolveSettings } from "./settings.js";
@@ -183,6 +184,7 @@ export class JWTService {
    */
   async refreshSliding(token: string): Promise<string> {
     const claims = await this.validate(token, "sliding");
+    await this.#checkUser(claims);
     const at = now();
     const refreshExp = claims[this.settings.slidingTokenRefreshExpClaim];
     if (refreshExp === undefined)
@@ -224,6 +226,38 @@ export class JWTService {
     const problem = checkTokenClaims(claims, this.settings, type, at);
     if (problem !== null) throw new InvalidToken(problem);
     return claims;
+  }
+
+  /**
+   * simplejwt's token views over this service as Fetch handlers `(request: Request) => Promise<Response>`:
+   * `obtainPair`, `refresh`, `verify`, `blacklist`, `obtainSliding`, `refreshSliding`, with simplejwt's
+   * bodies and statuses (see {@link createJWTHandlers}). Build them once, at start-up.
+   *
+   * @param options - `users` for the obtain views (username and password), and optionally `events` and
+   *   `passwords`
+   * @returns the six handlers
+   * @throws TypeError without `users`
+   * @example
+   * ```ts
+   * const jwt = new JWTService({ signingKey: process.env.JWT_SECRET!, users, revocations });
+   * const api = jwt.handlers({ users, events });
+   *
+   * // Deno.serve / Bun.serve / a Worker's fetch:
+   * const routes: Record<string, EndpointHandler> = {
+   *   "/api/token/": api.obtainPair,
+   *   "/api/token/refresh/": api.refresh,
+   *   "/api/token/verify/": api.verify,
+   *   "/api/token/blacklist/": api.blacklist,
+   * };
+   * Deno.serve((request) => routes[new URL(request.url).pathname]?.(request) ?? app(request));
+   *
+   * // Next.js, app/api/token/refresh/route.ts:
+   * export const POST = api.refresh;
+   * ```
+   * @see https://django-rest-framework-simplejwt.readthedocs.io/en/latest/getting_started.html
+   */
+  handlers<User>(options: JWTHandlersOptions<User>): JWTHandlers {
+    return createJWTHandlers(this, options);
   }
 
   /**
@@ -277,14 +311,20 @@ export class JWTService {
     return access;
   }
 
-  // simplejwt's USER_AUTHENTICATION_RULE at refresh, when a user store is configured.
+  // simplejwt's USER_AUTHENTICATION_RULE at refresh, when a user store is configured; with
+  // checkRevokeToken, a token from before a password change is blacklisted and refused.
   async #checkUser(claims: JWTClaims): Promise<void> {
     if (this.#users === null) return;
-    const id = claims[this.settings.userIdClaim];
+    const s = this.settings;
+    const id = claims[s.userIdClaim];
     if (id === undefined || id === null) return;
     const record = await this.#users.findById(String(id));
-    if (record === null || (this.settings.checkUserIsActive && !record.isActive)) {
+    if (record === null || (s.checkUserIsActive && !record.isActive)) {
       throw new AuthenticationFailed("No active account found for the given token.", "no_active_account");
+    }
+    if (s.checkRevokeToken && claims[s.revokeTokenClaim] !== this.revokeTokenValue(record.passwordHash)) {
+      await this.#revocations?.revoke(claims[s.jtiClaim] as string, this.#rowExpiry(claims));
+      throw new AuthenticationFailed("The user's password has been changed.", "password_changed");
     }
   }
 

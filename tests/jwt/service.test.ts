@@ -384,3 +384,31 @@ describe("JWTService: asymmetric algorithms and key rotation", () => {
     await refused(after.validate(forged, "access"), "Token is invalid");
   });
 });
+
+describe("JWTService: the user at refresh", () => {
+  it("refuses and blacklists a refresh token from before a password change (checkRevokeToken)", async () => {
+    const users = new MemoryUserStore();
+    const ada = await users.create({ username: "ada", passwordHash: "pbkdf2_sha256$1$a$b" });
+    const revocations = new MemoryRevocationStore();
+    const jwt = new JWTService({ signingKey: SECRET, users, revocations, checkRevokeToken: true });
+    const { refresh } = await jwt.obtainPair(ada);
+    const sliding = await jwt.obtainSliding(ada);
+    await expect(jwt.refresh(refresh)).resolves.toHaveProperty("access");
+    await users.setPasswordHash(ada.id, "pbkdf2_sha256$1$a$c");
+    await expect(jwt.refresh(refresh)).rejects.toMatchObject({
+      code: "password_changed",
+      detail: "The user's password has been changed.",
+    });
+    await refused(jwt.refresh(refresh), "Token is blacklisted");
+    await expect(jwt.refreshSliding(sliding)).rejects.toMatchObject({ code: "password_changed" });
+  });
+
+  it("refuses to refresh a sliding token of an inactive user", async () => {
+    const users = new MemoryUserStore();
+    const bob = await users.create({ username: "bob", passwordHash: null, isActive: false });
+    const jwt = new JWTService({ signingKey: SECRET, users });
+    await expect(jwt.refreshSliding(await jwt.obtainSliding(bob))).rejects.toMatchObject({
+      code: "no_active_account",
+    });
+  });
+});

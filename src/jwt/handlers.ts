@@ -1,0 +1,165 @@
+/**
+ * simplejwt's token views as Fetch handlers: TokenObtainPairView, TokenRefreshView, TokenVerifyView,
+ * TokenBlacklistView, TokenObtainSlidingView and TokenRefreshSlidingView over a {@link JWTService}.
+ */
+import { AuthError } from "../core/errors.js";
+import type { AuthEvents } from "../core/events.js";
+import { parseBody } from "../endpoints/body.js";
+import { badRequest, type CharFieldSpec, NON_FIELD_ERRORS, validateFields } from "../endpoints/fields.js";
+import { type EndpointHandler, jsonResponse, postOnly } from "../endpoints/http.js";
+import { readLogin } from "../endpoints/login.js";
+import type { PasswordOptions } from "../passwords/hash.js";
+import type { UserRecord, UserStore } from "../stores/types.js";
+import { InvalidToken } from "./errors.js";
+import type { JWTService } from "./service.js";
+
+/** Options for {@link createJWTHandlers} and `JWTService.handlers`. */
+export interface JWTHandlersOptions<User = unknown> {
+  /**
+   * Where `obtainPair` and `obtainSliding` look up the username and check the password. `refresh` checks
+   * the user with the store given to the `JWTService` itself (its `users` setting).
+   */
+  users: UserStore<User>;
+  /** Emits `loginSucceeded` / `loginFailed` (`via: "obtainPair"` or `"obtainSliding"`). */
+  events?: AuthEvents;
+  /** The configured password hashing (for verification, the dummy hash and upgrades at login). */
+  passwords?: PasswordOptions;
+}
+
+/** The six handlers: simplejwt's views, one each. Mount them at the paths simplejwt's docs use. */
+export interface JWTHandlers {
+  /** `TokenObtainPairView` (`api/token/`): `{username, password}` → 200 `{"refresh", "access"}`. */
+  obtainPair: EndpointHandler;
+  /** `TokenRefreshView` (`api/token/refresh/`): `{refresh}` → 200 `{"access"}` (+ `"refresh"` when rotating). */
+  refresh: EndpointHandler;
+  /** `TokenVerifyView` (`api/token/verify/`): `{token}` → 200 `{}`. */
+  verify: EndpointHandler;
+  /** `TokenBlacklistView` (`api/token/blacklist/`): `{refresh}` → 200 `{}`; needs a revocation store. */
+  blacklist: EndpointHandler;
+  /** `TokenObtainSlidingView`: `{username, password}` → 200 `{"token"}`. */
+  obtainSliding: EndpointHandler;
+  /** `TokenRefreshSlidingView`: `{token}` → 200 `{"token"}`. */
+  refreshSliding: EndpointHandler;
+}
+
+/** `TokenObtainSerializer.default_error_messages["no_active_account"]`. */
+const NO_ACTIVE_ACCOUNT = "No active account found with the given credentials";
+const BLACKLISTED = "Token is blacklisted";
+const NO_STORE = { "Cache-Control": "no-store" };
+const TOKEN_FIELD: CharFieldSpec = {};
+
+/**
+ * simplejwt's six token views as Fetch handlers `(request: Request) => Promise<Response>`, with
+ * simplejwt's bodies and statuses. Usually reached as `jwt.handlers(options)`.
+ *
+ * - `obtainPair` / `obtainSliding`: `POST {"username", "password"}` → 200 `{"refresh", "access"}` /
+ *   `{"token"}`; an unknown user, a wrong password or an inactive user → 401
+ *   `{"detail": "No active account found with the given credentials"}` (one password hash whatever happens).
+ * - `refresh`: `POST {"refresh"}` → 200 `{"access"}`, or `{"access", "refresh"}` with `rotateRefreshTokens`.
+ * - `verify`: `POST {"token"}` → 200 `{}`; a blacklisted token → 400 `{"non_field_errors": ["Token is blacklisted"]}`.
+ * - `blacklist`: `POST {"refresh"}` → 200 `{}`.
+ * - `refreshSliding`: `POST {"token"}` → 200 `{"token"}`.
+ * - A refused token → 401 `{"detail": "Token is expired", "code": "token_not_valid"}` (simplejwt's
+ *   `InvalidToken`); refresh for a missing or inactive user → 401
+ *   `{"detail": "No active account found for the given token."}` (DRF's `AuthenticationFailed`: no `code`).
+ *
+ * Every 401 carries `WWW-Authenticate: Bearer realm="api"` (simplejwt's `TokenViewBase`, first of
+ * `authHeaderTypes`); every answer carries `Allow: POST, OPTIONS`; answers carrying tokens carry
+ * `Cache-Control: no-store`. Bodies, methods, sizes and field errors follow the other endpoints: JSON,
+ * urlencoded or multipart; 405, 413, 415; 400 `{"refresh": ["This field is required."]}`.
+ *
+ * A failing store or hasher makes the promise reject (let the server answer 500); so does `blacklist` on a
+ * service without a `revocations` store (the `TypeError` of `JWTService.blacklist`: a misconfiguration).
+ *
+ * @param jwt - the token service
+ * @param options - the user store for the obtain views, and optionally events and password options
+ * @returns the six handlers
+ * @throws TypeError without `users`
+ * @example
+ * ```ts
+ * const api = createJWTHandlers(jwt, { users, events });
+ * const routes: Record<string, EndpointHandler> = {
+ *   "/api/token/": api.obtainPair,
+ *   "/api/token/refresh/": api.refresh,
+ *   "/api/token/verify/": api.verify,
+ *   "/api/token/blacklist/": api.blacklist,
+ * };
+ * Deno.serve((request) => routes[new URL(request.url).pathname]?.(request) ?? app(request));
+ * ```
+ * @see https://django-rest-framework-simplejwt.readthedocs.io/en/latest/getting_started.html
+ */
+export function createJWTHandlers<User>(jwt: JWTService, options: JWTHandlersOptions<User>): JWTHandlers {
+  if (!options?.users) throw new TypeError("jwt.handlers needs `users`.");
+  const { users, events, passwords } = options;
+  const challenge = `${jwt.settings.authHeaderTypes[0]} realm="api"`;
+  const refused = () => jsonResponse(401, { detail: NO_ACTIVE_ACCOUNT }, { "WWW-Authenticate": challenge });
+
+  // TokenObtainSerializer: authenticate(), USER_AUTHENTICATION_RULE, then the view's tokens.
+  const obtain = (via: string, issue: (record: UserRecord<User>) => Promise<object>): EndpointHandler =>
+    postOnly(async (request) => {
+      const login = await readLogin(request, { users, passwords, events, via, refused });
+      if (login instanceof Response) return login;
+      const body = await issue(login.record);
+      events?.emit("loginSucceeded", { record: login.record, via });
+      return jsonResponse(200, body, NO_STORE);
+    });
+
+  // TokenViewBase.post with a one-field serializer: field errors 400, TokenError → InvalidToken 401.
+  const tokenView = (field: string, answer: (token: string) => Promise<Response>): EndpointHandler =>
+    postOnly(async (request) => {
+      const body = await parseBody(request);
+      if (body instanceof Response) return body;
+      const values = validateFields(body, { [field]: TOKEN_FIELD });
+      if (values instanceof Response) return values;
+      try {
+        return await answer(values[field]!);
+      } catch (error) {
+        return refusal(error, challenge);
+      }
+    });
+
+  return {
+    obtainPair: obtain("obtainPair", async (record) => {
+      const { refresh, access } = await jwt.obtainPair(record);
+      return { refresh, access };
+    }),
+    refresh: tokenView("refresh", async (token) => {
+      const { access, refresh } = await jwt.refresh(token);
+      return jsonResponse(200, refresh === undefined ? { access } : { access, refresh }, NO_STORE);
+    }),
+    verify: tokenView("token", async (token) => {
+      try {
+        await jwt.verify(token);
+      } catch (error) {
+        // TokenVerifySerializer raises ValidationError("Token is blacklisted") (DESIGN §6).
+        if (error instanceof InvalidToken && error.detail === BLACKLISTED) {
+          return badRequest({ [NON_FIELD_ERRORS]: [BLACKLISTED] });
+        }
+        throw error;
+      }
+      return jsonResponse(200, {});
+    }),
+    blacklist: tokenView("refresh", async (token) => {
+      await jwt.blacklist(token);
+      return jsonResponse(200, {});
+    }),
+    obtainSliding: obtain("obtainSliding", async (record) => ({ token: await jwt.obtainSliding(record) })),
+    refreshSliding: tokenView("token", async (token) =>
+      jsonResponse(200, { token: await jwt.refreshSliding(token) }, NO_STORE),
+    ),
+  };
+}
+
+/**
+ * DRF's exception handler for a view whose first authenticator answers `challenge`: simplejwt's
+ * `InvalidToken` keeps `{"detail", "code"}` (its DetailDictMixin), DRF's own exceptions send `detail`
+ * only. Anything that is not an AuthError is not the client's fault: it propagates.
+ */
+function refusal(error: unknown, challenge: string): Response {
+  if (!(error instanceof AuthError)) throw error;
+  const body =
+    error instanceof InvalidToken
+      ? { detail: error.detail, code: error.code, ...error.extra }
+      : { detail: error.detail };
+  return jsonResponse(error.status, body, error.status === 401 ? { "WWW-Authenticate": challenge } : {});
+}
