@@ -5,6 +5,7 @@
 import { AuthenticationFailed } from "../core/errors.js";
 import type { RevocationStore, UserRecord, UserStore } from "../stores/types.js";
 import { tokenDigest } from "../tokens/digest.js";
+import { VerifiedTokenCache } from "./cache.js";
 import { checkRegistered, checkTokenClaims, newJti, now, type TokenType } from "./claims.js";
 import { InvalidToken } from "./errors.js";
 import { createJWTHandlers, type JWTHandlers, type JWTHandlersOptions } from "./handlers.js";
@@ -63,6 +64,7 @@ export class JWTService {
   readonly #keys: KeyRing;
   readonly #revocations: RevocationStore | null;
   readonly #users: UserStore<unknown> | null;
+  readonly #cache: VerifiedTokenCache | null;
 
   /**
    * @param settings - simplejwt's settings in camelCase, plus `revocations` and `users`
@@ -74,6 +76,10 @@ export class JWTService {
     this.#keys = new KeyRing(settings);
     this.#revocations = settings.revocations ?? null;
     this.#users = settings.users ?? null;
+    const size = settings.verifiedTokenCache ?? 0;
+    if (!Number.isInteger(size) || size < 0)
+      throw new RangeError("verifiedTokenCache must be a whole number.");
+    this.#cache = size > 0 ? new VerifiedTokenCache(size, this.settings.leeway) : null;
   }
 
   /** Reuse detection is on when refresh tokens rotate and a revocation store is set (DESIGN §6). */
@@ -106,7 +112,9 @@ export class JWTService {
    *   token." (`no_active_account`) when its user is missing or inactive
    */
   async refresh(token: string): Promise<RefreshedTokens> {
-    const claims = await this.validate(token, "refresh");
+    // With reuse detection, `consume` below is the blacklist check: a rotated (or blacklisted) token that
+    // comes back revokes its family, rather than being merely refused.
+    const claims = await this.#validate(token, "refresh", !this.reuseDetection);
     await this.#checkUser(claims);
     const access = await this.#sign(this.#accessFrom(claims));
     if (!this.settings.rotateRefreshTokens) return { access };
@@ -205,16 +213,17 @@ export class JWTService {
    * @returns the claims
    * @throws InvalidToken with simplejwt's message
    */
-  async validate(token: string, type: TokenType | null): Promise<JWTClaims> {
-    const verified = await verifyCompact(token, this.#keys);
-    if (verified === null) throw new InvalidToken("Token is invalid");
-    const { claims } = verified;
+  validate(token: string, type: TokenType | null): Promise<JWTClaims> {
+    return this.#validate(token, type, true);
+  }
+
+  async #validate(token: string, type: TokenType | null, checkBlacklist: boolean): Promise<JWTClaims> {
     const at = now();
-    const registered = checkRegistered(claims, this.settings, at);
-    if (registered !== null) throw new InvalidToken(registered);
+    const claims = this.#cache?.get(token, at) ?? (await this.#verifySignature(token, at));
     const jti = claims[this.settings.jtiClaim];
     const checksBlacklist =
-      type === "refresh" || type === "sliding" || (type === "access" && this.settings.checkRevokedAccess);
+      checkBlacklist &&
+      (type === "refresh" || type === "sliding" || (type === "access" && this.settings.checkRevokedAccess));
     if (
       checksBlacklist &&
       this.#revocations !== null &&
@@ -226,6 +235,16 @@ export class JWTService {
     const problem = checkTokenClaims(claims, this.settings, type, at);
     if (problem !== null) throw new InvalidToken(problem);
     return claims;
+  }
+
+  // The signature and the registered claims (PyJWT's decode); remembered when the cache is on.
+  async #verifySignature(token: string, at: number): Promise<JWTClaims> {
+    const verified = await verifyCompact(token, this.#keys);
+    if (verified === null) throw new InvalidToken("Token is invalid");
+    const registered = checkRegistered(verified.claims, this.settings, at);
+    if (registered !== null) throw new InvalidToken(registered);
+    this.#cache?.set(token, verified.claims);
+    return verified.claims;
   }
 
   /**

@@ -110,6 +110,12 @@ export interface JWTSettings {
    * true); false keeps every call on WebCrypto through jose. Both paths give the same answers.
    */
   useNodeCrypto?: boolean;
+  /**
+   * Opt-in: remember this many verified tokens (keyed by the whole token, never by a caller-chosen key),
+   * so a token seen again skips signature checking. Entries expire with the token's `exp`; every hit
+   * still checks the revocation store, the type and the expiry. Default 0 (off).
+   */
+  verifiedTokenCache?: number;
   /** Users, for `refresh` (simplejwt's USER_AUTHENTICATION_RULE) and the revoke-token claim. */
   users?: UserStore<unknown>;
 }

@@ -412,3 +412,65 @@ describe("JWTService: the user at refresh", () => {
     });
   });
 });
+
+describe("JWTService: reuse of a rotated token that was also blacklisted", () => {
+  it("revokes the family, not only refuses the token", async () => {
+    const revocations = new MemoryRevocationStore();
+    const jwt = new JWTService({
+      signingKey: SECRET,
+      revocations,
+      rotateRefreshTokens: true,
+      blacklistAfterRotation: true,
+    });
+    const { refresh: r1 } = await jwt.obtainPair({ id: "1" });
+    const { refresh: r2 } = await jwt.refresh(r1);
+    await refused(jwt.refresh(r1), "Token is blacklisted");
+    await refused(jwt.refresh(r2!), "Token is blacklisted");
+  });
+});
+
+describe("JWTService: the verified-token cache (opt-in)", () => {
+  it("skips the signature on a hit, and still consults revocations, type and expiry", async () => {
+    vi.useFakeTimers({ now: T0 * 1000 });
+    const revocations = new MemoryRevocationStore();
+    const jwt = new JWTService({
+      signingKey: SECRET,
+      revocations,
+      checkRevokedAccess: true,
+      verifiedTokenCache: 2,
+      useNodeCrypto: false,
+    });
+    const { access } = await jwt.obtainPair({ id: "1" });
+    const verify = vi.spyOn(crypto.subtle, "verify");
+    await jwt.validate(access, "access");
+    await jwt.validate(access, "access");
+    expect(verify).toHaveBeenCalledTimes(1);
+    await refused(jwt.validate(access, "refresh"), "Token has wrong type");
+    const claims = await jwt.validate(access, "access");
+    claims.user_id = "2"; // a hit hands out a copy
+    expect((await jwt.validate(access, "access")).user_id).toBe("1");
+    await revocations.revoke(claims.jti as string, new Date((T0 + 300) * 1000));
+    await refused(jwt.validate(access, "access"), "Token is blacklisted");
+    vi.setSystemTime((T0 + 300) * 1000);
+    const other = (await jwt.obtainPair({ id: "3" })).access;
+    await jwt.validate(other, "access");
+    await refused(jwt.validate(access, "access"), "Token is expired");
+    verify.mockRestore();
+  });
+
+  it("is bounded and keyed by the whole token", async () => {
+    const jwt = new JWTService({ signingKey: SECRET, verifiedTokenCache: 2, useNodeCrypto: false });
+    const tokens = await Promise.all(
+      [1, 2, 3].map(async (id) => (await jwt.obtainPair({ id: String(id) })).access),
+    );
+    const verify = vi.spyOn(crypto.subtle, "verify");
+    for (const token of tokens) await jwt.validate(token, "access"); // 3 misses; the first is evicted
+    await jwt.validate(tokens[2]!, "access"); // hit
+    await jwt.validate(tokens[0]!, "access"); // miss
+    expect(verify).toHaveBeenCalledTimes(4);
+    const forged = `${tokens[1]!.slice(0, -2)}AA`;
+    await refused(jwt.validate(forged, "access"), "Token is invalid");
+    verify.mockRestore();
+    expect(() => new JWTService({ signingKey: SECRET, verifiedTokenCache: -1 })).toThrow(RangeError);
+  });
+});
