@@ -12,8 +12,10 @@ export function now(): number {
   return Math.floor(Date.now() / 1000);
 }
 
+/** 9999-12-31T23:59:59Z: the last second Python's datetime (and so simplejwt) can represent. */
+const MAX_NUMERIC_DATE = 253_402_300_799;
 const isNumericDate = (value: unknown): value is number =>
-  typeof value === "number" && Number.isFinite(value);
+  typeof value === "number" && Number.isFinite(value) && value >= 0 && value <= MAX_NUMERIC_DATE;
 
 /**
  * PyJWT's registered-claim checks during decode. Returns the simplejwt message for a refusal

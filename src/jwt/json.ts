@@ -4,6 +4,12 @@
  * @internal
  */
 
+// "\ud800" not followed by a low surrogate, or "\udc00" not after a high one: text no UTF-8 can carry
+// (RFC 8259 §8.2), which Python and PyJWT refuse. (It may also catch an escaped backslash followed by
+// such text, which only refuses more.)
+const LONE_SURROGATE_ESCAPE =
+  /\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2}/;
+
 /** The deepest nesting a header or claims set may have. */
 export const MAX_JSON_DEPTH = 32;
 
@@ -15,7 +21,7 @@ export const MAX_JSON_DEPTH = 32;
  * @internal
  */
 export function parseJsonObject(text: string): Record<string, unknown> | null {
-  if (!isStrictJsonObject(text)) return null;
+  if (LONE_SURROGATE_ESCAPE.test(text) || !isStrictJsonObject(text)) return null;
   let value: unknown;
   try {
     value = JSON.parse(text, (_key, v: unknown) =>

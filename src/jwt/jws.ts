@@ -77,7 +77,7 @@ const HEADER_CACHE_SIZE = 64;
 function decodeHeader(segment: string): Record<string, unknown> | null {
   let header = headerCache.get(segment);
   if (header === undefined) {
-    header = segment.length > 1024 ? null : decodeSegment(segment);
+    header = decodeSegment(segment);
     if (headerCache.size >= HEADER_CACHE_SIZE) headerCache.delete(headerCache.keys().next().value!);
     headerCache.set(segment, header);
   }

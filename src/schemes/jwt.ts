@@ -75,7 +75,7 @@ export class JWTAuthentication<User = unknown> implements BaseAuthentication<Use
     if (claims === null) return null;
     const s = this.#jwt.settings;
     const id = userIdOf(this.#jwt, claims);
-    const record = await this.#users.findById(id);
+    const record = id === null ? null : await this.#users.findById(id);
     if (record === null) throw new AuthenticationFailed("User not found", "user_not_found");
     if (s.checkUserIsActive && !record.isActive)
       throw new AuthenticationFailed("User is inactive", "user_inactive");
@@ -178,7 +178,8 @@ export class JWTStatelessUserAuthentication implements BaseAuthentication<TokenU
   async authenticate(request: AuthRequest): Promise<Authenticated<TokenUser, JWTClaims> | null> {
     const claims = await validatedToken(this.#jwt, request);
     if (claims === null) return null;
-    userIdOf(this.#jwt, claims);
+    if (userIdOf(this.#jwt, claims) === null)
+      throw new AuthenticationFailed("User not found", "user_not_found");
     return { user: new TokenUser(claims, this.#jwt.settings.userIdClaim), auth: claims };
   }
 
@@ -229,10 +230,12 @@ async function validatedToken(jwt: JWTService, request: AuthRequest): Promise<JW
   }
 }
 
-function userIdOf(jwt: JWTService, claims: JWTClaims): string {
-  const id = claims[jwt.settings.userIdClaim];
-  if (id === undefined || id === null || (typeof id !== "string" && typeof id !== "number")) {
+// simplejwt: a missing claim is "no recognizable user identification"; a claim that names nobody (null,
+// an object) is looked up and not found.
+function userIdOf(jwt: JWTService, claims: JWTClaims): string | null {
+  if (!Object.hasOwn(claims, jwt.settings.userIdClaim)) {
     throw invalidToken(jwt, "Token contained no recognizable user identification");
   }
-  return String(id);
+  const id = claims[jwt.settings.userIdClaim];
+  return typeof id === "string" || typeof id === "number" ? String(id) : null;
 }
