@@ -1,27 +1,49 @@
 /**
- * The demo application: a node:http server with a public route and a route behind BasicAuthentication.
- * `npm start` runs it (server.ts); tests start it on a free port.
+ * The demo application: a node:http server with a public route, `/api/me/` behind Basic and JWT
+ * authentication, and simplejwt's token endpoints. `npm start` runs it (server.ts); tests start it on a
+ * free port.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { Readable } from "node:stream";
 import {
   type AuthRequest,
   authenticate,
   BasicAuthentication,
   errorResponseParts,
   hashPassword,
+  JWTAuthentication,
+  JWTService,
+  MemoryRevocationStore,
   MemoryUserStore,
 } from "../../src/index.js";
 
 export interface DemoOptions {
   /** The seeded user's password; default "demo". */
   password?: string;
+  /** The HS256 secret for JWTs; default: 32 random bytes per process. */
+  jwtSecret?: string;
 }
 
 /** Builds the demo server (not yet listening) with a seeded user `demo`. */
 export async function createDemoServer(options: DemoOptions = {}): Promise<Server> {
   const users = new MemoryUserStore();
   await users.create({ username: "demo", passwordHash: await hashPassword(options.password ?? "demo") });
-  const schemes = [new BasicAuthentication({ users })];
+  const jwt = new JWTService({
+    signingKey: options.jwtSecret ?? crypto.getRandomValues(new Uint8Array(32)),
+    users,
+    revocations: new MemoryRevocationStore(),
+    rotateRefreshTokens: true,
+    blacklistAfterRotation: true,
+  });
+  // DRF's rule: the first scheme decides the challenge (401 Basic realm="api").
+  const schemes = [new BasicAuthentication({ users }), new JWTAuthentication({ jwt, users })];
+  const tokenViews = jwt.handlers({ users });
+  const endpoints: Record<string, (request: Request) => Promise<Response>> = {
+    "/api/token/": tokenViews.obtainPair,
+    "/api/token/refresh/": tokenViews.refresh,
+    "/api/token/verify/": tokenViews.verify,
+    "/api/token/blacklist/": tokenViews.blacklist,
+  };
 
   return createServer((req, res) => {
     route(req, res).catch((error: unknown) => {
@@ -34,6 +56,8 @@ export async function createDemoServer(options: DemoOptions = {}): Promise<Serve
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = new URL(req.url ?? "/", "http://localhost").pathname;
+    const endpoint = endpoints[path];
+    if (endpoint) return write(res, await endpoint(toFetchRequest(req)));
     if (path !== "/api/public/" && path !== "/api/me/") return send(res, 404, { detail: "Not found." });
     if (req.method !== "GET" && req.method !== "HEAD") {
       return send(res, 405, { detail: `Method "${req.method}" not allowed.` }, { Allow: "GET, HEAD" });
@@ -62,6 +86,29 @@ function toAuthRequest(req: IncomingMessage): AuthRequest {
       },
     },
   };
+}
+
+// The endpoint handlers take a Fetch Request: the body streams through, unread until they read it.
+function toFetchRequest(req: IncomingMessage): Request {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(", ") : value);
+  }
+  const hasBody = req.method !== "GET" && req.method !== "HEAD";
+  return new Request(new URL(req.url ?? "/", `http://${req.headers.host ?? "localhost"}`), {
+    method: req.method ?? "GET",
+    headers,
+    ...(hasBody ? { body: Readable.toWeb(req) as ReadableStream, duplex: "half" } : {}),
+  } as RequestInit);
+}
+
+async function write(res: ServerResponse, response: Response): Promise<void> {
+  const headers: Record<string, string> = {};
+  response.headers.forEach((value, name) => {
+    headers[name] = value;
+  });
+  res.writeHead(response.status, headers);
+  res.end(Buffer.from(await response.arrayBuffer()));
 }
 
 function send(

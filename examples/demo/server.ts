@@ -6,7 +6,10 @@ import { createDemoServer } from "./app.js";
 
 const port = Number(process.env.PORT ?? 3000);
 const password = process.env.DEMO_PASSWORD ?? "demo";
-const server = await createDemoServer({ password });
+const server = await createDemoServer({
+  password,
+  ...(process.env.JWT_SECRET ? { jwtSecret: process.env.JWT_SECRET } : {}),
+});
 
 server.listen(port, "127.0.0.1", () => {
   const { port: bound } = server.address() as AddressInfo;
@@ -18,6 +21,14 @@ Try:
   curl -i ${base}/api/me/
   curl -i -u demo:${password} ${base}/api/me/
   curl -i -u demo:wrong ${base}/api/me/
+
+JWTs (simplejwt's endpoints):
+  curl -s -X POST -H 'Content-Type: application/json' \\
+       -d '{"username": "demo", "password": "${password}"}' ${base}/api/token/
+  curl -i -H "Authorization: Bearer <access>" ${base}/api/me/
+  curl -s -X POST -H 'Content-Type: application/json' -d '{"refresh": "<refresh>"}' ${base}/api/token/refresh/
+  curl -s -X POST -H 'Content-Type: application/json' -d '{"token": "<access>"}' ${base}/api/token/verify/
+  curl -s -X POST -H 'Content-Type: application/json' -d '{"refresh": "<refresh>"}' ${base}/api/token/blacklist/
 
 Stop with Ctrl+C.`);
 });
