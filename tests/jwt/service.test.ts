@@ -474,3 +474,48 @@ describe("JWTService: the verified-token cache (opt-in)", () => {
     expect(() => new JWTService({ signingKey: SECRET, verifiedTokenCache: -1 })).toThrow(RangeError);
   });
 });
+
+describe("JWTService: verifying keys from a JWK Set URL (jwkUrl)", () => {
+  it("fetches the set once, selects by kid, and never trusts a key in the token", async () => {
+    const { createServer } = await import("node:http");
+    const { exportJWK } = await import("jose");
+    const issuer = await generateKeyPair("ES256", { extractable: true });
+    const jwk = { ...(await exportJWK(issuer.publicKey)), kid: "idp-1", alg: "ES256", use: "sig" };
+    let hits = 0;
+    const server = createServer((_req, res) => {
+      hits++;
+      res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify({ keys: [jwk] }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const { port } = server.address() as { port: number };
+      const signer = new JWTService({
+        algorithm: "ES256",
+        signingKey: await exportPKCS8(issuer.privateKey),
+        keyId: "idp-1",
+      });
+      const { access } = await signer.obtainPair({ id: "1" });
+      const local = await generateKeyPair("ES256", { extractable: true });
+      const jwt = new JWTService({
+        algorithm: "ES256",
+        signingKey: await exportPKCS8(local.privateKey),
+        keyId: "local",
+        jwkUrl: `http://127.0.0.1:${port}/.well-known/jwks.json`,
+      });
+      await expect(jwt.validate(access, "access")).resolves.toMatchObject({ user_id: "1" });
+      await expect(jwt.validate(access, "access")).resolves.toBeDefined();
+      expect(hits).toBe(1);
+      const stranger = new JWTService({
+        algorithm: "ES256",
+        signingKey: await exportPKCS8(local.privateKey),
+        keyId: "idp-2",
+      });
+      await refused(
+        jwt.validate((await stranger.obtainPair({ id: "1" })).access, "access"),
+        "Token is invalid",
+      );
+    } finally {
+      server.close();
+    }
+  });
+});

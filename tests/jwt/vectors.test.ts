@@ -1,5 +1,6 @@
 // Known-answer and attack vectors built without jose (tests/vectors/jwt/README.md): RFC 7515/7519/8037
 // examples, tokens as simplejwt mints them, and security.md §2A–2E as data.
+import { compactVerify } from "jose";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import {
   type AuthError,
@@ -10,6 +11,8 @@ import {
   MemoryRevocationStore,
   MemoryUserStore,
 } from "../../src/index.js";
+import { verifyCompact } from "../../src/jwt/jws.js";
+import { KeyRing } from "../../src/jwt/keys.js";
 import { makeRequest } from "../../src/testing/index.js";
 import attacks from "../vectors/jwt/attacks.json" with { type: "json" };
 import keyFile from "../vectors/jwt/keys.json" with { type: "json" };
@@ -50,33 +53,53 @@ const TYPES: Record<string, "access" | "refresh" | "sliding" | null> = {
 afterEach(() => vi.useRealTimers());
 
 describe("RFC examples", () => {
-  it.each(rfc.vectors.map((v) => [v.name, v] as const))("%s", async (_name, vector) => {
-    const v = vector as {
-      algorithm: string;
-      token: string;
-      expect: string;
-      jwk?: { k?: string };
-      publicJwk?: object;
-    };
-    if (v.expect !== "valid" || !v.jwk?.k) return; // the signature-only checks are below
-    const secret = Uint8Array.from(atob(v.jwk.k.replace(/-/g, "+").replace(/_/g, "/")), (c) =>
-      c.charCodeAt(0),
-    );
-    const jwt = new JWTService({
-      algorithm: v.algorithm as JWTAlgorithm,
-      signingKey: secret,
-      useNodeCrypto: false,
-    });
-    // RFC 7515 A.1 has no simplejwt claims: the signature must verify, and only the claim checks refuse it.
-    await expect(jwt.validate(v.token, null)).rejects.toMatchObject({ code: "token_not_valid" });
-    const { verifyCompact } = await import("../../src/jwt/jws.js");
-    const { KeyRing } = await import("../../src/jwt/keys.js");
-    expect(
-      await verifyCompact(
-        v.token,
-        new KeyRing({ algorithm: v.algorithm as JWTAlgorithm, signingKey: secret }),
-      ),
-    ).not.toBeNull();
+  type RfcVector = {
+    name: string;
+    algorithm?: string;
+    token: string;
+    expect: string;
+    jwk?: { k?: string };
+    publicJwk?: object;
+  };
+  const vectors = rfc.vectors as unknown as RfcVector[];
+
+  it.each(vectors.filter((v) => v.expect.startsWith("valid")).map((v) => [v.name, v] as const))(
+    "%s: the signature and structure check out, on both paths",
+    async (_name, v) => {
+      const algorithm = v.algorithm as JWTAlgorithm;
+      const key = v.jwk?.k
+        ? Uint8Array.from(atob(v.jwk.k.replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0))
+        : (v.publicJwk as object);
+      const settings = {
+        algorithm,
+        signingKey: key,
+        ...(v.jwk?.k ? {} : { verifyingKey: key }),
+      } as JWTSettings;
+      const [header, payload, signature] = v.token.split(".") as [string, string, string];
+      const isClaimsSet = atob(payload.replace(/-/g, "+").replace(/_/g, "/")).startsWith("{");
+      for (const useNodeCrypto of [true, false]) {
+        const ring = new KeyRing({ ...settings, useNodeCrypto });
+        if (isClaimsSet) {
+          expect(await verifyCompact(v.token, ring)).not.toBeNull();
+        } else {
+          // RFC 8037 A.4 signs plain text: the key and signature check out, but it is no JWT.
+          const entry = (await ring.select({ alg: algorithm }))!;
+          if (useNodeCrypto) expect(entry.fast!.verify(`${header}.${payload}`, signature)).toBe(true);
+          else await expect(compactVerify(v.token, entry.verify)).resolves.toBeDefined();
+          expect(await verifyCompact(v.token, ring)).toBeNull();
+        }
+      }
+      // Without simplejwt's claims the token is still refused by the claim checks, never accepted.
+      await expect(new JWTService(settings).validate(v.token, "access")).rejects.toMatchObject({
+        code: "token_not_valid",
+      });
+    },
+  );
+
+  it("refuses RFC 7519 §6.1's unsecured JWT", async () => {
+    const unsecured = vectors.find((v) => v.expect === "invalid")!;
+    const jwt = new JWTService({ signingKey: "k".repeat(32) });
+    await expect(jwt.validate(unsecured.token, null)).rejects.toMatchObject({ detail: "Token is invalid" });
   });
 });
 
