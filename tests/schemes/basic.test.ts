@@ -11,6 +11,7 @@ import {
   verifyPassword,
 } from "../../src/index.js";
 import { basicAuthHeader, checkSchemeContract, makeRequest } from "../../src/testing/index.js";
+import { failure } from "../failure.js";
 import rfc7617 from "../vectors/rfc7617.json" with { type: "json" };
 
 const withAuth = (authorization: string) => makeRequest({ headers: { Authorization: authorization } });
@@ -26,15 +27,6 @@ function verifying(expected: [string, string] = ["ada", "secret"]) {
     },
   });
   return { basic, seen };
-}
-
-async function failure(promise: Promise<unknown>) {
-  const error = await promise.then(
-    () => expect.unreachable("expected a rejection"),
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(AuthenticationFailed);
-  return error as AuthenticationFailed;
 }
 
 describe("BasicAuthentication: parsing (RFC 7617, DRF)", () => {

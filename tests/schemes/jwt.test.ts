@@ -14,6 +14,7 @@ import {
   toResponse,
 } from "../../src/index.js";
 import { checkSchemeContract, makeRequest } from "../../src/testing/index.js";
+import { failure } from "../failure.js";
 
 const SECRET = "a-test-secret-that-is-at-least-32-bytes-long";
 const T0 = 1_800_000_000;
@@ -29,15 +30,6 @@ async function setup(settings: Partial<ConstructorParameters<typeof JWTService>[
   const bob = await users.create({ username: "bob", passwordHash: null, isActive: false });
   const jwt = new JWTService({ signingKey: SECRET, users, ...settings });
   return { users, ada, bob, jwt, auth: new JWTAuthentication({ jwt, users }) };
-}
-
-async function failure(promise: Promise<unknown>) {
-  const error = await promise.then(
-    () => expect.unreachable("expected a rejection"),
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(AuthenticationFailed);
-  return error as AuthenticationFailed;
 }
 
 afterEach(() => vi.useRealTimers());

@@ -14,6 +14,7 @@ import {
   toResponse,
 } from "../../src/index.js";
 import { checkSchemeContract, makeRequest } from "../../src/testing/index.js";
+import { failure } from "../failure.js";
 
 const T0 = new Date("2026-11-28T12:00:00Z").getTime();
 const withAuth = (authorization: string) => makeRequest({ headers: { Authorization: authorization } });
@@ -25,15 +26,6 @@ async function setup(options: Partial<TokenAuthenticationOptions<{ id: string; u
   const tokens = new MemoryTokenStore();
   const auth = new TokenAuthentication({ tokens, users, ...options });
   return { users, tokens, auth, ada, bob };
-}
-
-async function failure(promise: Promise<unknown>): Promise<AuthenticationFailed> {
-  const error = await promise.then(
-    () => expect.unreachable("expected a rejection"),
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(AuthenticationFailed);
-  return error as AuthenticationFailed;
 }
 
 afterEach(() => vi.useRealTimers());
