@@ -17,6 +17,8 @@ export interface Judged extends Row {
   target: string;
   /** Whether the ratio (median of the per-round ratios to the baseline) meets it. */
   pass: (ratio: number) => boolean;
+  /** The row the ratio is taken against, when not the comparison's baseline (one of its `peers`). */
+  against?: Row;
 }
 
 /** One comparison table: a baseline and the rows judged against it. */
@@ -30,6 +32,8 @@ export interface Comparison {
   judged: readonly Judged[];
   /** Rows shown for context, with a ratio but no target. */
   context?: readonly Row[];
+  /** Further reference rows measured in the same rounds, that judged rows name in `against`. */
+  peers?: readonly Row[];
   note?: string;
 }
 
@@ -68,9 +72,22 @@ function ratioOf(row: Row, baseline: Row): number {
   return median(pairedRatios(row, baseline));
 }
 
+/** Whether a table has several reference rows, so each ratio says what it is taken against. */
+function namesReferences(c: Comparison): boolean {
+  return (c.peers?.length ?? 0) > 0 || c.judged.some((row) => row.against !== undefined);
+}
+
+/** A judged row's ratio: against the row it names, or the comparison's baseline. */
+function judgedRatio(row: Judged, c: Comparison): number {
+  return ratioOf(row, row.against ?? c.baseline);
+}
+
 function comparisonSection(c: Comparison): string {
+  // A column naming what each ratio is taken against, only in tables where that varies.
+  const named = namesReferences(c);
   const header = [
     "contender",
+    ...(named ? ["ratio against"] : []),
     `median ${c.unit}`,
     "min",
     "max",
@@ -80,20 +97,37 @@ function comparisonSection(c: Comparison): string {
     "target",
     "result",
   ];
-  const measured = (row: Row) => {
-    const ratios = pairedRatios(row, c.baseline);
+  const measured = (row: Row, against: Row = c.baseline) => {
+    const ratios = pairedRatios(row, against);
     return [
       row.name,
+      ...(named ? [against.name] : []),
       ...[row.summary.median, row.summary.min, row.summary.max].map(formatNumber),
       formatRatio(median(ratios)),
       `${formatRatio(Math.min(...ratios))}–${formatRatio(Math.max(...ratios))}`,
-      formatRatio(row.summary.median / c.baseline.summary.median),
+      formatRatio(row.summary.median / against.summary.median),
     ];
   };
+  // A reference row: its own figures, no ratio.
+  const baselineRow = (row: Row) => [
+    row.name,
+    ...(named ? [""] : []),
+    ...measured(row).slice(named ? 2 : 1, named ? 5 : 4),
+    row === c.baseline ? "1.00x (baseline)" : "(reference)",
+    "",
+    "",
+    "",
+    "",
+  ];
   const rows = [
-    ...c.judged.map((row) => [...measured(row), row.target, verdict(row.pass(ratioOf(row, c.baseline)))]),
+    ...c.judged.map((row) => [
+      ...measured(row, row.against),
+      row.target,
+      verdict(row.pass(judgedRatio(row, c))),
+    ]),
     ...(c.context ?? []).map((row) => [...measured(row), "", ""]),
-    [c.baseline.name, ...measured(c.baseline).slice(1, 4), "1.00x (baseline)", "", "", "", ""],
+    ...(c.peers ?? []).map(baselineRow),
+    baselineRow(c.baseline),
   ];
   const note = c.note === undefined ? "" : `\n\n${c.note}`;
   return `## ${c.title}\n\n${markdownTable(header, rows)}${note}`;
@@ -136,9 +170,9 @@ function verdicts(results: BenchResults): Verdict[] {
   const out: Verdict[] = [];
   for (const c of results.comparisons) {
     for (const row of c.judged) {
-      const ratio = ratioOf(row, c.baseline);
+      const ratio = judgedRatio(row, c);
       out.push({
-        check: `${c.title}: ${row.name}`,
+        check: `${c.title}: ${row.name}${namesReferences(c) ? ` vs ${(row.against ?? c.baseline).name}` : ""}`,
         value: formatRatio(ratio),
         target: row.target,
         pass: row.pass(ratio),
@@ -179,9 +213,14 @@ export function renderMarkdown(results: BenchResults): string {
     `- Source: ${e.source}`,
     `- Total bench time: ${formatNumber(results.elapsedSeconds)} s`,
     "",
-    ...results.comparisons.map((c) => `${comparisonSection(c)}\n`),
-    loopDelaySection(results.loopDelay),
-    "",
+    // The event-loop table belongs with the hashing comparison (3a), wherever that runs.
+    ...results.comparisons.flatMap((c) => [
+      `${comparisonSection(c)}\n`,
+      ...(c.title.startsWith("3a.") ? [`${loopDelaySection(results.loopDelay)}\n`] : []),
+    ]),
+    ...(results.comparisons.some((c) => c.title.startsWith("3a."))
+      ? []
+      : [`${loopDelaySection(results.loopDelay)}\n`]),
     "## Targets",
     "",
     markdownTable(
@@ -198,7 +237,12 @@ export function renderSummary(results: BenchResults): string {
     (v) => `${verdict(v.pass)}  ${v.check}: ${v.value} (target ${v.target})`,
   );
   for (const c of results.comparisons) {
-    for (const row of [...c.judged, ...(c.context ?? []), c.baseline]) {
+    // A row judged against several references is listed once.
+    const rows = new Set(
+      [...c.judged, ...(c.context ?? []), ...(c.peers ?? []), c.baseline].map((r) => r.name),
+    );
+    for (const row of [...c.judged, ...(c.context ?? []), ...(c.peers ?? []), c.baseline]) {
+      if (!rows.delete(row.name)) continue;
       lines.push(`      ${row.name}: median ${formatNumber(row.summary.median)} ${c.unit}`);
     }
   }

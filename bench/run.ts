@@ -1,15 +1,25 @@
 /**
  * `npm run bench`: runner overhead, Basic against passport-http, Token against passport-http-bearer,
- * the token digest step, and pbkdf2_sha256 against node:crypto, in one run. Writes bench/RESULTS.md and prints a summary.
+ * the token digest step, pbkdf2_sha256 against node:crypto, and JWT verify (cold and warm) and sign
+ * against fast-jwt and passport-jwt, in one run. Writes bench/RESULTS.md and prints a summary.
  */
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { checkPortcullis, direct, runner, runnerNodeView } from "./auth.js";
 import { describeEnvironment } from "./environment.js";
 import { checkFloor, floor } from "./floor.js";
 import { checkSameHash, idle, measureLoopDelay, nodeHash, portcullisHash } from "./hashing.js";
 import { type Contender, interleavedCalls, interleavedRounds } from "./interleave.js";
+import { type BenchAlgorithm, COLD_TOKENS, JWT_ALGORITHMS, WARM_CACHE_FILL } from "./jwt-keys.js";
+import { timedRounds } from "./jwt-rounds.js";
 import { passportAuthenticate, passportBasic } from "./passport.js";
-import { type BenchResults, type Comparison, type Row, renderMarkdown, renderSummary } from "./report.js";
+import {
+  type BenchResults,
+  type Comparison,
+  type Judged,
+  type Row,
+  renderMarkdown,
+  renderSummary,
+} from "./report.js";
 import { mapSummary } from "./stats.js";
 import {
   checkTokenContenders,
@@ -22,6 +32,9 @@ import {
 
 /** Interleaved rounds for the fast comparisons: ~20 ms batches, after 300 ms of warm-up each. */
 const ROUNDS = { rounds: 100, batchMs: 20, warmupMs: 300 };
+/** The JWT sections: fewer rounds, warm-up and calibration bounded by time (an RSA sign takes ~1 ms). */
+const JWT_ROUNDS = { rounds: 60, batchMs: 20, warmupMs: 300, calibrateMs: 100 };
+const WARM_ALGORITHMS: readonly BenchAlgorithm[] = ["HS256", "ES256"];
 const HASH_ROUNDS = 9;
 const LOOP_DELAY_REPEATS = 7;
 
@@ -31,6 +44,10 @@ const HASH_MAX_RATIO = 1.15;
 const BEARER_MIN_RATIO = 2;
 const DIGEST_MIN_RATIO = 0.8;
 const LOOP_DELAY_LIMIT_MS = 20;
+const FAST_JWT_VERIFY_MIN_RATIO = 1;
+const PASSPORT_JWT_MIN_RATIO = 2;
+const FAST_JWT_CACHED_MIN_RATIO = 1;
+const FAST_JWT_SIGN_MIN_RATIO = 0.8;
 
 const RESULTS_FILE = new URL("./RESULTS.md", import.meta.url);
 
@@ -162,9 +179,130 @@ async function hashing(): Promise<Comparison> {
   };
 }
 
+const perSecond = (r: Row): Row => ({ name: r.name, summary: mapSummary(r.summary, (ns) => 1e9 / ns) });
+
+function atLeast(ratio: number): Pick<Judged, "target" | "pass"> {
+  return { target: `>= ${ratio.toFixed(2)}x`, pass: (r) => r >= ratio };
+}
+
+const LETTERS = "abcdefgh";
+
+const COLD_NOTE = [
+  `${COLD_TOKENS.toLocaleString("en-US")} access tokens minted by portcullis \`jwt.obtainPair(user)\` (simplejwt's claims:`,
+  "token_type, exp, iat, jti, user_id), cycled; every contender verifies the same tokens with the same key",
+  "(jose `generateKeyPair`, exported as PKCS#8 / SPKI PEM; HS256: a 43-byte secret string). portcullis:",
+  "`JWTAuthentication.authenticate(req)` (header, signature through node:crypto, claims, MemoryUserStore",
+  "lookup), one `makeRequest` view per token. fast-jwt: `createVerifier({ key: PEM, algorithms, cache: false })`,",
+  "the payload only, no user lookup. passport-jwt: `JwtStrategy` with `fromAuthHeaderAsBearerToken()` through",
+  '`passport.authenticate("jwt", { session: false }, cb)`, fresh `req` per call, the verify callback doing',
+  "the same `MemoryUserStore.findById`; judged twice: with the PEM / secret string, as passport-jwt's README",
+  "configures it (jsonwebtoken 9 then runs `createPublicKey` on it on every call, which throws for a secret),",
+  "and with a KeyObject of the same key (jsonwebtoken's fast path, as perf-anchors.md measured it). Every",
+  "contender's run rejects if a token is refused.",
+];
+
+const WARM_NOTE = [
+  "One token, authenticated again and again. portcullis `JWTAuthentication.authenticate(req)` with",
+  "`verifiedTokenCache: 1000` (keyed by the whole token, bounded, honouring exp; a hit still runs the",
+  "type, expiry and user checks and the user lookup); the second row also has a `MemoryRevocationStore`",
+  "with `checkRevokedAccess`, so every hit asks the store (checked before timing: a cached token is refused",
+  "once revoked). fast-jwt: `createVerifier({ key, algorithms, cache: true })`, the payload only (its cache",
+  `key is a SHA-256 of the token). Every cache also holds ${WARM_CACHE_FILL} other verified tokens, as a server's would.`,
+];
+
+const SIGN_NOTE = [
+  'portcullis `jwt.obtainPair({ id: "1" })`: simplejwt\'s refresh claim set and the access token derived',
+  "from it, two signatures (no revocation store). fast-jwt: `createSigner({ key, algorithm })` signing the",
+  "same two claim sets built per call (token_type, exp, iat, jti from `randomUUID()`, user_id). Each side's",
+  "tokens were checked to verify on the other with the same claim names and types.",
+];
+
+async function jwtVerifyCold(algorithm: BenchAlgorithm, index: number): Promise<Comparison> {
+  const section = `6${LETTERS[index]}`;
+  log(`${section}. JWT verify cold ${algorithm}: minting ${COLD_TOKENS} tokens`);
+  // Loaded here, not at start-up, so sections 1-5 run with exactly the modules they ran with before.
+  const { coldContenders } = await import("./jwt-verify.js");
+  const c = await coldContenders(algorithm);
+  log(`${section}. JWT verify cold ${algorithm}: ${JWT_ROUNDS.rounds} rounds`);
+  const rows = await timedRounds([c.portcullis, c.fastJwt, ...c.passport], JWT_ROUNDS);
+  const portcullis = perSecond(row(rows, c.portcullis));
+  const [passportKeyObject, passportString] = c.passport.map((p) => perSecond(row(rows, p)));
+  const judged: Judged[] = [{ ...portcullis, ...atLeast(FAST_JWT_VERIFY_MIN_RATIO) }];
+  if (passportKeyObject !== undefined) {
+    judged.push({ ...portcullis, ...atLeast(PASSPORT_JWT_MIN_RATIO), against: passportKeyObject });
+  }
+  if (passportString !== undefined) {
+    judged.push({ ...portcullis, ...atLeast(PASSPORT_JWT_MIN_RATIO), against: passportString });
+  }
+  return {
+    title: `${section}. JWT verify, cold (${COLD_TOKENS.toLocaleString("en-US")} distinct tokens): ${algorithm}`,
+    unit: "auth/s",
+    ratioLabel: "portcullis / reference",
+    baseline: perSecond(row(rows, c.fastJwt)),
+    judged,
+    peers: [passportKeyObject, passportString].filter((r): r is Row => r !== undefined),
+    note: [
+      ...(index === 0 ? COLD_NOTE : ["As 6a."]),
+      ...(algorithm === "EdDSA" ? ["passport-jwt 4 (jsonwebtoken 9) has no EdDSA: no passport rows."] : []),
+    ].join("\n"),
+  };
+}
+
+async function jwtVerifyWarm(algorithm: BenchAlgorithm, index: number): Promise<Comparison> {
+  const section = `7${LETTERS[index]}`;
+  log(`${section}. JWT verify warm ${algorithm}: ${JWT_ROUNDS.rounds} rounds`);
+  const { warmContenders } = await import("./jwt-verify.js");
+  const c = await warmContenders(algorithm);
+  const rows = await timedRounds([c.cached, c.cachedRevocable, c.fastJwt, c.uncached], JWT_ROUNDS);
+  const target = atLeast(FAST_JWT_CACHED_MIN_RATIO);
+  return {
+    title: `${section}. JWT verify, warm (the same token): ${algorithm}`,
+    unit: "auth/s",
+    ratioLabel: "portcullis / fast-jwt",
+    baseline: perSecond(row(rows, c.fastJwt)),
+    judged: [
+      { ...perSecond(row(rows, c.cached)), ...target },
+      { ...perSecond(row(rows, c.cachedRevocable)), ...target },
+    ],
+    context: [perSecond(row(rows, c.uncached))],
+    note: (index === 0 ? WARM_NOTE : ["As 7a."]).join("\n"),
+  };
+}
+
+async function jwtSign(algorithm: BenchAlgorithm, index: number): Promise<Comparison> {
+  const section = `8${LETTERS[index]}`;
+  log(`${section}. JWT sign ${algorithm}: ${JWT_ROUNDS.rounds} rounds`);
+  const { signContenders } = await import("./jwt-sign.js");
+  const c = await signContenders(algorithm);
+  const rows = await timedRounds([c.portcullis, c.fastJwt], JWT_ROUNDS);
+  return {
+    title: `${section}. JWT sign, a refresh and an access token: ${algorithm}`,
+    unit: "pairs/s",
+    ratioLabel: "portcullis / fast-jwt",
+    baseline: perSecond(row(rows, c.fastJwt)),
+    judged: [{ ...perSecond(row(rows, c.portcullis)), ...atLeast(FAST_JWT_SIGN_MIN_RATIO) }],
+    note: (index === 0 ? SIGN_NOTE : ["As 8a."]).join("\n"),
+  };
+}
+
+/** Versions of the JWT peers, read from their package.json. */
+function jwtPeerVersions(): Record<string, string> {
+  const versions: Record<string, string> = {};
+  for (const name of ["jose", "fast-jwt", "passport-jwt", "jsonwebtoken"]) {
+    try {
+      const url = new URL(`../node_modules/${name}/package.json`, import.meta.url);
+      versions[name] = (JSON.parse(readFileSync(url, "utf8")) as { version: string }).version;
+    } catch {
+      versions[name] = "unknown";
+    }
+  }
+  return versions;
+}
+
 async function main(): Promise<void> {
   const started = performance.now();
   const environment = describeEnvironment();
+  Object.assign(environment.packages, jwtPeerVersions());
   await checkPortcullis();
   const comparisons = [
     await runnerOverhead(),
@@ -173,6 +311,9 @@ async function main(): Promise<void> {
     await digestStep(),
     await hashing(),
   ];
+  for (const [i, algorithm] of JWT_ALGORITHMS.entries()) comparisons.push(await jwtVerifyCold(algorithm, i));
+  for (const [i, algorithm] of WARM_ALGORITHMS.entries()) comparisons.push(await jwtVerifyWarm(algorithm, i));
+  for (const [i, algorithm] of JWT_ALGORITHMS.entries()) comparisons.push(await jwtSign(algorithm, i));
   log(`3b. event-loop delay: ${LOOP_DELAY_REPEATS} repeats`);
   const loopRows = await measureLoopDelay([idle, portcullisHash, nodeHash], LOOP_DELAY_REPEATS);
   const results: BenchResults = {
