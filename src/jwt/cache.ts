@@ -25,7 +25,7 @@ export class VerifiedTokenCache {
     this.#entries.delete(token);
     if (entry.until <= at) return undefined; // past exp: verify again, which answers "Token is expired"
     this.#entries.set(token, entry); // most recently used last
-    return Object.assign(Object.create(null) as Record<string, unknown>, entry.claims);
+    return { ...entry.claims };
   }
 
   set(token: string, claims: Record<string, unknown>): void {
@@ -33,6 +33,6 @@ export class VerifiedTokenCache {
     if (typeof claims.exp !== "number") return;
     if (this.#entries.size >= this.#size) this.#entries.delete(this.#entries.keys().next().value!);
     const until = claims.exp + this.#leeway; // the registered-claims check refuses exp <= now - leeway
-    this.#entries.set(token, { claims: Object.assign(Object.create(null), claims), until });
+    this.#entries.set(token, { claims: { ...claims }, until });
   }
 }

@@ -54,22 +54,25 @@ export function checkTokenClaims(
   type: TokenType | null,
   at: number,
 ): string | null {
-  const exp = claims.exp;
+  const exp = own(claims, "exp");
   if (exp === undefined) return "Token has no 'exp' claim";
   if ((exp as number) <= at - s.leeway) return "Token 'exp' claim has expired";
-  if (typeof claims[s.jtiClaim] !== "string" || claims[s.jtiClaim] === "") return "Token has no id";
+  const jti = own(claims, s.jtiClaim);
+  if (typeof jti !== "string" || jti === "") return "Token has no id";
   if (type !== null) {
-    const actual = claims[s.tokenTypeClaim];
+    const actual = own(claims, s.tokenTypeClaim);
     if (actual === undefined) return "Token has no type";
     if (actual !== type) return "Token has wrong type";
   }
   return null;
 }
 
-/** A fresh jti: 32 lowercase hex characters (uuid4().hex's shape, 128 random bits). */
+/** A claim's value when the token has it as its own member (never an inherited `constructor`). */
+export function own(claims: Record<string, unknown>, name: string): unknown {
+  return Object.hasOwn(claims, name) ? claims[name] : undefined;
+}
+
+/** A fresh jti: 32 lowercase hex characters, exactly simplejwt's `uuid4().hex`. */
 export function newJti(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  let hex = "";
-  for (const byte of bytes) hex += byte.toString(16).padStart(2, "0");
-  return hex;
+  return crypto.randomUUID().replace(/-/g, "");
 }

@@ -15,22 +15,19 @@ export const MAX_JSON_DEPTH = 32;
 
 /**
  * Parses `text` as a JSON object with no duplicate member names and at most {@link MAX_JSON_DEPTH}
- * levels, into an object without a prototype (so `__proto__` or `constructor` are plain members);
- * `null` for anything else. `JSON.parse` alone would let `{"alg":"HS256","alg":"none"}` mean "none".
+ * levels; `null` for anything else. `JSON.parse` alone would let `{"alg":"HS256","alg":"none"}` mean
+ * "none". `JSON.parse` makes `"__proto__"` an own member (no prototype is changed); claims are read as own
+ * members only, so an inherited name such as `constructor` never counts as a claim.
  *
  * @internal
  */
 export function parseJsonObject(text: string): Record<string, unknown> | null {
-  if (LONE_SURROGATE_ESCAPE.test(text) || !isStrictJsonObject(text)) return null;
-  let value: unknown;
+  if ((text.includes("\\u") && LONE_SURROGATE_ESCAPE.test(text)) || !isStrictJsonObject(text)) return null;
   try {
-    value = JSON.parse(text, (_key, v: unknown) =>
-      v !== null && typeof v === "object" && !Array.isArray(v) ? Object.assign(Object.create(null), v) : v,
-    );
+    return JSON.parse(text) as Record<string, unknown>;
   } catch {
     return null;
   }
-  return value as Record<string, unknown>;
 }
 
 // A scanner that checks structure only (JSON.parse then checks the grammar): where objects open and
@@ -57,11 +54,14 @@ function isStrictJsonObject(text: string): boolean {
       if (end === -1) return false;
       if (expectKey) {
         const keys = stack[stack.length - 1] as Set<string>;
-        let name: unknown;
-        try {
-          name = JSON.parse(text.slice(i, end + 1));
-        } catch {
-          return false;
+        // The raw text names the member unless it has an escape ("a" and "\u0061" are one name).
+        let name: unknown = text.slice(i + 1, end);
+        if ((name as string).includes("\\")) {
+          try {
+            name = JSON.parse(text.slice(i, end + 1));
+          } catch {
+            return false;
+          }
         }
         if (keys.has(name as string)) return false;
         keys.add(name as string);

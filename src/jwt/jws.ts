@@ -11,8 +11,6 @@ import type { KeyEntry, KeyRing } from "./keys.js";
 export const MAX_TOKEN_LENGTH = 8192;
 
 const SEGMENT = /^[A-Za-z0-9_-]*$/;
-/** Header parameters that would let a token bring or point at its own key: ignored, never fetched. */
-const KEY_CARRYING = ["jwk", "jku", "x5u", "x5c"];
 
 /** A token whose signature checked out, with its header and claims (objects without prototypes). */
 export interface VerifiedJWS {
@@ -35,8 +33,10 @@ export async function verifyCompact(token: string, keys: KeyRing): Promise<Verif
   // RFC 7515 §4.1.11: an unknown critical parameter must be refused; we understand none.
   if (header.crit !== undefined || header.b64 !== undefined) return null;
   if (typeof header.alg !== "string") return null;
-  for (const name of KEY_CARRYING) delete header[name];
-  const entry: KeyEntry | null = await keys.select(header as JWTHeaderParameters);
+  // Only `alg` and `kid` reach key selection: `jwk`, `jku`, `x5u` and `x5c` are never looked at.
+  const entry: KeyEntry | null = await keys.select(
+    Object.hasOwn(header, "kid") ? { alg: header.alg, kid: header.kid as string } : { alg: header.alg },
+  );
   if (entry === null || header.alg !== entry.algorithm) return null;
   if (entry.fast !== null) {
     if (!entry.fast.verify(`${parts[0]}.${parts[1]}`, parts[2]!)) return null;
@@ -69,8 +69,8 @@ function encodeSegment(json: string): string {
   return encodeBase64Url(utf8(json));
 }
 
-// Tokens from one issuer share a handful of header segments: parse each once. Bounded; a header is
-// copied out, so a caller cannot change the cached one.
+// Tokens from one issuer share a handful of header segments: parse each once. Bounded; headers are frozen,
+// so no caller can change a cached one.
 const headerCache = new Map<string, Record<string, unknown> | null>();
 const HEADER_CACHE_SIZE = 64;
 
@@ -78,10 +78,11 @@ function decodeHeader(segment: string): Record<string, unknown> | null {
   let header = headerCache.get(segment);
   if (header === undefined) {
     header = decodeSegment(segment);
+    if (header !== null) Object.freeze(header);
     if (headerCache.size >= HEADER_CACHE_SIZE) headerCache.delete(headerCache.keys().next().value!);
     headerCache.set(segment, header);
   }
-  return header === null ? null : Object.assign(Object.create(null) as Record<string, unknown>, header);
+  return header;
 }
 
 const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";

@@ -13,7 +13,7 @@ import { signCompact, verifyCompact } from "./jws.js";
 import { KeyRing } from "./keys.js";
 import { type JWTSettings, type ResolvedJWTSettings, resolveSettings } from "./settings.js";
 
-/** The claims of a validated token (an object without a prototype). */
+/** The claims of a validated token (read them as own members: `Object.hasOwn`). */
 export type JWTClaims = Record<string, unknown>;
 
 /** A user as the service needs it: a `UserRecord`, or anything with an `id`. */
