@@ -113,3 +113,24 @@ export function getNodeCrypto(): NodeCrypto | null {
   }
   return nodeCrypto;
 }
+
+/** The parts of node:buffer portcullis may use. */
+export interface NodeBufferModule {
+  Buffer: { from(text: string, encoding: "base64url"): Uint8Array & { toString(encoding: "utf8"): string } };
+  isUtf8?(bytes: Uint8Array): boolean;
+}
+
+let nodeBuffer: NodeBufferModule | null | undefined;
+
+/** node:buffer where the runtime offers `process.getBuiltinModule`, else null. Looked up once. */
+export function getNodeBuffer(): NodeBufferModule | null {
+  if (nodeBuffer === undefined) {
+    const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+    try {
+      nodeBuffer = (proc?.getBuiltinModule?.("node:buffer") as NodeBufferModule | undefined) ?? null;
+    } catch {
+      nodeBuffer = null;
+    }
+  }
+  return nodeBuffer;
+}

@@ -3,6 +3,7 @@
  * @internal
  */
 import { CompactSign, compactVerify, type JWTHeaderParameters } from "jose";
+import { getNodeBuffer, type NodeBufferModule } from "../core/crypto.js";
 import { binaryToBytes, decodeBase64Binary, decodeUtf8, encodeBase64Url, utf8 } from "../core/encoding.js";
 import { parseJsonObject } from "./json.js";
 import type { KeyEntry, KeyRing } from "./keys.js";
@@ -96,9 +97,20 @@ function isCanonicalSegment(segment: string): boolean {
 }
 
 function decodeSegment(segment: string): Record<string, unknown> | null {
-  if (segment.length % 4 === 1) return null;
-  const binary = decodeBase64Binary(segment.replace(/-/g, "+").replace(/_/g, "/"), false);
-  if (binary === null) return null;
-  const text = decodeUtf8(binaryToBytes(binary));
+  const text = segmentText(segment);
   return text === null ? null : parseJsonObject(text);
+}
+
+/**
+ * The UTF-8 text of a canonical base64url segment (checked by the caller), or null for invalid UTF-8.
+ * node:buffer's native decoder where the runtime has one, the portable decoder elsewhere; both keep a
+ * byte-order mark (so JSON.parse refuses it) and refuse invalid UTF-8.
+ */
+export function segmentText(segment: string, node: NodeBufferModule | null = getNodeBuffer()): string | null {
+  if (node?.isUtf8 !== undefined) {
+    const bytes = node.Buffer.from(segment, "base64url");
+    return node.isUtf8(bytes) ? bytes.toString("utf8") : null;
+  }
+  const binary = decodeBase64Binary(segment.replace(/-/g, "+").replace(/_/g, "/"), false);
+  return binary === null ? null : decodeUtf8(binaryToBytes(binary));
 }

@@ -5,8 +5,14 @@
  * tests/jwt/differential.test.ts shows both paths agree.
  * @internal
  */
-import { getNodeCrypto, type NodeKeyObject, type NodeSignKey, timingSafeEqual } from "../core/crypto.js";
-import { binaryToBytes, decodeBase64Binary, utf8 } from "../core/encoding.js";
+import {
+  getNodeBuffer,
+  getNodeCrypto,
+  type NodeKeyObject,
+  type NodeSignKey,
+  timingSafeEqual,
+} from "../core/crypto.js";
+import { binaryToBytes, decodeBase64Binary, encodeBase64Url, utf8 } from "../core/encoding.js";
 import type { JWTAlgorithm } from "./settings.js";
 
 /** Signs and verifies one key's JWS signatures synchronously. */
@@ -64,13 +70,10 @@ export function syncSigner(
   };
 }
 
+// The caller checked the segment is canonical base64url; node:buffer decodes it natively where present.
 function decodeBase64Url(text: string): Uint8Array | null {
+  const node = getNodeBuffer();
+  if (node !== null) return node.Buffer.from(text, "base64url");
   const binary = decodeBase64Binary(text.replace(/-/g, "+").replace(/_/g, "/"), false);
   return binary === null ? null : binaryToBytes(binary);
-}
-
-function encodeBase64Url(bytes: Uint8Array): string {
-  let binary = "";
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary).replace(/=+$/, "").replace(/\+/g, "-").replace(/\//g, "_");
 }

@@ -88,3 +88,23 @@ describe.each<JWTAlgorithm>([
     }
   });
 });
+
+describe("segment decoding: node:buffer and the portable decoder agree", () => {
+  it("on random bytes, invalid UTF-8 and byte-order marks included", async () => {
+    const { segmentText } = await import("../../src/jwt/jws.js");
+    const { getNodeBuffer } = await import("../../src/core/crypto.js");
+    const node = getNodeBuffer();
+    expect(node?.isUtf8).toBeTypeOf("function");
+    await fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 64 }), (bytes) => {
+        const segment = Buffer.from(bytes).toString("base64url");
+        expect(segmentText(segment, node)).toEqual(segmentText(segment, null));
+      }),
+      { numRuns: 2000 },
+    );
+    const bom = Buffer.from("\ufeff{}").toString("base64url");
+    expect(segmentText(bom, node)).toBe("\ufeff{}");
+    expect(segmentText(bom, null)).toBe("\ufeff{}");
+    expect(segmentText(Buffer.from([0xff, 0xfe]).toString("base64url"), node)).toBeNull();
+  });
+});
