@@ -35,9 +35,11 @@ export async function verifyCompact(token: string, keys: KeyRing): Promise<Verif
   if (header.crit !== undefined || header.b64 !== undefined) return null;
   if (typeof header.alg !== "string") return null;
   // Only `alg` and `kid` reach key selection: `jwk`, `jku`, `x5u` and `x5c` are never looked at.
-  const entry: KeyEntry | null = await keys.select(
-    Object.hasOwn(header, "kid") ? { alg: header.alg, kid: header.kid as string } : { alg: header.alg },
-  );
+  const wanted: JWTHeaderParameters = Object.hasOwn(header, "kid")
+    ? { alg: header.alg, kid: header.kid as string }
+    : { alg: header.alg };
+  const local = keys.trySelect(wanted);
+  const entry: KeyEntry | null = local === undefined ? await keys.select(wanted) : local;
   if (entry === null || header.alg !== entry.algorithm) return null;
   if (entry.fast !== null) {
     if (!entry.fast.verify(`${parts[0]}.${parts[1]}`, parts[2]!)) return null;

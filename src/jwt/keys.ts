@@ -46,6 +46,7 @@ const HMAC_BYTES: Partial<Record<JWTAlgorithm, number>> = { HS256: 32, HS384: 48
 /** The configured keys, imported lazily once; `select` never consults anything but configuration. */
 export class KeyRing {
   readonly #ready: Promise<KeyEntry[]>;
+  #loaded: KeyEntry[] | null = null;
   readonly #remote: ReturnType<typeof createRemoteJWKSet> | null;
   readonly signingKid: string | null;
   readonly algorithm: JWTAlgorithm;
@@ -60,11 +61,17 @@ export class KeyRing {
     this.algorithm = algorithm;
     this.signingKid = settings.keyId ?? null;
     this.#remote = settings.jwkUrl ? createRemoteJWKSet(new URL(settings.jwkUrl)) : null;
-    this.#ready = importAll(settings, algorithm).then((entries) =>
-      settings.useNodeCrypto === false
-        ? entries
-        : entries.map((entry) => ({ ...entry, fast: syncSigner(entry.algorithm, entry.verify, entry.sign) })),
-    );
+    this.#ready = importAll(settings, algorithm).then((imported) => {
+      const entries =
+        settings.useNodeCrypto === false
+          ? imported
+          : imported.map((entry) => ({
+              ...entry,
+              fast: syncSigner(entry.algorithm, entry.verify, entry.sign),
+            }));
+      this.#loaded = entries;
+      return entries;
+    });
     this.#ready.catch(() => {}); // reported on first use, not as an unhandled rejection
   }
 
@@ -79,6 +86,19 @@ export class KeyRing {
    * The verifying key for a token header: by `kid` among the configured keys (then the JWK Set URL),
    * or the main key when the header has no `kid`. `null` when none matches: the token is invalid.
    */
+  /**
+   * {@link KeyRing.select} without waiting, once the keys are imported and the answer is local:
+   * `undefined` when only the async path can answer (keys still importing, or a `kid` for the JWK Set URL).
+   */
+  trySelect(header: JWTHeaderParameters): KeyEntry | null | undefined {
+    const keys = this.#loaded;
+    if (keys === null) return undefined;
+    const kid = header.kid;
+    if (kid === undefined) return keys[0]!;
+    if (typeof kid !== "string") return null;
+    return keys.find((k) => k.kid === kid) ?? (this.#remote === null ? null : undefined);
+  }
+
   async select(header: JWTHeaderParameters): Promise<KeyEntry | null> {
     const keys = await this.#ready;
     const kid = header.kid;
