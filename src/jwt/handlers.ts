@@ -91,6 +91,11 @@ const TOKEN_FIELD: CharFieldSpec = {};
 export function createJWTHandlers<User>(jwt: JWTService, options: JWTHandlersOptions<User>): JWTHandlers {
   if (!options?.users) throw new TypeError("jwt.handlers needs `users`.");
   const { users, events, passwords } = options;
+  if (jwt.settings.updateLastLogin && typeof users.updateLastLogin !== "function") {
+    throw new TypeError(
+      "updateLastLogin needs a UserStore with `updateLastLogin` in jwt.handlers({ users }).",
+    );
+  }
   const challenge = `${jwt.settings.authHeaderTypes[0]} realm="api"`;
   const refused = () => jsonResponse(401, { detail: NO_ACTIVE_ACCOUNT }, { "WWW-Authenticate": challenge });
 
@@ -100,6 +105,8 @@ export function createJWTHandlers<User>(jwt: JWTService, options: JWTHandlersOpt
       const login = await readLogin(request, { users, passwords, events, via, refused });
       if (login instanceof Response) return login;
       const body = await issue(login.record);
+      // simplejwt's ON_LOGIN_SUCCESS with UPDATE_LAST_LOGIN: Django's update_last_login.
+      if (jwt.settings.updateLastLogin) await users.updateLastLogin!(login.record.id, new Date());
       events?.emit("loginSucceeded", { record: login.record, via });
       return jsonResponse(200, body, NO_STORE);
     });

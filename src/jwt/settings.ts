@@ -59,7 +59,10 @@ export interface JWTSettings {
   rotateRefreshTokens?: boolean;
   /** BLACKLIST_AFTER_ROTATION: the rotated refresh token is blacklisted. Default false. Needs `revocations`. */
   blacklistAfterRotation?: boolean;
-  /** UPDATE_LAST_LOGIN: not used yet by portcullis (no last-login field in UserStore). Default false. */
+  /**
+   * UPDATE_LAST_LOGIN: the obtain endpoints record the login through `users.updateLastLogin` (the store
+   * given to `handlers()` must have it). Default false.
+   */
   updateLastLogin?: boolean;
   /** ALGORITHM; default "HS256". */
   algorithm?: JWTAlgorithm;
@@ -126,6 +129,7 @@ export interface ResolvedJWTSettings {
   refreshTokenLifetime: number;
   rotateRefreshTokens: boolean;
   blacklistAfterRotation: boolean;
+  updateLastLogin: boolean;
   algorithm: JWTAlgorithm;
   audience: readonly string[] | null;
   issuer: string | null;
@@ -169,6 +173,7 @@ export function resolveSettings(settings: JWTSettings): ResolvedJWTSettings {
     refreshTokenLifetime: parseDuration(settings.refreshTokenLifetime ?? "1d", "refreshTokenLifetime"),
     rotateRefreshTokens: settings.rotateRefreshTokens ?? false,
     blacklistAfterRotation: settings.blacklistAfterRotation ?? false,
+    updateLastLogin: settings.updateLastLogin ?? false,
     algorithm: settings.algorithm ?? "HS256",
     audience,
     issuer: settings.issuer ?? null,

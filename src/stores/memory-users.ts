@@ -88,6 +88,13 @@ export class MemoryUserStore<User = DefaultUser> implements UserStore<User> {
     record.passwordHash = passwordHash;
   }
 
+  /** {@inheritDoc UserStore.updateLastLogin} */
+  async updateLastLogin(id: string, at: Date): Promise<void> {
+    const record = this.#byId.get(id);
+    if (record === undefined) throw new Error(`MemoryUserStore: no user with id "${id}".`);
+    record.lastLogin = new Date(at);
+  }
+
   #copy(id: string): UserRecord<User> | null {
     const record = this.#byId.get(id);
     return record === undefined ? null : { ...record };

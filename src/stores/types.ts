@@ -29,6 +29,8 @@ export interface UserRecord<User = unknown> {
   isActive: boolean;
   /** The application's own user object. */
   user: User;
+  /** The last successful login, where the store keeps one (Django's `last_login`). */
+  lastLogin?: Date | null;
 }
 
 /**
@@ -71,6 +73,8 @@ export interface UserStore<User = unknown> {
   setPasswordHash(id: string, passwordHash: string): Promise<void>;
   /** Creates a user; optional, used by `createUser` and sign-up endpoints. */
   create?(input: CreateUserInput<User>): Promise<UserRecord<User>>;
+  /** Records a successful login (Django's `update_last_login`); optional, used with `updateLastLogin`. */
+  updateLastLogin?(id: string, at: Date): Promise<void>;
 }
 
 /**

@@ -449,3 +449,47 @@ describe("construction", () => {
     expectTypeOf<JWTHandlersOptions<{ id: string }>["users"]>().toHaveProperty("findByUsername");
   });
 });
+
+describe("updateLastLogin (simplejwt's UPDATE_LAST_LOGIN)", () => {
+  it("records the login time on obtain, and only with the setting", async () => {
+    const {
+      hashPassword: hash,
+      JWTService: Service,
+      MemoryUserStore: Users,
+    } = await import("../../src/index.js");
+    vi.useFakeTimers({ now: new Date("2026-11-28T12:00:00Z"), toFake: ["Date"] });
+    try {
+      const users = new Users();
+      await users.create({ username: "ada", passwordHash: await hash("pw", { iterations: 1000 }) });
+      const body = JSON.stringify({ username: "ada", password: "pw" });
+      const post = () =>
+        new Request("http://testserver/api/token/", {
+          method: "POST",
+          headers: { "Content-Type": "application/json" },
+          body,
+        });
+      const off = new Service({ signingKey: "k".repeat(32) }).handlers({
+        users,
+        passwords: { iterations: 1000 },
+      });
+      expect((await off.obtainPair(post())).status).toBe(200);
+      expect((await users.findByUsername("ada"))?.lastLogin).toBeUndefined();
+      const on = new Service({ signingKey: "k".repeat(32), updateLastLogin: true }).handlers({
+        users,
+        passwords: { iterations: 1000 },
+      });
+      expect((await on.obtainSliding(post())).status).toBe(200);
+      expect((await users.findByUsername("ada"))?.lastLogin).toEqual(new Date("2026-11-28T12:00:00Z"));
+      const readOnly = {
+        findByUsername: users.findByUsername.bind(users),
+        findById: users.findById.bind(users),
+        setPasswordHash: users.setPasswordHash.bind(users),
+      };
+      expect(() =>
+        new Service({ signingKey: "k".repeat(32), updateLastLogin: true }).handlers({ users: readOnly }),
+      ).toThrow(TypeError);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});

@@ -94,3 +94,13 @@ describe("MemoryUserStore", () => {
     await expect(users.setPasswordHash("404", "x")).rejects.toThrow(/no user with id "404"/);
   });
 });
+
+describe("MemoryUserStore.updateLastLogin", () => {
+  it("records the last login, and throws for an unknown id", async () => {
+    const users = new MemoryUserStore();
+    const { id } = await users.create({ username: "ada", passwordHash: null });
+    await users.updateLastLogin(id, new Date(5));
+    expect((await users.findById(id))?.lastLogin).toEqual(new Date(5));
+    await expect(users.updateLastLogin("404", new Date())).rejects.toThrow(/no user with id "404"/);
+  });
+});
