@@ -96,22 +96,12 @@ export interface NodeSignKey {
   dsaEncoding?: "der" | "ieee-p1363";
 }
 
-let nodeCrypto: NodeCrypto | null | undefined;
-
 /**
  * node:crypto when the runtime offers `process.getBuiltinModule` (Node >= 20.16, Bun, Deno), else null.
  * Looked up once.
  */
 export function getNodeCrypto(): NodeCrypto | null {
-  if (nodeCrypto === undefined) {
-    const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-    try {
-      nodeCrypto = (proc?.getBuiltinModule?.("node:crypto") as NodeCrypto | undefined) ?? null;
-    } catch {
-      nodeCrypto = null;
-    }
-  }
-  return nodeCrypto;
+  return builtin<NodeCrypto>("node:crypto");
 }
 
 /** The parts of node:buffer portcullis may use. */
@@ -120,17 +110,24 @@ export interface NodeBufferModule {
   isUtf8?(bytes: Uint8Array): boolean;
 }
 
-let nodeBuffer: NodeBufferModule | null | undefined;
-
 /** node:buffer where the runtime offers `process.getBuiltinModule`, else null. Looked up once. */
 export function getNodeBuffer(): NodeBufferModule | null {
-  if (nodeBuffer === undefined) {
+  return builtin<NodeBufferModule>("node:buffer");
+}
+
+const builtins = new Map<string, unknown>();
+
+// A Node built-in without a static import, so the core still loads where there is none (workers, browsers).
+function builtin<T>(id: string): T | null {
+  if (!builtins.has(id)) {
     const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+    let module: unknown = null;
     try {
-      nodeBuffer = (proc?.getBuiltinModule?.("node:buffer") as NodeBufferModule | undefined) ?? null;
+      module = proc?.getBuiltinModule?.(id) ?? null;
     } catch {
-      nodeBuffer = null;
+      module = null;
     }
+    builtins.set(id, module);
   }
-  return nodeBuffer;
+  return builtins.get(id) as T | null;
 }
