@@ -6,7 +6,7 @@ import { CompactSign, compactVerify, type JWTHeaderParameters } from "jose";
 import { getNodeBuffer, type NodeBufferModule } from "../core/crypto.js";
 import { binaryToBytes, decodeBase64Binary, decodeUtf8, encodeBase64Url, utf8 } from "../core/encoding.js";
 import { parseJsonObject } from "./json.js";
-import type { KeyEntry, KeyRing } from "./keys.js";
+import type { KeyRing } from "./keys.js";
 
 /** Tokens longer than this are refused before any parsing. */
 export const MAX_TOKEN_LENGTH = 8192;
@@ -22,35 +22,65 @@ export interface VerifiedJWS {
 /**
  * Verifies a compact JWS: size, three base64url segments, strict JSON objects for header and payload,
  * `alg` exactly the selected key's algorithm, no `crit`, `kid` only among configured keys; then the
- * signature (jose, WebCrypto). `null` for anything wrong: the caller answers "Token is invalid".
+ * signature (node:crypto synchronously where available, else jose on WebCrypto). `null` for anything
+ * wrong: the caller answers "Token is invalid".
  */
 export async function verifyCompact(token: string, keys: KeyRing): Promise<VerifiedJWS | null> {
+  const quick = verifyCompactSync(token, keys);
+  if (quick !== undefined) return quick;
+  const parsed = parseCompact(token);
+  if (parsed === null) return null;
+  const entry = await keys.select(parsed.wanted);
+  if (entry === null || parsed.header.alg !== entry.algorithm) return null;
+  if (entry.fast !== null) return entry.fast.verify(parsed.signingInput, parsed.signature) ? parsed : null;
+  try {
+    await compactVerify(token, entry.verify, { algorithms: [entry.algorithm] });
+  } catch {
+    return null;
+  }
+  return parsed;
+}
+
+/**
+ * {@link verifyCompact} without a promise, when the answer needs no waiting (keys imported, selected
+ * locally, verified through node:crypto): `undefined` when only the async path can answer.
+ */
+export function verifyCompactSync(token: string, keys: KeyRing): VerifiedJWS | null | undefined {
+  const parsed = parseCompact(token);
+  if (parsed === null) return null;
+  const entry = keys.trySelect(parsed.wanted);
+  if (
+    entry === undefined ||
+    (entry !== null && entry.fast === null && parsed.header.alg === entry.algorithm)
+  ) {
+    return undefined;
+  }
+  if (entry === null || parsed.header.alg !== entry.algorithm) return null;
+  return entry.fast!.verify(parsed.signingInput, parsed.signature) ? parsed : null;
+}
+
+interface ParsedCompact extends VerifiedJWS {
+  signingInput: string;
+  signature: string;
+  /** Only `alg` and `kid` reach key selection: `jwk`, `jku`, `x5u` and `x5c` are never looked at. */
+  wanted: JWTHeaderParameters;
+}
+
+function parseCompact(token: string): ParsedCompact | null {
   if (typeof token !== "string" || token.length > MAX_TOKEN_LENGTH) return null;
   const parts = token.split(".");
   if (parts.length !== 3 || !parts.every(isCanonicalSegment)) return null;
-  const header = decodeHeader(parts[0]!);
-  const claims = decodeSegment(parts[1]!);
-  if (header === null || claims === null || parts[2] === "") return null;
+  const [head, body, signature] = parts as [string, string, string];
+  const header = decodeHeader(head);
+  const claims = decodeSegment(body);
+  if (header === null || claims === null || signature === "") return null;
   // RFC 7515 §4.1.11: an unknown critical parameter must be refused; we understand none.
   if (header.crit !== undefined || header.b64 !== undefined) return null;
   if (typeof header.alg !== "string") return null;
-  // Only `alg` and `kid` reach key selection: `jwk`, `jku`, `x5u` and `x5c` are never looked at.
   const wanted: JWTHeaderParameters = Object.hasOwn(header, "kid")
     ? { alg: header.alg, kid: header.kid as string }
     : { alg: header.alg };
-  const local = keys.trySelect(wanted);
-  const entry: KeyEntry | null = local === undefined ? await keys.select(wanted) : local;
-  if (entry === null || header.alg !== entry.algorithm) return null;
-  if (entry.fast !== null) {
-    if (!entry.fast.verify(`${parts[0]}.${parts[1]}`, parts[2]!)) return null;
-  } else {
-    try {
-      await compactVerify(token, entry.verify, { algorithms: [entry.algorithm] });
-    } catch {
-      return null;
-    }
-  }
-  return { header, claims };
+  return { header, claims, signingInput: `${head}.${body}`, signature, wanted };
 }
 
 /** Signs `claims` as a compact JWS with PyJWT's header (sorted keys: alg, kid, typ). */

@@ -9,7 +9,7 @@ import { VerifiedTokenCache } from "./cache.js";
 import { checkRegistered, checkTokenClaims, newJti, now, type TokenType } from "./claims.js";
 import { InvalidToken } from "./errors.js";
 import { createJWTHandlers, type JWTHandlers, type JWTHandlersOptions } from "./handlers.js";
-import { signCompact, verifyCompact } from "./jws.js";
+import { signCompact, type VerifiedJWS, verifyCompact, verifyCompactSync } from "./jws.js";
 import { KeyRing } from "./keys.js";
 import { type JWTSettings, type ResolvedJWTSettings, resolveSettings } from "./settings.js";
 
@@ -219,7 +219,10 @@ export class JWTService {
 
   async #validate(token: string, type: TokenType | null, checkBlacklist: boolean): Promise<JWTClaims> {
     const at = now();
-    const claims = this.#cache?.get(token, at) ?? (await this.#verifySignature(token, at));
+    const claims =
+      this.#cache?.get(token, at) ??
+      this.#verifySignatureSync(token, at) ??
+      (await this.#verifySignature(token, at));
     const jti = claims[this.settings.jtiClaim];
     const checksBlacklist =
       checkBlacklist &&
@@ -239,7 +242,16 @@ export class JWTService {
 
   // The signature and the registered claims (PyJWT's decode); remembered when the cache is on.
   async #verifySignature(token: string, at: number): Promise<JWTClaims> {
-    const verified = await verifyCompact(token, this.#keys);
+    return this.#registered(token, await verifyCompact(token, this.#keys), at);
+  }
+
+  // The same without a promise where node:crypto answers at once; undefined when it cannot.
+  #verifySignatureSync(token: string, at: number): JWTClaims | undefined {
+    const verified = verifyCompactSync(token, this.#keys);
+    return verified === undefined ? undefined : this.#registered(token, verified, at);
+  }
+
+  #registered(token: string, verified: VerifiedJWS | null, at: number): JWTClaims {
     if (verified === null) throw new InvalidToken("Token is invalid");
     const registered = checkRegistered(verified.claims, this.settings, at);
     if (registered !== null) throw new InvalidToken(registered);
