@@ -35,57 +35,62 @@ export function parseJsonObject(text: string): Record<string, unknown> | null {
 function isStrictJsonObject(text: string): boolean {
   const stack: Array<Set<string> | null> = []; // a Set per open object, null per open array
   let i = skipSpace(text, 0);
-  if (text[i] !== "{") return false;
+  if (text.charCodeAt(i) !== OPEN_BRACE) return false;
   let expectKey = false;
   for (; i < text.length; i++) {
-    const c = text[i];
-    if (c === "{" || c === "[") {
-      if (stack.length >= MAX_JSON_DEPTH) return false;
-      stack.push(c === "{" ? new Set() : null);
-      expectKey = c === "{";
-    } else if (c === "}" || c === "]") {
-      stack.pop();
-      expectKey = false;
-      if (stack.length === 0) return skipSpace(text, i + 1) === text.length;
-    } else if (c === ",") {
-      expectKey = stack[stack.length - 1] instanceof Set;
-    } else if (c === '"') {
-      const end = stringEnd(text, i);
+    const c = text.charCodeAt(i);
+    if (c === QUOTE) {
+      // Strings: find the end with indexOf (native) rather than a loop; skip escaped quotes.
+      let end = text.indexOf('"', i + 1);
+      while (end !== -1 && isEscaped(text, end)) end = text.indexOf('"', end + 1);
       if (end === -1) return false;
       if (expectKey) {
         const keys = stack[stack.length - 1] as Set<string>;
         // The raw text names the member unless it has an escape ("a" and "\u0061" are one name).
-        let name: unknown = text.slice(i + 1, end);
-        if ((name as string).includes("\\")) {
+        let name = text.slice(i + 1, end);
+        if (name.includes("\\")) {
           try {
-            name = JSON.parse(text.slice(i, end + 1));
+            name = JSON.parse(text.slice(i, end + 1)) as string;
           } catch {
             return false;
           }
         }
-        if (keys.has(name as string)) return false;
-        keys.add(name as string);
+        if (keys.has(name)) return false;
+        keys.add(name);
         expectKey = false;
       }
       i = end;
+    } else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
+      if (stack.length >= MAX_JSON_DEPTH) return false;
+      stack.push(c === OPEN_BRACE ? new Set() : null);
+      expectKey = c === OPEN_BRACE;
+    } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
+      stack.pop();
+      expectKey = false;
+      if (stack.length === 0) return skipSpace(text, i + 1) === text.length;
+    } else if (c === COMMA) {
+      expectKey = stack[stack.length - 1] instanceof Set;
     }
   }
   return false;
 }
 
-/** The index of the closing quote of the string opening at `start`, or -1. */
-function stringEnd(text: string, start: number): number {
-  for (let i = start + 1; i < text.length; i++) {
-    const c = text[i];
-    if (c === "\\") i++;
-    else if (c === '"') return i;
-  }
-  return -1;
+const QUOTE = 34;
+const COMMA = 44;
+const OPEN_BRACE = 123;
+const CLOSE_BRACE = 125;
+const OPEN_BRACKET = 91;
+const CLOSE_BRACKET = 93;
+
+/** True when the quote at `at` is preceded by an odd number of backslashes. */
+function isEscaped(text: string, at: number): boolean {
+  let slashes = 0;
+  while (text.charCodeAt(at - 1 - slashes) === 92) slashes++;
+  return slashes % 2 === 1;
 }
 
 function skipSpace(text: string, from: number): number {
   let i = from;
-  while (i < text.length && (text[i] === " " || text[i] === "\t" || text[i] === "\n" || text[i] === "\r"))
-    i++;
+  for (let c = text.charCodeAt(i); c === 32 || c === 9 || c === 10 || c === 13; c = text.charCodeAt(++i));
   return i;
 }
