@@ -4,6 +4,9 @@
  */
 import type { ResolvedJWTSettings } from "./settings.js";
 
+/** The claim naming a refresh token's family (rotation lineage); never copied into access tokens. */
+export const FAMILY_CLAIM = "family_id";
+
 /** The token types simplejwt mints. */
 export type TokenType = "access" | "refresh" | "sliding";
 
@@ -75,4 +78,30 @@ export function own(claims: Record<string, unknown>, name: string): unknown {
 /** A fresh jti: 32 lowercase hex characters, exactly simplejwt's `uuid4().hex`. */
 export function newJti(): string {
   return crypto.randomUUID().replace(/-/g, "");
+}
+
+/** A new token's first claims, in simplejwt's order: token_type, exp, iat, jti. */
+export function newClaims(
+  s: ResolvedJWTSettings,
+  type: TokenType,
+  lifetime: number,
+): Record<string, unknown> {
+  const at = now();
+  const claims: Record<string, unknown> = {};
+  claims[s.tokenTypeClaim] = type;
+  claims.exp = at + lifetime;
+  claims.iat = at;
+  claims[s.jtiClaim] = newJti();
+  return claims;
+}
+
+/** simplejwt's `RefreshToken.access_token`: a new access token with every other refresh claim copied. */
+export function accessClaimsFrom(
+  s: ResolvedJWTSettings,
+  refresh: Record<string, unknown>,
+): Record<string, unknown> {
+  const access = newClaims(s, "access", s.accessTokenLifetime);
+  const skip = new Set([s.tokenTypeClaim, "exp", "iat", s.jtiClaim, "jti", FAMILY_CLAIM]);
+  for (const [name, value] of Object.entries(refresh)) if (!skip.has(name)) access[name] = value;
+  return access;
 }

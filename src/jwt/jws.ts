@@ -6,7 +6,7 @@ import { CompactSign, compactVerify, type JWTHeaderParameters } from "jose";
 import { getNodeBuffer, type NodeBufferModule } from "../core/crypto.js";
 import { binaryToBytes, decodeBase64Binary, decodeUtf8, encodeBase64Url, utf8 } from "../core/encoding.js";
 import { parseJsonObject } from "./json.js";
-import type { KeyRing } from "./keys.js";
+import type { KeyEntry, KeyRing } from "./keys.js";
 
 /** Tokens longer than this are refused before any parsing. */
 export const MAX_TOKEN_LENGTH = 8192;
@@ -22,41 +22,34 @@ export interface VerifiedJWS {
 /**
  * Verifies a compact JWS: size, three base64url segments, strict JSON objects for header and payload,
  * `alg` exactly the selected key's algorithm, no `crit`, `kid` only among configured keys; then the
- * signature (node:crypto synchronously where available, else jose on WebCrypto). `null` for anything
- * wrong: the caller answers "Token is invalid".
+ * signature. `null` for anything wrong: the caller answers "Token is invalid". The answer comes without a
+ * promise when node:crypto can give it at once (keys imported, selected locally); otherwise as a promise
+ * (keys still importing, a JWK Set lookup, or jose on WebCrypto).
  */
-export async function verifyCompact(token: string, keys: KeyRing): Promise<VerifiedJWS | null> {
-  const quick = verifyCompactSync(token, keys);
-  if (quick !== undefined) return quick;
+export function verifyCompact(
+  token: string,
+  keys: KeyRing,
+): VerifiedJWS | null | Promise<VerifiedJWS | null> {
   const parsed = parseCompact(token);
   if (parsed === null) return null;
-  const entry = await keys.select(parsed.wanted);
-  if (entry === null || parsed.header.alg !== entry.algorithm) return null;
-  if (entry.fast !== null) return entry.fast.verify(parsed.signingInput, parsed.signature) ? parsed : null;
-  try {
-    await compactVerify(token, entry.verify, { algorithms: [entry.algorithm] });
-  } catch {
-    return null;
-  }
-  return parsed;
+  const local = keys.trySelect(parsed.wanted);
+  if (local === undefined)
+    return keys.select(parsed.wanted).then((entry) => verifyWith(token, parsed, entry));
+  return verifyWith(token, parsed, local);
 }
 
-/**
- * {@link verifyCompact} without a promise, when the answer needs no waiting (keys imported, selected
- * locally, verified through node:crypto): `undefined` when only the async path can answer.
- */
-export function verifyCompactSync(token: string, keys: KeyRing): VerifiedJWS | null | undefined {
-  const parsed = parseCompact(token);
-  if (parsed === null) return null;
-  const entry = keys.trySelect(parsed.wanted);
-  if (
-    entry === undefined ||
-    (entry !== null && entry.fast === null && parsed.header.alg === entry.algorithm)
-  ) {
-    return undefined;
-  }
+function verifyWith(
+  token: string,
+  parsed: ParsedCompact,
+  entry: KeyEntry | null,
+): VerifiedJWS | null | Promise<VerifiedJWS | null> {
   if (entry === null || parsed.header.alg !== entry.algorithm) return null;
-  return entry.fast!.verify(parsed.signingInput, parsed.signature) ? parsed : null;
+  const verified = { header: parsed.header, claims: parsed.claims };
+  if (entry.fast !== null) return entry.fast.verify(parsed.signingInput, parsed.signature) ? verified : null;
+  return compactVerify(token, entry.verify, { algorithms: [entry.algorithm] }).then(
+    () => verified,
+    () => null,
+  );
 }
 
 interface ParsedCompact extends VerifiedJWS {

@@ -6,10 +6,19 @@ import { AuthenticationFailed } from "../core/errors.js";
 import type { RevocationStore, UserRecord, UserStore } from "../stores/types.js";
 import { tokenDigest } from "../tokens/digest.js";
 import { VerifiedTokenCache } from "./cache.js";
-import { checkRegistered, checkTokenClaims, newJti, now, type TokenType } from "./claims.js";
+import {
+  accessClaimsFrom,
+  checkRegistered,
+  checkTokenClaims,
+  FAMILY_CLAIM,
+  newClaims,
+  newJti,
+  now,
+  type TokenType,
+} from "./claims.js";
 import { InvalidToken } from "./errors.js";
 import { createJWTHandlers, type JWTHandlers, type JWTHandlersOptions } from "./handlers.js";
-import { signCompact, type VerifiedJWS, verifyCompact, verifyCompactSync } from "./jws.js";
+import { signCompact, type VerifiedJWS, verifyCompact } from "./jws.js";
 import { KeyRing } from "./keys.js";
 import { type JWTSettings, type ResolvedJWTSettings, resolveSettings } from "./settings.js";
 
@@ -41,8 +50,7 @@ export interface PublicJWKSet {
   keys: object[];
 }
 
-/** The claim naming a refresh token's family (rotation lineage); never copied into access tokens. */
-export const FAMILY_CLAIM = "family_id";
+export { FAMILY_CLAIM };
 
 /**
  * simplejwt's token machinery: issue, validate, refresh (with rotation and reuse detection), blacklist,
@@ -97,7 +105,10 @@ export class JWTService {
     const refresh = await this.#forUser("refresh", this.settings.refreshTokenLifetime, user);
     if (this.reuseDetection) refresh[FAMILY_CLAIM] = newJti();
     await this.#outstand(refresh);
-    return { access: await this.#sign(this.#accessFrom(refresh)), refresh: await this.#sign(refresh) };
+    return {
+      access: await this.#sign(accessClaimsFrom(this.settings, refresh)),
+      refresh: await this.#sign(refresh),
+    };
   }
 
   /**
@@ -116,7 +127,7 @@ export class JWTService {
     // comes back revokes its family, rather than being merely refused.
     const claims = await this.#validate(token, "refresh", !this.reuseDetection);
     await this.#checkUser(claims);
-    const access = await this.#sign(this.#accessFrom(claims));
+    const access = await this.#sign(accessClaimsFrom(this.settings, claims));
     if (!this.settings.rotateRefreshTokens) return { access };
 
     const jti = claims[this.settings.jtiClaim] as string;
@@ -219,10 +230,12 @@ export class JWTService {
 
   async #validate(token: string, type: TokenType | null, checkBlacklist: boolean): Promise<JWTClaims> {
     const at = now();
-    const claims =
-      this.#cache?.get(token, at) ??
-      this.#verifySignatureSync(token, at) ??
-      (await this.#verifySignature(token, at));
+    let claims = this.#cache?.get(token, at);
+    if (claims === undefined) {
+      // Synchronous where node:crypto answers at once; a promise only where WebCrypto or a JWK Set must.
+      const pending = verifyCompact(token, this.#keys);
+      claims = this.#registered(token, pending instanceof Promise ? await pending : pending, at);
+    }
     const jti = claims[this.settings.jtiClaim];
     const checksBlacklist =
       checkBlacklist &&
@@ -240,17 +253,7 @@ export class JWTService {
     return claims;
   }
 
-  // The signature and the registered claims (PyJWT's decode); remembered when the cache is on.
-  async #verifySignature(token: string, at: number): Promise<JWTClaims> {
-    return this.#registered(token, await verifyCompact(token, this.#keys), at);
-  }
-
-  // The same without a promise where node:crypto answers at once; undefined when it cannot.
-  #verifySignatureSync(token: string, at: number): JWTClaims | undefined {
-    const verified = verifyCompactSync(token, this.#keys);
-    return verified === undefined ? undefined : this.#registered(token, verified, at);
-  }
-
+  // PyJWT's decode checks on a verified token; the verdict is remembered when the cache is on.
   #registered(token: string, verified: VerifiedJWS | null, at: number): JWTClaims {
     if (verified === null) throw new InvalidToken("Token is invalid");
     const registered = checkRegistered(verified.claims, this.settings, at);
@@ -312,12 +315,7 @@ export class JWTService {
 
   async #forUser(type: TokenType, lifetime: number, user: JWTUser): Promise<JWTClaims> {
     const s = this.settings;
-    const at = now();
-    const claims: JWTClaims = {};
-    claims[s.tokenTypeClaim] = type;
-    claims.exp = at + lifetime;
-    claims.iat = at;
-    claims[s.jtiClaim] = newJti();
+    const claims = newClaims(s, type, lifetime);
     claims[s.userIdClaim] = String(user.id);
     if (s.audience !== null) claims.aud = s.audience.length === 1 ? s.audience[0] : [...s.audience];
     if (s.issuer !== null) claims.iss = s.issuer;
@@ -326,20 +324,6 @@ export class JWTService {
       claims[s.revokeTokenClaim] = this.revokeTokenValue(record?.passwordHash ?? null);
     }
     return claims;
-  }
-
-  // simplejwt's RefreshToken.access_token: a new access token with every other claim copied.
-  #accessFrom(refresh: JWTClaims): JWTClaims {
-    const s = this.settings;
-    const at = now();
-    const access: JWTClaims = {};
-    access[s.tokenTypeClaim] = "access";
-    access.exp = at + s.accessTokenLifetime;
-    access.iat = at;
-    access[s.jtiClaim] = newJti();
-    const skip = new Set([s.tokenTypeClaim, "exp", "iat", s.jtiClaim, "jti", FAMILY_CLAIM]);
-    for (const [name, value] of Object.entries(refresh)) if (!skip.has(name)) access[name] = value;
-    return access;
   }
 
   // simplejwt's USER_AUTHENTICATION_RULE at refresh, when a user store is configured; with
