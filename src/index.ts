@@ -26,10 +26,18 @@ export type { Authenticated, AuthRequest, BaseAuthentication } from "./core/sche
 export type {
   EndpointHandler,
   ObtainAuthTokenOptions,
+  SessionHandlers,
+  SessionHandlersOptions,
   TokenLoginOptions,
   TokenLogoutOptions,
 } from "./endpoints/index.js";
-export { obtainAuthToken, tokenLogin, tokenLogout, tokenLogoutAll } from "./endpoints/index.js";
+export {
+  obtainAuthToken,
+  sessionHandlers,
+  tokenLogin,
+  tokenLogout,
+  tokenLogoutAll,
+} from "./endpoints/index.js";
 export type { TokenType } from "./jwt/claims.js";
 export type { TokenErrorMessage } from "./jwt/errors.js";
 export { InvalidToken } from "./jwt/errors.js";
@@ -64,16 +72,49 @@ export type { BasicAuthenticationOptions, BasicUsersOptions, BasicVerifyOptions 
 export { BasicAuthentication } from "./schemes/basic.js";
 export type { JWTAuthenticationOptions, JWTStatelessUserAuthenticationOptions } from "./schemes/jwt.js";
 export { JWTAuthentication, JWTStatelessUserAuthentication, TokenUser } from "./schemes/jwt.js";
+export type { SessionAuthenticationOptions } from "./schemes/session.js";
+export { SessionAuthentication } from "./schemes/session.js";
 export type { TokenAuthenticationOptions } from "./schemes/token.js";
 export { TokenAuthentication } from "./schemes/token.js";
+export type {
+  ActiveSession,
+  CookieAttributes,
+  CookieRead,
+  CsrfCheckInput,
+  CsrfOptions,
+  SessionLogin,
+  SessionManagerOptions,
+} from "./sessions/index.js";
+export {
+  CSRF_REASONS,
+  CSRF_SECRET_LENGTH,
+  CSRF_TOKEN_LENGTH,
+  CsrfPolicy,
+  MAX_COOKIE_HEADER_LENGTH,
+  maskCsrfSecret,
+  newCsrfSecret,
+  readCookie,
+  SESSION_AUTH_HASH_KEY,
+  SessionManager,
+  serializeCookie,
+  sessionCsrfSecret,
+  unmaskCsrfToken,
+} from "./sessions/index.js";
 export type { CreateUserFields, CreateUserOptions } from "./stores/create-user.js";
 export { createUser } from "./stores/create-user.js";
 export type { DefaultUser } from "./stores/memory.js";
-export { MemoryRevocationStore, MemoryTokenStore, MemoryUserStore } from "./stores/memory.js";
+export {
+  MemoryRevocationStore,
+  MemorySessionStore,
+  MemoryTokenStore,
+  MemoryUserStore,
+} from "./stores/memory.js";
 export type {
   CreateUserInput,
   OutstandingToken,
   RevocationStore,
+  SessionRecord,
+  SessionStore,
   TokenRecord,
   TokenStore,
   TokenTouch,

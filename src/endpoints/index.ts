@@ -5,5 +5,7 @@
 export type { EndpointHandler } from "./http.js";
 export type { ObtainAuthTokenOptions } from "./obtain-token.js";
 export { obtainAuthToken } from "./obtain-token.js";
+export type { SessionHandlers, SessionHandlersOptions } from "./session.js";
+export { sessionHandlers } from "./session.js";
 export type { TokenLoginOptions, TokenLogoutOptions } from "./token-login.js";
 export { tokenLogin, tokenLogout, tokenLogoutAll } from "./token-login.js";

@@ -6,7 +6,7 @@ import type { AuthEvents } from "../core/events.js";
 import type { PasswordOptions } from "../passwords/hash.js";
 import { checkCredentials } from "../stores/credentials.js";
 import type { UserRecord, UserStore } from "../stores/types.js";
-import { parseBody } from "./body.js";
+import { type ParsedBody, parseBody } from "./body.js";
 import { badRequest, type CharFieldSpec, NON_FIELD_ERRORS, validateFields } from "./fields.js";
 
 /** The options {@link readLogin} needs. */
@@ -49,6 +49,18 @@ export async function readLogin<User, K extends string = never>(
 ): Promise<AcceptedLogin<User, K> | Response> {
   const body = await parseBody(request);
   if (body instanceof Response) return body;
+  return checkLogin(body, options, extra);
+}
+
+/**
+ * @internal
+ * {@link readLogin} on a body already parsed (the session login reads its CSRF field from it first).
+ */
+export async function checkLogin<User, K extends string = never>(
+  body: ParsedBody,
+  options: ReadLoginOptions<User>,
+  extra: Readonly<Record<K, CharFieldSpec>> = {} as Record<K, CharFieldSpec>,
+): Promise<AcceptedLogin<User, K> | Response> {
   const values = validateFields(body, { ...CREDENTIAL_FIELDS, ...extra });
   if (values instanceof Response) return values;
 

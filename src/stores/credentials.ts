@@ -31,6 +31,11 @@ export async function checkCredentials<User>(
   }
   const { valid, needsRehash } = await verifyPassword(password, record.passwordHash, passwords);
   if (!valid) return { outcome: "invalid" };
-  if (needsRehash) await users.setPasswordHash(record.id, await hashPassword(password, passwords));
+  if (needsRehash) {
+    const upgraded = await hashPassword(password, passwords);
+    await users.setPasswordHash(record.id, upgraded);
+    // The caller sees the hash now stored (a session's auth hash is taken from it).
+    record.passwordHash = upgraded;
+  }
   return { outcome: record.isActive ? "valid" : "inactive", record };
 }

@@ -259,3 +259,59 @@ export interface RevocationStore {
    */
   flushExpired(): Promise<number>;
 }
+
+/**
+ * A server-side session, as {@link SessionStore} keeps it. The session id itself is never stored:
+ * only `idDigest`, the lowercase hex SHA-256 of the id in the cookie.
+ *
+ * @example
+ * ```ts
+ * const record: SessionRecord = {
+ *   idDigest: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+ *   userId: "1",
+ *   createdAt: new Date(),
+ *   expiresAt: new Date(Date.now() + 14 * 86_400_000),
+ *   absoluteExpiresAt: new Date(Date.now() + 14 * 86_400_000),
+ *   data: {},
+ * };
+ * ```
+ */
+export interface SessionRecord {
+  /** Lowercase hex SHA-256 of the session id: the key the store finds the session by. */
+  idDigest: string;
+  /** The logged-in user's id. */
+  userId: string;
+  /** When the session was created (at login). */
+  createdAt: Date;
+  /** The idle (sliding) expiry: moved forward by use, never past `absoluteExpiresAt`. */
+  expiresAt: Date;
+  /** The absolute expiry: never extended. */
+  absoluteExpiresAt: Date;
+  /**
+   * JSON-serialisable session data. portcullis keeps `_auth_user_hash` here (Django's
+   * `HASH_SESSION_KEY`): a digest of the password hash at login, so a password change ends the session.
+   */
+  data: Record<string, unknown>;
+}
+
+/**
+ * Where sessions live. Implement it over your own table or cache, or use {@link MemorySessionStore}
+ * (one process) and the Kysely or Redis stores (shared by every instance).
+ *
+ * @example
+ * ```ts
+ * const sessions = new SessionManager({ store: new MemorySessionStore(), users });
+ * ```
+ */
+export interface SessionStore {
+  /** Stores a new session. Throws if a session with the same digest exists. */
+  create(record: SessionRecord): Promise<void>;
+  /** The session with this digest, or `null`. Expired sessions may be returned: the manager checks. */
+  get(idDigest: string): Promise<SessionRecord | null>;
+  /** Moves the idle expiry of an existing session; nothing when it is gone. */
+  touch(idDigest: string, expiresAt: Date): Promise<void>;
+  /** Deletes a session; true when it existed. */
+  delete(idDigest: string): Promise<boolean>;
+  /** Deletes every session of a user; returns how many. */
+  deleteForUser(userId: string): Promise<number>;
+}

@@ -1,0 +1,124 @@
+/**
+ * Cookie headers, read strictly (RFC 6265 §4.2.1, §5.4) and written with exact attributes
+ * (RFC 6265bis §4.1: `__Host-` cookies are `Secure`, `Path=/`, without `Domain`).
+ */
+import type { AuthRequest } from "../core/scheme.js";
+
+/** A `Cookie` header longer than this is not parsed (the same limit as `Authorization`). */
+export const MAX_COOKIE_HEADER_LENGTH = 8192;
+
+/**
+ * What {@link readCookie} found for one cookie name:
+ * - `null`: the cookie is absent;
+ * - `{ value }`: exactly one cookie of that name, with a value of RFC 6265 cookie-octets;
+ * - `{ error }`: present, but not usable: sent twice (`"duplicate"`), with characters outside the
+ *   cookie-octet set (`"malformed"`), or in a header over {@link MAX_COOKIE_HEADER_LENGTH} (`"too-long"`).
+ *
+ * @example
+ * ```ts
+ * const read: CookieRead = readCookie(request, "sessionid");
+ * if (read !== null && "value" in read) console.log(read.value);
+ * ```
+ */
+export type CookieRead =
+  | null
+  | { readonly value: string }
+  | { readonly error: "duplicate" | "malformed" | "too-long" };
+
+// cookie-octet = %x21 / %x23-2B / %x2D-3A / %x3C-5B / %x5D-7E: no CTLs, whitespace, DQUOTE, comma,
+// semicolon or backslash.
+const COOKIE_OCTETS = /^[\x21\x23-\x2B\x2D-\x3A\x3C-\x5B\x5D-\x7E]*$/;
+// cookie-name = token (RFC 7230 tchar).
+const COOKIE_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+/**
+ * Reads one cookie from the request's `Cookie` header by its exact, case-sensitive name. Other cookies
+ * are skipped unread, so a neighbour's odd cookie never breaks authentication; the one asked for must
+ * be well-formed and appear once.
+ *
+ * @param request - the request
+ * @param name - the cookie name, exactly as it was set (`"sessionid"`, `"__Host-sessionid"`)
+ * @returns see {@link CookieRead}
+ * @example
+ * ```ts
+ * const read = readCookie(makeRequest({ cookies: { csrftoken: "abc" } }), "csrftoken");
+ * // { value: "abc" }
+ * ```
+ */
+export function readCookie(request: AuthRequest, name: string): CookieRead {
+  const header = request.headers.get("cookie");
+  if (header === null || !header.includes(name)) return null;
+  if (header.length > MAX_COOKIE_HEADER_LENGTH) return { error: "too-long" };
+  let found: string | undefined;
+  let start = 0;
+  while (start <= header.length) {
+    let end = header.indexOf(";", start);
+    if (end === -1) end = header.length;
+    const equals = header.indexOf("=", start);
+    if (equals !== -1 && equals < end && header.slice(start, equals).trim() === name) {
+      if (found !== undefined) return { error: "duplicate" };
+      let value = header.slice(equals + 1, end).trim();
+      // RFC 6265 §4.1.1: a value may be wrapped in double quotes, which are not part of it.
+      if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
+      if (!COOKIE_OCTETS.test(value)) return { error: "malformed" };
+      found = value;
+    }
+    start = end + 1;
+  }
+  return found === undefined ? null : { value: found };
+}
+
+/** Attributes for {@link serializeCookie}. */
+export interface CookieAttributes {
+  /** Seconds until the cookie expires; 0 deletes it. Also written as `Expires` for old clients. */
+  maxAge: number;
+  /** Hidden from `document.cookie`. */
+  httpOnly: boolean;
+  /** Sent over HTTPS only. */
+  secure: boolean;
+  /** Default `"Lax"`. */
+  sameSite?: "Lax" | "Strict" | "None";
+  /** Default `"/"`. */
+  path?: string;
+  /** The current time in milliseconds, for `Expires` (default `Date.now()`). */
+  now?: number;
+}
+
+const EPOCH = "Thu, 01 Jan 1970 00:00:00 GMT";
+
+/**
+ * One `Set-Cookie` line, as Django writes them (`Max-Age` and `Expires` together), never with a `Domain`.
+ *
+ * @param name - a cookie-name token
+ * @param value - cookie-octets only
+ * @param attributes - lifetime and flags
+ * @returns the header value
+ * @throws TypeError for a name or value that a browser would mangle, or a `__Host-` cookie that is not
+ *   `Secure` with `Path=/`
+ * @example
+ * ```ts
+ * serializeCookie("sessionid", id, { maxAge: 1_209_600, httpOnly: true, secure: false });
+ * // "sessionid=<id>; Max-Age=1209600; Expires=…; Path=/; HttpOnly; SameSite=Lax"
+ * ```
+ */
+export function serializeCookie(name: string, value: string, attributes: CookieAttributes): string {
+  if (!COOKIE_NAME.test(name)) throw new TypeError(`Invalid cookie name: ${JSON.stringify(name)}.`);
+  if (!COOKIE_OCTETS.test(value)) throw new TypeError(`Invalid value for the ${name} cookie.`);
+  const path = attributes.path ?? "/";
+  if (/^__host-/i.test(name) && (!attributes.secure || path !== "/")) {
+    throw new TypeError(`A __Host- cookie must be Secure with Path=/ (${name}).`);
+  }
+  if (/^__secure-/i.test(name) && !attributes.secure) {
+    throw new TypeError(`A __Secure- cookie must be Secure (${name}).`);
+  }
+  if (attributes.sameSite === "None" && !attributes.secure) {
+    throw new TypeError(`A SameSite=None cookie must be Secure (${name}).`);
+  }
+  const maxAge = Math.max(0, Math.floor(attributes.maxAge));
+  const expires =
+    maxAge === 0 ? EPOCH : new Date((attributes.now ?? Date.now()) + maxAge * 1000).toUTCString();
+  let line = `${name}=${value}; Max-Age=${maxAge}; Expires=${expires}; Path=${path}`;
+  if (attributes.httpOnly) line += "; HttpOnly";
+  if (attributes.secure) line += "; Secure";
+  return `${line}; SameSite=${attributes.sameSite ?? "Lax"}`;
+}

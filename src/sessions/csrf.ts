@@ -1,0 +1,362 @@
+/**
+ * Django-compatible CSRF protection: the `csrftoken` cookie, the `X-CSRFToken` header, the
+ * `csrfmiddlewaretoken` form field, masked (64) and unmasked (32) tokens, the Origin and Referer checks,
+ * and Django's reason strings.
+ */
+
+import { randomString, timingSafeEqual } from "../core/crypto.js";
+import { type Duration, parseDuration } from "../core/duration.js";
+import type { AuthRequest } from "../core/scheme.js";
+import { tokenDigest } from "../tokens/digest.js";
+import { readCookie, serializeCookie } from "./cookies.js";
+
+/** Length of a CSRF secret (Django's `CSRF_SECRET_LENGTH`). */
+export const CSRF_SECRET_LENGTH = 32;
+/** Length of a masked CSRF token (Django's `CSRF_TOKEN_LENGTH`). */
+export const CSRF_TOKEN_LENGTH = 64;
+const CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+const INDEX = new Int8Array(128).fill(-1);
+for (let i = 0; i < CHARS.length; i++) INDEX[CHARS.charCodeAt(i)] = i;
+const INVALID_CHARACTERS = /[^a-zA-Z0-9]/;
+
+/** Methods that never need a CSRF token (RFC 9110 safe methods), matched case-sensitively as Django does. */
+const SAFE_METHODS: ReadonlySet<string> = new Set(["GET", "HEAD", "OPTIONS", "TRACE"]);
+
+/**
+ * Django's CSRF failure reasons, verbatim. `CSRF Failed: ` + one of these is the 403 detail.
+ *
+ * @example
+ * ```ts
+ * if (reason === CSRF_REASONS.noCookie) console.log("fetch /api/session/csrf/ first");
+ * ```
+ */
+export const CSRF_REASONS = {
+  badOrigin: (origin: string): string => `Origin checking failed - ${origin} does not match any trusted origins.`,
+  noReferer: "Referer checking failed - no Referer.",
+  badReferer: (referer: string): string => `Referer checking failed - ${referer} does not match any trusted origins.`,
+  malformedReferer: "Referer checking failed - Referer is malformed.",
+  insecureReferer: "Referer checking failed - Referer is insecure while host is secure.",
+  noCookie: "CSRF cookie not set.",
+  tokenMissing: "CSRF token missing.",
+  tokenIncorrect: "CSRF token incorrect.",
+  crossSite: "Sec-Fetch-Site checking failed - cross-site request.",
+} as const;
+
+/**
+ * CSRF settings: Django's `CSRF_*` settings in camelCase, with Django's defaults.
+ *
+ * @example
+ * ```ts
+ * const csrf: CsrfOptions = { trustedOrigins: ["https://app.example.com", "https://*.example.com"] };
+ * ```
+ */
+export interface CsrfOptions {
+  /**
+   * Origins trusted besides the request's own (Django's `CSRF_TRUSTED_ORIGINS`): a scheme and host,
+   * with an optional port, such as `"https://app.example.com"`; `"https://*.example.com"` also trusts
+   * every subdomain.
+   */
+  trustedOrigins?: readonly string[];
+  /** The cookie holding the secret (Django's `CSRF_COOKIE_NAME`). Default `"csrftoken"`. */
+  cookieName?: string;
+  /** The header carrying the token (Django's `CSRF_HEADER_NAME`). Default `"X-CSRFToken"`. */
+  headerName?: string;
+  /** The form field carrying the token. Default `"csrfmiddlewaretoken"`. */
+  fieldName?: string;
+  /** Lifetime of the cookie (Django's `CSRF_COOKIE_AGE`). Default one year: 31,449,600 seconds. */
+  cookieAge?: Duration;
+}
+
+/** What {@link CsrfPolicy.check} needs besides the request. */
+export interface CsrfCheckInput {
+  /** The `csrfmiddlewaretoken` form field, when the body was a form; `null`/absent otherwise. */
+  formToken?: string | null;
+  /**
+   * The secret the request's session is bound to. When given, the cookie must hold exactly this secret,
+   * so a cookie planted by a sibling subdomain cannot stand in for the session's own.
+   */
+  sessionSecret?: string | null;
+}
+
+/**
+ * The CSRF check (Django's `CsrfViewMiddleware.process_view`, in its order) and the `csrftoken` cookie.
+ * Sessions build one from {@link CsrfOptions}; use it directly to protect your own cookie-authenticated
+ * endpoints.
+ *
+ * @example
+ * ```ts
+ * const csrf = new CsrfPolicy({ trustedOrigins: ["https://app.example.com"] }, { secure: true });
+ * const reason = csrf.check(request);
+ * if (reason !== null) throw new PermissionDenied(`CSRF Failed: ${reason}`);
+ * ```
+ */
+export class CsrfPolicy {
+  /** The cookie holding the secret. */
+  readonly cookieName: string;
+  /** The header carrying the token, as configured (`"X-CSRFToken"`). */
+  readonly headerName: string;
+  /** The form field carrying the token. */
+  readonly fieldName: string;
+  readonly #cookieAge: number;
+  readonly #secure: boolean;
+  readonly #exactOrigins: ReadonlySet<string>;
+  /** scheme → domain patterns (`.example.com`), from `scheme://*.example.com`. */
+  readonly #wildcardOrigins: ReadonlyMap<string, readonly string[]>;
+  /** Hosts (with `.example.com` patterns) for the Referer check. */
+  readonly #trustedHosts: readonly string[];
+
+  /**
+   * @param options - Django's CSRF settings
+   * @param cookie - `secure`: whether the cookie is `Secure` (default true)
+   * @throws TypeError for a trusted origin without a scheme, or a bad cookie or header name
+   */
+  constructor(options: CsrfOptions = {}, cookie: { secure?: boolean } = {}) {
+    this.cookieName = options.cookieName ?? "csrftoken";
+    this.headerName = options.headerName ?? "X-CSRFToken";
+    this.fieldName = options.fieldName ?? "csrfmiddlewaretoken";
+    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(this.headerName)) {
+      throw new TypeError(`Invalid CSRF header name: ${JSON.stringify(this.headerName)}.`);
+    }
+    this.#cookieAge = parseDuration(options.cookieAge ?? 31_449_600, "csrf.cookieAge");
+    this.#secure = cookie.secure ?? true;
+    serializeCookie(this.cookieName, "", { maxAge: 0, httpOnly: false, secure: this.#secure });
+
+    const exact = new Set<string>();
+    const wildcard = new Map<string, string[]>();
+    const hosts: string[] = [];
+    for (const origin of options.trustedOrigins ?? []) {
+      const match = /^([a-z][a-z0-9+.-]*):\/\/([^/?#\s]+)$/i.exec(origin);
+      if (match === null) {
+        throw new TypeError(
+          `trustedOrigins entries must start with a scheme and hold no path, such as "https://example.com" (got ${JSON.stringify(origin)}).`,
+        );
+      }
+      const scheme = match[1]!.toLowerCase();
+      const netloc = match[2]!.toLowerCase();
+      if (netloc.startsWith("*")) {
+        const list = wildcard.get(scheme) ?? [];
+        list.push(netloc.slice(1));
+        wildcard.set(scheme, list);
+        hosts.push(netloc.slice(1));
+      } else {
+        exact.add(`${scheme}://${netloc}`);
+        hosts.push(netloc);
+      }
+    }
+    this.#exactOrigins = exact;
+    this.#wildcardOrigins = wildcard;
+    this.#trustedHosts = hosts;
+  }
+
+  /**
+   * Runs Django's checks on an unsafe request, in Django's order: Origin (or, without one, Fetch
+   * Metadata, then the Referer on HTTPS), then the cookie secret, then the token from the form field
+   * or the header. Safe methods (`GET`, `HEAD`, `OPTIONS`, `TRACE`, case-sensitive) pass at once.
+   *
+   * @param request - the request
+   * @param input - the form token, and the secret the session is bound to
+   * @returns `null` when the request passes, else Django's reason (see {@link CSRF_REASONS})
+   * @example
+   * ```ts
+   * const reason = policy.check(request, { formToken: form.get("csrfmiddlewaretoken") as string | null });
+   * ```
+   */
+  check(request: AuthRequest, input: CsrfCheckInput = {}): string | null {
+    if (SAFE_METHODS.has(request.method)) return null;
+    const own = requestOrigin(request);
+    const origin = request.headers.get("origin");
+    const fetchSite = request.headers.get("sec-fetch-site");
+    if (origin !== null) {
+      const trusted = this.#isTrustedOrigin(origin);
+      if (!trusted && origin !== own?.origin) return CSRF_REASONS.badOrigin(origin);
+      // A browser says cross-site only when the Origin is another site: believe it unless the origin
+      // was explicitly trusted.
+      if (!trusted && fetchSite === "cross-site") return CSRF_REASONS.crossSite;
+    } else if (fetchSite === "cross-site") {
+      return CSRF_REASONS.crossSite;
+    } else if (own?.secure) {
+      const reason = this.#checkReferer(request, own.host);
+      if (reason !== null) return reason;
+    }
+    return this.#checkToken(request, input);
+  }
+
+  /**
+   * The secret in the request's CSRF cookie, unmasked, or `null` when it is absent or malformed.
+   *
+   * @param request - the request
+   * @returns a 32-character secret or `null`
+   * @example
+   * ```ts
+   * const secret = policy.readSecret(request) ?? newCsrfSecret();
+   * ```
+   */
+  readSecret(request: AuthRequest): string | null {
+    const read = readCookie(request, this.cookieName);
+    if (read === null || !("value" in read) || tokenFormatError(read.value) !== null) return null;
+    return read.value.length === CSRF_TOKEN_LENGTH ? unmaskCsrfToken(read.value) : read.value;
+  }
+
+  /**
+   * The `Set-Cookie` line that stores a secret: readable by scripts (the page copies it into the
+   * header), `SameSite=Lax`, `Path=/`, `Secure` unless configured off.
+   *
+   * @param secret - a 32-character secret
+   * @returns the header value
+   * @example
+   * ```ts
+   * headers.append("Set-Cookie", policy.cookie(newCsrfSecret()));
+   * ```
+   */
+  cookie(secret: string): string {
+    return serializeCookie(this.cookieName, secret, {
+      maxAge: this.#cookieAge,
+      httpOnly: false,
+      secure: this.#secure,
+    });
+  }
+
+  #isTrustedOrigin(origin: string): boolean {
+    if (this.#exactOrigins.has(origin)) return true;
+    const match = /^([a-z][a-z0-9+.-]*):\/\/([^/?#]*)$/i.exec(origin);
+    if (match === null) return false;
+    const patterns = this.#wildcardOrigins.get(match[1]!.toLowerCase());
+    return patterns?.some((pattern) => isSameDomain(match[2]!, pattern)) ?? false;
+  }
+
+  #checkReferer(request: AuthRequest, host: string): string | null {
+    const referer = request.headers.get("referer");
+    if (referer === null) return CSRF_REASONS.noReferer;
+    // urllib.parse.urlsplit's reading: a scheme, "//", then a non-empty netloc.
+    const match = /^([a-z][a-z0-9+.-]*):\/\/([^/?#]*)/i.exec(referer);
+    if (match === null || match[2] === "") return CSRF_REASONS.malformedReferer;
+    if (match[1]!.toLowerCase() !== "https") return CSRF_REASONS.insecureReferer;
+    const netloc = match[2]!;
+    if (this.#trustedHosts.some((pattern) => isSameDomain(netloc, pattern))) return null;
+    return isSameDomain(netloc, host) ? null : CSRF_REASONS.badReferer(referer);
+  }
+
+  #checkToken(request: AuthRequest, input: CsrfCheckInput): string | null {
+    const read = readCookie(request, this.cookieName);
+    if (read === null || !("value" in read)) return CSRF_REASONS.noCookie;
+    const cookieError = tokenFormatError(read.value);
+    if (cookieError !== null) return `CSRF cookie ${cookieError}.`;
+    const secret = read.value.length === CSRF_TOKEN_LENGTH ? unmaskCsrfToken(read.value) : read.value;
+
+    let token = request.method === "POST" ? (input.formToken ?? "") : "";
+    if (token === "") {
+      const header = request.headers.get(this.headerName);
+      if (header === null) return CSRF_REASONS.tokenMissing;
+      token = header;
+    }
+    const tokenError = tokenFormatError(token);
+    if (tokenError !== null) return `CSRF token ${tokenError}.`;
+    const unmasked = token.length === CSRF_TOKEN_LENGTH ? unmaskCsrfToken(token) : token;
+    // Both comparisons always run, so the time does not tell which one failed.
+    const matches = timingSafeEqual(unmasked, secret);
+    const bound = input.sessionSecret == null || timingSafeEqual(secret, input.sessionSecret);
+    return matches && bound ? null : CSRF_REASONS.tokenIncorrect;
+  }
+}
+
+/**
+ * A new random CSRF secret: 32 characters of [a-zA-Z0-9] (Django's `_get_new_csrf_string`).
+ *
+ * @returns the secret
+ * @example
+ * ```ts
+ * const secret = newCsrfSecret(); // "Xq3…", 32 characters
+ * ```
+ */
+export function newCsrfSecret(): string {
+  return randomString(CSRF_SECRET_LENGTH);
+}
+
+/**
+ * The CSRF secret bound to a session id: 32 characters of [a-zA-Z0-9] derived one-way from the id
+ * (SHA-256 under its own label), so the secret, readable by scripts, reveals nothing of the id, changes
+ * with every login, and needs no storage.
+ *
+ * @param sessionId - the session id from the cookie
+ * @returns the session's CSRF secret
+ * @example
+ * ```ts
+ * const secret = sessionCsrfSecret(sessionId);
+ * ```
+ */
+export function sessionCsrfSecret(sessionId: string): string {
+  const hex = tokenDigest(`portcullis.csrf:${sessionId}`);
+  let secret = "";
+  for (let i = 0; i < CSRF_SECRET_LENGTH; i++) {
+    secret += CHARS[Number.parseInt(hex.slice(2 * i, 2 * i + 2), 16) % CHARS.length];
+  }
+  return secret;
+}
+
+/**
+ * Masks a secret for a page or a response body: a fresh 32-character mask followed by the secret
+ * shifted by it, character by character (Django's `_mask_cipher_secret`). Every call gives a different
+ * 64-character token for the same secret (BREACH).
+ *
+ * @param secret - a 32-character secret
+ * @returns a 64-character token
+ * @example
+ * ```ts
+ * const token = maskCsrfSecret(secret); // send it to the page; it comes back in X-CSRFToken
+ * ```
+ */
+export function maskCsrfSecret(secret: string): string {
+  const mask = randomString(CSRF_SECRET_LENGTH);
+  let cipher = "";
+  for (let i = 0; i < CSRF_SECRET_LENGTH; i++) {
+    cipher += CHARS[(INDEX[secret.charCodeAt(i)]! + INDEX[mask.charCodeAt(i)]!) % CHARS.length];
+  }
+  return mask + cipher;
+}
+
+/**
+ * Recovers the secret from a 64-character masked token (Django's `_unmask_cipher_token`).
+ *
+ * @param token - a 64-character token of [a-zA-Z0-9]
+ * @returns the 32-character secret
+ * @example
+ * ```ts
+ * unmaskCsrfToken(maskCsrfSecret(secret)) === secret; // true
+ * ```
+ */
+export function unmaskCsrfToken(token: string): string {
+  let secret = "";
+  for (let i = 0; i < CSRF_SECRET_LENGTH; i++) {
+    const value = INDEX[token.charCodeAt(CSRF_SECRET_LENGTH + i)]! - INDEX[token.charCodeAt(i)]!;
+    secret += CHARS[(value + CHARS.length) % CHARS.length];
+  }
+  return secret;
+}
+
+/** Django's `_check_token_format`: the reason phrase, or `null` for a well-formed token. */
+function tokenFormatError(token: string): string | null {
+  if (token.length !== CSRF_SECRET_LENGTH && token.length !== CSRF_TOKEN_LENGTH) {
+    return "has incorrect length";
+  }
+  return INVALID_CHARACTERS.test(token) ? "has invalid characters" : null;
+}
+
+/** Django's `is_same_domain`: `.example.com` matches example.com and its subdomains. */
+function isSameDomain(host: string, pattern: string): boolean {
+  const h = host.toLowerCase();
+  const p = pattern.toLowerCase();
+  if (p === "") return false;
+  return p.startsWith(".") ? h.endsWith(p) || h === p.slice(1) : h === p;
+}
+
+/** The request's own origin, from its absolute URL, else from `Host` (then assumed plain http). */
+function requestOrigin(request: AuthRequest): { origin: string; host: string; secure: boolean } | null {
+  try {
+    const url = /^https?:\/\//i.test(request.url)
+      ? new URL(request.url)
+      : new URL(`http://${request.headers.get("host") ?? ""}`);
+    return { origin: url.origin, host: url.host, secure: url.protocol === "https:" };
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,18 @@
+/**
+ * Sessions: the manager, cookies and Django-compatible CSRF.
+ */
+export type { CookieAttributes, CookieRead } from "./cookies.js";
+export { MAX_COOKIE_HEADER_LENGTH, readCookie, serializeCookie } from "./cookies.js";
+export type { CsrfCheckInput, CsrfOptions } from "./csrf.js";
+export {
+  CSRF_REASONS,
+  CSRF_SECRET_LENGTH,
+  CSRF_TOKEN_LENGTH,
+  CsrfPolicy,
+  maskCsrfSecret,
+  newCsrfSecret,
+  sessionCsrfSecret,
+  unmaskCsrfToken,
+} from "./csrf.js";
+export type { ActiveSession, SessionLogin, SessionManagerOptions } from "./manager.js";
+export { SESSION_AUTH_HASH_KEY, SessionManager } from "./manager.js";

@@ -1,0 +1,304 @@
+/**
+ * The session manager: login (always a new session), logout, ending a user's sessions, and reading the
+ * session a request carries.
+ */
+
+import { randomBytes, timingSafeEqual } from "../core/crypto.js";
+import { type Duration, parseDuration } from "../core/duration.js";
+import { encodeBase64Url } from "../core/encoding.js";
+import { AuthenticationFailed } from "../core/errors.js";
+import type { AuthRequest } from "../core/scheme.js";
+import type { SessionRecord, SessionStore, UserRecord, UserStore } from "../stores/types.js";
+import { tokenDigest } from "../tokens/digest.js";
+import { readCookie, serializeCookie } from "./cookies.js";
+import { type CsrfOptions, CsrfPolicy, maskCsrfSecret, newCsrfSecret, sessionCsrfSecret } from "./csrf.js";
+
+/** Options for {@link SessionManager}. */
+export interface SessionManagerOptions<User> {
+  /** Where sessions live. */
+  store: SessionStore;
+  /** Where the session's user is found by id. */
+  users: UserStore<User>;
+  /**
+   * The session cookie's name. Default `"__Host-sessionid"` when `secure`, else `"sessionid"` (Django's).
+   */
+  cookie?: string;
+  /** Idle (sliding) timeout: a session unused this long ends. Default two weeks (Django's `SESSION_COOKIE_AGE`). */
+  idleTimeout?: Duration;
+  /**
+   * Absolute timeout from login, never extended; also the cookie's `Max-Age`. Default two weeks, so by
+   * default a session ends two weeks after login, as Django's does.
+   */
+  absoluteTimeout?: Duration;
+  /** Write a new idle expiry at most this often per session (no store write per request). Default 60 s. */
+  touchInterval?: Duration;
+  /**
+   * `Secure` cookies and the `__Host-` prefix. Default true; set false only for http://localhost
+   * development.
+   */
+  secure?: boolean;
+  /** CSRF settings shared by {@link SessionAuthentication} and the session endpoints. */
+  csrf?: CsrfOptions;
+}
+
+/** What {@link SessionManager.login} returns. */
+export interface SessionLogin {
+  /** The new session, as stored. */
+  session: SessionRecord;
+  /** The `Set-Cookie` lines: the session cookie and the rotated CSRF cookie. Copy them onto the response. */
+  headers: Headers;
+  /** A masked CSRF token for the new session, for a page that cannot read the cookie. */
+  csrfToken: string;
+}
+
+/** A request's live session: the record, its user and the CSRF secret it is bound to. */
+export interface ActiveSession<User> {
+  /** The stored session. */
+  record: SessionRecord;
+  /** The session's user, active. */
+  owner: UserRecord<User>;
+  /** The CSRF secret bound to this session. */
+  csrfSecret: string;
+}
+
+/** The key of the password-hash digest in `SessionRecord.data` (Django's `HASH_SESSION_KEY`). */
+export const SESSION_AUTH_HASH_KEY = "_auth_user_hash";
+const SESSION_ID = /^[A-Za-z0-9_-]{43}$/;
+
+/**
+ * Server-side sessions, as Django's session framework and `django.contrib.auth.login` / `logout` run
+ * them, for {@link SessionAuthentication}:
+ *
+ * - the id is 32 random bytes (base64url) in an `HttpOnly`, `SameSite=Lax`, `Path=/` cookie, `Secure`
+ *   with the `__Host-` prefix by default; the store keeps only its SHA-256 (`idDigest`);
+ * - `login` always starts a new session (the one the request carried is destroyed: no fixation) and
+ *   rotates the CSRF secret;
+ * - idle and absolute timeouts are enforced server-side; the idle expiry is written at most once per
+ *   `touchInterval`;
+ * - a session remembers a digest of the password hash, so a password change ends it (Django's
+ *   session auth hash); `invalidateUser` ends them all at once.
+ *
+ * @example
+ * ```ts
+ * const sessions = new SessionManager({ store: new MemorySessionStore(), users });
+ * const { headers } = await sessions.login(request, record);
+ * return new Response(JSON.stringify({ id: record.id }), { headers });
+ * ```
+ * @see https://docs.djangoproject.com/en/stable/topics/http/sessions/
+ */
+export class SessionManager<User = unknown> {
+  /** The session store. */
+  readonly store: SessionStore;
+  /** The user store. */
+  readonly users: UserStore<User>;
+  /** The session cookie's name. */
+  readonly cookieName: string;
+  /** Whether cookies are `Secure`. */
+  readonly secure: boolean;
+  /** The CSRF policy that sessions are checked with. */
+  readonly csrf: CsrfPolicy;
+  readonly #idleMs: number;
+  readonly #absoluteMs: number;
+  readonly #touchMs: number;
+
+  /**
+   * @param options - stores, cookie, timeouts, CSRF settings
+   * @throws TypeError for a missing store or a bad cookie name; RangeError for a bad duration
+   */
+  constructor(options: SessionManagerOptions<User>) {
+    if (!options.store || !options.users) throw new TypeError("SessionManager needs `store` and `users`.");
+    this.store = options.store;
+    this.users = options.users;
+    this.secure = options.secure ?? true;
+    this.cookieName = options.cookie ?? (this.secure ? "__Host-sessionid" : "sessionid");
+    this.#idleMs = parseDuration(options.idleTimeout ?? "14d", "idleTimeout") * 1000;
+    this.#absoluteMs = parseDuration(options.absoluteTimeout ?? "14d", "absoluteTimeout") * 1000;
+    this.#touchMs = parseDuration(options.touchInterval ?? 60, "touchInterval") * 1000;
+    if (this.#idleMs <= 0 || this.#absoluteMs <= 0) {
+      throw new RangeError("idleTimeout and absoluteTimeout must be positive.");
+    }
+    // Fails now, not at the first login, for a name a browser would refuse (e.g. __Host- without Secure).
+    serializeCookie(this.cookieName, "", { maxAge: 0, httpOnly: true, secure: this.secure });
+    this.csrf = new CsrfPolicy(options.csrf, { secure: this.secure });
+  }
+
+  /**
+   * Logs a user in: destroys the session the request carried (if any), creates a new one, and rotates
+   * the CSRF secret. Check the credentials first (`checkCredentials`, or the `sessionHandlers` login).
+   *
+   * @param request - the login request (its old session, if any, is ended)
+   * @param user - the authenticated user's record
+   * @returns the session, the `Set-Cookie` headers and a masked CSRF token
+   * @example
+   * ```ts
+   * const check = await checkCredentials(users, username, password);
+   * if (check.outcome === "valid") {
+   *   const { headers } = await sessions.login(request, check.record);
+   * }
+   * ```
+   */
+  async login(request: AuthRequest, user: UserRecord<User>): Promise<SessionLogin> {
+    const previous = this.#readId(request, false);
+    if (previous !== null) await this.store.delete(tokenDigest(previous));
+
+    const id = encodeBase64Url(randomBytes(32));
+    const now = Date.now();
+    const absoluteExpiresAt = now + this.#absoluteMs;
+    const session: SessionRecord = {
+      idDigest: tokenDigest(id),
+      userId: user.id,
+      createdAt: new Date(now),
+      expiresAt: new Date(Math.min(now + this.#idleMs, absoluteExpiresAt)),
+      absoluteExpiresAt: new Date(absoluteExpiresAt),
+      data: { [SESSION_AUTH_HASH_KEY]: sessionAuthHash(user.passwordHash) },
+    };
+    await this.store.create(session);
+
+    const csrfSecret = sessionCsrfSecret(id);
+    const headers = new Headers();
+    headers.append(
+      "Set-Cookie",
+      serializeCookie(this.cookieName, id, {
+        maxAge: this.#absoluteMs / 1000,
+        httpOnly: true,
+        secure: this.secure,
+        now,
+      }),
+    );
+    headers.append("Set-Cookie", this.csrf.cookie(csrfSecret));
+    return { session, headers, csrfToken: maskCsrfSecret(csrfSecret) };
+  }
+
+  /**
+   * Logs out: deletes the request's session server-side and clears the session cookie (`Max-Age=0`).
+   * A request without a session gets the clearing cookie too.
+   *
+   * @param request - the request
+   * @returns the `Set-Cookie` header, and whether a stored session was ended
+   * @example
+   * ```ts
+   * const { headers } = await sessions.logout(request);
+   * return new Response(null, { status: 204, headers });
+   * ```
+   */
+  async logout(request: AuthRequest): Promise<{ headers: Headers; ended: boolean }> {
+    const id = this.#readId(request, false);
+    const ended = id !== null && (await this.store.delete(tokenDigest(id)));
+    const headers = new Headers();
+    headers.append("Set-Cookie", this.#clearingCookie());
+    return { headers, ended };
+  }
+
+  /**
+   * Ends every session of a user, on every device (call it after a password change or on a ban).
+   *
+   * @param userId - the user's id
+   * @returns how many sessions were ended
+   * @example
+   * ```ts
+   * await users.setPasswordHash(user.id, await hashPassword(newPassword));
+   * await sessions.invalidateUser(user.id);
+   * ```
+   */
+  async invalidateUser(userId: string): Promise<number> {
+    return this.store.deleteForUser(userId);
+  }
+
+  /**
+   * The live session a request carries, with its active user, or `null`: no cookie, a malformed id,
+   * an unknown, expired or superseded session (deleted on sight), a missing or inactive user, or a
+   * password changed since login. Moves the idle expiry when `touchInterval` has passed.
+   *
+   * @param request - the request
+   * @returns the session, its user and its CSRF secret, or `null`
+   * @throws AuthenticationFailed when the session cookie is sent twice or is malformed
+   * @example
+   * ```ts
+   * const active = await sessions.read(request);
+   * if (active) console.log(active.owner.username);
+   * ```
+   */
+  async read(request: AuthRequest): Promise<ActiveSession<User> | null> {
+    const id = this.#readId(request, true);
+    if (id === null) return null;
+    const idDigest = tokenDigest(id);
+    const record = await this.store.get(idDigest);
+    // The store found the row by digest; the check only guards against a store that answers another row.
+    if (record === null || record.idDigest !== idDigest) return null;
+
+    const now = Date.now();
+    if (record.expiresAt.getTime() <= now || record.absoluteExpiresAt.getTime() <= now) {
+      await this.store.delete(idDigest);
+      return null;
+    }
+    const owner = await this.users.findById(record.userId);
+    if (owner === null) {
+      await this.store.delete(idDigest);
+      return null;
+    }
+    // Django's verify_session: a session whose password-hash digest differs belonged to an old password.
+    const stored = record.data[SESSION_AUTH_HASH_KEY];
+    if (typeof stored !== "string" || !timingSafeEqual(stored, sessionAuthHash(owner.passwordHash))) {
+      await this.store.delete(idDigest);
+      return null;
+    }
+    if (!owner.isActive) return null;
+
+    const touched = Math.min(now + this.#idleMs, record.absoluteExpiresAt.getTime());
+    if (touched - record.expiresAt.getTime() >= this.#touchMs) {
+      const expiresAt = new Date(touched);
+      await this.store.touch(idDigest, expiresAt);
+      record.expiresAt = expiresAt;
+    }
+    return { record, owner, csrfSecret: sessionCsrfSecret(id) };
+  }
+
+  /**
+   * A masked CSRF token for the request, with the `Set-Cookie` line that stores its secret: the
+   * session's own secret when the request has a live session, else the secret already in the cookie,
+   * else a new one (Django's `get_token`).
+   *
+   * @param request - the request
+   * @param policy - the CSRF policy whose cookie to use (default: the manager's)
+   * @returns the token for the page and the cookie header
+   * @example
+   * ```ts
+   * const { token, headers } = await sessions.csrfToken(request);
+   * ```
+   */
+  async csrfToken(
+    request: AuthRequest,
+    policy: CsrfPolicy = this.csrf,
+  ): Promise<{ token: string; headers: Headers }> {
+    const active = await this.read(request).catch((error: unknown) => {
+      if (error instanceof AuthenticationFailed) return null;
+      throw error;
+    });
+    const secret = active?.csrfSecret ?? policy.readSecret(request) ?? newCsrfSecret();
+    const headers = new Headers();
+    headers.append("Set-Cookie", policy.cookie(secret));
+    return { token: maskCsrfSecret(secret), headers };
+  }
+
+  // `strict`: a cookie sent twice, malformed or in an oversized header fails authentication; login and
+  // logout overlook it (they replace or clear the cookie anyway).
+  #readId(request: AuthRequest, strict: boolean): string | null {
+    const read = readCookie(request, this.cookieName);
+    if (read === null) return null;
+    if (!("value" in read)) {
+      if (!strict) return null;
+      throw new AuthenticationFailed("Invalid session cookie.", "authentication_failed");
+    }
+    // An id this server could not have issued is never looked up, let alone adopted.
+    return SESSION_ID.test(read.value) ? read.value : null;
+  }
+
+  #clearingCookie(): string {
+    return serializeCookie(this.cookieName, "", { maxAge: 0, httpOnly: true, secure: this.secure });
+  }
+}
+
+/** Django's session auth hash: a digest of the password hash, so a new password ends old sessions. */
+function sessionAuthHash(passwordHash: string | null): string {
+  return tokenDigest(`portcullis.session-auth:${passwordHash ?? ""}`);
+}
