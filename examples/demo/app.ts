@@ -14,8 +14,13 @@ import {
   JWTAuthentication,
   JWTService,
   MemoryRevocationStore,
+  MemorySessionStore,
   MemoryUserStore,
+  SessionAuthentication,
+  SessionManager,
+  sessionHandlers,
 } from "../../src/index.js";
+import { LOGIN_PAGE } from "./login-page.js";
 
 export interface DemoOptions {
   /** The seeded user's password; default "demo". */
@@ -35,14 +40,32 @@ export async function createDemoServer(options: DemoOptions = {}): Promise<Serve
     rotateRefreshTokens: true,
     blacklistAfterRotation: true,
   });
+  // Plain http on 127.0.0.1, so the cookies cannot be Secure: set `secure: true` (the default) behind HTTPS.
+  const sessions = new SessionManager({ store: new MemorySessionStore(), users, secure: false });
   // DRF's rule: the first scheme decides the challenge (401 Basic realm="api").
-  const schemes = [new BasicAuthentication({ users }), new JWTAuthentication({ jwt, users })];
+  const schemes = [
+    new BasicAuthentication({ users }),
+    new JWTAuthentication({ jwt, users }),
+    new SessionAuthentication({ sessions }),
+  ];
   const tokenViews = jwt.handlers({ users });
+  const sessionViews = sessionHandlers({ sessions });
   const endpoints: Record<string, (request: Request) => Promise<Response>> = {
     "/api/token/": tokenViews.obtainPair,
     "/api/token/refresh/": tokenViews.refresh,
     "/api/token/verify/": tokenViews.verify,
     "/api/token/blacklist/": tokenViews.blacklist,
+    "/api/session/csrf/": sessionViews.csrf,
+    "/api/session/login/": sessionViews.login,
+    "/api/session/logout/": sessionViews.logout,
+  };
+  // Protected views: the methods each accepts, and what it answers for the authenticated user.
+  const views: Record<
+    string,
+    { methods: string[]; answer: (user: { id: string; username: string }) => unknown }
+  > = {
+    "/api/me/": { methods: ["GET", "HEAD"], answer: ({ id, username }) => ({ id, username }) },
+    "/api/ping/": { methods: ["POST"], answer: ({ username }) => ({ pong: true, username }) },
   };
 
   return createServer((req, res) => {
@@ -58,27 +81,37 @@ export async function createDemoServer(options: DemoOptions = {}): Promise<Serve
     const path = new URL(req.url ?? "/", "http://localhost").pathname;
     const endpoint = endpoints[path];
     if (endpoint) return write(res, await endpoint(toFetchRequest(req)));
-    if (path !== "/api/public/" && path !== "/api/me/") return send(res, 404, { detail: "Not found." });
-    if (req.method !== "GET" && req.method !== "HEAD") {
-      return send(res, 405, { detail: `Method "${req.method}" not allowed.` }, { Allow: "GET, HEAD" });
+    if (path === "/login" || path === "/login/") {
+      res.writeHead(200, { "Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store" });
+      return void res.end(LOGIN_PAGE);
     }
-    if (path === "/api/public/") return send(res, 200, { message: "Hello, anonymous or not." });
+    if (path === "/api/public/") {
+      if (req.method !== "GET" && req.method !== "HEAD") return notAllowed(res, req.method, ["GET", "HEAD"]);
+      return send(res, 200, { message: "Hello, anonymous or not." });
+    }
+    const view = views[path];
+    if (!view) return send(res, 404, { detail: "Not found." });
+    if (!view.methods.includes(req.method ?? "")) return notAllowed(res, req.method, view.methods);
 
     const result = await authenticate(toAuthRequest(req), schemes);
     if (result.outcome !== "success") {
       const parts = errorResponseParts(result)!;
       return send(res, parts.status, parts.body, parts.headers);
     }
-    const { id, username } = result.user;
-    send(res, 200, { id, username });
+    send(res, 200, view.answer(result.user));
   }
+}
+
+function notAllowed(res: ServerResponse, method: string | undefined, allowed: string[]): void {
+  send(res, 405, { detail: `Method "${method}" not allowed.` }, { Allow: allowed.join(", ") });
 }
 
 // A view over IncomingMessage: no copy, no body read.
 function toAuthRequest(req: IncomingMessage): AuthRequest {
   return {
     method: req.method ?? "GET",
-    url: req.url ?? "/",
+    // Absolute, so the CSRF check knows the request's own origin.
+    url: `http://${req.headers.host ?? "localhost"}${req.url ?? "/"}`,
     headers: {
       get(name) {
         const value = req.headers[name.toLowerCase()];
@@ -103,10 +136,13 @@ function toFetchRequest(req: IncomingMessage): Request {
 }
 
 async function write(res: ServerResponse, response: Response): Promise<void> {
-  const headers: Record<string, string> = {};
+  const headers: Record<string, string | string[]> = {};
   response.headers.forEach((value, name) => {
-    headers[name] = value;
+    if (name !== "set-cookie") headers[name] = value;
   });
+  // Each cookie is its own Set-Cookie line: they cannot be joined with commas.
+  const cookies = response.headers.getSetCookie();
+  if (cookies.length > 0) headers["set-cookie"] = cookies;
   res.writeHead(response.status, headers);
   res.end(Buffer.from(await response.arrayBuffer()));
 }
