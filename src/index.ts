@@ -82,7 +82,9 @@ export type {
   CookieRead,
   CsrfCheckInput,
   CsrfOptions,
+  CsrfTokenGrant,
   SessionLogin,
+  SessionLogout,
   SessionManagerOptions,
 } from "./sessions/index.js";
 export {

@@ -22,8 +22,14 @@ export const MAX_COOKIE_HEADER_LENGTH = 8192;
  */
 export type CookieRead =
   | null
-  | { readonly value: string }
-  | { readonly error: "duplicate" | "malformed" | "too-long" };
+  | {
+      /** The cookie's value, without surrounding double quotes. */
+      readonly value: string;
+    }
+  | {
+      /** Why the cookie cannot be used. */
+      readonly error: "duplicate" | "malformed" | "too-long";
+    };
 
 // cookie-octet = %x21 / %x23-2B / %x2D-3A / %x3C-5B / %x5D-7E: no CTLs, whitespace, DQUOTE, comma,
 // semicolon or backslash.

@@ -31,14 +31,25 @@ const SAFE_METHODS: ReadonlySet<string> = new Set(["GET", "HEAD", "OPTIONS", "TR
  * ```
  */
 export const CSRF_REASONS = {
-  badOrigin: (origin: string): string => `Origin checking failed - ${origin} does not match any trusted origins.`,
+  /** `REASON_BAD_ORIGIN`: an `Origin` that is neither the request's own nor trusted. */
+  badOrigin: (origin: string): string =>
+    `Origin checking failed - ${origin} does not match any trusted origins.`,
+  /** `REASON_NO_REFERER`: an HTTPS request with neither `Origin` nor `Referer`. */
   noReferer: "Referer checking failed - no Referer.",
-  badReferer: (referer: string): string => `Referer checking failed - ${referer} does not match any trusted origins.`,
+  /** `REASON_BAD_REFERER`: a `Referer` from another host. */
+  badReferer: (referer: string): string =>
+    `Referer checking failed - ${referer} does not match any trusted origins.`,
+  /** `REASON_MALFORMED_REFERER`: a `Referer` without a scheme and host. */
   malformedReferer: "Referer checking failed - Referer is malformed.",
+  /** `REASON_INSECURE_REFERER`: an `http:` Referer on an HTTPS request. */
   insecureReferer: "Referer checking failed - Referer is insecure while host is secure.",
+  /** `REASON_NO_CSRF_COOKIE`: no (single) `csrftoken` cookie. */
   noCookie: "CSRF cookie not set.",
+  /** `REASON_CSRF_TOKEN_MISSING`: neither the form field nor the header. */
   tokenMissing: "CSRF token missing.",
+  /** `REASON_CSRF_TOKEN_INCORRECT`: a well-formed token for another secret. */
   tokenIncorrect: "CSRF token incorrect.",
+  /** Not Django's: `Sec-Fetch-Site: cross-site` on an unsafe request. */
   crossSite: "Sec-Fetch-Site checking failed - cross-site request.",
 } as const;
 

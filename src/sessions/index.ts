@@ -14,5 +14,11 @@ export {
   sessionCsrfSecret,
   unmaskCsrfToken,
 } from "./csrf.js";
-export type { ActiveSession, SessionLogin, SessionManagerOptions } from "./manager.js";
+export type {
+  ActiveSession,
+  CsrfTokenGrant,
+  SessionLogin,
+  SessionLogout,
+  SessionManagerOptions,
+} from "./manager.js";
 export { SESSION_AUTH_HASH_KEY, SessionManager } from "./manager.js";

@@ -51,6 +51,22 @@ export interface SessionLogin {
   csrfToken: string;
 }
 
+/** What {@link SessionManager.logout} returns. */
+export interface SessionLogout {
+  /** The `Set-Cookie` line that clears the session cookie. */
+  headers: Headers;
+  /** Whether a stored session was deleted. */
+  ended: boolean;
+}
+
+/** What {@link SessionManager.csrfToken} returns. */
+export interface CsrfTokenGrant {
+  /** A masked, 64-character token for the page. */
+  token: string;
+  /** The `Set-Cookie` line that stores the secret. */
+  headers: Headers;
+}
+
 /** A request's live session: the record, its user and the CSRF secret it is bound to. */
 export interface ActiveSession<User> {
   /** The stored session. */
@@ -181,7 +197,7 @@ export class SessionManager<User = unknown> {
    * return new Response(null, { status: 204, headers });
    * ```
    */
-  async logout(request: AuthRequest): Promise<{ headers: Headers; ended: boolean }> {
+  async logout(request: AuthRequest): Promise<SessionLogout> {
     const id = this.#readId(request, false);
     const ended = id !== null && (await this.store.delete(tokenDigest(id)));
     const headers = new Headers();
@@ -266,10 +282,7 @@ export class SessionManager<User = unknown> {
    * const { token, headers } = await sessions.csrfToken(request);
    * ```
    */
-  async csrfToken(
-    request: AuthRequest,
-    policy: CsrfPolicy = this.csrf,
-  ): Promise<{ token: string; headers: Headers }> {
+  async csrfToken(request: AuthRequest, policy: CsrfPolicy = this.csrf): Promise<CsrfTokenGrant> {
     const active = await this.read(request).catch((error: unknown) => {
       if (error instanceof AuthenticationFailed) return null;
       throw error;
