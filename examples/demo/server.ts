@@ -30,6 +30,13 @@ JWTs (simplejwt's endpoints):
   curl -s -X POST -H 'Content-Type: application/json' -d '{"token": "<access>"}' ${base}/api/token/verify/
   curl -s -X POST -H 'Content-Type: application/json' -d '{"refresh": "<refresh>"}' ${base}/api/token/blacklist/
 
+Sessions (Django's CSRF): open ${base}/login in a browser, or
+  curl -s -c jar -b jar ${base}/api/session/csrf/
+  curl -s -c jar -b jar -X POST -H 'Content-Type: application/json' \\
+       -H "X-CSRFToken: $(awk '/csrftoken/ {print $7}' jar)" \\
+       -d '{"username": "demo", "password": "${password}"}' ${base}/api/session/login/
+  curl -s -b jar ${base}/api/me/
+
 Stop with Ctrl+C.`);
 });
 

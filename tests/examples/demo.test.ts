@@ -114,3 +114,105 @@ describe("the demo's JWT endpoints", () => {
     });
   });
 });
+
+describe("the demo's sessions", () => {
+  /** A minimal cookie jar: the last Set-Cookie of each name wins; Max-Age=0 deletes. */
+  function jar() {
+    const cookies = new Map<string, string>();
+    return {
+      take(response: Response) {
+        for (const line of response.headers.getSetCookie()) {
+          const [pair] = line.split(";", 1);
+          const [name, value] = pair!.split("=") as [string, string];
+          if (/Max-Age=0/.test(line)) cookies.delete(name);
+          else cookies.set(name, value);
+        }
+        return response;
+      },
+      get: (name: string) => cookies.get(name),
+      header: () => [...cookies].map(([n, v]) => `${n}=${v}`).join("; "),
+    };
+  }
+
+  it("serves the login page", async () => {
+    const response = await fetch(`${base}/login`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toBe("text/html; charset=utf-8");
+    const html = await response.text();
+    for (const id of ["login-form", "username", "password", "login-button", "ping", "logout", "status"]) {
+      expect(html).toContain(`id="${id}"`);
+    }
+  });
+
+  it("logs in with CSRF, authenticates /api/me/ and POST /api/ping/, and logs out", async () => {
+    const cookies = jar();
+    const csrf = cookies.take(await fetch(`${base}/api/session/csrf/`));
+    expect(csrf.status).toBe(200);
+    const { csrfToken } = (await csrf.json()) as { csrfToken: string };
+    expect(csrfToken).toMatch(/^[a-zA-Z0-9]{64}$/);
+
+    const refused = await fetch(`${base}/api/session/login/`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", cookie: cookies.header() },
+      body: JSON.stringify({ username: "demo", password: "s3cret" }),
+    });
+    expect(refused.status).toBe(403);
+    expect(await refused.json()).toEqual({ detail: "CSRF Failed: CSRF token missing." });
+
+    const login = cookies.take(
+      await fetch(`${base}/api/session/login/`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", cookie: cookies.header(), "X-CSRFToken": csrfToken },
+        body: JSON.stringify({ username: "demo", password: "s3cret" }),
+      }),
+    );
+    expect(login.status).toBe(200);
+    expect(await login.json()).toEqual({ id: "1", username: "demo" });
+    expect(login.headers.getSetCookie()).toHaveLength(2);
+    expect(cookies.get("sessionid")).toMatch(/^[A-Za-z0-9_-]{43}$/);
+
+    const me = await fetch(`${base}/api/me/`, { headers: { cookie: cookies.header() } });
+    expect(me.status).toBe(200);
+    expect(await me.json()).toEqual({ id: "1", username: "demo" });
+
+    const noToken = await fetch(`${base}/api/ping/`, {
+      method: "POST",
+      headers: { cookie: cookies.header() },
+    });
+    expect(noToken.status).toBe(403);
+    expect(await noToken.json()).toEqual({
+      detail: "CSRF Failed: CSRF token missing.",
+      code: "permission_denied",
+    });
+    const foreign = await fetch(`${base}/api/ping/`, {
+      method: "POST",
+      headers: {
+        cookie: cookies.header(),
+        "X-CSRFToken": cookies.get("csrftoken")!,
+        Origin: "http://127.0.0.1:1",
+      },
+    });
+    expect(foreign.status).toBe(403);
+    expect(await foreign.json()).toEqual({
+      detail: "CSRF Failed: Origin checking failed - http://127.0.0.1:1 does not match any trusted origins.",
+      code: "permission_denied",
+    });
+    const ping = await fetch(`${base}/api/ping/`, {
+      method: "POST",
+      headers: { cookie: cookies.header(), "X-CSRFToken": cookies.get("csrftoken")!, Origin: base },
+    });
+    expect(ping.status).toBe(200);
+    expect(await ping.json()).toEqual({ pong: true, username: "demo" });
+
+    const logout = cookies.take(
+      await fetch(`${base}/api/session/logout/`, {
+        method: "POST",
+        headers: { cookie: cookies.header(), "X-CSRFToken": cookies.get("csrftoken")! },
+      }),
+    );
+    expect(logout.status).toBe(204);
+    expect(cookies.get("sessionid")).toBeUndefined();
+    const after = await fetch(`${base}/api/me/`, { headers: { cookie: cookies.header() } });
+    expect(after.status).toBe(401);
+  });
+});
