@@ -4,7 +4,11 @@ import {
   authenticate,
   type BaseAuthentication,
   BasicAuthentication,
+  MemorySessionStore,
   MemoryUserStore,
+  SessionAuthentication,
+  SessionManager,
+  type SessionRecord,
   type UserRecord,
 } from "../src/index.js";
 import { makeRequest } from "../src/testing/index.js";
@@ -46,5 +50,15 @@ describe("public generics", () => {
     const mine = new BasicAuthentication<AppUser>({ verify: async () => null });
     // @ts-expect-error: the schemes must agree on the user type given explicitly
     void authenticate<AppUser>(makeRequest(), [mine, other]);
+  });
+  it("types the session scheme's user and auth from the manager", async () => {
+    const users = new MemoryUserStore<AppUser>();
+    const sessions = new SessionManager({ store: new MemorySessionStore(), users });
+    const session = new SessionAuthentication({ sessions });
+    expectTypeOf(session).toEqualTypeOf<SessionAuthentication<AppUser>>();
+    const result = await authenticate(makeRequest(), [session]);
+    if (result.outcome === "success") expectTypeOf(result.user).toEqualTypeOf<AppUser>();
+    const direct = await session.authenticate(makeRequest());
+    if (direct) expectTypeOf(direct.auth).toEqualTypeOf<SessionRecord>();
   });
 });
