@@ -96,6 +96,7 @@ export {
   maskCsrfSecret,
   newCsrfSecret,
   readCookie,
+  readCookieValues,
   SESSION_AUTH_HASH_KEY,
   SessionManager,
   serializeCookie,

@@ -74,6 +74,32 @@ export function readCookie(request: AuthRequest, name: string): CookieRead {
   return found === undefined ? null : { value: found };
 }
 
+/**
+ * Every well-formed value sent under one cookie name, in order (a name sent twice gives two). For
+ * clean-up paths (logout, login) that must end every session a request names, not for authentication.
+ *
+ * @param request - the request
+ * @param name - the exact cookie name
+ * @returns the values made of cookie-octets; malformed ones are left out
+ * @example
+ * ```ts
+ * readCookieValues(makeRequest({ headers: { cookie: "sid=a; sid=b" } }), "sid"); // ["a", "b"]
+ * ```
+ */
+export function readCookieValues(request: AuthRequest, name: string): string[] {
+  const header = request.headers.get("cookie");
+  const values: string[] = [];
+  if (header === null || !header.includes(name)) return values;
+  for (const part of header.split(";")) {
+    const equals = part.indexOf("=");
+    if (equals === -1 || part.slice(0, equals).trim() !== name) continue;
+    let value = part.slice(equals + 1).trim();
+    if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
+    if (COOKIE_OCTETS.test(value)) values.push(value);
+  }
+  return values;
+}
+
 /** Attributes for {@link serializeCookie}. */
 export interface CookieAttributes {
   /** Seconds until the cookie expires; 0 deletes it. Also written as `Expires` for old clients. */
@@ -91,6 +117,8 @@ export interface CookieAttributes {
 }
 
 const EPOCH = "Thu, 01 Jan 1970 00:00:00 GMT";
+/** 400 days, the longest lifetime a browser keeps (RFC 6265bis §5.6.1, §5.6.2). */
+const MAX_COOKIE_AGE = 400 * 86_400;
 
 /**
  * One `Set-Cookie` line, as Django writes them (`Max-Age` and `Expires` together), never with a `Domain`.
@@ -111,6 +139,13 @@ export function serializeCookie(name: string, value: string, attributes: CookieA
   if (!COOKIE_NAME.test(name)) throw new TypeError(`Invalid cookie name: ${JSON.stringify(name)}.`);
   if (!COOKIE_OCTETS.test(value)) throw new TypeError(`Invalid value for the ${name} cookie.`);
   const path = attributes.path ?? "/";
+  // av-octet without ";" (RFC 6265 §4.1.1), so a path cannot smuggle in another attribute.
+  if (!/^\/[\x20-\x3A\x3C-\x7E]*$/.test(path)) {
+    throw new TypeError(`Invalid cookie path: ${JSON.stringify(path)}.`);
+  }
+  if (!Number.isFinite(attributes.maxAge)) {
+    throw new RangeError(`Invalid Max-Age for the ${name} cookie: ${attributes.maxAge}.`);
+  }
   if (/^__host-/i.test(name) && (!attributes.secure || path !== "/")) {
     throw new TypeError(`A __Host- cookie must be Secure with Path=/ (${name}).`);
   }
@@ -120,7 +155,8 @@ export function serializeCookie(name: string, value: string, attributes: CookieA
   if (attributes.sameSite === "None" && !attributes.secure) {
     throw new TypeError(`A SameSite=None cookie must be Secure (${name}).`);
   }
-  const maxAge = Math.max(0, Math.floor(attributes.maxAge));
+  // RFC 6265bis §5.6.2: user agents cap Max-Age at 400 days; a larger value is written capped.
+  const maxAge = Math.min(MAX_COOKIE_AGE, Math.max(0, Math.floor(attributes.maxAge)));
   const expires =
     maxAge === 0 ? EPOCH : new Date((attributes.now ?? Date.now()) + maxAge * 1000).toUTCString();
   let line = `${name}=${value}; Max-Age=${maxAge}; Expires=${expires}; Path=${path}`;

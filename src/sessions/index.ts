@@ -2,7 +2,7 @@
  * Sessions: the manager, cookies and Django-compatible CSRF.
  */
 export type { CookieAttributes, CookieRead } from "./cookies.js";
-export { MAX_COOKIE_HEADER_LENGTH, readCookie, serializeCookie } from "./cookies.js";
+export { MAX_COOKIE_HEADER_LENGTH, readCookie, readCookieValues, serializeCookie } from "./cookies.js";
 export type { CsrfCheckInput, CsrfOptions } from "./csrf.js";
 export {
   CSRF_REASONS,

@@ -10,7 +10,7 @@ import { AuthenticationFailed } from "../core/errors.js";
 import type { AuthRequest } from "../core/scheme.js";
 import type { SessionRecord, SessionStore, UserRecord, UserStore } from "../stores/types.js";
 import { tokenDigest } from "../tokens/digest.js";
-import { readCookie, serializeCookie } from "./cookies.js";
+import { readCookie, readCookieValues, serializeCookie } from "./cookies.js";
 import { type CsrfOptions, CsrfPolicy, maskCsrfSecret, newCsrfSecret, sessionCsrfSecret } from "./csrf.js";
 
 /** Options for {@link SessionManager}. */
@@ -154,8 +154,8 @@ export class SessionManager<User = unknown> {
    * ```
    */
   async login(request: AuthRequest, user: UserRecord<User>): Promise<SessionLogin> {
-    const previous = this.#readId(request, false);
-    if (previous !== null) await this.store.delete(tokenDigest(previous));
+    // Every session the request names ends, a cookie sent twice included: no fixation.
+    await this.#endAll(request);
 
     const id = encodeBase64Url(randomBytes(32));
     const now = Date.now();
@@ -169,6 +169,8 @@ export class SessionManager<User = unknown> {
       data: { [SESSION_AUTH_HASH_KEY]: sessionAuthHash(user.passwordHash) },
     };
     await this.store.create(session);
+    // Django's login() records the login (update_last_login), where the store keeps one.
+    await this.users.updateLastLogin?.(user.id, new Date(now));
 
     const csrfSecret = sessionCsrfSecret(id);
     const headers = new Headers();
@@ -198,8 +200,7 @@ export class SessionManager<User = unknown> {
    * ```
    */
   async logout(request: AuthRequest): Promise<SessionLogout> {
-    const id = this.#readId(request, false);
-    const ended = id !== null && (await this.store.delete(tokenDigest(id)));
+    const ended = await this.#endAll(request);
     const headers = new Headers();
     headers.append("Set-Cookie", this.#clearingCookie());
     return { headers, ended };
@@ -235,7 +236,7 @@ export class SessionManager<User = unknown> {
    * ```
    */
   async read(request: AuthRequest): Promise<ActiveSession<User> | null> {
-    const id = this.#readId(request, true);
+    const id = this.#readId(request);
     if (id === null) return null;
     const idDigest = tokenDigest(id);
     const record = await this.store.get(idDigest);
@@ -293,13 +294,20 @@ export class SessionManager<User = unknown> {
     return { token: maskCsrfSecret(secret), headers };
   }
 
-  // `strict`: a cookie sent twice, malformed or in an oversized header fails authentication; login and
-  // logout overlook it (they replace or clear the cookie anyway).
-  #readId(request: AuthRequest, strict: boolean): string | null {
+  /** Deletes every session the request's cookie names; true when one existed. */
+  async #endAll(request: AuthRequest): Promise<boolean> {
+    let ended = false;
+    for (const id of readCookieValues(request, this.cookieName)) {
+      if (SESSION_ID.test(id) && (await this.store.delete(tokenDigest(id)))) ended = true;
+    }
+    return ended;
+  }
+
+  // A cookie sent twice, malformed or in an oversized header fails authentication.
+  #readId(request: AuthRequest): string | null {
     const read = readCookie(request, this.cookieName);
     if (read === null) return null;
     if (!("value" in read)) {
-      if (!strict) return null;
       throw new AuthenticationFailed("Invalid session cookie.", "authentication_failed");
     }
     // An id this server could not have issued is never looked up, let alone adopted.

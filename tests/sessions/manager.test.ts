@@ -261,12 +261,22 @@ describe("SessionManager.read: expiry, users and password changes", () => {
   });
 
   it("ends the session when its user is gone", async () => {
-    const { store, ada } = await setup();
-    const empty = new MemoryUserStore();
-    const sessions = new SessionManager({ store, users: empty, secure: false });
+    const { store, users, sessions, ada } = await setup();
     const { headers, session } = await sessions.login(makeRequest(), ada);
-    expect(await sessions.read(withCookie(cookieHeader(headers)))).toBeNull();
+    const gone: UserStore<User> = {
+      findByUsername: async () => null,
+      findById: async () => null,
+      setPasswordHash: (id, hash) => users.setPasswordHash(id, hash),
+    };
+    const other = new SessionManager({ store, users: gone, secure: false });
+    expect(await other.read(withCookie(cookieHeader(headers)))).toBeNull();
     expect(await store.get(session.idDigest)).toBeNull();
+  });
+
+  it("records the login in the user store, as Django's login() does", async () => {
+    const { sessions, users, ada } = await setup();
+    await sessions.login(makeRequest(), ada);
+    expect((await users.findById(ada.id))?.lastLogin).toEqual(new Date(T0));
   });
 
   it("ends every session once the password changes (Django's session auth hash)", async () => {
