@@ -48,6 +48,7 @@ const FAST_JWT_VERIFY_MIN_RATIO = 1;
 const PASSPORT_JWT_MIN_RATIO = 2;
 const FAST_JWT_CACHED_MIN_RATIO = 1;
 const FAST_JWT_SIGN_MIN_RATIO = 0.8;
+const EXPRESS_SESSION_MIN_RATIO = 2;
 
 const RESULTS_FILE = new URL("./RESULTS.md", import.meta.url);
 
@@ -285,10 +286,47 @@ async function jwtSign(algorithm: BenchAlgorithm, index: number): Promise<Compar
   };
 }
 
-/** Versions of the JWT peers, read from their package.json. */
+async function sessionVersusExpress(): Promise<Comparison> {
+  log("9. Session vs express-session + passport.session(): logging users in");
+  const { SESSIONS, sessionContenders } = await import("./session.js");
+  const c = await sessionContenders();
+  log(`9. Session vs express-session + passport.session(): ${ROUNDS.rounds} rounds`);
+  const rows = await interleavedRounds(
+    [c.portcullis, c.portcullisDirect, c.expressMiddleware, c.expressRequest],
+    ROUNDS,
+  );
+  log(`9. successful authentications: ${Object.values(c.counts()).join(" / ")}`);
+  const portcullis = perSecond(row(rows, c.portcullis));
+  const request = perSecond(row(rows, c.expressRequest));
+  return {
+    title: "9. Session: portcullis vs express-session + passport.session()",
+    unit: "auth/s",
+    ratioLabel: "portcullis / reference",
+    baseline: perSecond(row(rows, c.expressMiddleware)),
+    judged: [
+      { ...portcullis, ...atLeast(EXPRESS_SESSION_MIN_RATIO) },
+      { ...portcullis, ...atLeast(EXPRESS_SESSION_MIN_RATIO), against: request },
+    ],
+    context: [perSecond(row(rows, c.portcullisDirect))],
+    peers: [request],
+    note: [
+      `${SESSIONS.toLocaleString("en-US")} users of one \`MemoryUserStore\`, each logged in once on each side, cycled; one GET`,
+      "awaited at a time with the cookies its login set, a fresh request object per call over Node's headers record.",
+      "portcullis: `SessionManager({ store: new MemorySessionStore(), users, secure: false })`. express:",
+      "`session({ secret, resave: false, saveUninitialized: false, store: MemoryStore, cookie: { secure: false,",
+      `maxAge } })\` (portcullis's Max-Age, ${c.maxAgeSeconds} s), \`passport.initialize()\`, \`passport.session()\` chained as connect`,
+      "does, `deserializeUser` doing `MemoryUserStore.findById`; judged up to the handler (`req.user` set) and,",
+      "second, through `res.end()` until express-session has committed (it touches the session in its store; no",
+      "Set-Cookie for an unmodified session, checked). Every run rejects unless it resolves the session's user.",
+      "bench/README.md explains the choices.",
+    ].join("\n"),
+  };
+}
+
+/** Versions of the JWT and session peers, read from their package.json. */
 function jwtPeerVersions(): Record<string, string> {
   const versions: Record<string, string> = {};
-  for (const name of ["jose", "fast-jwt", "passport-jwt", "jsonwebtoken"]) {
+  for (const name of ["jose", "fast-jwt", "passport-jwt", "jsonwebtoken", "express-session"]) {
     try {
       const url = new URL(`../node_modules/${name}/package.json`, import.meta.url);
       versions[name] = (JSON.parse(readFileSync(url, "utf8")) as { version: string }).version;
@@ -314,6 +352,7 @@ async function main(): Promise<void> {
   for (const [i, algorithm] of JWT_ALGORITHMS.entries()) comparisons.push(await jwtVerifyCold(algorithm, i));
   for (const [i, algorithm] of WARM_ALGORITHMS.entries()) comparisons.push(await jwtVerifyWarm(algorithm, i));
   for (const [i, algorithm] of JWT_ALGORITHMS.entries()) comparisons.push(await jwtSign(algorithm, i));
+  comparisons.push(await sessionVersusExpress());
   log(`3b. event-loop delay: ${LOOP_DELAY_REPEATS} repeats`);
   const loopRows = await measureLoopDelay([idle, portcullisHash, nodeHash], LOOP_DELAY_REPEATS);
   const results: BenchResults = {
