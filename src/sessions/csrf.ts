@@ -298,8 +298,9 @@ export function newCsrfSecret(): string {
 export function sessionCsrfSecret(sessionId: string): string {
   const hex = tokenDigest(`portcullis.csrf:${sessionId}`);
   let secret = "";
-  for (let i = 0; i < CSRF_SECRET_LENGTH; i++) {
-    secret += CHARS[Number.parseInt(hex.slice(2 * i, 2 * i + 2), 16) % CHARS.length];
+  for (let i = 0; i < 2 * CSRF_SECRET_LENGTH; i += 2) {
+    const byte = (hexValue(hex.charCodeAt(i)) << 4) | hexValue(hex.charCodeAt(i + 1));
+    secret += CHARS[byte % CHARS.length];
   }
   return secret;
 }
@@ -342,6 +343,11 @@ export function unmaskCsrfToken(token: string): string {
     secret += CHARS[(value + CHARS.length) % CHARS.length];
   }
   return secret;
+}
+
+/** The value of a lowercase hex digit's char code. */
+function hexValue(code: number): number {
+  return code <= 57 ? code - 48 : code - 87;
 }
 
 /** Django's `_check_token_format`: the reason phrase, or `null` for a well-formed token. */

@@ -73,8 +73,8 @@ export interface ActiveSession<User> {
   record: SessionRecord;
   /** The session's user, active. */
   owner: UserRecord<User>;
-  /** The CSRF secret bound to this session. */
-  csrfSecret: string;
+  /** The CSRF secret bound to this session (derived when first read). */
+  readonly csrfSecret: string;
 }
 
 /** The key of the password-hash digest in `SessionRecord.data` (Django's `HASH_SESSION_KEY`). */
@@ -267,7 +267,7 @@ export class SessionManager<User = unknown> {
       await this.store.touch(idDigest, expiresAt);
       record.expiresAt = expiresAt;
     }
-    return { record, owner, csrfSecret: sessionCsrfSecret(id) };
+    return new LiveSession(record, owner, id);
   }
 
   /**
@@ -319,7 +319,37 @@ export class SessionManager<User = unknown> {
   }
 }
 
+/** A live session; the CSRF secret is derived only when a check asks for it (never on GET). */
+class LiveSession<User> implements ActiveSession<User> {
+  readonly record: SessionRecord;
+  readonly owner: UserRecord<User>;
+  readonly #id: string;
+  #csrfSecret: string | undefined;
+
+  constructor(record: SessionRecord, owner: UserRecord<User>, id: string) {
+    this.record = record;
+    this.owner = owner;
+    this.#id = id;
+  }
+
+  get csrfSecret(): string {
+    this.#csrfSecret ??= sessionCsrfSecret(this.#id);
+    return this.#csrfSecret;
+  }
+}
+
+const authHashes = new Map<string, string>();
+const AUTH_HASH_CACHE_SIZE = 1024;
+
 /** Django's session auth hash: a digest of the password hash, so a new password ends old sessions. */
 function sessionAuthHash(passwordHash: string | null): string {
-  return tokenDigest(`portcullis.session-auth:${passwordHash ?? ""}`);
+  const key = passwordHash ?? "";
+  let hash = authHashes.get(key);
+  if (hash === undefined) {
+    hash = tokenDigest(`portcullis.session-auth:${key}`);
+    // A small memo of recent users' hashes: cleared whole when full, so it never grows.
+    if (authHashes.size >= AUTH_HASH_CACHE_SIZE) authHashes.clear();
+    authHashes.set(key, hash);
+  }
+  return hash;
 }

@@ -31,9 +31,15 @@ export class MemorySessionStore implements SessionStore {
   /** @inheritDoc */
   async get(idDigest: string): Promise<SessionRecord | null> {
     const record = this.#byDigest.get(idDigest);
-    return record === undefined
-      ? null
-      : { ...copyDates(record), data: JSON.parse(record.data) as Record<string, unknown> };
+    if (record === undefined) return null;
+    return {
+      idDigest: record.idDigest,
+      userId: record.userId,
+      createdAt: new Date(record.createdAt.getTime()),
+      expiresAt: new Date(record.expiresAt.getTime()),
+      absoluteExpiresAt: new Date(record.absoluteExpiresAt.getTime()),
+      data: JSON.parse(record.data) as Record<string, unknown>,
+    };
   }
 
   /** @inheritDoc */
