@@ -42,12 +42,15 @@ export async function createDemoServer(options: DemoOptions = {}): Promise<Serve
   });
   // Plain http on 127.0.0.1, so the cookies cannot be Secure: set `secure: true` (the default) behind HTTPS.
   const sessions = new SessionManager({ store: new MemorySessionStore(), users, secure: false });
-  // DRF's rule: the first scheme decides the challenge (401 Basic realm="api").
-  const schemes = [
-    new BasicAuthentication({ users }),
-    new JWTAuthentication({ jwt, users }),
-    new SessionAuthentication({ sessions }),
-  ];
+  const basic = new BasicAuthentication({ users });
+  const bearer = new JWTAuthentication({ jwt, users });
+  const session = new SessionAuthentication({ sessions });
+  // DRF's rule: the first scheme decides the answer to an anonymous request. API views put Basic
+  // first (401 with `WWW-Authenticate: Basic realm="api"`, for curl); views the login page calls put
+  // the session first (403 without a challenge), as a challenge would make the browser pop up its own
+  // sign-in dialog, even for the page's fetch(). DRF's per-view `authentication_classes`.
+  const apiSchemes = [basic, bearer, session];
+  const browserSchemes = [session, basic, bearer];
   const tokenViews = jwt.handlers({ users });
   const sessionViews = sessionHandlers({ sessions });
   const endpoints: Record<string, (request: Request) => Promise<Response>> = {
@@ -62,10 +65,22 @@ export async function createDemoServer(options: DemoOptions = {}): Promise<Serve
   // Protected views: the methods each accepts, and what it answers for the authenticated user.
   const views: Record<
     string,
-    { methods: string[]; answer: (user: { id: string; username: string }) => unknown }
+    {
+      methods: string[];
+      schemes: typeof apiSchemes;
+      answer: (user: { id: string; username: string }) => unknown;
+    }
   > = {
-    "/api/me/": { methods: ["GET", "HEAD"], answer: ({ id, username }) => ({ id, username }) },
-    "/api/ping/": { methods: ["POST"], answer: ({ username }) => ({ pong: true, username }) },
+    "/api/me/": {
+      methods: ["GET", "HEAD"],
+      schemes: apiSchemes,
+      answer: ({ id, username }) => ({ id, username }),
+    },
+    "/api/ping/": {
+      methods: ["GET", "POST"],
+      schemes: browserSchemes,
+      answer: ({ username }) => ({ pong: true, username }),
+    },
   };
 
   return createServer((req, res) => {
@@ -93,7 +108,7 @@ export async function createDemoServer(options: DemoOptions = {}): Promise<Serve
     if (!view) return send(res, 404, { detail: "Not found." });
     if (!view.methods.includes(req.method ?? "")) return notAllowed(res, req.method, view.methods);
 
-    const result = await authenticate(toAuthRequest(req), schemes);
+    const result = await authenticate(toAuthRequest(req), view.schemes);
     if (result.outcome !== "success") {
       const parts = errorResponseParts(result)!;
       return send(res, parts.status, parts.body, parts.headers);

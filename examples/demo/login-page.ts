@@ -39,8 +39,10 @@ export const LOGIN_PAGE = `<!doctype html>
         body: JSON.stringify(body || {}),
       });
 
+    // /api/ping/ puts the session first: anonymous, it answers 403 without a Basic challenge, so the
+    // browser shows no sign-in dialog.
     fetch("/api/session/csrf/").then(() =>
-      fetch("/api/me/", { headers: { Accept: "application/json" } }).then(async (response) => {
+      fetch("/api/ping/").then(async (response) => {
         if (response.ok) status.textContent = "Logged in as " + (await response.json()).username;
       }),
     );

@@ -134,6 +134,22 @@ describe("the demo's sessions", () => {
     };
   }
 
+  it("answers anonymous calls to the session-first /api/ping/ with 403 and no challenge", async () => {
+    for (const method of ["GET", "POST"]) {
+      const response = await fetch(`${base}/api/ping/`, { method });
+      expect(response.status).toBe(403);
+      expect(response.headers.get("www-authenticate")).toBeNull();
+      expect(await response.json()).toEqual({
+        detail: "Authentication credentials were not provided.",
+        code: "not_authenticated",
+      });
+    }
+    const basic = await fetch(`${base}/api/ping/`, {
+      headers: { Authorization: basicAuthHeader("demo", "s3cret") },
+    });
+    expect(await basic.json()).toEqual({ pong: true, username: "demo" });
+  });
+
   it("serves the login page", async () => {
     const response = await fetch(`${base}/login`);
     expect(response.status).toBe(200);
