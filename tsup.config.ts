@@ -2,7 +2,16 @@ import { defineConfig } from "tsup";
 
 export default defineConfig([
   {
-    entry: { index: "src/index.ts", "testing/index": "src/testing/index.ts" },
+    entry: {
+      index: "src/index.ts",
+      "testing/index": "src/testing/index.ts",
+      "adapters/fetch": "src/adapters/fetch.ts",
+      "adapters/node": "src/adapters/node.ts",
+      "adapters/express": "src/adapters/express.ts",
+      "adapters/fastify": "src/adapters/fastify.ts",
+      "adapters/hono": "src/adapters/hono.ts",
+      "adapters/koa": "src/adapters/koa.ts",
+    },
     format: ["esm", "cjs"],
     dts: true,
     splitting: true,
@@ -10,7 +19,10 @@ export default defineConfig([
     clean: true,
     target: "es2022",
     platform: "neutral",
-    tsconfig: "tsconfig.json",
+    // node:stream (the Node adapters' mount) stays an import; frameworks are peer dependencies.
+    external: [/^node:/],
+    // With Node's types, for the Node adapters' declarations; the portable code is checked by tsconfig.json.
+    tsconfig: "tsconfig.build.json",
   },
   {
     // The `portcullis` command (Node only).

@@ -8,7 +8,16 @@ import { join, resolve } from "node:path";
 
 const root = resolve(import.meta.dirname, "..");
 const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
-const expected = { ".": "authenticate", "./testing": "checkSchemeContract" };
+const expected = {
+  ".": "authenticate",
+  "./testing": "checkSchemeContract",
+  "./fetch": "withAuth",
+  "./node": "toAuthRequest",
+  "./express": "auth",
+  "./fastify": "plugin",
+  "./hono": "auth",
+  "./koa": "auth",
+};
 const subpaths = Object.keys(pkg.exports).filter((key) => key !== "./package.json");
 const missing = subpaths.filter((subpath) => !(subpath in expected));
 if (missing.length > 0) throw new Error(`pack-smoke: no expected export listed for ${missing.join(", ")}`);

@@ -15,9 +15,12 @@ export {
   NotAuthenticated,
   PermissionDenied,
   SchemeError,
+  StoreUnavailable,
 } from "./core/errors.js";
 export type { AuthEventListener, AuthEventMap } from "./core/events.js";
 export { AuthEvents } from "./core/events.js";
+export type { AuthOptions, GuardDeny, GuardOutcome, GuardPass } from "./core/guard.js";
+export { guard, isStoreUnavailable, serverError, withDefaults } from "./core/guard.js";
 export type { ErrorResponseParts } from "./core/response.js";
 export { errorResponseParts, toResponse } from "./core/response.js";
 export type { AuthFailure, AuthNone, AuthResult, AuthSuccess } from "./core/runner.js";

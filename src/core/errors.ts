@@ -197,3 +197,35 @@ function describe(cause: unknown): string {
     return typeof cause;
   }
 }
+
+/**
+ * Thrown by a store that cannot answer (connection lost, timeout, server down): "could not ask", never
+ * "not found". Adapters and endpoint handlers answer it with 503 instead of 500; the store recovers by
+ * itself when the service returns.
+ *
+ * @example
+ * ```ts
+ * async findByDigest(digest) {
+ *   try {
+ *     return await db.selectFrom("tokens").selectAll().where("digest", "=", digest).executeTakeFirst();
+ *   } catch (error) {
+ *     throw new StoreUnavailable("tokens", { cause: error });
+ *   }
+ * }
+ * ```
+ */
+export class StoreUnavailable extends Error {
+  /** Always `"StoreUnavailable"`. */
+  override readonly name = "StoreUnavailable" as const;
+  /** Which store could not answer (`"tokens"`, `"sessions"`, …). */
+  readonly store: string;
+
+  /**
+   * @param store - which store could not answer
+   * @param options - `cause`: the driver's error
+   */
+  constructor(store: string, options: { cause?: unknown } = {}) {
+    super(`The ${store} store is unavailable.`, options);
+    this.store = store;
+  }
+}

@@ -1,0 +1,108 @@
+/**
+ * `portcullis/hono`: authentication middleware for Hono 4, on every runtime Hono runs on.
+ */
+import type { Context, MiddlewareHandler } from "hono";
+import { type AuthOptions, guard, withDefaults } from "../core/guard.js";
+
+/**
+ * The Hono `Variables` that {@link auth} sets: `c.get("user")` and `c.get("auth")`, typed.
+ *
+ * @example
+ * ```ts
+ * const app = new Hono<{ Variables: AuthVariables<AppUser> }>();
+ * ```
+ */
+export interface AuthVariables<User, Required extends boolean = true> {
+  /** The authenticated user (null only for an allowed anonymous request). */
+  user: false extends Required ? User | null : User;
+  /** What proved the identity: a token record, a session, the JWT claims, or null. */
+  auth: unknown;
+}
+
+/**
+ * The Hono environment {@link auth} adds to a route: its `Variables`.
+ *
+ * @example
+ * ```ts
+ * const app = new Hono<AuthEnv<AppUser>>();
+ * ```
+ */
+export interface AuthEnv<User, Required extends boolean = true> {
+  /** `c.get("user")` and `c.get("auth")`. */
+  Variables: AuthVariables<User, Required>;
+}
+
+/** Options for {@link auth}: the schemes, `required` (default true) and where errors are reported. */
+export interface HonoAuthOptions<User, Required extends boolean = boolean> extends AuthOptions<User> {
+  /** Default true. */
+  required?: Required;
+  /** Where a broken scheme's error is reported before the 500/503 answer. Default `console.error`. */
+  onError?: (error: unknown, c: Context) => void;
+}
+
+/**
+ * The middleware: runs the schemes on `c.req.raw`, sets `c.var.user` and `c.var.auth` (typed through
+ * Hono's `Variables`), and awaits `next()`; or answers 401/403 as JSON with `WWW-Authenticate`
+ * (DRF's body), 500 for a broken scheme, 503 for a store that cannot answer: never anonymous.
+ *
+ * @param options - schemes, `required`, `onError`
+ * @returns a Hono middleware
+ * @example
+ * ```ts
+ * app.get("/api/me/", auth({ schemes: [bearer] }), (c) => c.json({ id: c.get("user").id }));
+ * ```
+ */
+export function auth<User, Required extends boolean = true>(
+  options: HonoAuthOptions<User, Required>,
+): MiddlewareHandler<AuthEnv<User, Required>> {
+  const resolved = withDefaults(options);
+  const onError = options.onError ?? reportError;
+  return async (c, next) => {
+    const outcome = await guard(c.req.raw, resolved);
+    if (outcome.ok) {
+      c.set("user", outcome.user as AuthVariables<User, Required>["user"]);
+      c.set("auth", outcome.auth);
+      await next();
+      return;
+    }
+    if (outcome.error !== undefined) onError(outcome.error, c);
+    return new Response(JSON.stringify(outcome.body), { status: outcome.status, headers: outcome.headers });
+  };
+}
+
+/** What {@link createAuth} returns. */
+export interface HonoAuth<User> {
+  /**
+   * {@link auth} with the project's defaults; the route's options win.
+   *
+   * @param options - the route's own schemes, `required` or `onError`
+   * @returns a Hono middleware
+   */
+  auth<Required extends boolean = true>(
+    options?: Partial<HonoAuthOptions<User, Required>>,
+  ): MiddlewareHandler<AuthEnv<User, Required>>;
+}
+
+/**
+ * Project-wide defaults with per-route override (DRF's `DEFAULT_AUTHENTICATION_CLASSES` and a view's
+ * `authentication_classes`).
+ *
+ * @param defaults - the project's schemes (and `required`, `onError`)
+ * @returns `{ auth(options?) }` using the defaults unless a route passes its own
+ * @example
+ * ```ts
+ * const { auth } = createAuth({ schemes: [session, bearer] });
+ * app.get("/api/me/", auth(), (c) => c.json(c.get("user")));
+ * ```
+ */
+export function createAuth<User>(defaults: HonoAuthOptions<User>): HonoAuth<User> {
+  withDefaults(defaults);
+  return {
+    auth: (options) =>
+      auth({ ...defaults, ...options, schemes: options?.schemes ?? defaults.schemes }) as never,
+  };
+}
+
+function reportError(error: unknown, c: Context): void {
+  console.error(`portcullis: authentication failed unexpectedly for ${c.req.method} ${c.req.url}`, error);
+}
