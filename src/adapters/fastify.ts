@@ -55,17 +55,18 @@ export function auth<User, Required extends boolean = true>(
   options: FastifyAuthOptions<User, Required>,
 ): preHandlerAsyncHookHandler {
   const resolved = withDefaults(options);
-  return async function portcullisAuth(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  return async function portcullisAuth(request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
     const outcome = await guard(toAuthRequest(request.raw), resolved);
     if (outcome.ok) {
       const authed = request as AuthenticatedRequest<User, false>;
       authed.user = outcome.user;
       authed.auth = outcome.auth;
-      return;
+      return undefined;
     }
     if (outcome.error !== undefined)
       request.log.error({ err: outcome.error }, "authentication failed unexpectedly");
-    await reply.code(outcome.status).headers(outcome.headers).send(JSON.stringify(outcome.body));
+    // Returning the reply tells Fastify the hook answered: the route handler does not run.
+    return reply.code(outcome.status).headers(outcome.headers).send(JSON.stringify(outcome.body));
   };
 }
 
