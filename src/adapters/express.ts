@@ -51,7 +51,8 @@ export function auth<User, Required extends boolean = true>(
   return (req: Request, res: Response, next: NextFunction): void => {
     guard(toAuthRequest(req), resolved).then((outcome) => {
       if (outcome.ok) {
-        const authed = req as unknown as AuthenticatedRequest<User, false>;
+        // A plain property write: @types/passport, when present, types `req.user` as its own.
+        const authed = req as unknown as { user: unknown; auth: unknown };
         authed.user = outcome.user;
         authed.auth = outcome.auth;
         return next();
