@@ -1,0 +1,173 @@
+import { createServer } from "node:http";
+import Koa, { type Context, type Middleware, type Next } from "koa";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { type AuthState, auth, createAuth, mount } from "../../src/adapters/koa.js";
+import type { DefaultUser } from "../../src/index.js";
+import { type Listening, listen } from "./listen.js";
+import {
+  ADA,
+  BOOM_REPORTED,
+  describeAdapter,
+  GOOD_BASIC,
+  Jar,
+  type Reported,
+  read,
+  refusal,
+  SERVER_ERROR,
+} from "./suite.js";
+import { PASSWORD, type World, whoAmI, world } from "./world.js";
+
+/** A route without a router package: the method(s), the exact path, then the middleware in turn. */
+function route(methods: string[], path: string, ...stack: Middleware[]): Middleware {
+  const run = (ctx: Context, i: number): Promise<void> =>
+    i === stack.length ? Promise.resolve() : Promise.resolve(stack[i]!(ctx, () => run(ctx, i + 1)));
+  return (ctx, next) => (ctx.path === path && methods.includes(ctx.method) ? run(ctx, 0) : next());
+}
+
+const answer: Middleware<AuthState<DefaultUser, false>> = (ctx) => {
+  ctx.body = whoAmI(ctx.state.user, ctx.state.auth);
+};
+
+/** A body parser of the kind koa-bodyparser is: it reads the stream and leaves `ctx.request.body`. */
+const jsonBody: Middleware = async (ctx: Context, next: Next) => {
+  if (ctx.is("application/json")) {
+    const chunks: Buffer[] = [];
+    for await (const chunk of ctx.req) chunks.push(chunk as Buffer);
+    (ctx.request as { body?: unknown }).body = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+  }
+  await next();
+};
+
+function app(w: World, before: Middleware[] = []): Koa {
+  const { basic, token, bearer, session, locked, boom, down } = w.schemes;
+  const project = createAuth<DefaultUser>({ schemes: [basic] });
+  const koa = new Koa();
+  for (const middleware of before) koa.use(middleware);
+  const guarded = (path: string, guard: Middleware, methods = ["GET"]) =>
+    koa.use(route(methods, path, guard as Middleware, answer as Middleware));
+  guarded("/api/me/", auth({ schemes: [basic, token, bearer] }));
+  guarded("/api/feed/", auth({ schemes: [basic, token, bearer], required: false }));
+  guarded("/api/ping/", auth({ schemes: [session, basic] }), ["GET", "POST"]);
+  guarded("/api/locked/", auth({ schemes: [basic, locked] }));
+  guarded("/api/boom/", auth({ schemes: [boom] }));
+  guarded("/api/down/", auth({ schemes: [down] }));
+  guarded("/api/default/", project.auth());
+  guarded("/api/override/", project.auth({ schemes: [token] }));
+  guarded("/api/default-optional/", project.auth({ required: false }));
+  const all = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
+  koa.use(route(all, "/api/token/", mount(w.views.jwt.obtainPair)));
+  koa.use(route(all, "/api/token/refresh/", mount(w.views.jwt.refresh)));
+  koa.use(route(all, "/api/session/csrf/", mount(w.views.session.csrf)));
+  koa.use(route(all, "/api/session/login/", mount(w.views.session.login)));
+  return koa;
+}
+
+function toReported(error: unknown): Reported {
+  return { name: (error as Error).name, message: (error as Error).message };
+}
+
+describeAdapter(
+  "portcullis/koa",
+  async (w) => {
+    const reported: Reported[] = [];
+    const koa = app(w);
+    koa.on("error", (error: unknown, ctx: Context) => {
+      expect(ctx.path).toMatch(/^\/api\//);
+      reported.push(toReported(error));
+    });
+    const running = await listen(createServer(koa.callback()));
+    return { fetch: running.fetch, reported: () => reported, close: running.close };
+  },
+  { answersServerErrors: true },
+);
+
+describe("portcullis/koa", () => {
+  let running: Listening | undefined;
+  afterEach(async () => {
+    await running?.close();
+    running = undefined;
+    vi.restoreAllMocks();
+  });
+
+  it("without an 'error' listener, Koa's own onerror logs the broken scheme", async () => {
+    const w = await world();
+    const log = vi.spyOn(console, "error").mockImplementation(() => {});
+    running = await listen(createServer(app(w).callback()));
+    expect(await read(await running.fetch("/api/boom/"))).toEqual(refusal(500, SERVER_ERROR));
+    expect(log).toHaveBeenCalledTimes(1);
+    expect(String(log.mock.calls[0]![0])).toContain(`${BOOM_REPORTED.name}: ${BOOM_REPORTED.message}`);
+  });
+
+  it("never runs the downstream middleware for a refused request", async () => {
+    const w = await world();
+    const downstream = vi.fn();
+    const koa = new Koa().use(auth({ schemes: [w.schemes.basic] })).use((ctx) => {
+      downstream();
+      ctx.body = { username: ctx.state.user.username };
+    });
+    running = await listen(createServer(koa.callback()));
+    expect((await running.fetch("/")).status).toBe(401);
+    expect(downstream).not.toHaveBeenCalled();
+    const ok = await running.fetch("/", { headers: { Authorization: GOOD_BASIC } });
+    expect(await ok.json()).toEqual({ username: "ada" });
+    expect(downstream).toHaveBeenCalledTimes(1);
+  });
+
+  it("lets downstream middleware run after next() and keeps what it answered", async () => {
+    const w = await world();
+    const order: string[] = [];
+    const koa = new Koa()
+      .use(async (ctx, next) => {
+        order.push("outer in");
+        await next();
+        order.push(`outer out ${ctx.status}`);
+      })
+      .use(auth({ schemes: [w.schemes.basic] }))
+      .use((ctx) => {
+        order.push("route");
+        ctx.status = 201;
+        ctx.set("X-Mine", "1");
+        ctx.body = `hello ${ctx.state.user.username}`;
+      });
+    running = await listen(createServer(koa.callback()));
+    const response = await running.fetch("/", { headers: { Authorization: GOOD_BASIC } });
+    expect(response.status).toBe(201);
+    expect(response.headers.get("x-mine")).toBe("1");
+    expect(await response.text()).toBe("hello ada");
+    expect(order).toEqual(["outer in", "route", "outer out 201"]);
+  });
+
+  it("mounts the login after a body parser (the parsed body is replayed)", async () => {
+    const w = await world();
+    running = await listen(createServer(app(w, [jsonBody]).callback()));
+    const jar = new Jar();
+    const csrf = jar.take(await running.fetch("/api/session/csrf/"));
+    const { csrfToken } = (await csrf.json()) as { csrfToken: string };
+    const login = await running.fetch("/api/session/login/", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken, Cookie: jar.header },
+      body: JSON.stringify({ username: "ada", password: PASSWORD }),
+    });
+    expect(login.status).toBe(200);
+    expect(login.headers.getSetCookie()).toHaveLength(2);
+    expect(await login.text()).toBe(JSON.stringify(ADA));
+
+    const obtained = await running.fetch("/api/token/", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ username: "ada", password: PASSWORD }),
+    });
+    expect(obtained.status).toBe(200);
+  });
+
+  it("answers a mounted handler's bodiless response with its status", async () => {
+    const koa = new Koa().use(
+      mount(async () => new Response(null, { status: 204, headers: { "X-Done": "1" } })),
+    );
+    running = await listen(createServer(koa.callback()));
+    const response = await running.fetch("/", { method: "POST" });
+    expect(response.status).toBe(204);
+    expect(response.headers.get("x-done")).toBe("1");
+    expect(await response.text()).toBe("");
+  });
+});

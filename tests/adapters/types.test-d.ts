@@ -1,0 +1,157 @@
+import type { FastifyRequest } from "fastify";
+import { Hono } from "hono";
+import Koa, { type Middleware } from "koa";
+import { describe, expectTypeOf, it } from "vitest";
+import type * as expressAdapter from "../../src/adapters/express.js";
+import type * as fastifyAdapter from "../../src/adapters/fastify.js";
+import * as fetchAdapter from "../../src/adapters/fetch.js";
+import * as honoAdapter from "../../src/adapters/hono.js";
+import * as koaAdapter from "../../src/adapters/koa.js";
+import { BasicAuthentication, MemoryUserStore } from "../../src/index.js";
+
+interface AppUser {
+  id: string;
+  email: string;
+}
+
+const users = new MemoryUserStore<AppUser>();
+const basic = new BasicAuthentication({ users });
+const other = new BasicAuthentication<{ other: true }>({ verify: async () => null });
+
+describe("portcullis/fetch", () => {
+  it("gives the handler the schemes' user; User | null with required: false", () => {
+    fetchAdapter.withAuth(
+      (request, context) => {
+        expectTypeOf(request).toEqualTypeOf<Request>();
+        expectTypeOf(context.user).toEqualTypeOf<AppUser>();
+        expectTypeOf(context.scheme).toEqualTypeOf<string | null>();
+        expectTypeOf(context.auth).toBeUnknown();
+        return Response.json(context.user.email);
+      },
+      { schemes: [basic] },
+    );
+    fetchAdapter.withAuth(
+      (_request, { user }) => {
+        expectTypeOf(user).toEqualTypeOf<AppUser | null>();
+        return new Response(user?.email ?? "anonymous");
+      },
+      { schemes: [basic], required: false },
+    );
+    fetchAdapter.withAuth(
+      (_request, { user }) => {
+        expectTypeOf(user).toEqualTypeOf<AppUser>();
+        return new Response(user.email);
+      },
+      { schemes: [basic], required: true },
+    );
+  });
+
+  it("passes extra arguments' types through", () => {
+    const handler = fetchAdapter.withAuth(
+      (_request, { user }, env: { KV: string }) => new Response(`${user.email} ${env.KV}`),
+      { schemes: [basic] },
+    );
+    expectTypeOf(handler).toEqualTypeOf<(request: Request, env: { KV: string }) => Promise<Response>>();
+  });
+
+  it("types createAuth's routes from the project's schemes", () => {
+    const { withAuth } = fetchAdapter.createAuth({ schemes: [basic] });
+    withAuth((_request, { user }) => {
+      expectTypeOf(user).toEqualTypeOf<AppUser>();
+      return new Response();
+    });
+    withAuth(
+      (_request, { user }) => {
+        expectTypeOf(user).toEqualTypeOf<AppUser | null>();
+        return new Response();
+      },
+      { required: false },
+    );
+  });
+
+  it("refuses a scheme of another user type and a handler that returns no Response", () => {
+    // @ts-expect-error: the schemes must agree on the user type
+    fetchAdapter.withAuth<AppUser>(() => new Response(), { schemes: [basic, other] });
+    // @ts-expect-error: a handler answers a Response
+    fetchAdapter.withAuth(() => "text", { schemes: [basic] });
+  });
+});
+
+describe("portcullis/hono", () => {
+  it("types c.get('user') and c.var.user through Hono's Variables", () => {
+    new Hono().get("/", honoAdapter.auth({ schemes: [basic] }), (c) => {
+      expectTypeOf(c.get("user")).toEqualTypeOf<AppUser>();
+      expectTypeOf(c.var.user).toEqualTypeOf<AppUser>();
+      expectTypeOf(c.get("auth")).toBeUnknown();
+      return c.text(c.get("user").email);
+    });
+    new Hono().get("/", honoAdapter.auth({ schemes: [basic], required: false }), (c) => {
+      expectTypeOf(c.get("user")).toEqualTypeOf<AppUser | null>();
+      return c.text("ok");
+    });
+  });
+
+  it("types an app declared with AuthEnv, and createAuth's middleware", () => {
+    const app = new Hono<honoAdapter.AuthEnv<AppUser>>();
+    app.use(honoAdapter.auth({ schemes: [basic] }));
+    app.get("/", (c) => {
+      expectTypeOf(c.get("user")).toEqualTypeOf<AppUser>();
+      return c.text("ok");
+    });
+    const project = honoAdapter.createAuth({ schemes: [basic] });
+    new Hono().get("/", project.auth(), (c) => {
+      expectTypeOf(c.get("user")).toEqualTypeOf<AppUser>();
+      return c.text("ok");
+    });
+    new Hono().get("/", project.auth({ required: false }), (c) => {
+      expectTypeOf(c.get("user")).toEqualTypeOf<AppUser | null>();
+      return c.text("ok");
+    });
+  });
+});
+
+describe("portcullis/koa", () => {
+  it("auth<User>() is a Middleware<AuthState<User>>, so ctx.state.user is User", () => {
+    const middleware = koaAdapter.auth<AppUser>({ schemes: [basic] });
+    expectTypeOf(middleware).toEqualTypeOf<Middleware<koaAdapter.AuthState<AppUser>>>();
+    expectTypeOf(koaAdapter.auth({ schemes: [basic], required: false })).toEqualTypeOf<
+      Middleware<koaAdapter.AuthState<AppUser, false>>
+    >();
+  });
+
+  it("types ctx.state for the middleware chained after it", () => {
+    new Koa().use(koaAdapter.auth({ schemes: [basic] })).use((ctx) => {
+      expectTypeOf(ctx.state.user).toEqualTypeOf<AppUser>();
+      expectTypeOf(ctx.state.auth).toBeUnknown();
+    });
+    new Koa().use(koaAdapter.auth({ schemes: [basic], required: false })).use((ctx) => {
+      expectTypeOf(ctx.state.user).toEqualTypeOf<AppUser | null>();
+    });
+    const { auth } = koaAdapter.createAuth({ schemes: [basic] });
+    new Koa().use(auth()).use((ctx) => {
+      expectTypeOf(ctx.state.user).toEqualTypeOf<AppUser>();
+    });
+  });
+});
+
+describe("portcullis/express", () => {
+  // A global augmentation of Express.Request's `user` (@types/passport's, loaded here by bench/passport.ts
+  // as in any app that uses passport) intersects with the one AuthenticatedRequest adds, unless it omits it.
+  it("types AuthenticatedRequest's user", () => {
+    expectTypeOf<expressAdapter.AuthenticatedRequest<AppUser>["user"]>().toEqualTypeOf<AppUser>();
+    expectTypeOf<
+      expressAdapter.AuthenticatedRequest<AppUser, false>["user"]
+    >().toEqualTypeOf<AppUser | null>();
+    expectTypeOf<expressAdapter.AuthenticatedRequest<AppUser>["auth"]>().toBeUnknown();
+  });
+});
+
+describe("portcullis/fastify", () => {
+  it("types AuthenticatedRequest's user", () => {
+    expectTypeOf<fastifyAdapter.AuthenticatedRequest<AppUser>["user"]>().toEqualTypeOf<AppUser>();
+    expectTypeOf<
+      fastifyAdapter.AuthenticatedRequest<AppUser, false>["user"]
+    >().toEqualTypeOf<AppUser | null>();
+    expectTypeOf<fastifyAdapter.AuthenticatedRequest<AppUser>>().toMatchTypeOf<FastifyRequest>();
+  });
+});

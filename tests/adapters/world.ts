@@ -1,0 +1,106 @@
+/**
+ * One world for every adapter test: users, stores, the four built-in schemes, three hand-made ones
+ * (a PermissionDenied, a bug, a store that cannot answer) and the Fetch endpoint handlers to mount.
+ */
+import {
+  type AuthRequest,
+  type BaseAuthentication,
+  BasicAuthentication,
+  type DefaultUser,
+  hashPassword,
+  issueToken,
+  JWTAuthentication,
+  type JWTHandlers,
+  JWTService,
+  MemorySessionStore,
+  MemoryTokenStore,
+  MemoryUserStore,
+  PermissionDenied,
+  SessionAuthentication,
+  type SessionHandlers,
+  SessionManager,
+  StoreUnavailable,
+  sessionHandlers,
+  TokenAuthentication,
+  type TokenRecord,
+} from "../../src/index.js";
+
+/** Cheap hashing: the schemes and handlers verify and dummy-hash with the parameters of the seeds. */
+export const passwords = { iterations: 1000 };
+export const PASSWORD = "correct horse";
+const SECRET = "a-test-secret-that-is-at-least-32-bytes-long";
+
+/** A scheme that refuses whoever sends `X-Account: locked`, and has a challenge of its own. */
+export class LockedAuthentication implements BaseAuthentication<DefaultUser> {
+  readonly name = "locked";
+  async authenticate(request: AuthRequest): Promise<null> {
+    if (request.headers.get("x-account") === "locked") {
+      throw new PermissionDenied("Account locked.", "account_locked");
+    }
+    return null;
+  }
+  authenticateHeader(): string {
+    return 'Locked realm="api"';
+  }
+}
+
+/** A scheme with a bug. */
+export class BoomAuthentication implements BaseAuthentication<DefaultUser> {
+  readonly name = "boom";
+  async authenticate(): Promise<null> {
+    throw new Error("boom");
+  }
+}
+
+/** A token store whose backend is down: it cannot say whether a token exists. */
+export class DownTokenStore extends MemoryTokenStore {
+  override async findByDigest(): Promise<TokenRecord | null> {
+    throw new StoreUnavailable("tokens");
+  }
+}
+
+export type World = Awaited<ReturnType<typeof world>>;
+
+/**
+ * ada (id "1", active, password {@link PASSWORD}) with a Token key; the schemes; the JWT and session
+ * handlers. The session manager is not `secure`: the apps are reached over http.
+ */
+export async function world() {
+  const users = new MemoryUserStore();
+  const ada = await users.create({ username: "ada", passwordHash: await hashPassword(PASSWORD, passwords) });
+  const tokens = new MemoryTokenStore();
+  const { token: key } = await issueToken(tokens, ada.id);
+  const jwt = new JWTService({ signingKey: SECRET, users });
+  const sessions = new SessionManager({ store: new MemorySessionStore(), users, secure: false });
+  const schemes = {
+    basic: new BasicAuthentication({ users, passwords }),
+    token: new TokenAuthentication({ tokens, users }),
+    bearer: new JWTAuthentication({ jwt, users }),
+    session: new SessionAuthentication({ sessions }),
+    locked: new LockedAuthentication(),
+    boom: new BoomAuthentication(),
+    down: new TokenAuthentication({ tokens: new DownTokenStore(), users }),
+  };
+  const views: { jwt: JWTHandlers; session: SessionHandlers } = {
+    jwt: jwt.handlers({ users, passwords }),
+    session: sessionHandlers({ sessions, passwords }),
+  };
+  return { users, ada, tokens, key, jwt, sessions, schemes, views };
+}
+
+/**
+ * What every protected route answers: the user, and which kind of proof `auth` is (a TokenRecord, the
+ * JWT claims, a SessionRecord, or null for Basic and for an anonymous request).
+ */
+export function whoAmI(user: unknown, auth: unknown): { user: unknown; auth: string | null } {
+  return { user, auth: authKind(auth) };
+}
+
+function authKind(auth: unknown): string | null {
+  if (auth === null || auth === undefined) return null;
+  if (typeof auth !== "object") return `unexpected ${typeof auth}`;
+  if ("digest" in auth) return "token";
+  if ("idDigest" in auth) return "session";
+  if ("token_type" in auth) return `jwt ${String(auth.token_type)}`;
+  return "unexpected object";
+}
