@@ -18,7 +18,7 @@ import { sendAuthError, sendFetchResponse, toAuthRequest, toFetchRequest } from 
  * });
  * ```
  */
-export type AuthenticatedRequest<User, Required extends boolean = true> = Request & {
+export type AuthenticatedRequest<User, Required extends boolean = true> = Omit<Request, "user" | "auth"> & {
   /** The authenticated user. */
   user: false extends Required ? User | null : User;
   /** What proved the identity: a token record, a session, the JWT claims, or null. */
@@ -59,11 +59,19 @@ export function auth<User, Required extends boolean = true>(
       }
       if (outcome.error === undefined) return void sendAuthError(res, outcome);
       // Express's error handling (and the app's own error middleware) logs it and answers the status.
-      const error = outcome.error as { status?: number; statusCode?: number; expose?: boolean };
+      const error = outcome.error as {
+        status?: number;
+        statusCode?: number;
+        expose?: boolean;
+        headers?: Record<string, string>;
+      };
       if (typeof error === "object" && error !== null) {
         error.status = outcome.status;
         error.statusCode = outcome.status;
         error.expose = false;
+        // The http-errors convention: Express's handler sends err.headers (Retry-After on a 503).
+        const { "Content-Type": _, ...headers } = outcome.headers;
+        error.headers = headers;
       }
       next(outcome.error);
     }, next);

@@ -24,7 +24,10 @@ import { toAuthRequest, toFetchRequest } from "./node.js";
  * });
  * ```
  */
-export type AuthenticatedRequest<User, Required extends boolean = true> = FastifyRequest & {
+export type AuthenticatedRequest<User, Required extends boolean = true> = Omit<
+  FastifyRequest,
+  "user" | "auth"
+> & {
   /** The authenticated user. */
   user: false extends Required ? User | null : User;
   /** What proved the identity: a token record, a session, the JWT claims, or null. */
@@ -66,7 +69,11 @@ export function auth<User, Required extends boolean = true>(
     if (outcome.error !== undefined)
       request.log.error({ err: outcome.error }, "authentication failed unexpectedly");
     // Returning the reply tells Fastify the hook answered: the route handler does not run.
-    return reply.code(outcome.status).headers(outcome.headers).send(JSON.stringify(outcome.body));
+    // A Buffer, so Fastify keeps the Content-Type exactly (it appends a charset to a string body).
+    return reply
+      .code(outcome.status)
+      .headers(outcome.headers)
+      .send(Buffer.from(JSON.stringify(outcome.body)));
   };
 }
 
