@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: runner overhead, Basic against passport-http, Token against passport-http-bearer,
- * the token digest step, pbkdf2_sha256 against node:crypto, and JWT verify (cold and warm) and sign
- * against fast-jwt and passport-jwt, in one run. Writes bench/RESULTS.md and prints a summary.
+ * the token digest step, pbkdf2_sha256 against node:crypto, JWT verify (cold and warm) and sign
+ * against fast-jwt and passport-jwt, sessions, and HTTP requests per second with Express and Fastify
+ * (servers in child processes), in one run. Writes bench/RESULTS.md and prints a summary.
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { checkPortcullis, direct, runner, runnerNodeView } from "./auth.js";
@@ -49,6 +50,8 @@ const PASSPORT_JWT_MIN_RATIO = 2;
 const FAST_JWT_CACHED_MIN_RATIO = 1;
 const FAST_JWT_SIGN_MIN_RATIO = 0.8;
 const EXPRESS_SESSION_MIN_RATIO = 2;
+const HTTP_PASSPORT_MIN_RATIO = 1.5;
+const HTTP_FASTIFY_MIN_RATIO = 0.85;
 
 const RESULTS_FILE = new URL("./RESULTS.md", import.meta.url);
 
@@ -323,10 +326,83 @@ async function sessionVersusExpress(): Promise<Comparison> {
   };
 }
 
-/** Versions of the JWT and session peers, read from their package.json. */
+async function httpRequests(): Promise<Comparison[]> {
+  const { HTTP_OPTIONS: o, HTTP_TOKENS, httpRounds, cpuLines } = await import("./http.js");
+  const kinds = [
+    "express-portcullis",
+    "express-portcullis-cache",
+    "express-passport-readme",
+    "express-passport-fair",
+    "express-bare",
+    "fastify-portcullis",
+    "fastify-portcullis-cache",
+    "fastify-bare",
+  ] as const;
+  log(`10. HTTP requests per second: ${kinds.length} servers, ${o.rounds} rounds of ${o.seconds} s each`);
+  const rows = await httpRounds(kinds, o, (message) => log(`10. ${message}`));
+  const r = (kind: (typeof kinds)[number]): Row => rows.get(kind)!;
+  const passportFair = r("express-passport-fair");
+  const setup = [
+    `Each server in its own child process (bench/http-server.ts), 127.0.0.1, \`GET /api/me/\` answering \`{"id", "username"}\` of`,
+    `the authenticated user (a fixed user without authentication). autocannon ${o.connections} connections, pipelining 1, from the`,
+    `bench process; interleaved rounds of ${o.seconds} s per server after ${o.warmupSeconds} s of warm-up each, order rotating. Every server gets`,
+    `the same requests: ${HTTP_TOKENS.toLocaleString("en-US")} HS256 access tokens from portcullis \`jwt.obtainPair\` (one per user of a \`MemoryUserStore\`,`,
+    "cycled), checked before timing (each token answers its own user; a forged token 401). A run fails the bench on any",
+    "non-2xx, error or timeout. Judged: portcullis as configured by default (no verified-token cache); the cache rows",
+    "(`verifiedTokenCache: 1000`, every token a hit once warm) are context. bench/README.md explains the choices.",
+  ];
+  return [
+    {
+      title: "10a. HTTP requests/s: Express 5 + portcullis vs Express 5 + passport-jwt",
+      unit: "req/s",
+      ratioLabel: "portcullis / reference",
+      baseline: passportFair,
+      judged: [
+        { ...r("express-portcullis"), ...atLeast(HTTP_PASSPORT_MIN_RATIO) },
+        {
+          ...r("express-portcullis"),
+          ...atLeast(HTTP_PASSPORT_MIN_RATIO),
+          against: r("express-passport-readme"),
+        },
+      ],
+      context: [r("express-portcullis-cache"), r("express-bare")],
+      peers: [r("express-passport-readme")],
+      note: [
+        ...setup,
+        "",
+        "portcullis: `auth({ schemes: [new JWTAuthentication({ jwt, users })] })`. passport-jwt: `JwtStrategy` with",
+        "`fromAuthHeaderAsBearerToken()` and a verify callback doing the same `MemoryUserStore.findById`, through",
+        '`passport.authenticate("jwt", { session: false })`; as its README (the secret string, no `algorithms`: jsonwebtoken',
+        'then tries `createPublicKey` on the secret on every request) and with a KeyObject and `algorithms: ["HS256"]`.',
+        "Express without authentication bounds every ratio against passport-jwt from above.",
+        "",
+        "Server CPU (from the child's `process.cpuUsage()`, GC threads and kernel time included):",
+        "",
+        ...cpuLines(kinds.slice(0, 5).map((kind) => rows.get(kind)!)),
+      ].join("\n"),
+    },
+    {
+      title: "10b. HTTP requests/s: Fastify 5 + portcullis vs Fastify 5 without authentication",
+      unit: "req/s",
+      ratioLabel: "portcullis / no authentication",
+      baseline: r("fastify-bare"),
+      judged: [{ ...r("fastify-portcullis"), ...atLeast(HTTP_FASTIFY_MIN_RATIO) }],
+      context: [r("fastify-portcullis-cache")],
+      note: [
+        "Measured in the same rounds as 10a. portcullis: `app.register(plugin)` and `{ preHandler: auth({ schemes:",
+        "[new JWTAuthentication({ jwt, users })] }) }` on the route; without authentication, the same route and answer.",
+        "",
+        ...cpuLines(kinds.slice(5).map((kind) => rows.get(kind)!)),
+      ].join("\n"),
+    },
+  ];
+}
+
+/** Versions of the JWT, session and HTTP peers, read from their package.json. */
 function jwtPeerVersions(): Record<string, string> {
   const versions: Record<string, string> = {};
-  for (const name of ["jose", "fast-jwt", "passport-jwt", "jsonwebtoken", "express-session"]) {
+  const http = ["express", "fastify", "autocannon"];
+  for (const name of ["jose", "fast-jwt", "passport-jwt", "jsonwebtoken", "express-session", ...http]) {
     try {
       const url = new URL(`../node_modules/${name}/package.json`, import.meta.url);
       versions[name] = (JSON.parse(readFileSync(url, "utf8")) as { version: string }).version;
@@ -353,6 +429,7 @@ async function main(): Promise<void> {
   for (const [i, algorithm] of WARM_ALGORITHMS.entries()) comparisons.push(await jwtVerifyWarm(algorithm, i));
   for (const [i, algorithm] of JWT_ALGORITHMS.entries()) comparisons.push(await jwtSign(algorithm, i));
   comparisons.push(await sessionVersusExpress());
+  comparisons.push(...(await httpRequests()));
   log(`3b. event-loop delay: ${LOOP_DELAY_REPEATS} repeats`);
   const loopRows = await measureLoopDelay([idle, portcullisHash, nodeHash], LOOP_DELAY_REPEATS);
   const results: BenchResults = {

@@ -1,0 +1,24 @@
+/**
+ * The servers of the HTTP comparison (bench/http.ts, bench/http-server.ts) and their names in the tables.
+ */
+
+/** What each server is called in the tables, by kind (the child process's argument). */
+export const HTTP_NAMES = {
+  "express-portcullis": "Express + portcullis auth(JWTAuthentication), default (no token cache)",
+  "express-portcullis-cache": "Express + portcullis auth(JWTAuthentication), verifiedTokenCache 1000",
+  "express-passport-readme": "Express + passport-jwt, as its README: secret string, no algorithms",
+  "express-passport-fair": 'Express + passport-jwt, KeyObject + algorithms ["HS256"]',
+  "express-bare": "Express, no authentication",
+  "fastify-portcullis":
+    "Fastify + portcullis plugin + preHandler auth(JWTAuthentication), default (no token cache)",
+  "fastify-portcullis-cache": "Fastify + portcullis plugin + preHandler auth, verifiedTokenCache 1000",
+  "fastify-bare": "Fastify, no authentication",
+  // Not in `npm run bench`: for bench/http-profile.ts, the cost of any async preHandler.
+  "fastify-noop-prehandler": "Fastify + an async preHandler that sets a fixed user (no authentication)",
+} as const;
+
+/** A contender: one server in its own process. */
+export type ServerKind = keyof typeof HTTP_NAMES;
+
+/** Every kind, in table order (bench/run.ts picks the ones it times). */
+export const SERVER_KINDS = Object.keys(HTTP_NAMES) as ServerKind[];
