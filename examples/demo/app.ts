@@ -9,51 +9,87 @@ import {
   type AuthRequest,
   authenticate,
   BasicAuthentication,
+  type DefaultUser,
   errorResponseParts,
   hashPassword,
   JWTAuthentication,
   JWTService,
   MemoryRevocationStore,
   MemorySessionStore,
+  MemoryTokenStore,
   MemoryUserStore,
+  obtainAuthToken,
+  type RevocationStore,
   SessionAuthentication,
   SessionManager,
+  type SessionStore,
   sessionHandlers,
+  TokenAuthentication,
+  type TokenStore,
+  type UserStore,
+  verifyPassword,
 } from "../../src/index.js";
 import { LOGIN_PAGE } from "./login-page.js";
+
+/** The stores the demo runs on: memory by default; `npm start` passes SQLite ones. */
+export interface DemoStores {
+  users: UserStore<DefaultUser> & Required<Pick<UserStore<DefaultUser>, "create">>;
+  tokens: TokenStore;
+  sessions: SessionStore;
+  revocations: RevocationStore;
+}
 
 export interface DemoOptions {
   /** The seeded user's password; default "demo". */
   password?: string;
   /** The HS256 secret for JWTs; default: 32 random bytes per process. */
   jwtSecret?: string;
+  /** Default: fresh memory stores. */
+  stores?: DemoStores;
 }
 
-/** Builds the demo server (not yet listening) with a seeded user `demo`. */
+/** Fresh memory stores. */
+export function memoryStores(): DemoStores {
+  return {
+    users: new MemoryUserStore(),
+    tokens: new MemoryTokenStore(),
+    sessions: new MemorySessionStore(),
+    revocations: new MemoryRevocationStore(),
+  };
+}
+
+/** Builds the demo server (not yet listening) with a seeded user `demo` (created when missing). */
 export async function createDemoServer(options: DemoOptions = {}): Promise<Server> {
-  const users = new MemoryUserStore();
-  await users.create({ username: "demo", passwordHash: await hashPassword(options.password ?? "demo") });
+  const { users, tokens, sessions: sessionStore, revocations } = options.stores ?? memoryStores();
+  const password = options.password ?? "demo";
+  const demo = await users.findByUsername("demo");
+  if (demo === null) await users.create({ username: "demo", passwordHash: await hashPassword(password) });
+  else if (!(await verifyPassword(password, demo.passwordHash)).valid) {
+    await users.setPasswordHash(demo.id, await hashPassword(password));
+  }
   const jwt = new JWTService({
     signingKey: options.jwtSecret ?? crypto.getRandomValues(new Uint8Array(32)),
     users,
-    revocations: new MemoryRevocationStore(),
+    revocations,
     rotateRefreshTokens: true,
     blacklistAfterRotation: true,
   });
   // Plain http on 127.0.0.1, so the cookies cannot be Secure: set `secure: true` (the default) behind HTTPS.
-  const sessions = new SessionManager({ store: new MemorySessionStore(), users, secure: false });
+  const sessions = new SessionManager({ store: sessionStore, users, secure: false });
   const basic = new BasicAuthentication({ users });
   const bearer = new JWTAuthentication({ jwt, users });
+  const token = new TokenAuthentication({ tokens, users });
   const session = new SessionAuthentication({ sessions });
   // DRF's rule: the first scheme decides the answer to an anonymous request. API views put Basic
   // first (401 with `WWW-Authenticate: Basic realm="api"`, for curl); views the login page calls put
   // the session first (403 without a challenge), as a challenge would make the browser pop up its own
   // sign-in dialog, even for the page's fetch(). DRF's per-view `authentication_classes`.
-  const apiSchemes = [basic, bearer, session];
-  const browserSchemes = [session, basic, bearer];
+  const apiSchemes = [basic, token, bearer, session];
+  const browserSchemes = [session, basic, token, bearer];
   const tokenViews = jwt.handlers({ users });
   const sessionViews = sessionHandlers({ sessions });
   const endpoints: Record<string, (request: Request) => Promise<Response>> = {
+    "/api-token-auth/": obtainAuthToken({ users, tokens }),
     "/api/token/": tokenViews.obtainPair,
     "/api/token/refresh/": tokenViews.refresh,
     "/api/token/verify/": tokenViews.verify,

@@ -22,6 +22,11 @@ Try:
   curl -i -u demo:${password} ${base}/api/me/
   curl -i -u demo:wrong ${base}/api/me/
 
+DRF's token (obtain_auth_token):
+  curl -s -X POST -H 'Content-Type: application/json' \\
+       -d '{"username": "demo", "password": "${password}"}' ${base}/api-token-auth/
+  curl -i -H "Authorization: Token <token>" ${base}/api/me/
+
 JWTs (simplejwt's endpoints):
   curl -s -X POST -H 'Content-Type: application/json' \\
        -d '{"username": "demo", "password": "${password}"}' ${base}/api/token/
@@ -37,6 +42,7 @@ Sessions (Django's CSRF): open ${base}/login in a browser, or
        -d '{"username": "demo", "password": "${password}"}' ${base}/api/session/login/
   curl -s -b jar ${base}/api/me/
 
+Check every answer above at once: npm run demo:check (PORT=${bound} if not 3000)
 Stop with Ctrl+C.`);
 });
 
