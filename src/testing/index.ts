@@ -4,6 +4,24 @@
  * @packageDocumentation
  */
 
+export type {
+  ConformanceAssertion,
+  ConformanceDescribe,
+  ConformanceExpect,
+  ConformanceIt,
+  ConformanceOptions,
+  ConformanceTestAPI,
+  CreatableUserStore,
+  RevocationConformanceOptions,
+  StoreFactory,
+  StoreFixture,
+} from "./conformance/index.js";
+export {
+  testRevocationStore,
+  testSessionStore,
+  testTokenStore,
+  testUserStore,
+} from "./conformance/index.js";
 export type { SchemeContractOptions } from "./contract.js";
 export { checkSchemeContract, SchemeContractError } from "./contract.js";
 export type { MakeRequestOptions } from "./request.js";
