@@ -2,8 +2,7 @@
  * What every adapter does with a request, in one place: run the schemes, apply `required`, and turn
  * the outcome into "let it through with this user" or "answer with this status, headers and body".
  */
-import { StoreUnavailable } from "./errors.js";
-import { type ErrorResponseParts, errorResponseParts } from "./response.js";
+import { type ErrorResponseParts, errorResponseParts, serverError } from "./response.js";
 import { type AuthResult, authenticate } from "./runner.js";
 import type { AuthRequest, BaseAuthentication } from "./scheme.js";
 
@@ -68,8 +67,6 @@ export interface GuardDeny {
 /** The outcome of {@link guard}. */
 export type GuardOutcome<User> = GuardPass<User> | GuardDeny;
 
-const JSON_HEADERS = { "Content-Type": "application/json" } as const;
-
 /**
  * Runs the schemes on a request and decides, as every adapter does:
  * success → pass with the user; none → 401/403 when `required` (the default), else pass anonymous;
@@ -101,56 +98,6 @@ function decide<User>(result: AuthResult<User>, required: boolean): GuardOutcome
   if (result.outcome === "none" && !required) return { ok: true, user: null, auth: null, scheme: null };
   const parts = errorResponseParts(result)!;
   return { ok: false, status: parts.status, headers: parts.headers, body: parts.body };
-}
-
-/**
- * The answer to an unexpected error: 503 when a {@link StoreUnavailable} is anywhere in its `cause`
- * chain, else 500. The body never carries the error's message.
- *
- * @param error - what was thrown
- * @returns the deny outcome, with the error kept for logging
- * @example
- * ```ts
- * try { ... } catch (error) { const deny = serverError(error); log(deny.error); }
- * ```
- */
-export function serverError(error: unknown): GuardDeny {
-  return isStoreUnavailable(error)
-    ? {
-        ok: false,
-        status: 503,
-        headers: { ...JSON_HEADERS, "Retry-After": "5" },
-        body: { detail: "Service temporarily unavailable, try again later.", code: "service_unavailable" },
-        error,
-      }
-    : {
-        ok: false,
-        status: 500,
-        headers: { ...JSON_HEADERS },
-        body: { detail: "A server error occurred.", code: "error" },
-        error,
-      };
-}
-
-/**
- * Whether an error is, or was caused by, a {@link StoreUnavailable} (the runner wraps a scheme's error
- * in `SchemeError`; stores may wrap a driver's).
- *
- * @param error - what was thrown
- * @returns true for a store that cannot answer
- * @example
- * ```ts
- * if (isStoreUnavailable(error)) res.status(503);
- * ```
- */
-export function isStoreUnavailable(error: unknown): boolean {
-  for (let current = error, depth = 0; current != null && depth < 8; depth++) {
-    if (current instanceof StoreUnavailable || (current as { name?: unknown }).name === "StoreUnavailable") {
-      return true;
-    }
-    current = (current as { cause?: unknown }).cause;
-  }
-  return false;
 }
 
 /**

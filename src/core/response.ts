@@ -1,7 +1,7 @@
 /**
  * Turning a failed or anonymous result into DRF's error response.
  */
-import { NotAuthenticated } from "./errors.js";
+import { NotAuthenticated, StoreUnavailable } from "./errors.js";
 import type { AuthResult } from "./runner.js";
 
 /**
@@ -50,11 +50,86 @@ export function errorResponseParts(result: AuthResult<unknown>): ErrorResponsePa
 }
 
 /**
+ * The answer to an unexpected error (a `SchemeError`, a store failure): never the error's message.
+ *
+ * @example
+ * ```ts
+ * const parts: ServerErrorParts = serverError(new StoreUnavailable("tokens"));
+ * parts.status; // 503
+ * ```
+ */
+export interface ServerErrorParts {
+  /** Always false: the request is refused. */
+  ok: false;
+  /** 503 when a store could not answer, else 500. */
+  status: 500 | 503;
+  /** `Content-Type`, and `Retry-After` on a 503. */
+  headers: Record<string, string>;
+  /** `{"detail": "A server error occurred.", "code": "error"}` or DRF's `ServiceUnavailable`. */
+  body: ErrorResponseParts["body"];
+  /** What was thrown, for the error log. */
+  error: unknown;
+}
+
+const JSON_HEADERS = { "Content-Type": "application/json" } as const;
+
+/**
+ * The answer to an unexpected error: 503 when a {@link StoreUnavailable} is anywhere in its `cause`
+ * chain, else 500. The body never carries the error's message.
+ *
+ * @param error - what was thrown
+ * @returns the deny outcome, with the error kept for logging
+ * @example
+ * ```ts
+ * try { ... } catch (error) { const deny = serverError(error); log(deny.error); }
+ * ```
+ */
+export function serverError(error: unknown): ServerErrorParts {
+  return isStoreUnavailable(error)
+    ? {
+        ok: false,
+        status: 503,
+        headers: { ...JSON_HEADERS, "Retry-After": "5" },
+        body: { detail: "Service temporarily unavailable, try again later.", code: "service_unavailable" },
+        error,
+      }
+    : {
+        ok: false,
+        status: 500,
+        headers: { ...JSON_HEADERS },
+        body: { detail: "A server error occurred.", code: "error" },
+        error,
+      };
+}
+
+/**
+ * Whether an error is, or was caused by, a {@link StoreUnavailable} (the runner wraps a scheme's error
+ * in `SchemeError`; stores may wrap a driver's).
+ *
+ * @param error - what was thrown
+ * @returns true for a store that cannot answer
+ * @example
+ * ```ts
+ * if (isStoreUnavailable(error)) res.status(503);
+ * ```
+ */
+export function isStoreUnavailable(error: unknown): boolean {
+  for (let current = error, depth = 0; current != null && depth < 8; depth++) {
+    if (current instanceof StoreUnavailable || (current as { name?: unknown }).name === "StoreUnavailable") {
+      return true;
+    }
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+/**
  * A Fetch `Response` answering a result that is not a success: the status, `Content-Type:
  * application/json`, `WWW-Authenticate` on a 401, and the body `{"detail": "…", "code": "…"}`.
- * `null` on success, so the caller goes on to its handler.
+ * `null` on success, so the caller goes on to its handler. Given an error instead (what `authenticate`
+ * rejected with), it answers 500, or 503 when a {@link StoreUnavailable} caused it.
  *
- * @param result - the outcome of {@link authenticate}
+ * @param result - the outcome of {@link authenticate}, or the error it rejected with
  * @returns the error response, or `null` on success
  * @example
  * ```ts
@@ -64,8 +139,8 @@ export function errorResponseParts(result: AuthResult<unknown>): ErrorResponsePa
  * return Response.json({ user: result.user });
  * ```
  */
-export function toResponse(result: AuthResult<unknown>): Response | null {
-  const parts = errorResponseParts(result);
+export function toResponse(result: AuthResult<unknown> | Error): Response | null {
+  const parts = result instanceof Error ? serverError(result) : errorResponseParts(result);
   if (parts === null) return null;
   return new Response(JSON.stringify(parts.body), { status: parts.status, headers: parts.headers });
 }

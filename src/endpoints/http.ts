@@ -2,14 +2,16 @@
  * Response plumbing shared by the Fetch endpoint handlers: DRF's JSON bodies, its 405 and its `Allow`.
  * @internal
  */
+import { isStoreUnavailable, serverError } from "../core/response.js";
 
 /**
  * A Fetch endpoint handler: what `obtainAuthToken`, `tokenLogin`, `tokenLogout` and `tokenLogoutAll`
  * return. Mount it wherever the runtime takes `(request) => Response`: `Deno.serve`, `Bun.serve`, a
  * Next.js route handler, a Cloudflare Worker, Hono's `app.post(path, (c) => handler(c.req.raw))`.
  *
- * The promise rejects (never resolves to a 4xx) when a store or hasher fails: let the server's error
- * handling answer 500.
+ * A store that cannot answer (`StoreUnavailable`) is answered 503 (DRF's `ServiceUnavailable`, with
+ * `Retry-After`); any other failure rejects (never resolves to a 4xx): let the server's error handling
+ * answer 500.
  *
  * @example
  * ```ts
@@ -47,10 +49,28 @@ export function detailResponse(status: number, detail: string): Response {
 export function postOnly(handle: (request: Request) => Promise<Response>): EndpointHandler {
   return async (request) => {
     let response: Response;
-    if (request.method === "POST") response = await handle(request);
+    if (request.method === "POST") response = await unavailableAs503(handle, request);
     else if (request.method === "OPTIONS") response = jsonResponse(200, {});
     else response = detailResponse(405, `Method "${request.method}" not allowed.`);
     response.headers.set("Allow", ALLOW_POST);
     return response;
   };
+}
+
+/**
+ * @internal
+ * Runs a handler; a store that cannot answer ({@link StoreUnavailable} anywhere in the cause chain)
+ * becomes DRF's 503, anything else propagates to the server's error handling.
+ */
+export async function unavailableAs503(
+  handle: (request: Request) => Promise<Response>,
+  request: Request,
+): Promise<Response> {
+  try {
+    return await handle(request);
+  } catch (error) {
+    if (!isStoreUnavailable(error)) throw error;
+    const parts = serverError(error);
+    return new Response(JSON.stringify(parts.body), { status: parts.status, headers: parts.headers });
+  }
 }

@@ -8,7 +8,7 @@ import { type CsrfOptions, CsrfPolicy } from "../sessions/csrf.js";
 import type { SessionManager } from "../sessions/manager.js";
 import type { UserStore } from "../stores/types.js";
 import { type ParsedBody, parseBody } from "./body.js";
-import { detailResponse, type EndpointHandler, jsonResponse, postOnly } from "./http.js";
+import { detailResponse, type EndpointHandler, jsonResponse, postOnly, unavailableAs503 } from "./http.js";
 import { checkLogin } from "./login.js";
 
 /** Options for {@link sessionHandlers}. */
@@ -105,10 +105,12 @@ export function sessionHandlers<User>(options: SessionHandlersOptions<User>): Se
       response.headers.set("Allow", "GET, HEAD, OPTIONS");
       return response;
     }
-    const { token, headers } = await sessions.csrfToken(request, csrf);
-    const response = withCookies(jsonResponse(200, { csrfToken: token }), headers);
-    response.headers.set("Allow", "GET, HEAD, OPTIONS");
-    return response;
+    const grant = await unavailableAs503(async () => {
+      const { token, headers } = await sessions.csrfToken(request, csrf);
+      return withCookies(jsonResponse(200, { csrfToken: token }), headers);
+    }, request);
+    grant.headers.set("Allow", "GET, HEAD, OPTIONS");
+    return grant;
   };
 
   return { login, logout, csrf: csrfView };

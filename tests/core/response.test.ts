@@ -1,5 +1,16 @@
 import { describe, expect, it } from "vitest";
-import { AuthenticationFailed, errorResponseParts, PermissionDenied, toResponse } from "../../src/index.js";
+import {
+  AuthenticationFailed,
+  authenticate,
+  type BaseAuthentication,
+  errorResponseParts,
+  isStoreUnavailable,
+  PermissionDenied,
+  SchemeError,
+  StoreUnavailable,
+  toResponse,
+} from "../../src/index.js";
+import { makeRequest } from "../../src/testing/index.js";
 
 describe("toResponse", () => {
   it("is null on success", () => {
@@ -77,5 +88,42 @@ describe("toResponse", () => {
       headers: { "Content-Type": "application/json", "WWW-Authenticate": "Token" },
       body: { detail: "Authentication credentials were not provided.", code: "not_authenticated" },
     });
+  });
+});
+
+describe("toResponse with an error: 500, or 503 for a store that cannot answer", () => {
+  it("answers 500 without the error's message", async () => {
+    const response = toResponse(new SchemeError("token", new Error("secret internals")))!;
+    expect(response.status).toBe(500);
+    expect(response.headers.get("Content-Type")).toBe("application/json");
+    expect(await response.text()).toBe('{"detail":"A server error occurred.","code":"error"}');
+  });
+
+  it("answers 503 with Retry-After when StoreUnavailable is in the cause chain", async () => {
+    const wrapped = new SchemeError(
+      "token",
+      new Error("lookup failed", { cause: new StoreUnavailable("tokens") }),
+    );
+    const response = toResponse(wrapped)!;
+    expect(response.status).toBe(503);
+    expect(response.headers.get("Retry-After")).toBe("5");
+    expect(await response.json()).toEqual({
+      detail: "Service temporarily unavailable, try again later.",
+      code: "service_unavailable",
+    });
+    expect(isStoreUnavailable(wrapped)).toBe(true);
+    expect(isStoreUnavailable(new Error("x"))).toBe(false);
+    expect(isStoreUnavailable(null)).toBe(false);
+  });
+
+  it("answers what authenticate rejected with, end to end", async () => {
+    const broken: BaseAuthentication = {
+      name: "broken",
+      authenticate: async () => {
+        throw new StoreUnavailable("sessions", { cause: new Error("ECONNREFUSED") });
+      },
+    };
+    const outcome = await authenticate(makeRequest(), [broken]).catch((error: Error) => error);
+    expect(toResponse(outcome)!.status).toBe(503);
   });
 });

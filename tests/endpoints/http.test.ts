@@ -337,3 +337,34 @@ describe("bad credentials", () => {
     expect(response.text).toBe('{"non_field_errors":["Unable to log in with provided credentials."]}');
   });
 });
+
+describe("endpoint handlers and a store that cannot answer", () => {
+  it("answer 503 for StoreUnavailable and let other failures reject", async () => {
+    const { StoreUnavailable, obtainAuthToken, MemoryTokenStore } = await import("../../src/index.js");
+    const users = {
+      findByUsername: async () => {
+        throw new StoreUnavailable("users", { cause: new Error("ECONNREFUSED") });
+      },
+      findById: async () => null,
+      setPasswordHash: async () => undefined,
+    };
+    const login = obtainAuthToken({ users, tokens: new MemoryTokenStore() });
+    const request = () =>
+      new Request("http://testserver/api-token-auth/", {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ username: "ada", password: "x" }),
+      });
+    const response = await login(request());
+    expect(response.status).toBe(503);
+    expect(response.headers.get("Retry-After")).toBe("5");
+    expect(await response.json()).toEqual({
+      detail: "Service temporarily unavailable, try again later.",
+      code: "service_unavailable",
+    });
+    users.findByUsername = async () => {
+      throw new Error("a bug");
+    };
+    await expect(login(request())).rejects.toThrow("a bug");
+  });
+});

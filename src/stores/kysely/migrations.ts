@@ -1,0 +1,190 @@
+/**
+ * The tables of the Kysely stores, as Kysely migrations that run on SQLite and PostgreSQL alike.
+ */
+import { type Migration, type MigrationProvider, type MigrationResult, Migrator } from "kysely";
+import { type AnyKysely, type KyselyTableNames, resolveTables } from "./tables.js";
+
+/**
+ * The migration bookkeeping tables portcullis uses, apart from Kysely's default `kysely_migration`, so
+ * the application's own Kysely migrations and portcullis's never see each other's names.
+ *
+ * @example
+ * ```ts
+ * new Migrator({ db, provider: new PortcullisMigrationProvider(), ...PORTCULLIS_MIGRATION_TABLES });
+ * ```
+ */
+export const PORTCULLIS_MIGRATION_TABLES: Readonly<{
+  migrationTableName: string;
+  migrationLockTableName: string;
+}> = Object.freeze({
+  migrationTableName: "portcullis_migration",
+  migrationLockTableName: "portcullis_migration_lock",
+});
+
+/**
+ * Options for {@link migrateToLatest}.
+ *
+ * @example
+ * ```ts
+ * await migrateToLatest(db, { tables: { users: "auth_users" } });
+ * ```
+ */
+export interface MigrateOptions {
+  /**
+   * Table names, where they differ from the defaults: the same object the stores take. They are fixed
+   * by the first migration; renaming later is a migration of your own.
+   */
+  tables?: KyselyTableNames;
+  /** The PostgreSQL schema of the bookkeeping tables, for a `db.withSchema(…)` instance (Kysely's option). */
+  migrationTableSchema?: string;
+}
+
+/**
+ * The portcullis migrations as a Kysely {@link MigrationProvider}, for running them with a `Migrator`
+ * of your own (to migrate down, say). Use {@link PORTCULLIS_MIGRATION_TABLES} with it.
+ *
+ * Times are `bigint` epoch milliseconds, flags `integer` 0/1 and JSON `text`, so one schema reads the
+ * same on SQLite and PostgreSQL. Every table is created `IF NOT EXISTS`, so a migration that stopped
+ * half-way (SQLite has no transactional DDL) can run again.
+ *
+ * @example
+ * ```ts
+ * const migrator = new Migrator({
+ *   db,
+ *   provider: new PortcullisMigrationProvider({ tokens: "api_tokens" }),
+ *   ...PORTCULLIS_MIGRATION_TABLES,
+ * });
+ * await migrator.migrateDown();
+ * ```
+ */
+export class PortcullisMigrationProvider implements MigrationProvider {
+  readonly #tables: Required<KyselyTableNames>;
+
+  /**
+   * @param tables - table names, where they differ from the defaults
+   */
+  constructor(tables?: KyselyTableNames) {
+    this.#tables = resolveTables(tables);
+  }
+
+  /** The migrations by name, oldest first. */
+  async getMigrations(): Promise<Record<string, Migration>> {
+    return { "0001_portcullis_initial": initial(this.#tables) };
+  }
+}
+
+/**
+ * Creates the tables of every Kysely store, or brings them up to date: run it at startup or from a
+ * deploy step. Running it again is a no-op; on PostgreSQL concurrent runs (several instances starting
+ * at once) wait for each other on Kysely's migration lock.
+ *
+ * @param db - the Kysely instance the stores use
+ * @param options - table names, and the schema of the bookkeeping tables
+ * @returns what ran, in order (empty when the database was up to date)
+ * @throws the migration's error (Kysely's `Migrator` reports it rather than throwing; this rethrows it)
+ * @example
+ * ```ts
+ * import Database from "better-sqlite3";
+ * import { Kysely, SqliteDialect } from "kysely";
+ * import { KyselyUserStore, migrateToLatest } from "portcullis/kysely";
+ *
+ * const db = new Kysely({ dialect: new SqliteDialect({ database: new Database(".data/auth.db") }) });
+ * await migrateToLatest(db);
+ * const users = new KyselyUserStore({ db });
+ * ```
+ */
+export async function migrateToLatest(db: AnyKysely, options: MigrateOptions = {}): Promise<MigrationResult[]> {
+  const migrator = new Migrator({
+    db,
+    provider: new PortcullisMigrationProvider(options.tables),
+    ...PORTCULLIS_MIGRATION_TABLES,
+    ...(options.migrationTableSchema === undefined
+      ? {}
+      : { migrationTableSchema: options.migrationTableSchema }),
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error !== undefined) throw error;
+  return results ?? [];
+}
+
+/** An index name from a table name (without its schema) and a suffix. */
+function indexName(table: string, suffix: string): string {
+  return `${table.slice(table.lastIndexOf(".") + 1)}_${suffix}`;
+}
+
+function initial(tables: Required<KyselyTableNames>): Migration {
+  const { users, tokens, sessions, revocations, revokedFamilies } = tables;
+  return {
+    async up(db) {
+      await db.schema
+        .createTable(users)
+        .ifNotExists()
+        .addColumn("id", "text", (column) => column.primaryKey().notNull())
+        .addColumn("username", "text", (column) => column.notNull().unique())
+        .addColumn("password_hash", "text")
+        .addColumn("is_active", "integer", (column) => column.notNull().defaultTo(1))
+        .addColumn("last_login", "bigint")
+        .addColumn("created_at", "bigint", (column) => column.notNull())
+        .addColumn("data", "text", (column) => column.notNull())
+        .execute();
+
+      await db.schema
+        .createTable(tokens)
+        .ifNotExists()
+        .addColumn("digest", "text", (column) => column.primaryKey().notNull())
+        .addColumn("user_id", "text", (column) => column.notNull())
+        .addColumn("name", "text")
+        .addColumn("created_at", "bigint", (column) => column.notNull())
+        .addColumn("expires_at", "bigint")
+        .addColumn("last_used_at", "bigint")
+        .execute();
+      await createIndex(db, tokens, "user_id_idx", ["user_id", "created_at"]);
+
+      await db.schema
+        .createTable(sessions)
+        .ifNotExists()
+        .addColumn("id_digest", "text", (column) => column.primaryKey().notNull())
+        .addColumn("user_id", "text", (column) => column.notNull())
+        .addColumn("created_at", "bigint", (column) => column.notNull())
+        .addColumn("expires_at", "bigint", (column) => column.notNull())
+        .addColumn("absolute_expires_at", "bigint", (column) => column.notNull())
+        .addColumn("data", "text", (column) => column.notNull())
+        .execute();
+      await createIndex(db, sessions, "user_id_idx", ["user_id"]);
+      await createIndex(db, sessions, "expires_at_idx", ["expires_at"]);
+
+      // One row per jti (docs/revocation.md): recorded (outstanding), revoked, consumed.
+      await db.schema
+        .createTable(revocations)
+        .ifNotExists()
+        .addColumn("jti", "text", (column) => column.primaryKey().notNull())
+        .addColumn("user_id", "text")
+        .addColumn("family_id", "text")
+        .addColumn("expires_at", "bigint", (column) => column.notNull())
+        .addColumn("recorded", "integer", (column) => column.notNull().defaultTo(0))
+        .addColumn("revoked", "integer", (column) => column.notNull().defaultTo(0))
+        .addColumn("consumed", "integer", (column) => column.notNull().defaultTo(0))
+        .execute();
+      await createIndex(db, revocations, "user_id_idx", ["user_id"]);
+      await createIndex(db, revocations, "family_id_idx", ["family_id"]);
+      await createIndex(db, revocations, "expires_at_idx", ["expires_at"]);
+
+      await db.schema
+        .createTable(revokedFamilies)
+        .ifNotExists()
+        .addColumn("family_id", "text", (column) => column.primaryKey().notNull())
+        .addColumn("expires_at", "bigint", (column) => column.notNull())
+        .execute();
+    },
+
+    async down(db) {
+      for (const table of [revokedFamilies, revocations, sessions, tokens, users]) {
+        await db.schema.dropTable(table).ifExists().execute();
+      }
+    },
+  };
+}
+
+async function createIndex(db: AnyKysely, table: string, suffix: string, columns: string[]): Promise<void> {
+  await db.schema.createIndex(indexName(table, suffix)).ifNotExists().on(table).columns(columns).execute();
+}
