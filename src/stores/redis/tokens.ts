@@ -1,0 +1,219 @@
+/**
+ * The Redis token store.
+ */
+import type { TokenRecord, TokenStore, TokenTouch } from "../types.js";
+import {
+  DEFAULT_PREFIX,
+  epoch,
+  guarded,
+  type RedisClient,
+  type RedisStoreOptions,
+  readDate,
+  Script,
+} from "./client.js";
+
+const STORE = "tokens";
+const NAME = "RedisTokenStore";
+
+// Keys: `<prefix>token:<digest>` is a hash (userId, createdAt, and name, expiresAt, lastUsedAt when not
+// null; dates as epoch ms) that expires at expiresAt; `<prefix>token-user:<userId>` is a sorted set of
+// the user's digests by createdAt, alive at least as long as its longest-lived token.
+
+// KEYS: row, index. ARGV: digest, createdAt, expiresAt or '', then the hash's field/value pairs.
+const SAVE = new Script(`
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], unpack(ARGV, 4))
+local fresh = redis.call('EXISTS', KEYS[2]) == 0
+redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
+if ARGV[3] == '' then
+  redis.call('PERSIST', KEYS[2])
+else
+  local at = tonumber(ARGV[3])
+  if fresh then redis.call('PEXPIREAT', KEYS[2], at) else extend(KEYS[2], at, now_ms()) end
+  redis.call('PEXPIREAT', KEYS[1], at)
+end
+return 1
+`);
+
+// KEYS: prefix, row. ARGV: digest.
+const DELETE = new Script(`
+local user = redis.call('HGET', KEYS[2], 'userId')
+if not user then return 0 end
+redis.call('DEL', KEYS[2])
+redis.call('ZREM', KEYS[1] .. 'token-user:' .. user, ARGV[1])
+return 1
+`);
+
+// KEYS: prefix, index. ARGV: userId.
+const DELETE_FOR_USER = new Script(`
+local count = 0
+for _, digest in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
+  local row = KEYS[1] .. 'token:' .. digest
+  if redis.call('HGET', row, 'userId') == ARGV[1] then
+    redis.call('DEL', row)
+    count = count + 1
+  end
+end
+redis.call('DEL', KEYS[2])
+return count
+`);
+
+// KEYS: prefix, index. ARGV: userId. Answers { digest, field, value, … } per token, oldest first, and drops
+// index entries whose token expired or was deleted.
+const LIST_FOR_USER = new Script(`
+local out = {}
+for _, digest in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
+  local row = KEYS[1] .. 'token:' .. digest
+  if redis.call('HGET', row, 'userId') == ARGV[1] then
+    local entry = redis.call('HGETALL', row)
+    table.insert(entry, 1, digest)
+    out[#out + 1] = entry
+  else
+    redis.call('ZREM', KEYS[2], digest)
+  end
+end
+return out
+`);
+
+// KEYS: prefix, row. ARGV: digest, lastUsedAt or '' (keep), expiresAt or '' (keep) or 'null' (never).
+const TOUCH = new Script(`
+local found = redis.call('HMGET', KEYS[2], 'userId', 'createdAt')
+if not found[1] then return 0 end
+if ARGV[2] ~= '' then redis.call('HSET', KEYS[2], 'lastUsedAt', ARGV[2]) end
+if ARGV[3] == '' then return 1 end
+local index = KEYS[1] .. 'token-user:' .. found[1]
+local fresh = redis.call('EXISTS', index) == 0
+redis.call('ZADD', index, 'NX', found[2], ARGV[1])
+if ARGV[3] == 'null' then
+  redis.call('HDEL', KEYS[2], 'expiresAt')
+  redis.call('PERSIST', KEYS[2])
+  redis.call('PERSIST', index)
+else
+  local at = tonumber(ARGV[3])
+  redis.call('HSET', KEYS[2], 'expiresAt', ARGV[3])
+  if fresh then redis.call('PEXPIREAT', index, at) else extend(index, at, now_ms()) end
+  redis.call('PEXPIREAT', KEYS[2], at)
+end
+return 1
+`);
+
+/**
+ * A {@link TokenStore} in Redis, shared by every instance of the app. Each token is a hash under its
+ * digest that Redis expires by itself at `expiresAt` (a token without expiry keeps no TTL), and each user
+ * has a sorted set of digests for `listForUser` and `deleteForUser`. Every write is one Lua script, so the
+ * index never disagrees with the tokens; entries of tokens that expired are dropped when `listForUser` or
+ * `deleteForUser` meets them. `findByDigest` is a single `HGETALL`.
+ *
+ * While Redis cannot be reached every method throws `StoreUnavailable` (the client's error as `cause`),
+ * which the endpoints and adapters answer with 503; the store works again as soon as the client
+ * reconnects. See {@link RedisStoreOptions} for the client settings that make it fail fast.
+ *
+ * @example
+ * ```ts
+ * import { Redis } from "ioredis";
+ * import { TokenAuthentication } from "portcullis";
+ * import { RedisTokenStore } from "portcullis/redis";
+ *
+ * const client = new Redis(process.env.REDIS_URL!, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: true });
+ * await client.connect();
+ * const tokens = new RedisTokenStore({ client });
+ * const auth = new TokenAuthentication({ tokens, users });
+ * ```
+ */
+export class RedisTokenStore implements TokenStore {
+  readonly #client: RedisClient;
+  readonly #prefix: string;
+
+  /**
+   * @param options - the ioredis client, and the key prefix (default `"portcullis:"`)
+   */
+  constructor(options: RedisStoreOptions) {
+    this.#client = options.client;
+    this.#prefix = options.prefix ?? DEFAULT_PREFIX;
+  }
+
+  /** @inheritDoc */
+  async save(record: TokenRecord): Promise<void> {
+    const createdAt = epoch(record.createdAt, NAME, "createdAt");
+    const expiresAt = record.expiresAt === null ? null : epoch(record.expiresAt, NAME, "expiresAt");
+    const fields: (string | number)[] = ["userId", record.userId, "createdAt", createdAt];
+    if (record.name !== null) fields.push("name", record.name);
+    if (expiresAt !== null) fields.push("expiresAt", expiresAt);
+    if (record.lastUsedAt !== null) fields.push("lastUsedAt", epoch(record.lastUsedAt, NAME, "lastUsedAt"));
+    const keys = [this.#row(record.digest), this.#index(record.userId)];
+    const saved = await guarded(STORE, () =>
+      SAVE.run(this.#client, keys, [record.digest, createdAt, expiresAt ?? "", ...fields]),
+    );
+    if (saved !== 1) throw new Error(`${NAME}: a token with this digest exists.`);
+  }
+
+  /** @inheritDoc */
+  async findByDigest(digest: string): Promise<TokenRecord | null> {
+    const key = this.#row(digest);
+    const fields = await guarded(STORE, () => this.#client.hgetall(key));
+    return fields.userId === undefined ? null : decode(digest, fields, key);
+  }
+
+  /** @inheritDoc */
+  async delete(digest: string): Promise<boolean> {
+    const deleted = await guarded(STORE, () =>
+      DELETE.run(this.#client, [this.#prefix, this.#row(digest)], [digest]),
+    );
+    return deleted === 1;
+  }
+
+  /** @inheritDoc */
+  async deleteForUser(userId: string): Promise<number> {
+    const count = await guarded(STORE, () =>
+      DELETE_FOR_USER.run(this.#client, [this.#prefix, this.#index(userId)], [userId]),
+    );
+    return Number(count);
+  }
+
+  /** @inheritDoc */
+  async listForUser(userId: string): Promise<TokenRecord[]> {
+    const entries = (await guarded(STORE, () =>
+      LIST_FOR_USER.run(this.#client, [this.#prefix, this.#index(userId)], [userId]),
+    )) as string[][];
+    return entries.map(([digest = "", ...pairs]) => decode(digest, toObject(pairs), this.#row(digest)));
+  }
+
+  /** @inheritDoc */
+  async touch(digest: string, changes: TokenTouch): Promise<void> {
+    const lastUsedAt = changes.lastUsedAt === undefined ? "" : epoch(changes.lastUsedAt, NAME, "lastUsedAt");
+    let expiresAt: string | number = "";
+    if (changes.expiresAt === null) expiresAt = "null";
+    else if (changes.expiresAt !== undefined) expiresAt = epoch(changes.expiresAt, NAME, "expiresAt");
+    if (lastUsedAt === "" && expiresAt === "") return;
+    await guarded(STORE, () =>
+      TOUCH.run(this.#client, [this.#prefix, this.#row(digest)], [digest, lastUsedAt, expiresAt]),
+    );
+  }
+
+  #row(digest: string): string {
+    return `${this.#prefix}token:${digest}`;
+  }
+
+  #index(userId: string): string {
+    return `${this.#prefix}token-user:${userId}`;
+  }
+}
+
+function decode(digest: string, fields: Record<string, string>, key: string): TokenRecord {
+  if (fields.userId === undefined) throw new Error(`${NAME}: the record at "${key}" is malformed.`);
+  return {
+    digest,
+    userId: fields.userId,
+    name: fields.name ?? null,
+    createdAt: readDate(fields.createdAt, NAME, key),
+    expiresAt: fields.expiresAt === undefined ? null : readDate(fields.expiresAt, NAME, key),
+    lastUsedAt: fields.lastUsedAt === undefined ? null : readDate(fields.lastUsedAt, NAME, key),
+  };
+}
+
+/** `[field, value, field, value, …]` as an object (without a prototype, whatever the field names). */
+function toObject(pairs: readonly string[]): Record<string, string> {
+  const object: Record<string, string> = Object.create(null);
+  for (let i = 0; i + 1 < pairs.length; i += 2) object[pairs[i]!] = pairs[i + 1]!;
+  return object;
+}
