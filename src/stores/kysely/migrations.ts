@@ -1,7 +1,14 @@
 /**
  * The tables of the Kysely stores, as Kysely migrations that run on SQLite and PostgreSQL alike.
  */
-import { type Migration, type MigrationProvider, type MigrationResult, Migrator } from "kysely";
+import {
+  type Migration,
+  type MigrationProvider,
+  type MigrationResult,
+  Migrator,
+  PostgresIntrospector,
+  sql,
+} from "kysely";
 import { type AnyKysely, type KyselyTableNames, resolveTables } from "./tables.js";
 
 /**
@@ -14,7 +21,9 @@ import { type AnyKysely, type KyselyTableNames, resolveTables } from "./tables.j
  * ```
  */
 export const PORTCULLIS_MIGRATION_TABLES: Readonly<{
+  /** The applied migrations: `portcullis_migration`. */
   migrationTableName: string;
+  /** The lock row Kysely's Migrator takes: `portcullis_migration_lock`. */
   migrationLockTableName: string;
 }> = Object.freeze({
   migrationTableName: "portcullis_migration",
@@ -35,12 +44,16 @@ export interface MigrateOptions {
    * by the first migration; renaming later is a migration of your own.
    */
   tables?: KyselyTableNames;
-  /** The PostgreSQL schema of the bookkeeping tables, for a `db.withSchema(…)` instance (Kysely's option). */
+  /**
+   * The PostgreSQL schema of the bookkeeping tables (Kysely's `migrationTableSchema`). Default: the
+   * connection's `current_schema()`, the first schema of its `search_path`, where the tables go too. Set
+   * it to the schema of a `db.withSchema(…)` instance.
+   */
   migrationTableSchema?: string;
 }
 
 /**
- * The portcullis migrations as a Kysely {@link MigrationProvider}, for running them with a `Migrator`
+ * The portcullis migrations as a Kysely `MigrationProvider`, for running them with a `Migrator`
  * of your own (to migrate down, say). Use {@link PORTCULLIS_MIGRATION_TABLES} with it.
  *
  * Times are `bigint` epoch milliseconds, flags `integer` 0/1 and JSON `text`, so one schema reads the
@@ -93,18 +106,36 @@ export class PortcullisMigrationProvider implements MigrationProvider {
  * const users = new KyselyUserStore({ db });
  * ```
  */
-export async function migrateToLatest(db: AnyKysely, options: MigrateOptions = {}): Promise<MigrationResult[]> {
+export async function migrateToLatest(
+  db: AnyKysely,
+  options: MigrateOptions = {},
+): Promise<MigrationResult[]> {
+  const provider = new PortcullisMigrationProvider(options.tables);
+  const migrationTableSchema = options.migrationTableSchema ?? (await currentSchema(db));
   const migrator = new Migrator({
     db,
-    provider: new PortcullisMigrationProvider(options.tables),
+    provider,
     ...PORTCULLIS_MIGRATION_TABLES,
-    ...(options.migrationTableSchema === undefined
-      ? {}
-      : { migrationTableSchema: options.migrationTableSchema }),
+    ...(migrationTableSchema === undefined ? {} : { migrationTableSchema }),
   });
   const { error, results } = await migrator.migrateToLatest();
   if (error !== undefined) throw error;
   return results ?? [];
+}
+
+/**
+ * PostgreSQL's `current_schema()`, or undefined on other databases. Without it Kysely's Migrator takes a
+ * `portcullis_migration` table in ANY schema for its own, so a second schema (another tenant, another
+ * test run) would never be migrated.
+ */
+async function currentSchema(db: AnyKysely): Promise<string | undefined> {
+  const introspector = db.introspection as object;
+  // By name too: a second copy of kysely (bundled, or another version) has its own class.
+  const postgres =
+    introspector instanceof PostgresIntrospector || introspector.constructor?.name === "PostgresIntrospector";
+  if (!postgres) return undefined;
+  const { rows } = await sql<{ schema: string | null }>`select current_schema() as schema`.execute(db);
+  return rows[0]?.schema ?? undefined;
 }
 
 /** An index name from a table name (without its schema) and a suffix. */

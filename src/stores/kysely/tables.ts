@@ -6,7 +6,12 @@ import type { Kysely } from "kysely";
 
 /**
  * Any Kysely instance: the stores name their tables at run time, so they cannot use the caller's
- * database interface.
+ * database interface. A `Kysely<YourDatabase>` is one.
+ *
+ * @example
+ * ```ts
+ * const db: AnyKysely = new Kysely<AppDatabase>({ dialect });
+ * ```
  */
 // biome-ignore lint/suspicious/noExplicitAny: Kysely's own spelling for "a database of unknown tables".
 export type AnyKysely = Kysely<any>;

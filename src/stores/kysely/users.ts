@@ -144,7 +144,7 @@ export class KyselyUserStore<User = DefaultUser> implements UserStore<User> {
     return this.#record(row);
   }
 
-  /** {@inheritDoc UserStore.findByUsername} */
+  /** @inheritDoc */
   async findByUsername(username: string): Promise<UserRecord<User> | null> {
     const row = await guarded(STORE, () =>
       this.#db.selectFrom(this.#table).selectAll().where("username", "=", username).executeTakeFirst(),
@@ -152,7 +152,7 @@ export class KyselyUserStore<User = DefaultUser> implements UserStore<User> {
     return row === undefined ? null : this.#record(row);
   }
 
-  /** {@inheritDoc UserStore.findById} */
+  /** @inheritDoc */
   async findById(id: string): Promise<UserRecord<User> | null> {
     const row = await guarded(STORE, () =>
       this.#db.selectFrom(this.#table).selectAll().where("id", "=", id).executeTakeFirst(),
@@ -161,7 +161,7 @@ export class KyselyUserStore<User = DefaultUser> implements UserStore<User> {
   }
 
   /**
-   * {@inheritDoc UserStore.setPasswordHash}
+   * @inheritDoc
    *
    * @throws Error when no user has this id
    */
@@ -170,7 +170,7 @@ export class KyselyUserStore<User = DefaultUser> implements UserStore<User> {
   }
 
   /**
-   * {@inheritDoc UserStore.updateLastLogin}
+   * @inheritDoc
    *
    * @throws Error when no user has this id
    */

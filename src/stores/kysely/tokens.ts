@@ -1,0 +1,130 @@
+/**
+ * The Kysely token store.
+ */
+import type { TokenRecord, TokenStore, TokenTouch } from "../types.js";
+import {
+  type AnyKysely,
+  checkDb,
+  count,
+  type KyselyStoreOptions,
+  resolveTables,
+  toDate,
+  toDateOrNull,
+  toMillis,
+} from "./tables.js";
+import { guarded } from "./unavailable.js";
+
+const STORE = "tokens";
+
+/**
+ * A {@link TokenStore} over a SQL table through Kysely, on SQLite or PostgreSQL: one row per token,
+ * keyed by its SHA-256 digest (the token itself is never stored), indexed by user. Times are kept to
+ * the millisecond. Create the table with {@link migrateToLatest}.
+ *
+ * A store that cannot reach its database throws `StoreUnavailable` (the adapters answer 503, never
+ * anonymous); a duplicate digest throws the driver's primary-key error unchanged.
+ *
+ * @example
+ * ```ts
+ * import { TokenAuthentication } from "portcullis";
+ * import { KyselyTokenStore, KyselyUserStore } from "portcullis/kysely";
+ *
+ * const tokenAuth = new TokenAuthentication({
+ *   tokens: new KyselyTokenStore({ db }),
+ *   users: new KyselyUserStore({ db }),
+ *   ttl: "30d",
+ * });
+ * ```
+ */
+export class KyselyTokenStore implements TokenStore {
+  readonly #db: AnyKysely;
+  readonly #table: string;
+
+  /**
+   * @param options - the Kysely instance and, optionally, table names
+   */
+  constructor(options: KyselyStoreOptions) {
+    this.#db = checkDb(options, "KyselyTokenStore");
+    this.#table = resolveTables(options.tables).tokens;
+  }
+
+  /** @inheritDoc */
+  async save(record: TokenRecord): Promise<void> {
+    const row = {
+      digest: record.digest,
+      user_id: record.userId,
+      name: record.name,
+      created_at: toMillis(record.createdAt, "KyselyTokenStore: createdAt"),
+      expires_at:
+        record.expiresAt === null ? null : toMillis(record.expiresAt, "KyselyTokenStore: expiresAt"),
+      last_used_at:
+        record.lastUsedAt === null ? null : toMillis(record.lastUsedAt, "KyselyTokenStore: lastUsedAt"),
+    };
+    await guarded(STORE, () => this.#db.insertInto(this.#table).values(row).execute());
+  }
+
+  /** @inheritDoc */
+  async findByDigest(digest: string): Promise<TokenRecord | null> {
+    const row = await guarded(STORE, () =>
+      this.#db.selectFrom(this.#table).selectAll().where("digest", "=", digest).executeTakeFirst(),
+    );
+    return row === undefined ? null : toRecord(row);
+  }
+
+  /** @inheritDoc */
+  async delete(digest: string): Promise<boolean> {
+    const result = await guarded(STORE, () =>
+      this.#db.deleteFrom(this.#table).where("digest", "=", digest).executeTakeFirst(),
+    );
+    return count(result.numDeletedRows) > 0;
+  }
+
+  /** @inheritDoc */
+  async deleteForUser(userId: string): Promise<number> {
+    const result = await guarded(STORE, () =>
+      this.#db.deleteFrom(this.#table).where("user_id", "=", userId).executeTakeFirst(),
+    );
+    return count(result.numDeletedRows);
+  }
+
+  /** @inheritDoc */
+  async listForUser(userId: string): Promise<TokenRecord[]> {
+    const rows = await guarded(STORE, () =>
+      this.#db
+        .selectFrom(this.#table)
+        .selectAll()
+        .where("user_id", "=", userId)
+        .orderBy("created_at")
+        .orderBy("digest")
+        .execute(),
+    );
+    return rows.map(toRecord);
+  }
+
+  /** @inheritDoc */
+  async touch(digest: string, changes: TokenTouch): Promise<void> {
+    const values: Record<string, number | null> = {};
+    if (changes.lastUsedAt !== undefined) {
+      values.last_used_at = toMillis(changes.lastUsedAt, "KyselyTokenStore: lastUsedAt");
+    }
+    if (changes.expiresAt !== undefined) {
+      values.expires_at =
+        changes.expiresAt === null ? null : toMillis(changes.expiresAt, "KyselyTokenStore: expiresAt");
+    }
+    if (Object.keys(values).length === 0) return;
+    await guarded(STORE, () =>
+      this.#db.updateTable(this.#table).set(values).where("digest", "=", digest).execute(),
+    );
+  }
+}
+
+function toRecord(row: Record<string, unknown>): TokenRecord {
+  return {
+    digest: row.digest as string,
+    userId: row.user_id as string,
+    name: (row.name as string | null) ?? null,
+    createdAt: toDate(row.created_at),
+    expiresAt: toDateOrNull(row.expires_at),
+    lastUsedAt: toDateOrNull(row.last_used_at),
+  };
+}

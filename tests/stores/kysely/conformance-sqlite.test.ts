@@ -1,0 +1,10 @@
+import { migrateToLatest } from "../../../src/stores/kysely/index.js";
+import { conformance } from "./conformance.js";
+import { sqliteDb } from "./databases.js";
+
+// A fresh in-memory database per test: migrating one takes about a millisecond.
+conformance("SQLite", async () => {
+  const db = sqliteDb();
+  await migrateToLatest(db);
+  return { db, cleanup: () => db.destroy() };
+});

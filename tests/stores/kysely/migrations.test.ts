@@ -1,0 +1,257 @@
+import { type Migration, Migrator, sql } from "kysely";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  DEFAULT_TABLE_NAMES,
+  KyselyTokenStore,
+  migrateToLatest,
+  PORTCULLIS_MIGRATION_TABLES,
+  PortcullisMigrationProvider,
+} from "../../../src/stores/kysely/index.js";
+import {
+  type AnyDb,
+  admin,
+  type PostgresSchema,
+  postgresSchema,
+  postgresSkipReason,
+  sqliteDb,
+} from "./databases.js";
+
+const EXPECTED_TABLES = [
+  ...Object.values(DEFAULT_TABLE_NAMES),
+  ...Object.values(PORTCULLIS_MIGRATION_TABLES),
+];
+const EXPECTED_INDEXES = [
+  "portcullis_tokens_user_id_idx",
+  "portcullis_sessions_user_id_idx",
+  "portcullis_sessions_expires_at_idx",
+  "portcullis_revocations_user_id_idx",
+  "portcullis_revocations_family_id_idx",
+  "portcullis_revocations_expires_at_idx",
+];
+
+/** Table and index names, and the indexed columns, as each database's catalogue reports them. */
+interface Catalogue {
+  tables(): Promise<string[]>;
+  indexes(): Promise<Map<string, string>>; // name → definition
+}
+
+function sqliteCatalogue(db: AnyDb): Catalogue {
+  return {
+    async tables() {
+      const { rows } = await sql<{
+        name: string;
+      }>`select name from sqlite_master where type = 'table' order by name`.execute(db);
+      return rows.map((row) => row.name);
+    },
+    async indexes() {
+      const { rows } = await sql<{ name: string; sql: string | null }>`
+        select name, sql from sqlite_master where type = 'index'`.execute(db);
+      return new Map(rows.map((row) => [row.name, row.sql ?? "(automatic)"]));
+    },
+  };
+}
+
+function postgresCatalogue(db: AnyDb): Catalogue {
+  return {
+    async tables() {
+      const { rows } = await sql<{ name: string }>`
+        select table_name as name from information_schema.tables
+        where table_schema = current_schema() order by table_name`.execute(db);
+      return rows.map((row) => row.name);
+    },
+    async indexes() {
+      const { rows } = await sql<{ name: string; definition: string }>`
+        select indexname as name, indexdef as definition from pg_indexes
+        where schemaname = current_schema()`.execute(db);
+      return new Map(rows.map((row) => [row.name, row.definition]));
+    },
+  };
+}
+
+function migrationTests(fresh: () => Promise<{ db: AnyDb; catalogue: Catalogue }>): void {
+  it("creates every table and index, then is a no-op", async () => {
+    const { db, catalogue } = await fresh();
+    const first = await migrateToLatest(db);
+    expect(
+      first.map(({ migrationName, direction, status }) => ({ migrationName, direction, status })),
+    ).toEqual([{ migrationName: "0001_portcullis_initial", direction: "Up", status: "Success" }]);
+    expect(await catalogue.tables()).toEqual(expect.arrayContaining(EXPECTED_TABLES));
+    expect(await catalogue.tables()).not.toContain("kysely_migration"); // the app's own migrations stay apart
+    const indexes = await catalogue.indexes();
+    for (const name of EXPECTED_INDEXES) expect(indexes.has(name), name).toBe(true);
+    expect(indexes.get("portcullis_tokens_user_id_idx")).toMatch(
+      /\(\s*"?user_id"?\s*,\s*"?created_at"?\s*\)/,
+    );
+    expect(indexes.get("portcullis_revocations_family_id_idx")).toMatch(/\(\s*"?family_id"?\s*\)/);
+
+    const before = { tables: await catalogue.tables(), indexes: [...indexes.keys()].sort() };
+    expect(await migrateToLatest(db)).toEqual([]);
+    expect(await migrateToLatest(db)).toEqual([]);
+    expect({
+      tables: await catalogue.tables(),
+      indexes: [...(await catalogue.indexes()).keys()].sort(),
+    }).toEqual(before);
+  });
+
+  it("keeps the data when run again", async () => {
+    const { db } = await fresh();
+    await migrateToLatest(db);
+    const tokens = new KyselyTokenStore({ db });
+    const record = {
+      digest: "d".repeat(64),
+      userId: "1",
+      name: null,
+      createdAt: new Date(1_700_000_000_123),
+      expiresAt: null,
+      lastUsedAt: null,
+    };
+    await tokens.save(record);
+    await migrateToLatest(db);
+    expect(await tokens.findByDigest(record.digest)).toEqual(record);
+  });
+
+  it("runs again over existing tables when its bookkeeping was lost (IF NOT EXISTS)", async () => {
+    const { db, catalogue } = await fresh();
+    await migrateToLatest(db);
+    await db.schema.dropTable(PORTCULLIS_MIGRATION_TABLES.migrationTableName).execute();
+    expect(await migrateToLatest(db)).toHaveLength(1);
+    expect(await catalogue.tables()).toEqual(expect.arrayContaining(EXPECTED_TABLES));
+  });
+
+  it("uses the table names it is given, and indexes named after them", async () => {
+    const { db, catalogue } = await fresh();
+    const tables = {
+      users: "app_users",
+      tokens: "app_tokens",
+      sessions: "app_sessions",
+      revocations: "app_revocations",
+      revokedFamilies: "app_revoked_families",
+    };
+    await migrateToLatest(db, { tables });
+    const names = await catalogue.tables();
+    expect(names).toEqual(expect.arrayContaining(Object.values(tables)));
+    for (const table of Object.values(DEFAULT_TABLE_NAMES)) expect(names).not.toContain(table);
+    expect((await catalogue.indexes()).has("app_tokens_user_id_idx")).toBe(true);
+    const tokens = new KyselyTokenStore({ db, tables });
+    expect(await tokens.listForUser("1")).toEqual([]);
+  });
+
+  it("does not disturb the application's own Kysely migrations, nor they it", async () => {
+    const { db } = await fresh();
+    const ownMigrations: Record<string, Migration> = {
+      "2024_01_01_notes": {
+        async up(trx) {
+          await trx.schema
+            .createTable("notes")
+            .addColumn("id", "integer", (c) => c.primaryKey())
+            .execute();
+        },
+      },
+    };
+    const own = new Migrator({ db, provider: { getMigrations: async () => ownMigrations } });
+    expect((await own.migrateToLatest()).error).toBeUndefined();
+    expect(await migrateToLatest(db)).toHaveLength(1);
+    const again = await own.migrateToLatest();
+    expect(again.error).toBeUndefined();
+    expect(again.results).toEqual([]);
+  });
+
+  it("migrates down with the provider and a Migrator of one's own", async () => {
+    const { db, catalogue } = await fresh();
+    await migrateToLatest(db);
+    const migrator = new Migrator({
+      db,
+      provider: new PortcullisMigrationProvider(),
+      ...PORTCULLIS_MIGRATION_TABLES,
+    });
+    expect((await migrator.migrateDown()).error).toBeUndefined();
+    const names = await catalogue.tables();
+    for (const table of Object.values(DEFAULT_TABLE_NAMES)) expect(names).not.toContain(table);
+  });
+}
+
+describe("migrateToLatest on SQLite", () => {
+  migrationTests(async () => {
+    const db = sqliteDb();
+    return { db, catalogue: sqliteCatalogue(db) };
+  });
+
+  it("refuses bad table names before touching the database", async () => {
+    const db = sqliteDb();
+    await expect(migrateToLatest(db, { tables: { users: "" } })).rejects.toThrow(TypeError);
+    expect(await sqliteCatalogue(db).tables()).toEqual([]);
+  });
+});
+
+const skip = await postgresSkipReason();
+
+describe.skipIf(skip !== null)(
+  `migrateToLatest on PostgreSQL${skip === null ? "" : ` (skipped: ${skip})`}`,
+  () => {
+    const schemas: PostgresSchema[] = [];
+    afterAll(async () => {
+      await Promise.all(schemas.map((schema) => schema.drop()));
+    });
+
+    migrationTests(async () => {
+      const schema = await postgresSchema();
+      schemas.push(schema);
+      return { db: schema.db, catalogue: postgresCatalogue(schema.db) };
+    });
+
+    it("migrates a second schema of the same database (search_path), not only the first", async () => {
+      const a = await postgresSchema();
+      const b = await postgresSchema();
+      schemas.push(a, b);
+      expect(await migrateToLatest(a.db)).toHaveLength(1);
+      expect(await migrateToLatest(b.db)).toHaveLength(1);
+      expect(await postgresCatalogue(b.db).tables()).toEqual(expect.arrayContaining(EXPECTED_TABLES));
+    });
+
+    it("types the columns for PostgreSQL: bigint times, integer flags, text JSON", async () => {
+      const schema = await postgresSchema();
+      schemas.push(schema);
+      await migrateToLatest(schema.db);
+      const { rows } = await admin(
+        `select table_name, column_name, data_type from information_schema.columns
+       where table_schema = $1 and table_name like 'portcullis\\_%' order by table_name, column_name`,
+        [schema.schema],
+      );
+      const types = Object.fromEntries(
+        rows.map((row) => [`${row.table_name}.${row.column_name}`, row.data_type]),
+      );
+      expect(types).toMatchObject({
+        "portcullis_users.created_at": "bigint",
+        "portcullis_users.is_active": "integer",
+        "portcullis_users.data": "text",
+        "portcullis_tokens.expires_at": "bigint",
+        "portcullis_sessions.data": "text",
+        "portcullis_revocations.consumed": "integer",
+        "portcullis_revoked_families.expires_at": "bigint",
+      });
+    });
+
+    describe("concurrent runs (several instances starting at once)", () => {
+      let schema: PostgresSchema;
+      beforeAll(async () => {
+        schema = await postgresSchema();
+        schemas.push(schema);
+      });
+
+      it("wait for each other on the migration lock: one runs the migration, the others find nothing to do", async () => {
+        const instances = Array.from({ length: 4 }, () => schema.connect(2));
+        const results = await Promise.all(instances.map((db) => migrateToLatest(db)));
+        expect(results.map((ran) => ran.length).sort()).toEqual([0, 0, 0, 1]);
+        expect(await postgresCatalogue(schema.db).tables()).toEqual(expect.arrayContaining(EXPECTED_TABLES));
+      });
+    });
+
+    it("rethrows a migration's error", async () => {
+      const schema = await postgresSchema();
+      schemas.push(schema);
+      // A table of that name, but not ours: IF NOT EXISTS keeps it, and the index on a missing column fails.
+      await schema.db.schema.createTable("portcullis_tokens").addColumn("x", "text").execute();
+      await expect(migrateToLatest(schema.db)).rejects.toMatchObject({ code: "42703" });
+    });
+  },
+);
