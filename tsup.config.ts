@@ -11,6 +11,8 @@ export default defineConfig([
       "adapters/fastify": "src/adapters/fastify.ts",
       "adapters/hono": "src/adapters/hono.ts",
       "adapters/koa": "src/adapters/koa.ts",
+      "stores/kysely": "src/stores/kysely/index.ts",
+      "stores/redis": "src/stores/redis/index.ts",
     },
     format: ["esm", "cjs"],
     dts: true,

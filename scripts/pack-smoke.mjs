@@ -17,7 +17,11 @@ const expected = {
   "./fastify": "plugin",
   "./hono": "auth",
   "./koa": "auth",
+  "./kysely": "migrateToLatest",
+  "./redis": "RedisTokenStore",
 };
+// Optional peers an entry point loads at import time: installed next to the tarball, at our dev version.
+const peersToInstall = ["kysely"].map((name) => `${name}@${pkg.devDependencies[name]}`);
 const subpaths = Object.keys(pkg.exports).filter((key) => key !== "./package.json");
 const missing = subpaths.filter((subpath) => !(subpath in expected));
 if (missing.length > 0) throw new Error(`pack-smoke: no expected export listed for ${missing.join(", ")}`);
@@ -30,7 +34,7 @@ try {
   });
   const tarball = join(dir, out.trim().split("\n").pop());
   writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "smoke", private: true, type: "module" }));
-  execFileSync("npm", ["install", "--silent", "--no-audit", "--no-fund", tarball], {
+  execFileSync("npm", ["install", "--silent", "--no-audit", "--no-fund", tarball, ...peersToInstall], {
     cwd: dir,
     stdio: "inherit",
   });
