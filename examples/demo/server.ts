@@ -1,20 +1,26 @@
 /**
- * `npm start`: the demo server on 127.0.0.1 (PORT, default 3000), user `demo` / DEMO_PASSWORD (default "demo").
+ * `npm start`: the demo server on 127.0.0.1 (PORT, default 3000), user `demo` / DEMO_PASSWORD (default
+ * "demo"), on SQLite (DEMO_DB, default .data/demo.sqlite: created and migrated on first start).
  */
 import type { AddressInfo } from "node:net";
+import { resolve } from "node:path";
 import { createDemoServer } from "./app.js";
+import { sqliteStores } from "./sqlite.js";
 
 const port = Number(process.env.PORT ?? 3000);
 const password = process.env.DEMO_PASSWORD ?? "demo";
+const file = resolve(process.env.DEMO_DB ?? ".data/demo.sqlite");
+const { stores, close } = await sqliteStores(file);
 const server = await createDemoServer({
   password,
+  stores,
   ...(process.env.JWT_SECRET ? { jwtSecret: process.env.JWT_SECRET } : {}),
 });
 
 server.listen(port, "127.0.0.1", () => {
   const { port: bound } = server.address() as AddressInfo;
   const base = `http://127.0.0.1:${bound}`;
-  console.log(`portcullis demo listening on ${base}
+  console.log(`portcullis demo listening on ${base} (SQLite: ${file})
 
 Try:
   curl -i ${base}/api/public/
@@ -47,5 +53,8 @@ Stop with Ctrl+C.`);
 });
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.on(signal, () => server.close(() => process.exit(0)));
+  process.on(signal, () => {
+    server.closeAllConnections();
+    server.close(() => void close().then(() => process.exit(0)));
+  });
 }
