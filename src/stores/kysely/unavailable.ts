@@ -2,21 +2,7 @@
  * Telling "could not ask" from "asked, and the answer is an error": the first becomes StoreUnavailable.
  */
 import { StoreUnavailable } from "../../core/errors.js";
-
-// Node's socket errors: the database could not be reached or the connection broke.
-const NETWORK_CODES = new Set([
-  "ECONNREFUSED",
-  "ECONNRESET",
-  "ECONNABORTED",
-  "ETIMEDOUT",
-  "EPIPE",
-  "ENOTFOUND",
-  "EAI_AGAIN",
-  "EHOSTUNREACH",
-  "EHOSTDOWN",
-  "ENETUNREACH",
-  "ENETDOWN",
-]);
+import { NETWORK_ERROR_CODES } from "../network.js";
 
 // PostgreSQL SQLSTATEs (Appendix A) besides class 08 (connection exception): the server is shutting
 // down, crashed, starting, out of connection slots, closed an idle session, or cancelled the statement.
@@ -75,7 +61,7 @@ function search(error: unknown, depth: number): boolean {
 }
 
 function matchesCode(code: string): boolean {
-  if (NETWORK_CODES.has(code) || POSTGRES_CODES.has(code)) return true;
+  if (NETWORK_ERROR_CODES.has(code) || POSTGRES_CODES.has(code)) return true;
   if (/^08[0-9A-Z]{3}$/.test(code)) return true; // PostgreSQL class 08: connection exception
   return SQLITE_PREFIXES.some((prefix) => code === prefix || code.startsWith(`${prefix}_`));
 }

@@ -3,6 +3,7 @@
  * "could not ask" (StoreUnavailable) from every other error.
  */
 import { StoreUnavailable } from "../../core/errors.js";
+import { NETWORK_ERROR_CODES } from "../network.js";
 
 /**
  * The few Redis commands the stores send, as a structural type: an ioredis `Redis` or `Cluster`
@@ -63,21 +64,6 @@ export interface RedisStoreOptions {
 /** The default key prefix. @internal */
 export const DEFAULT_PREFIX = "portcullis:";
 
-// Node's socket errors: Redis could not be reached, or the connection broke.
-const NETWORK_CODES = new Set([
-  "ECONNREFUSED",
-  "ECONNRESET",
-  "ECONNABORTED",
-  "ETIMEDOUT",
-  "EPIPE",
-  "ENOTFOUND",
-  "EAI_AGAIN",
-  "EHOSTUNREACH",
-  "EHOSTDOWN",
-  "ENETUNREACH",
-  "ENETDOWN",
-]);
-
 // ioredis's own errors for a connection that is closed, not ready, or gave up retrying.
 const CLIENT_ERRORS = [
   /^Connection is closed\.?$/,
@@ -127,7 +113,7 @@ function search(error: unknown, depth: number): boolean {
     cause?: unknown;
   };
   if (name === "MaxRetriesPerRequestError" || name === "ClusterAllFailedError") return true;
-  if (typeof code === "string" && NETWORK_CODES.has(code)) return true;
+  if (typeof code === "string" && NETWORK_ERROR_CODES.has(code)) return true;
   if (typeof message === "string") {
     if (CLIENT_ERRORS.some((pattern) => pattern.test(message)) || SERVER_ERRORS.test(message)) return true;
   }
