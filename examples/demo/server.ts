@@ -2,15 +2,18 @@
  * `npm start`: the demo server on 127.0.0.1 (PORT, default 3000), user `demo` / DEMO_PASSWORD (default
  * "demo"), on SQLite (DEMO_DB, default .data/demo.sqlite: created and migrated on first start).
  */
+import { mkdirSync } from "node:fs";
 import type { AddressInfo } from "node:net";
-import { resolve } from "node:path";
+import { dirname, resolve } from "node:path";
+import { createStores } from "../shared/setup.js";
 import { createDemoServer } from "./app.js";
-import { sqliteStores } from "./sqlite.js";
 
 const port = Number(process.env.PORT ?? 3000);
 const password = process.env.DEMO_PASSWORD ?? "demo";
 const file = resolve(process.env.DEMO_DB ?? ".data/demo.sqlite");
-const { stores, close } = await sqliteStores(file);
+mkdirSync(dirname(file), { recursive: true });
+// The same Kysely stores on SQLite as every example (examples/shared/setup.ts), migrated on first start.
+const { close, ...stores } = await createStores({ file });
 const server = await createDemoServer({
   password,
   stores,
