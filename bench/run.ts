@@ -1,8 +1,9 @@
 /**
  * `npm run bench`: runner overhead, Basic against passport-http, Token against passport-http-bearer,
  * the token digest step, pbkdf2_sha256 against node:crypto, JWT verify (cold and warm) and sign
- * against fast-jwt and passport-jwt, sessions, and HTTP requests per second with Express and Fastify
- * (servers in child processes), in one run. Writes bench/RESULTS.md and prints a summary.
+ * against fast-jwt and passport-jwt, sessions, HTTP requests per second with Express and Fastify
+ * (servers in child processes), and token authentication through the SQLite, PostgreSQL and Redis stores
+ * against their bare drivers, in one run. Writes bench/RESULTS.md and prints a summary.
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { checkPortcullis, direct, runner, runnerNodeView } from "./auth.js";
@@ -398,11 +399,20 @@ async function httpRequests(): Promise<Comparison[]> {
   ];
 }
 
-/** Versions of the JWT, session and HTTP peers, read from their package.json. */
+/** Versions of the JWT, session, HTTP and store peers, read from their package.json. */
 function jwtPeerVersions(): Record<string, string> {
   const versions: Record<string, string> = {};
   const http = ["express", "fastify", "autocannon"];
-  for (const name of ["jose", "fast-jwt", "passport-jwt", "jsonwebtoken", "express-session", ...http]) {
+  const stores = ["kysely", "better-sqlite3", "pg", "ioredis"];
+  for (const name of [
+    "jose",
+    "fast-jwt",
+    "passport-jwt",
+    "jsonwebtoken",
+    "express-session",
+    ...http,
+    ...stores,
+  ]) {
     try {
       const url = new URL(`../node_modules/${name}/package.json`, import.meta.url);
       versions[name] = (JSON.parse(readFileSync(url, "utf8")) as { version: string }).version;
@@ -430,6 +440,8 @@ async function main(): Promise<void> {
   for (const [i, algorithm] of JWT_ALGORITHMS.entries()) comparisons.push(await jwtSign(algorithm, i));
   comparisons.push(await sessionVersusExpress());
   comparisons.push(...(await httpRequests()));
+  const { storeComparisons } = await import("./stores.js");
+  comparisons.push(...(await storeComparisons(log)));
   log(`3b. event-loop delay: ${LOOP_DELAY_REPEATS} repeats`);
   const loopRows = await measureLoopDelay([idle, portcullisHash, nodeHash], LOOP_DELAY_REPEATS);
   const results: BenchResults = {
