@@ -4,16 +4,15 @@
 export type { CookieAttributes, CookieRead } from "./cookies.js";
 export { MAX_COOKIE_HEADER_LENGTH, readCookie, readCookieValues, serializeCookie } from "./cookies.js";
 export type { CsrfCheckInput, CsrfOptions } from "./csrf.js";
+export { CSRF_REASONS, CsrfPolicy } from "./csrf.js";
 export {
-  CSRF_REASONS,
   CSRF_SECRET_LENGTH,
   CSRF_TOKEN_LENGTH,
-  CsrfPolicy,
   maskCsrfSecret,
   newCsrfSecret,
   sessionCsrfSecret,
   unmaskCsrfToken,
-} from "./csrf.js";
+} from "./csrf-tokens.js";
 export type {
   ActiveSession,
   CsrfTokenGrant,

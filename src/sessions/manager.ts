@@ -11,7 +11,8 @@ import type { AuthRequest } from "../core/scheme.js";
 import type { SessionRecord, SessionStore, UserRecord, UserStore } from "../stores/types.js";
 import { tokenDigest } from "../tokens/digest.js";
 import { readCookie, readCookieValues, serializeCookie } from "./cookies.js";
-import { type CsrfOptions, CsrfPolicy, maskCsrfSecret, newCsrfSecret, sessionCsrfSecret } from "./csrf.js";
+import { type CsrfOptions, CsrfPolicy } from "./csrf.js";
+import { maskCsrfSecret, newCsrfSecret, sessionCsrfSecret } from "./csrf-tokens.js";
 
 /** Options for {@link SessionManager}. */
 export interface SessionManagerOptions<User> {
