@@ -192,3 +192,29 @@ export function readDate(value: string | undefined, store: string, key: string):
   if (!Number.isSafeInteger(time)) throw new Error(`${store}: the record at "${key}" is malformed.`);
   return new Date(time);
 }
+
+// The delete scripts the token and session stores share; ARGV carries the row kind ("token",
+// "session"), so a record and its per-user index entry go in one step.
+
+/** KEYS: prefix, row. ARGV: digest, kind. Deletes a row and its entry in the owner's index. @internal */
+export const DELETE_ROW: Script = new Script(`
+local user = redis.call('HGET', KEYS[2], 'userId')
+if not user then return 0 end
+redis.call('DEL', KEYS[2])
+redis.call('ZREM', KEYS[1] .. ARGV[2] .. '-user:' .. user, ARGV[1])
+return 1
+`);
+
+/** KEYS: prefix, index. ARGV: userId, kind. Deletes every row of a user and the index. @internal */
+export const DELETE_ROWS_FOR_USER: Script = new Script(`
+local count = 0
+for _, digest in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
+  local row = KEYS[1] .. ARGV[2] .. ':' .. digest
+  if redis.call('HGET', row, 'userId') == ARGV[1] then
+    redis.call('DEL', row)
+    count = count + 1
+  end
+end
+redis.call('DEL', KEYS[2])
+return count
+`);

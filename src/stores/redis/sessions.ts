@@ -4,6 +4,8 @@
 import type { SessionRecord, SessionStore } from "../types.js";
 import {
   DEFAULT_PREFIX,
+  DELETE_ROW,
+  DELETE_ROWS_FOR_USER,
   epoch,
   guarded,
   type RedisClient,
@@ -46,29 +48,6 @@ redis.call('ZADD', index, at, ARGV[1])
 if fresh then redis.call('PEXPIREAT', index, at) else extend(index, at, now) end
 redis.call('PEXPIREAT', KEYS[2], at)
 return 1
-`);
-
-// KEYS: prefix, row. ARGV: digest.
-const DELETE = new Script(`
-local user = redis.call('HGET', KEYS[2], 'userId')
-if not user then return 0 end
-redis.call('DEL', KEYS[2])
-redis.call('ZREM', KEYS[1] .. 'session-user:' .. user, ARGV[1])
-return 1
-`);
-
-// KEYS: prefix, index. ARGV: userId.
-const DELETE_FOR_USER = new Script(`
-local count = 0
-for _, digest in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
-  local row = KEYS[1] .. 'session:' .. digest
-  if redis.call('HGET', row, 'userId') == ARGV[1] then
-    redis.call('DEL', row)
-    count = count + 1
-  end
-end
-redis.call('DEL', KEYS[2])
-return count
 `);
 
 /**
@@ -155,7 +134,7 @@ export class RedisSessionStore implements SessionStore {
   /** @inheritDoc */
   async delete(idDigest: string): Promise<boolean> {
     const deleted = await guarded(STORE, () =>
-      DELETE.run(this.#client, [this.#prefix, this.#row(idDigest)], [idDigest]),
+      DELETE_ROW.run(this.#client, [this.#prefix, this.#row(idDigest)], [idDigest, "session"]),
     );
     return deleted === 1;
   }
@@ -163,7 +142,7 @@ export class RedisSessionStore implements SessionStore {
   /** @inheritDoc */
   async deleteForUser(userId: string): Promise<number> {
     const count = await guarded(STORE, () =>
-      DELETE_FOR_USER.run(this.#client, [this.#prefix, this.#index(userId)], [userId]),
+      DELETE_ROWS_FOR_USER.run(this.#client, [this.#prefix, this.#index(userId)], [userId, "session"]),
     );
     return Number(count);
   }

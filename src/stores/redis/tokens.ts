@@ -4,6 +4,8 @@
 import type { TokenRecord, TokenStore, TokenTouch } from "../types.js";
 import {
   DEFAULT_PREFIX,
+  DELETE_ROW,
+  DELETE_ROWS_FOR_USER,
   epoch,
   guarded,
   type RedisClient,
@@ -33,29 +35,6 @@ else
   redis.call('PEXPIREAT', KEYS[1], at)
 end
 return 1
-`);
-
-// KEYS: prefix, row. ARGV: digest.
-const DELETE = new Script(`
-local user = redis.call('HGET', KEYS[2], 'userId')
-if not user then return 0 end
-redis.call('DEL', KEYS[2])
-redis.call('ZREM', KEYS[1] .. 'token-user:' .. user, ARGV[1])
-return 1
-`);
-
-// KEYS: prefix, index. ARGV: userId.
-const DELETE_FOR_USER = new Script(`
-local count = 0
-for _, digest in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
-  local row = KEYS[1] .. 'token:' .. digest
-  if redis.call('HGET', row, 'userId') == ARGV[1] then
-    redis.call('DEL', row)
-    count = count + 1
-  end
-end
-redis.call('DEL', KEYS[2])
-return count
 `);
 
 // KEYS: prefix, index. ARGV: userId. Answers { digest, field, value, … } per token, oldest first, and drops
@@ -157,7 +136,7 @@ export class RedisTokenStore implements TokenStore {
   /** @inheritDoc */
   async delete(digest: string): Promise<boolean> {
     const deleted = await guarded(STORE, () =>
-      DELETE.run(this.#client, [this.#prefix, this.#row(digest)], [digest]),
+      DELETE_ROW.run(this.#client, [this.#prefix, this.#row(digest)], [digest, "token"]),
     );
     return deleted === 1;
   }
@@ -165,7 +144,7 @@ export class RedisTokenStore implements TokenStore {
   /** @inheritDoc */
   async deleteForUser(userId: string): Promise<number> {
     const count = await guarded(STORE, () =>
-      DELETE_FOR_USER.run(this.#client, [this.#prefix, this.#index(userId)], [userId]),
+      DELETE_ROWS_FOR_USER.run(this.#client, [this.#prefix, this.#index(userId)], [userId, "token"]),
     );
     return Number(count);
   }
