@@ -64,10 +64,12 @@ export class SessionAuthentication<User = unknown> implements BaseAuthentication
    * @throws PermissionDenied when an unsafe request fails the CSRF check
    */
   async authenticate(request: AuthRequest): Promise<Authenticated<User, SessionRecord> | null> {
-    const active = await this.#sessions.read(request);
+    // The idle expiry moves only for a request that passes CSRF: a refused one does not keep it alive.
+    const active = await this.#sessions.read(request, { touch: false });
     if (active === null) return null;
     const reason = this.#csrf.check(request, { sessionSecret: active.csrfSecret });
     if (reason !== null) throw new PermissionDenied(`CSRF Failed: ${reason}`);
+    await this.#sessions.touch(active);
     return { user: active.owner.user, auth: active.record };
   }
 }

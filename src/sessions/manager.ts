@@ -225,9 +225,11 @@ export class SessionManager<User = unknown> {
   /**
    * The live session a request carries, with its active user, or `null`: no cookie, a malformed id,
    * an unknown, expired or superseded session (deleted on sight), a missing or inactive user, or a
-   * password changed since login. Moves the idle expiry when `touchInterval` has passed.
+   * password changed since login. Moves the idle expiry when `touchInterval` has passed, unless
+   * `options.touch` is false (then call {@link SessionManager.touch} once the request is accepted).
    *
    * @param request - the request
+   * @param options - `touch`: move the idle expiry now (default true)
    * @returns the session, its user and its CSRF secret, or `null`
    * @throws AuthenticationFailed when the session cookie is sent twice or is malformed
    * @example
@@ -236,7 +238,7 @@ export class SessionManager<User = unknown> {
    * if (active) console.log(active.owner.username);
    * ```
    */
-  async read(request: AuthRequest): Promise<ActiveSession<User> | null> {
+  async read(request: AuthRequest, options: { touch?: boolean } = {}): Promise<ActiveSession<User> | null> {
     const id = this.#readId(request);
     if (id === null) return null;
     const idDigest = tokenDigest(id);
@@ -262,13 +264,30 @@ export class SessionManager<User = unknown> {
     }
     if (!owner.isActive) return null;
 
+    const active = new LiveSession(record, owner, id);
+    if (options.touch ?? true) await this.touch(active, now);
+    return active;
+  }
+
+  /**
+   * Moves a live session's idle expiry to now + `idleTimeout` (never past the absolute expiry), with a
+   * store write only when it moves by `touchInterval` or more.
+   *
+   * @param active - a session from {@link SessionManager.read}
+   * @param now - the current time in milliseconds (default `Date.now()`)
+   * @example
+   * ```ts
+   * const active = await sessions.read(request, { touch: false });
+   * if (active && accepted(request)) await sessions.touch(active);
+   * ```
+   */
+  async touch(active: ActiveSession<User>, now: number = Date.now()): Promise<void> {
+    const { record } = active;
     const touched = Math.min(now + this.#idleMs, record.absoluteExpiresAt.getTime());
-    if (touched - record.expiresAt.getTime() >= this.#touchMs) {
-      const expiresAt = new Date(touched);
-      await this.store.touch(idDigest, expiresAt);
-      record.expiresAt = expiresAt;
-    }
-    return new LiveSession(record, owner, id);
+    if (touched - record.expiresAt.getTime() < this.#touchMs) return;
+    const expiresAt = new Date(touched);
+    await this.store.touch(record.idDigest, expiresAt);
+    record.expiresAt = expiresAt;
   }
 
   /**

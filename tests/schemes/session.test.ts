@@ -260,6 +260,34 @@ describe("SessionAuthentication: CSRF on unsafe methods", () => {
     ).rejects.toThrow("Origin checking failed");
   });
 
+  it("moves the idle expiry only for a request that passes CSRF", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(new Date("2026-11-28T12:00:00Z"));
+    const users = new MemoryUserStore();
+    const ada = await users.create({ username: "ada", passwordHash: null });
+    const store = new MemorySessionStore();
+    const touch = vi.spyOn(store, "touch");
+    const sessions = new SessionManager({
+      store,
+      users,
+      secure: false,
+      idleTimeout: "2h",
+      absoluteTimeout: "1d",
+    });
+    const auth = new SessionAuthentication({ sessions });
+    const { headers } = await sessions.login(makeRequest(), ada);
+    const cookie = headers
+      .getSetCookie()
+      .map((line) => line.split(";", 1)[0])
+      .join("; ");
+    const secret = /csrftoken=(\w+)/.exec(cookie)![1]!;
+    vi.setSystemTime(new Date("2026-11-28T13:00:00Z"));
+    await expect(auth.authenticate(request("POST", { cookie }))).rejects.toBeInstanceOf(PermissionDenied);
+    expect(touch).not.toHaveBeenCalled();
+    expect(await auth.authenticate(request("POST", { cookie, "X-CSRFToken": secret }))).not.toBeNull();
+    expect(touch).toHaveBeenCalledTimes(1);
+  });
+
   it("refuses DELETE without a token", async () => {
     const { auth, login } = await setup();
     const { cookie } = await login();
