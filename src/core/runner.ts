@@ -3,6 +3,7 @@
  */
 import { AuthError, SchemeError } from "./errors.js";
 import { type Authenticated, type AuthRequest, type BaseAuthentication, schemeName } from "./scheme.js";
+import { callSync, isPromiseLike, type MaybePromise } from "./sync-path.js";
 
 /**
  * A scheme recognised valid credentials.
@@ -83,41 +84,63 @@ export function authenticate<User>(
   return attempt(request, schemes, 0);
 }
 
-// Schemes are chained with then() rather than awaited in an async loop: one microtask per scheme instead
-// of two, which is most of what the runner costs on top of the scheme (bench/RESULTS.md).
+// Built-in schemes answer through their synchronous twin (./sync-path.ts): a scheme that needs no I/O
+// costs no microtask, and one that does is chained with then(), one microtask per scheme.
 function attempt<User>(
   request: AuthRequest,
   schemes: readonly BaseAuthentication<User>[],
-  index: number,
+  from: number,
 ): Promise<AuthResult<User>> {
-  if (index === schemes.length) {
+  for (let index = from; index < schemes.length; index++) {
+    const scheme = schemes[index]!;
+    let answer: MaybePromise<Authenticated<User> | null>;
     try {
-      return Promise.resolve({ outcome: "none", ...challengeStatus(request, schemes, null) });
+      answer = callSync(scheme, scheme.authenticate, request);
     } catch (error) {
-      return Promise.reject(error);
+      return settle(() => failed(request, schemes, index, error));
+    }
+    if (isPromiseLike(answer)) {
+      return Promise.resolve(answer).then(
+        (authenticated) =>
+          authenticated === null || authenticated === undefined
+            ? attempt(request, schemes, index + 1)
+            : succeed(scheme, authenticated),
+        (error: unknown) => failed(request, schemes, index, error),
+      );
+    }
+    if (answer !== null && answer !== undefined) {
+      try {
+        return Promise.resolve(succeed(scheme, answer));
+      } catch (error) {
+        return Promise.reject(error);
+      }
     }
   }
-  const scheme = schemes[index]!;
-  let pending: Promise<Authenticated<User> | null>;
+  return settle((): AuthNone => ({ outcome: "none", ...challengeStatus(request, schemes, null) }));
+}
+
+// A promise of what `outcome` returns or throws.
+function settle<T>(outcome: () => T): Promise<T> {
   try {
-    pending = Promise.resolve(scheme.authenticate(request));
+    return Promise.resolve(outcome());
   } catch (error) {
-    pending = Promise.reject(error);
+    return Promise.reject(error);
   }
-  return pending.then(
-    (authenticated) =>
-      authenticated === null || authenticated === undefined
-        ? attempt(request, schemes, index + 1)
-        : succeed(scheme, authenticated),
-    (error: unknown): AuthResult<User> => {
-      if (!(error instanceof AuthError)) throw new SchemeError(schemeName(scheme), error);
-      const status =
-        error.status === 403
-          ? { status: 403 as const }
-          : challengeStatus(request, schemes, index === 0 ? error : null);
-      return { outcome: "fail", error, scheme: schemeName(scheme), ...status };
-    },
-  );
+}
+
+function failed<User>(
+  request: AuthRequest,
+  schemes: readonly BaseAuthentication<User>[],
+  index: number,
+  error: unknown,
+): AuthFailure {
+  const scheme = schemes[index]!;
+  if (!(error instanceof AuthError)) throw new SchemeError(schemeName(scheme), error);
+  const status =
+    error.status === 403
+      ? { status: 403 as const }
+      : challengeStatus(request, schemes, index === 0 ? error : null);
+  return { outcome: "fail", error, scheme: schemeName(scheme), ...status };
 }
 
 function succeed<User>(scheme: BaseAuthentication<User>, authenticated: unknown): AuthSuccess<User> {

@@ -1,10 +1,11 @@
 /**
  * HTTP Basic authentication (RFC 7617), DRF's `BasicAuthentication`.
  */
-import { readAuthorization } from "../core/authorization.js";
+import { MAX_AUTHORIZATION_LENGTH, readAuthorization } from "../core/authorization.js";
 import { binaryToBytes, decodeBase64Binary, decodeUtf8 } from "../core/encoding.js";
 import { AuthenticationFailed } from "../core/errors.js";
 import type { Authenticated, AuthRequest, BaseAuthentication } from "../core/scheme.js";
+import { andThen, defineSyncTwin, type MaybePromise } from "../core/sync-path.js";
 import type { PasswordOptions } from "../passwords/hash.js";
 import { checkCredentials } from "../stores/credentials.js";
 import type { UserStore } from "../stores/types.js";
@@ -90,32 +91,36 @@ export class BasicAuthentication<User = unknown> implements BaseAuthentication<U
    * @returns `{ user, auth: null }`, or `null` without Basic credentials
    * @throws AuthenticationFailed for malformed or wrong credentials
    */
-  async authenticate(request: AuthRequest): Promise<Authenticated<User, null> | null> {
-    const parsed = readAuthorization(request, ["Basic"]);
-    if (parsed === null) return null;
-    if (parsed.credentials.length === 0) {
-      throw new AuthenticationFailed("Invalid basic header. No credentials provided.");
+  authenticate(request: AuthRequest): Promise<Authenticated<User, null> | null> {
+    try {
+      return Promise.resolve(this.#authenticate(request));
+    } catch (error) {
+      return Promise.reject(error);
     }
-    if (parsed.credentials.length > 1) {
-      throw new AuthenticationFailed("Invalid basic header. Credentials string should not contain spaces.");
-    }
-    const pair = decodeUserPass(parsed.credentials[0]!);
-    if (pair === null) {
-      throw new AuthenticationFailed("Invalid basic header. Credentials not correctly base64 encoded.");
-    }
+  }
+
+  static {
+    defineSyncTwin(BasicAuthentication.prototype.authenticate, function (this: BasicAuthentication, request) {
+      return this.#authenticate(request);
+    });
+  }
+
+  // Synchronous unless `verify` returns a promise or the user store is asked (./core/sync-path.ts).
+  #authenticate(request: AuthRequest): MaybePromise<Authenticated<User, null> | null> {
+    const binary = decodedCredentials(request);
+    if (binary === null) return null;
+    const pair = splitUserPass(binary);
+    if (pair === null) throw new AuthenticationFailed(NOT_BASE64);
     const [username, password] = pair;
     const options = this.#options;
     if (options.verify !== undefined) {
-      const verified = options.verify(username, password, request);
-      // A synchronous verify costs no extra microtask: the await is only for a promise.
-      const user = isThenable(verified) ? await verified : verified;
-      if (user === null || user === undefined) throw new AuthenticationFailed("Invalid username/password.");
-      return { user, auth: null };
+      return andThen(options.verify(username, password, request), verified);
     }
-    const check = await checkCredentials(options.users, username, password, options.passwords);
-    if (check.outcome === "invalid") throw new AuthenticationFailed("Invalid username/password.");
-    if (check.outcome === "inactive") throw new AuthenticationFailed("User inactive or deleted.");
-    return { user: check.record.user, auth: null };
+    return checkCredentials(options.users, username, password, options.passwords).then((check) => {
+      if (check.outcome === "invalid") throw new AuthenticationFailed("Invalid username/password.");
+      if (check.outcome === "inactive") throw new AuthenticationFailed("User inactive or deleted.");
+      return { user: check.record.user, auth: null };
+    });
   }
 
   /**
@@ -128,10 +133,36 @@ export class BasicAuthentication<User = unknown> implements BaseAuthentication<U
   }
 }
 
-// RFC 7617 §2: base64 of user-id ":" password, split on the FIRST colon (the user-id cannot hold one).
-function decodeUserPass(credentials: string): [string, string] | null {
-  const binary = decodeBase64Binary(credentials);
-  if (binary === null) return null;
+// The usual header, one space after the exact keyword and then base64 (which holds no whitespace), is the
+// one the general reader would split into one credential: it skips the reader's scan and split.
+const USUAL_HEADER = /^Basic [A-Za-z0-9+/]+={0,2}$/;
+
+// The credential after the keyword, base64-decoded to a binary string; `null` without Basic credentials.
+// Throws DRF's header errors, and its base64 error unless the credential is strict padded base64.
+function decodedCredentials(request: AuthRequest): string | null {
+  const header = request.headers.get("authorization");
+  if (header !== null && header.length <= MAX_AUTHORIZATION_LENGTH && USUAL_HEADER.test(header)) {
+    // The regex has checked the alphabet and the padding; only the length is left to check.
+    if (header.length % 4 !== 2) throw new AuthenticationFailed(NOT_BASE64);
+    return atob(header.slice(6));
+  }
+  const parsed = readAuthorization(request, BASIC);
+  if (parsed === null) return null;
+  if (parsed.credentials.length === 0) {
+    throw new AuthenticationFailed("Invalid basic header. No credentials provided.");
+  }
+  if (parsed.credentials.length > 1) {
+    throw new AuthenticationFailed("Invalid basic header. Credentials string should not contain spaces.");
+  }
+  const binary = decodeBase64Binary(parsed.credentials[0]!);
+  if (binary === null) throw new AuthenticationFailed(NOT_BASE64);
+  return binary;
+}
+
+const NOT_BASE64 = "Invalid basic header. Credentials not correctly base64 encoded.";
+
+// RFC 7617 §2: user-id ":" password, split on the FIRST colon (the user-id cannot hold one).
+function splitUserPass(binary: string): [string, string] | null {
   // DRF: UTF-8, falling back to latin-1 (the binary string itself) for bytes that are not valid UTF-8.
   const text = HIGH_BYTE.test(binary) ? (decodeUtf8(binaryToBytes(binary)) ?? binary) : binary;
   const colon = text.indexOf(":");
@@ -140,8 +171,11 @@ function decodeUserPass(credentials: string): [string, string] | null {
 
 const HIGH_BYTE = /[\x80-\xff]/;
 
-function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
-  return typeof (value as PromiseLike<T> | null)?.then === "function";
+const BASIC = ["Basic"];
+
+function verified<User>(user: User | null): Authenticated<User, null> {
+  if (user === null || user === undefined) throw new AuthenticationFailed("Invalid username/password.");
+  return { user, auth: null };
 }
 
 // RFC 9110 §5.6.4 quoted-string: HTAB, visible ASCII and obs-text; a control character would forge the header.

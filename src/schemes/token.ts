@@ -1,12 +1,20 @@
 /**
  * Opaque token authentication: DRF's `TokenAuthentication` with knox's hashed, expiring, per-device tokens.
  */
-import { readAuthorization } from "../core/authorization.js";
+import { MAX_AUTHORIZATION_LENGTH, readAuthorization } from "../core/authorization.js";
 import { type Duration, parseDuration } from "../core/duration.js";
 import { AuthenticationFailed } from "../core/errors.js";
 import type { AuthEvents } from "../core/events.js";
 import type { Authenticated, AuthRequest, BaseAuthentication } from "../core/scheme.js";
-import type { TokenRecord, TokenStore, TokenTouch, UserStore } from "../stores/types.js";
+import {
+  andThen,
+  callSync,
+  callSync2,
+  defineSyncTwin,
+  isPromiseLike,
+  type MaybePromise,
+} from "../core/sync-path.js";
+import type { TokenRecord, TokenStore, TokenTouch, UserRecord, UserStore } from "../stores/types.js";
 import { tokenDigest } from "../tokens/digest.js";
 import { type IssuedToken, type IssueTokenOptions, issueToken } from "../tokens/issue.js";
 
@@ -38,6 +46,10 @@ export interface TokenAuthenticationOptions<User> {
 const LAST_USED_INTERVAL_MS = 60_000;
 const TOKEN_CHARACTERS = /^[A-Za-z0-9_-]+$/;
 
+function escapeRegExp(text: string): string {
+  return text.replace(/[$()*+.?[\\\]^{|}]/g, "\\$&");
+}
+
 /**
  * `Authorization: Token <token>`, with DRF's and knox's behaviour and messages:
  *
@@ -63,6 +75,7 @@ const TOKEN_CHARACTERS = /^[A-Za-z0-9_-]+$/;
 export class TokenAuthentication<User = unknown> implements BaseAuthentication<User, TokenRecord> {
   readonly name: string;
   readonly #keywords: readonly string[];
+  readonly #usualHeader: RegExp;
   readonly #tokens: TokenStore;
   readonly #users: UserStore<User>;
   readonly #ttl: number | null;
@@ -86,6 +99,8 @@ export class TokenAuthentication<User = unknown> implements BaseAuthentication<U
     }
     this.name = options.name ?? "token";
     this.#keywords = keywords;
+    // Without the u flag, i folds ASCII letters only: no other character matches a keyword's letter.
+    this.#usualHeader = new RegExp(`^(?:${keywords.map(escapeRegExp).join("|")}) [A-Za-z0-9_-]+$`, "i");
     this.#tokens = options.tokens;
     this.#users = options.users;
     this.#ttl = options.ttl == null ? null : parseDuration(options.ttl, "ttl");
@@ -104,7 +119,40 @@ export class TokenAuthentication<User = unknown> implements BaseAuthentication<U
    * @returns `{ user, auth: TokenRecord }`, or `null` without token credentials
    * @throws AuthenticationFailed for malformed, unknown, expired or orphaned tokens
    */
-  async authenticate(request: AuthRequest): Promise<Authenticated<User, TokenRecord> | null> {
+  authenticate(request: AuthRequest): Promise<Authenticated<User, TokenRecord> | null> {
+    try {
+      return Promise.resolve(this.#authenticate(request));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  static {
+    defineSyncTwin(TokenAuthentication.prototype.authenticate, function (this: TokenAuthentication, request) {
+      return this.#authenticate(request);
+    });
+  }
+
+  // Each store call goes through its synchronous twin when it has one (the memory stores do), so with
+  // them the whole check is synchronous; with a database each step waits for the one before.
+  #authenticate(request: AuthRequest): MaybePromise<Authenticated<User, TokenRecord> | null> {
+    const token = this.#presentedToken(request);
+    if (token === null) return null;
+    const digest = tokenDigest(token);
+    const found = callSync(this.#tokens, this.#tokens.findByDigest, digest);
+    return isPromiseLike(found)
+      ? found.then((record) => this.#checkRecord(digest, record))
+      : this.#checkRecord(digest, found);
+  }
+
+  // The token after one of the keywords, `null` without one; DRF's header errors.
+  #presentedToken(request: AuthRequest): string | null {
+    const header = request.headers.get("authorization");
+    // The usual header, a keyword, one space and the token, is what the general reader would split into
+    // one valid credential: it skips the reader's scan and split.
+    if (header !== null && header.length <= MAX_AUTHORIZATION_LENGTH && this.#usualHeader.test(header)) {
+      return header.slice(header.indexOf(" ") + 1);
+    }
     const parsed = readAuthorization(request, this.#keywords);
     if (parsed === null) return null;
     if (parsed.credentials.length === 0)
@@ -118,27 +166,39 @@ export class TokenAuthentication<User = unknown> implements BaseAuthentication<U
         "Invalid token header. Token string should not contain invalid characters.",
       );
     }
-    const digest = tokenDigest(token);
-    const record = await this.#tokens.findByDigest(digest);
+    return token;
+  }
+
+  #checkRecord(digest: string, record: TokenRecord | null): MaybePromise<Authenticated<User, TokenRecord>> {
     // The store found the row by digest; the check only guards against a store that answers another row.
     // It need not be constant-time: the digest is a SHA-256 of what the client sent, not a secret.
     if (record === null || record.digest !== digest) throw new AuthenticationFailed("Invalid token.");
-
     const now = Date.now();
     if (record.expiresAt !== null && record.expiresAt.getTime() < now) {
-      await this.#tokens.delete(digest);
-      this.#events?.emit("tokenExpired", { record });
-      throw new AuthenticationFailed("Invalid token.");
+      return andThen(callSync(this.#tokens, this.#tokens.delete, digest), () => {
+        this.#events?.emit("tokenExpired", { record });
+        throw new AuthenticationFailed("Invalid token.");
+      });
     }
-    const owner = await this.#users.findById(record.userId);
-    if (owner === null || !owner.isActive) throw new AuthenticationFailed("User inactive or deleted.");
+    const users = this.#users;
+    return andThen(callSync(users, users.findById, record.userId), (owner) =>
+      this.#accept(record, owner, now),
+    );
+  }
 
+  #accept(
+    record: TokenRecord,
+    owner: UserRecord<User> | null,
+    now: number,
+  ): MaybePromise<Authenticated<User, TokenRecord>> {
+    if (owner === null || !owner.isActive) throw new AuthenticationFailed("User inactive or deleted.");
+    const authenticated = { user: owner.user, auth: record };
     const changes = this.#touches(record, now);
-    if (changes !== null) {
-      await this.#tokens.touch(digest, changes);
+    if (changes === null) return authenticated;
+    return andThen(callSync2(this.#tokens, this.#tokens.touch, record.digest, changes), () => {
       Object.assign(record, changes);
-    }
-    return { user: owner.user, auth: record };
+      return authenticated;
+    });
   }
 
   /**
@@ -171,16 +231,14 @@ export class TokenAuthentication<User = unknown> implements BaseAuthentication<U
 
   // knox renew_token: slide the expiry (capped), written only past minRefreshInterval; lastUsedAt once a minute.
   #touches(record: TokenRecord, now: number): TokenTouch | null {
-    const changes: TokenTouch = {};
+    let expiresAt: Date | undefined;
     if (this.#autoRefresh && record.expiresAt !== null) {
       let next = now + this.#ttl! * 1000;
       if (this.#maxTtl !== null) next = Math.min(next, record.createdAt.getTime() + this.#maxTtl * 1000);
-      if (next - record.expiresAt.getTime() > this.#minRefreshInterval * 1000)
-        changes.expiresAt = new Date(next);
+      if (next - record.expiresAt.getTime() > this.#minRefreshInterval * 1000) expiresAt = new Date(next);
     }
-    if (record.lastUsedAt === null || now - record.lastUsedAt.getTime() >= LAST_USED_INTERVAL_MS) {
-      changes.lastUsedAt = new Date(now);
-    }
-    return changes.expiresAt === undefined && changes.lastUsedAt === undefined ? null : changes;
+    const lastUsed = record.lastUsedAt === null || now - record.lastUsedAt.getTime() >= LAST_USED_INTERVAL_MS;
+    if (expiresAt === undefined) return lastUsed ? { lastUsedAt: new Date(now) } : null;
+    return lastUsed ? { expiresAt, lastUsedAt: new Date(now) } : { expiresAt };
   }
 }

@@ -1,6 +1,7 @@
 /**
  * The in-memory user store.
  */
+import { defineSyncTwin } from "../core/sync-path.js";
 import type { CreateUserInput, UserRecord, UserStore } from "./types.js";
 
 /**
@@ -79,6 +80,13 @@ export class MemoryUserStore<User = DefaultUser> implements UserStore<User> {
   /** {@inheritDoc UserStore.findById} */
   async findById(id: string): Promise<UserRecord<User> | null> {
     return this.#copy(id);
+  }
+
+  // The schemes call this twin and skip a microtask (../core/sync-path.ts).
+  static {
+    defineSyncTwin(MemoryUserStore.prototype.findById, function (this: MemoryUserStore<unknown>, id) {
+      return this.#copy(id);
+    });
   }
 
   /** {@inheritDoc UserStore.setPasswordHash} */
