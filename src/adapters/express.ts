@@ -2,7 +2,7 @@
  * `portcullis/express`: authentication middleware for Express 5 (and 4).
  */
 import type { NextFunction, Request, RequestHandler, Response } from "express";
-import { type AuthOptions, guard, withDefaults } from "../core/guard.js";
+import { type AuthOptions, type GuardOutcome, guardNow, withDefaults } from "../core/guard.js";
 import type { EndpointHandler } from "../endpoints/http.js";
 import { sendAuthError, sendFetchResponse, toAuthRequest, toFetchRequest } from "./node.js";
 
@@ -49,33 +49,42 @@ export function auth<User, Required extends boolean = true>(
 ): RequestHandler {
   const resolved = withDefaults(options);
   return (req: Request, res: Response, next: NextFunction): void => {
-    guard(toAuthRequest(req), resolved).then((outcome) => {
-      if (outcome.ok) {
-        // A plain property write: @types/passport, when present, types `req.user` as its own.
-        const authed = req as unknown as { user: unknown; auth: unknown };
-        authed.user = outcome.user;
-        authed.auth = outcome.auth;
-        return next();
-      }
-      if (outcome.error === undefined) return void sendAuthError(res, outcome);
-      // Express's error handling (and the app's own error middleware) logs it and answers the status.
-      const error = outcome.error as {
-        status?: number;
-        statusCode?: number;
-        expose?: boolean;
-        headers?: Record<string, string>;
-      };
-      if (typeof error === "object" && error !== null) {
-        error.status = outcome.status;
-        error.statusCode = outcome.status;
-        error.expose = false;
-        // The http-errors convention: Express's handler sends err.headers (Retry-After on a 503).
-        const { "Content-Type": _, ...headers } = outcome.headers;
-        error.headers = headers;
-      }
-      next(outcome.error);
-    }, next);
+    // The built-in schemes usually answer synchronously: next() then runs in the request's own tick.
+    const outcome = guardNow(toAuthRequest(req), resolved);
+    if (outcome instanceof Promise) outcome.then((settled) => proceed(req, res, next, settled), next);
+    else proceed(req, res, next, outcome);
   };
+}
+
+function proceed(req: Request, res: Response, next: NextFunction, outcome: GuardOutcome<unknown>): void {
+  if (outcome.ok) {
+    // A plain property write: @types/passport, when present, types `req.user` as its own.
+    const authed = req as unknown as { user: unknown; auth: unknown };
+    authed.user = outcome.user;
+    authed.auth = outcome.auth;
+    next();
+    return;
+  }
+  if (outcome.error === undefined) {
+    sendAuthError(res, outcome);
+    return;
+  }
+  // Express's error handling (and the app's own error middleware) logs it and answers the status.
+  const error = outcome.error as {
+    status?: number;
+    statusCode?: number;
+    expose?: boolean;
+    headers?: Record<string, string>;
+  };
+  if (typeof error === "object" && error !== null) {
+    error.status = outcome.status;
+    error.statusCode = outcome.status;
+    error.expose = false;
+    // The http-errors convention: Express's handler sends err.headers (Retry-After on a 503).
+    const { "Content-Type": _, ...headers } = outcome.headers;
+    error.headers = headers;
+  }
+  next(outcome.error);
 }
 
 /** What {@link createAuth} returns. */

@@ -6,9 +6,10 @@ import type {
   FastifyPluginAsync,
   FastifyReply,
   FastifyRequest,
-  preHandlerAsyncHookHandler,
+  HookHandlerDoneFunction,
+  preHandlerHookHandler,
 } from "fastify";
-import { type AuthOptions, guard, withDefaults } from "../core/guard.js";
+import { type AuthOptions, type GuardOutcome, guardNow, withDefaults } from "../core/guard.js";
 import type { EndpointHandler } from "../endpoints/http.js";
 import { toAuthRequest, toFetchRequest } from "./node.js";
 
@@ -56,25 +57,41 @@ export interface FastifyAuthOptions<User, Required extends boolean = boolean> ex
  */
 export function auth<User, Required extends boolean = true>(
   options: FastifyAuthOptions<User, Required>,
-): preHandlerAsyncHookHandler {
+): preHandlerHookHandler {
   const resolved = withDefaults(options);
-  return async function portcullisAuth(request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
-    const outcome = await guard(toAuthRequest(request.raw), resolved);
-    if (outcome.ok) {
-      const authed = request as AuthenticatedRequest<User, false>;
-      authed.user = outcome.user;
-      authed.auth = outcome.auth;
-      return undefined;
+  // Callback style, so a synchronous answer (the built-in schemes usually give one) costs no promise:
+  // done() runs in the same tick. A refused request is answered here and done() is not called.
+  return function portcullisAuth(request: FastifyRequest, reply: FastifyReply, done): void {
+    const outcome = guardNow(toAuthRequest(request.raw), resolved);
+    if (outcome instanceof Promise) {
+      outcome.then((settled) => proceed(request, reply, done, settled), done);
+    } else {
+      proceed(request, reply, done, outcome);
     }
-    if (outcome.error !== undefined)
-      request.log.error({ err: outcome.error }, "authentication failed unexpectedly");
-    // Returning the reply tells Fastify the hook answered: the route handler does not run.
-    // A Buffer, so Fastify keeps the Content-Type exactly (it appends a charset to a string body).
-    return reply
-      .code(outcome.status)
-      .headers(outcome.headers)
-      .send(Buffer.from(JSON.stringify(outcome.body)));
   };
+}
+
+function proceed(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  done: HookHandlerDoneFunction,
+  outcome: GuardOutcome<unknown>,
+): void {
+  if (outcome.ok) {
+    const authed = request as AuthenticatedRequest<unknown, false>;
+    authed.user = outcome.user;
+    authed.auth = outcome.auth;
+    done();
+    return;
+  }
+  if (outcome.error !== undefined) {
+    request.log.error({ err: outcome.error }, "authentication failed unexpectedly");
+  }
+  // A Buffer, so Fastify keeps the Content-Type exactly (it appends a charset to a string body).
+  reply
+    .code(outcome.status)
+    .headers(outcome.headers)
+    .send(Buffer.from(JSON.stringify(outcome.body)));
 }
 
 /**
@@ -103,7 +120,7 @@ export interface FastifyAuth<User> {
    * @param options - the route's own schemes or `required`
    * @returns a preHandler hook
    */
-  auth(options?: Partial<FastifyAuthOptions<User>>): preHandlerAsyncHookHandler;
+  auth(options?: Partial<FastifyAuthOptions<User>>): preHandlerHookHandler;
 }
 
 /**

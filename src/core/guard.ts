@@ -3,8 +3,9 @@
  * the outcome into "let it through with this user" or "answer with this status, headers and body".
  */
 import { type ErrorResponseParts, errorResponseParts, serverError } from "./response.js";
-import { type AuthResult, authenticate } from "./runner.js";
+import { type AuthResult, run } from "./runner.js";
 import type { AuthRequest, BaseAuthentication } from "./scheme.js";
+import { isPromiseLike, type MaybePromise } from "./sync-path.js";
 
 /**
  * Options for an adapter's `auth()` (and `withAuth` for Fetch handlers).
@@ -84,9 +85,34 @@ export type GuardOutcome<User> = GuardPass<User> | GuardDeny;
  * ```
  */
 export function guard<User>(request: AuthRequest, options: AuthOptions<User>): Promise<GuardOutcome<User>> {
+  try {
+    return Promise.resolve(guardNow(request, options));
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+/**
+ * {@link guard} for the adapters (internal): the outcome at once when the schemes answered
+ * synchronously, so a framework's next step runs in the same tick; otherwise a promise of it.
+ *
+ * @param request - the request view
+ * @param options - the schemes and whether a user is required
+ */
+export function guardNow<User>(
+  request: AuthRequest,
+  options: AuthOptions<User>,
+): GuardOutcome<User> | Promise<GuardOutcome<User>> {
   const required = options.required ?? true;
-  return authenticate(request, options.schemes).then(
-    (result) => decide(result, required),
+  let result: MaybePromise<AuthResult<User>>;
+  try {
+    result = run(request, options.schemes);
+  } catch (error) {
+    return serverError(error);
+  }
+  if (!isPromiseLike(result)) return decide(result, required);
+  return Promise.resolve(result).then(
+    (settled) => decide(settled, required),
     (error: unknown) => serverError(error),
   );
 }

@@ -81,51 +81,48 @@ export function authenticate<User>(
   request: AuthRequest,
   schemes: readonly BaseAuthentication<User>[],
 ): Promise<AuthResult<User>> {
-  return attempt(request, schemes, 0);
+  try {
+    return Promise.resolve(run(request, schemes));
+  } catch (error) {
+    return Promise.reject(error);
+  }
 }
 
-// Built-in schemes answer through their synchronous twin (./sync-path.ts): a scheme that needs no I/O
-// costs no microtask, and one that does is chained with then(), one microtask per scheme.
-function attempt<User>(
+/**
+ * The runner itself, for the guard and the adapters (internal): the result at once when every scheme
+ * answered synchronously (the built-ins do through their twins, ./sync-path.ts), else a promise of it.
+ * A {@link SchemeError} is thrown, or rejects the promise.
+ *
+ * @param request - the request to authenticate
+ * @param schemes - the schemes, in order of preference
+ * @param from - the first scheme to try
+ */
+export function run<User>(
   request: AuthRequest,
   schemes: readonly BaseAuthentication<User>[],
-  from: number,
-): Promise<AuthResult<User>> {
+  from = 0,
+): MaybePromise<AuthResult<User>> {
   for (let index = from; index < schemes.length; index++) {
     const scheme = schemes[index]!;
     let answer: MaybePromise<Authenticated<User> | null>;
     try {
       answer = callSync(scheme, scheme.authenticate, request);
     } catch (error) {
-      return settle(() => failed(request, schemes, index, error));
+      return failed(request, schemes, index, error);
     }
+    // A scheme that waits is chained with then(): one microtask per scheme.
     if (isPromiseLike(answer)) {
       return Promise.resolve(answer).then(
         (authenticated) =>
           authenticated === null || authenticated === undefined
-            ? attempt(request, schemes, index + 1)
+            ? run(request, schemes, index + 1)
             : succeed(scheme, authenticated),
         (error: unknown) => failed(request, schemes, index, error),
       );
     }
-    if (answer !== null && answer !== undefined) {
-      try {
-        return Promise.resolve(succeed(scheme, answer));
-      } catch (error) {
-        return Promise.reject(error);
-      }
-    }
+    if (answer !== null && answer !== undefined) return succeed(scheme, answer);
   }
-  return settle((): AuthNone => ({ outcome: "none", ...challengeStatus(request, schemes, null) }));
-}
-
-// A promise of what `outcome` returns or throws.
-function settle<T>(outcome: () => T): Promise<T> {
-  try {
-    return Promise.resolve(outcome());
-  } catch (error) {
-    return Promise.reject(error);
-  }
+  return { outcome: "none", ...challengeStatus(request, schemes, null) };
 }
 
 function failed<User>(
