@@ -113,6 +113,69 @@ describe("BasicAuthentication: parsing (RFC 7617, DRF)", () => {
     );
   });
 
+  it.each([
+    ["Basic YWRh OmI=", "Invalid basic header. Credentials string should not contain spaces.", []],
+    ["Basic YWRh\tOmI", "Invalid basic header. Credentials string should not contain spaces.", []],
+    ["Basic YW\nRhOmJj", "Invalid basic header. Credentials string should not contain spaces.", []],
+    ["Basic YWRhOmI", "Invalid basic header. Credentials not correctly base64 encoded.", []],
+    ["Basic YWRhOmI\v", "Invalid basic header. Credentials not correctly base64 encoded.", []],
+    ["Basic YWRhOmJj\f", "Invalid username/password.", [["ada", "bc"]]],
+    ["Basic \rYWRhOmJj", "Invalid username/password.", [["ada", "bc"]]],
+    ["Basic YWRhOm==", "Invalid username/password.", [["ada", ""]]],
+  ])(
+    "answers %j as DRF, where atob() alone would skip whitespace or add padding",
+    async (header, detail, pairs) => {
+      const { basic, seen } = verifying();
+      expect((await failure(basic.authenticate(withAuth(header)))).detail).toBe(detail);
+      expect(seen).toEqual(pairs);
+    },
+  );
+
+  it("answers every header as the general reader with a strict base64 check does (property, 10,000 runs)", async () => {
+    const reference = (header: string): string => {
+      const parts = header
+        .slice(5)
+        .split(/[ \t\n\r\v\f]+/)
+        .filter((part) => part !== "");
+      if (parts.length === 0) return "No credentials provided.";
+      if (parts.length > 1) return "Credentials string should not contain spaces.";
+      const [credentials] = parts as [string];
+      if (credentials.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(credentials)) return "base64";
+      const text = atob(credentials);
+      const colon = text.indexOf(":");
+      return colon === -1 ? "base64" : `${text.slice(0, colon)}|${text.slice(colon + 1)}`;
+    };
+    const seen: string[] = [];
+    const basic = new BasicAuthentication({
+      verify: (username, password) => {
+        seen.push(`${username}|${password}`);
+        return null;
+      },
+    });
+    const header = fc
+      .array(fc.constantFrom(..."YWRhOmJjZA+/=:  \t\n\v\f\r"), { maxLength: 24 })
+      .map((chars) => `Basic ${chars.join("")}`);
+    await fc.assert(
+      fc.asyncProperty(header, async (value) => {
+        seen.length = 0;
+        const detail = (await failure(basic.authenticate(withAuth(value)))).detail;
+        const expected = reference(value);
+        if (expected.includes("|")) {
+          expect(detail).toBe("Invalid username/password.");
+          expect(seen).toEqual([expected]);
+        } else {
+          expect(detail).toBe(
+            expected === "base64"
+              ? "Invalid basic header. Credentials not correctly base64 encoded."
+              : `Invalid basic header. ${expected}`,
+          );
+          expect(seen).toEqual([]);
+        }
+      }),
+      { numRuns: 10_000 },
+    );
+  });
+
   it("keeps the scheme contract", async () => {
     await checkSchemeContract(verifying().basic, { seed: 7 });
   });
