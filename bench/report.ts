@@ -180,7 +180,9 @@ function verdicts(results: BenchResults): Verdict[] {
     }
   }
   const { rows, judged, limitMs } = results.loopDelay;
-  const delay = rows.get(judged)!.max.median;
+  const measured = rows.get(judged);
+  if (measured === undefined) return out; // `--only` without the hashing section
+  const delay = measured.max.median;
   out.push({
     check: `3b. max event-loop delay: ${judged}`,
     value: `${formatNumber(delay)} ms`,

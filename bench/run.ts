@@ -423,35 +423,75 @@ function jwtPeerVersions(): Record<string, string> {
   return versions;
 }
 
+/** The sections, by the names `--only` takes. */
+const SECTIONS = [
+  "runner",
+  "basic",
+  "token",
+  "digest",
+  "hashing",
+  "jwt",
+  "session",
+  "http",
+  "stores",
+] as const;
+type Section = (typeof SECTIONS)[number];
+
+// `npm run bench -- --only basic,token` runs those sections and prints them without writing RESULTS.md.
+function selectedSections(): ReadonlySet<Section> | null {
+  const at = process.argv.indexOf("--only");
+  if (at === -1) return null;
+  const names = (process.argv[at + 1] ?? "").split(",").filter((name) => name !== "");
+  const unknown = names.filter((name) => !(SECTIONS as readonly string[]).includes(name));
+  if (names.length === 0 || unknown.length > 0) {
+    throw new Error(`--only takes a comma-separated list of ${SECTIONS.join(", ")}; got ${names.join(",")}`);
+  }
+  return new Set(names as Section[]);
+}
+
 async function main(): Promise<void> {
   const started = performance.now();
+  const only = selectedSections();
+  const wanted = (section: Section) => only === null || only.has(section);
   const environment = describeEnvironment();
   Object.assign(environment.packages, jwtPeerVersions());
   await checkPortcullis();
-  const comparisons = [
-    await runnerOverhead(),
-    await basicVersusPassport(),
-    await tokenVersusBearer(),
-    await digestStep(),
-    await hashing(),
-  ];
-  for (const [i, algorithm] of JWT_ALGORITHMS.entries()) comparisons.push(await jwtVerifyCold(algorithm, i));
-  for (const [i, algorithm] of WARM_ALGORITHMS.entries()) comparisons.push(await jwtVerifyWarm(algorithm, i));
-  for (const [i, algorithm] of JWT_ALGORITHMS.entries()) comparisons.push(await jwtSign(algorithm, i));
-  comparisons.push(await sessionVersusExpress());
-  comparisons.push(...(await httpRequests()));
-  const { storeComparisons } = await import("./stores.js");
-  comparisons.push(...(await storeComparisons(log)));
-  log(`3b. event-loop delay: ${LOOP_DELAY_REPEATS} repeats`);
-  const loopRows = await measureLoopDelay([idle, portcullisHash, nodeHash], LOOP_DELAY_REPEATS);
+  const comparisons: Comparison[] = [];
+  if (wanted("runner")) comparisons.push(await runnerOverhead());
+  if (wanted("basic")) comparisons.push(await basicVersusPassport());
+  if (wanted("token")) comparisons.push(await tokenVersusBearer());
+  if (wanted("digest")) comparisons.push(await digestStep());
+  if (wanted("hashing")) comparisons.push(await hashing());
+  if (wanted("jwt")) {
+    for (const [i, algorithm] of JWT_ALGORITHMS.entries())
+      comparisons.push(await jwtVerifyCold(algorithm, i));
+    for (const [i, algorithm] of WARM_ALGORITHMS.entries())
+      comparisons.push(await jwtVerifyWarm(algorithm, i));
+    for (const [i, algorithm] of JWT_ALGORITHMS.entries()) comparisons.push(await jwtSign(algorithm, i));
+  }
+  if (wanted("session")) comparisons.push(await sessionVersusExpress());
+  if (wanted("http")) comparisons.push(...(await httpRequests()));
+  if (wanted("stores")) {
+    const { storeComparisons } = await import("./stores.js");
+    comparisons.push(...(await storeComparisons(log)));
+  }
+  let loopRows: BenchResults["loopDelay"]["rows"] = new Map();
+  if (wanted("hashing")) {
+    log(`3b. event-loop delay: ${LOOP_DELAY_REPEATS} repeats`);
+    loopRows = await measureLoopDelay([idle, portcullisHash, nodeHash], LOOP_DELAY_REPEATS);
+  }
   const results: BenchResults = {
     environment,
     comparisons,
     loopDelay: { rows: loopRows, judged: portcullisHash.name, limitMs: LOOP_DELAY_LIMIT_MS },
     elapsedSeconds: (performance.now() - started) / 1000,
   };
-  writeFileSync(RESULTS_FILE, renderMarkdown(results));
   console.log(renderSummary(results));
+  if (only !== null) {
+    log(`--only ${[...only].join(",")}: RESULTS.md left as it was`);
+    return;
+  }
+  writeFileSync(RESULTS_FILE, renderMarkdown(results));
   log(`wrote ${RESULTS_FILE.pathname} in ${results.elapsedSeconds.toFixed(0)} s`);
 }
 
