@@ -4,7 +4,8 @@
  *
  * Per backend, 1,000 users each own one token (30-day expiry) issued through the store. portcullis:
  * `authenticate(request, [new TokenAuthentication({ tokens, users })])` on a prebuilt `makeRequest` view
- * per token, cycled. Bare: `tokenDigest(token)`, then the same lookups through the driver itself (the
+ * per token, cycled, with the Kysely instance built as docs/stores.md recommends (`PreparedSqliteDialect`,
+ * `PreparedPostgresDialect`); a context row runs the same stores on Kysely's own dialect. Bare: `tokenDigest(token)`, then the same lookups through the driver itself (the
  * token by digest and its expiry, the owner by id and its `is_active`). Every run rejects unless the
  * token's owner comes back. `TokenAuthentication` writes `lastUsedAt` at most once a minute per token:
  * the check pass before timing uses every token once (those writes happen there), a backend's timed
@@ -30,7 +31,13 @@ import {
   tokenDigest,
   type UserRecord,
 } from "../src/index.js";
-import { KyselyTokenStore, KyselyUserStore, migrateToLatest } from "../src/stores/kysely/index.js";
+import {
+  KyselyTokenStore,
+  KyselyUserStore,
+  migrateToLatest,
+  PreparedPostgresDialect,
+  PreparedSqliteDialect,
+} from "../src/stores/kysely/index.js";
 import { RedisTokenStore } from "../src/stores/redis/index.js";
 import { makeRequest } from "../src/testing/index.js";
 import type { Contender } from "./interleave.js";
@@ -147,6 +154,40 @@ function bareContender(issued: readonly Issued[], name: string, lookup: BareLook
         throw new Error(`${name}: did not find user ${userId}`);
     },
   };
+}
+
+/** portcullis through the runner, with a cursor of its own. */
+function runnerContender(
+  name: string,
+  issued: readonly Issued[],
+  tokenAuth: TokenAuthentication<DefaultUser>,
+): StoreContender {
+  const schemes = [tokenAuth];
+  const next = cycle(issued);
+  return {
+    name,
+    ops: 1,
+    run: async () => {
+      const { request, userId } = next();
+      const result = await authenticate(request, schemes);
+      if (result.outcome !== "success" || (result.user as DefaultUser).id !== userId) {
+        throw new Error(`${name}: did not authenticate user ${userId}: ${result.outcome}`);
+      }
+    },
+  };
+}
+
+/** The same stores on Kysely's own dialect (`db` built the ordinary way): the default path. */
+function ordinaryDialect(db: AnyDb, issued: readonly Issued[], dialect: string): StoreContender {
+  const tokenAuth = new TokenAuthentication({
+    tokens: new KyselyTokenStore({ db }),
+    users: new KyselyUserStore({ db }),
+  });
+  return runnerContender(
+    `portcullis authenticate(req, [TokenAuthentication]), Kysely's own ${dialect}`,
+    issued,
+    tokenAuth,
+  );
 }
 
 /** The contenders every backend has: portcullis through the runner and directly, and the bare lookup. */
@@ -267,14 +308,16 @@ export async function sqliteBackend(): Promise<StoreBackend> {
   const dir = mkdtempSync(join(tmpdir(), "portcullis-bench-"));
   const database = new Database(join(dir, "auth.db"));
   database.pragma("journal_mode = WAL");
-  const db: AnyDb = new Kysely({ dialect: new SqliteDialect({ database }) });
+  // As docs/stores.md recommends; `ordinary` is Kysely's own dialect on the same handle, for context.
+  const db: AnyDb = new Kysely({ dialect: new PreparedSqliteDialect({ database }) });
+  const ordinary: AnyDb = new Kysely({ dialect: new SqliteDialect({ database }) });
   const close = async () => {
-    await db.destroy();
+    await db.destroy(); // closes the handle, which `ordinary` shares
     rmSync(dir, { recursive: true, force: true });
   };
   try {
     await migrateToLatest(db);
-    const label = "Kysely on SQLite";
+    const label = "Kysely + PreparedSqliteDialect";
     // Seeded in one transaction (2,000 commits would each wait for the disk), through the stores.
     const issued = await db
       .transaction()
@@ -301,7 +344,12 @@ export async function sqliteBackend(): Promise<StoreBackend> {
         return ownerId(database.prepare<[string], SqlRow>(userSql("?")).all(row.user_id as string)[0]);
       },
     );
-    const context = [c.direct, perCall, kyselyAlone(db, issued, "SQLite")];
+    const context = [
+      c.direct,
+      ordinaryDialect(ordinary, issued, "SqliteDialect"),
+      perCall,
+      kyselyAlone(ordinary, issued, "SQLite"),
+    ];
     await c.checkUnknown();
     const writes = await checkAll(c.portcullis, [c.bare, ...context]);
     const countSince = database.prepare<[number], { n: number }>(
@@ -314,11 +362,13 @@ export async function sqliteBackend(): Promise<StoreBackend> {
       context,
       rounds: STORE_ROUNDS,
       note: [
-        "`KyselyTokenStore` + `KyselyUserStore` on `new Kysely({ dialect: new SqliteDialect({ database }) })`, a",
-        "better-sqlite3 file in a temporary directory (WAL). Bare: the statements Kysely compiles for the two lookups,",
-        `\`${tokenSql("?")}\` and \`${userSql("?")}\`, prepared once on the same handle, \`.get()\`.`,
-        "Context: the same through `prepare(sql).all()` per query (what Kysely's SqliteDialect does), and through",
-        "Kysely alone (`db.selectFrom(…).selectAll().where(…).executeTakeFirst()` twice, no portcullis code).",
+        "`KyselyTokenStore` + `KyselyUserStore` on `new Kysely({ dialect: new PreparedSqliteDialect({ database }) })`",
+        "(the construction docs/stores.md recommends: statements prepared once, the hot reads run directly while no",
+        "transaction holds the connection), a better-sqlite3 file in a temporary directory (WAL). Bare: the statements",
+        `Kysely compiles for the two lookups, \`${tokenSql("?")}\` and \`${userSql("?")}\`,`,
+        "prepared once on the same handle, `.get()`. Context: the same stores on Kysely's own `SqliteDialect` (the",
+        "same handle), the bare lookups through `prepare(sql).all()` per query (what Kysely's SqliteDialect does), and",
+        "Kysely alone on its own dialect (`db.selectFrom(…).selectAll().where(…).executeTakeFirst()` twice, no portcullis code).",
       ],
       ...writes,
       writesSince: async (since) => countSince.get(since)!.n,
@@ -355,14 +405,16 @@ export async function postgresBackend(): Promise<StoreBackend> {
   });
   pool.on("error", () => {});
   pool.on("connect", (client) => client.on("error", () => {}));
-  const db: AnyDb = new Kysely({ dialect: new PostgresDialect({ pool }) });
+  // As docs/stores.md recommends; `ordinary` is Kysely's own dialect on the same pool, for context.
+  const db: AnyDb = new Kysely({ dialect: new PreparedPostgresDialect({ pool }) });
+  const ordinary: AnyDb = new Kysely({ dialect: new PostgresDialect({ pool }) });
   const close = async () => {
-    await db.destroy(); // ends the pool
+    await db.destroy(); // ends the pool, which `ordinary` shares
     await admin(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
   };
   try {
     await migrateToLatest(db);
-    const label = "Kysely on PostgreSQL";
+    const label = "Kysely + PreparedPostgresDialect";
     const issued = await db
       .transaction()
       .execute((trx) =>
@@ -404,7 +456,11 @@ export async function postgresBackend(): Promise<StoreBackend> {
         return ownerId((await pool.query<SqlRow>(userSql("$1"), [row.user_id])).rows[0]);
       },
     );
-    const context = [c.direct, kyselyAlone(db, issued, "PostgreSQL")];
+    const context = [
+      c.direct,
+      ordinaryDialect(ordinary, issued, "PostgresDialect"),
+      kyselyAlone(ordinary, issued, "PostgreSQL"),
+    ];
     await c.checkUnknown();
     const writes = await checkAll(c.portcullis, [
       c.bare,
@@ -422,12 +478,14 @@ export async function postgresBackend(): Promise<StoreBackend> {
       rounds: PG_ROUNDS,
       concurrent: c.concurrent,
       note: [
-        "`KyselyTokenStore` + `KyselyUserStore` on `new Kysely({ dialect: new PostgresDialect({ pool }) })`, a `pg.Pool`",
+        "`KyselyTokenStore` + `KyselyUserStore` on `new Kysely({ dialect: new PreparedPostgresDialect({ pool }) })` (the",
+        "construction docs/stores.md recommends: the stores' hot reads go as named statements), a `pg.Pool`",
         `(max ${IN_FLIGHT}) on 127.0.0.1 whose search_path is a fresh schema, dropped afterwards; the bare side uses the same pool.`,
         `Bare: \`pool.query({ name, text, values })\` with \`${tokenSql("$1")}\` and \`${userSql("$1")}\`,`,
         "named so each connection parses and plans them once; judged also against the same queries as unnamed",
-        "statements (`pool.query(text, values)`: parse, bind and execute every time), which is what Kysely's",
-        "PostgresDialect sends. Context: Kysely alone (the two selects, no portcullis code). The in-flight rows start",
+        "statements (`pool.query(text, values)`: parse, bind and execute every time), which is what Kysely's own",
+        "PostgresDialect sends. Context: the same stores on Kysely's own `PostgresDialect` (the same pool), and Kysely",
+        "alone on it (the two selects, no portcullis code). The in-flight rows start",
         `${IN_FLIGHT} authentications at once and await them all (one call = ${IN_FLIGHT}), in rounds of their own after the others.`,
       ],
       ...writes,

@@ -6,10 +6,11 @@
  * @example
  * ```ts
  * import Database from "better-sqlite3";
- * import { Kysely, SqliteDialect } from "kysely";
- * import { KyselyTokenStore, KyselyUserStore, migrateToLatest } from "portcullis/kysely";
+ * import { Kysely } from "kysely";
+ * import { KyselyTokenStore, KyselyUserStore, migrateToLatest, PreparedSqliteDialect } from "portcullis/kysely";
  *
- * const db = new Kysely({ dialect: new SqliteDialect({ database: new Database("auth.db") }) });
+ * // PreparedSqliteDialect / PreparedPostgresDialect: Kysely's dialects with prepared hot reads (or use Kysely's own)
+ * const db = new Kysely({ dialect: new PreparedSqliteDialect({ database: new Database("auth.db") }) });
  * await migrateToLatest(db);
  * const users = new KyselyUserStore({ db });
  * const tokens = new KyselyTokenStore({ db });
@@ -20,8 +21,11 @@
 
 export type { MigrateOptions } from "./migrations.js";
 export { migrateToLatest, PORTCULLIS_MIGRATION_TABLES, PortcullisMigrationProvider } from "./migrations.js";
+export { PreparedPostgresDialect } from "./postgres-dialect.js";
 export { KyselyRevocationStore } from "./revocations.js";
 export { KyselySessionStore } from "./sessions.js";
+export type { PreparedSqliteDialectConfig } from "./sqlite-dialect.js";
+export { PreparedSqliteDialect } from "./sqlite-dialect.js";
 export type { AnyKysely, KyselyStoreOptions, KyselyTableNames } from "./tables.js";
 export { DEFAULT_TABLE_NAMES } from "./tables.js";
 export { KyselyTokenStore } from "./tokens.js";

@@ -1,7 +1,9 @@
 /**
  * The Kysely token store.
  */
+import { defineSyncTwin } from "../../core/sync-path.js";
 import type { TokenRecord, TokenStore, TokenTouch } from "../types.js";
+import { HotQuery } from "./hot-query.js";
 import {
   type AnyKysely,
   checkDb,
@@ -39,6 +41,7 @@ const STORE = "tokens";
 export class KyselyTokenStore implements TokenStore {
   readonly #db: AnyKysely;
   readonly #table: string;
+  readonly #byDigest: HotQuery;
 
   /**
    * @param options - the Kysely instance and, optionally, table names
@@ -46,6 +49,11 @@ export class KyselyTokenStore implements TokenStore {
   constructor(options: KyselyStoreOptions) {
     this.#db = checkDb(options, "KyselyTokenStore");
     this.#table = resolveTables(options.tables).tokens;
+    this.#byDigest = new HotQuery(
+      STORE,
+      this.#db,
+      this.#db.selectFrom(this.#table).selectAll().where("digest", "=", ""),
+    );
   }
 
   /** @inheritDoc */
@@ -64,11 +72,15 @@ export class KyselyTokenStore implements TokenStore {
   }
 
   /** @inheritDoc */
-  async findByDigest(digest: string): Promise<TokenRecord | null> {
-    const row = await guarded(STORE, () =>
-      this.#db.selectFrom(this.#table).selectAll().where("digest", "=", digest).executeTakeFirst(),
-    );
-    return row === undefined ? null : toRecord(row);
+  findByDigest(digest: string): Promise<TokenRecord | null> {
+    return this.#byDigest.first([digest], toRecordOrNull);
+  }
+
+  // TokenAuthentication calls this twin: on PreparedSqliteDialect's direct path it answers at once.
+  static {
+    defineSyncTwin(KyselyTokenStore.prototype.findByDigest, function (this: KyselyTokenStore, digest) {
+      return this.#byDigest.firstNow([digest], toRecordOrNull);
+    });
   }
 
   /** @inheritDoc */
@@ -116,6 +128,10 @@ export class KyselyTokenStore implements TokenStore {
       this.#db.updateTable(this.#table).set(values).where("digest", "=", digest).execute(),
     );
   }
+}
+
+function toRecordOrNull(row: Record<string, unknown> | undefined): TokenRecord | null {
+  return row === undefined ? null : toRecord(row);
 }
 
 function toRecord(row: Record<string, unknown>): TokenRecord {

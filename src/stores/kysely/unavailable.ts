@@ -74,7 +74,11 @@ export async function guarded<T>(store: string, operation: () => Promise<T>): Pr
   try {
     return await operation();
   } catch (error) {
-    if (isConnectionError(error)) throw new StoreUnavailable(store, { cause: error });
-    throw error;
+    throw unavailableOr(store, error);
   }
+}
+
+/** What a store throws for `error`: StoreUnavailable for a connection error, else the error. @internal */
+export function unavailableOr(store: string, error: unknown): unknown {
+  return isConnectionError(error) ? new StoreUnavailable(store, { cause: error }) : error;
 }

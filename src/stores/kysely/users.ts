@@ -1,8 +1,10 @@
 /**
  * The Kysely user store.
  */
+import { defineSyncTwin } from "../../core/sync-path.js";
 import type { DefaultUser } from "../memory-users.js";
 import type { CreateUserInput, UserRecord, UserStore } from "../types.js";
+import { HotQuery } from "./hot-query.js";
 import {
   type AnyKysely,
   checkDb,
@@ -100,6 +102,8 @@ export class KyselyUserStore<User = DefaultUser> implements UserStore<User> {
   readonly #toUser: ((row: KyselyUserRow) => User) | undefined;
   readonly #toRow: KyselyUserStoreOptions<User>["toRow"];
   readonly #generateId: () => string;
+  readonly #byId: HotQuery;
+  readonly #byUsername: HotQuery;
 
   /**
    * @param options - the Kysely instance, table names, and optionally `toUser`, `toRow`, `generateId`
@@ -110,6 +114,9 @@ export class KyselyUserStore<User = DefaultUser> implements UserStore<User> {
     this.#toUser = options.toUser;
     this.#toRow = options.toRow;
     this.#generateId = options.generateId ?? (() => crypto.randomUUID());
+    const select = () => this.#db.selectFrom(this.#table).selectAll();
+    this.#byId = new HotQuery(STORE, this.#db, select().where("id", "=", ""));
+    this.#byUsername = new HotQuery(STORE, this.#db, select().where("username", "=", ""));
   }
 
   /**
@@ -145,19 +152,23 @@ export class KyselyUserStore<User = DefaultUser> implements UserStore<User> {
   }
 
   /** @inheritDoc */
-  async findByUsername(username: string): Promise<UserRecord<User> | null> {
-    const row = await guarded(STORE, () =>
-      this.#db.selectFrom(this.#table).selectAll().where("username", "=", username).executeTakeFirst(),
-    );
-    return row === undefined ? null : this.#record(row);
+  findByUsername(username: string): Promise<UserRecord<User> | null> {
+    return this.#byUsername.first([username], this.#recordOrNull);
   }
 
   /** @inheritDoc */
-  async findById(id: string): Promise<UserRecord<User> | null> {
-    const row = await guarded(STORE, () =>
-      this.#db.selectFrom(this.#table).selectAll().where("id", "=", id).executeTakeFirst(),
-    );
-    return row === undefined ? null : this.#record(row);
+  findById(id: string): Promise<UserRecord<User> | null> {
+    return this.#byId.first([id], this.#recordOrNull);
+  }
+
+  // The schemes call these twins: on PreparedSqliteDialect's direct path they answer at once.
+  static {
+    defineSyncTwin(KyselyUserStore.prototype.findById, function (this: KyselyUserStore<unknown>, id) {
+      return this.#byId.firstNow([id], this.#recordOrNull);
+    });
+    defineSyncTwin(KyselyUserStore.prototype.findByUsername, function (this: KyselyUserStore<unknown>, name) {
+      return this.#byUsername.firstNow([name], this.#recordOrNull);
+    });
   }
 
   /**
@@ -185,7 +196,20 @@ export class KyselyUserStore<User = DefaultUser> implements UserStore<User> {
     if (count(result.numUpdatedRows) === 0) throw new Error(`KyselyUserStore: no user with id "${id}".`);
   }
 
+  readonly #recordOrNull = (stored: Record<string, unknown> | undefined): UserRecord<User> | null =>
+    stored === undefined ? null : this.#record(stored);
+
   #record(stored: Record<string, unknown>): UserRecord<User> {
+    if (this.#toUser === undefined) {
+      return {
+        id: String(stored.id),
+        username: stored.username as string,
+        passwordHash: (stored.password_hash as string | null) ?? null,
+        isActive: Number(stored.is_active) !== 0,
+        lastLogin: toDateOrNull(stored.last_login),
+        user: (typeof stored.data === "string" ? JSON.parse(stored.data) : stored.data) as User,
+      };
+    }
     const row: KyselyUserRow = {
       ...stored,
       id: String(stored.id),
@@ -202,7 +226,7 @@ export class KyselyUserStore<User = DefaultUser> implements UserStore<User> {
       passwordHash: row.password_hash,
       isActive: row.is_active,
       lastLogin: row.last_login,
-      user: this.#toUser === undefined ? (row.data as User) : this.#toUser(row),
+      user: this.#toUser(row),
     };
   }
 }

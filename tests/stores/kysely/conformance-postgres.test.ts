@@ -46,3 +46,23 @@ describe.skipIf(skip !== null)(`PostgreSQL through db.withSchema${skip === null 
     return { db };
   });
 });
+
+// portcullis's PreparedPostgresDialect: the hot reads as named statements.
+describe.skipIf(skip !== null)(
+  `PostgreSQL, PreparedPostgresDialect${skip === null ? "" : " (skipped)"}`,
+  () => {
+    let database: PostgresSchema;
+    beforeAll(async () => {
+      database = await postgresSchema(10, { prepared: true });
+      await migrateToLatest(database.db);
+    });
+    afterAll(async () => {
+      await database?.drop();
+    });
+
+    conformance("PostgreSQL (PreparedPostgresDialect)", async () => {
+      await emptyTables(database.db);
+      return { db: database.db };
+    });
+  },
+);

@@ -10,7 +10,11 @@ import { randomBytes } from "node:crypto";
 import Database from "better-sqlite3";
 import { type Kysely, Kysely as KyselyClass, PostgresDialect, SqliteDialect } from "kysely";
 import pg from "pg";
-import { DEFAULT_TABLE_NAMES } from "../../../src/stores/kysely/index.js";
+import {
+  DEFAULT_TABLE_NAMES,
+  PreparedPostgresDialect,
+  PreparedSqliteDialect,
+} from "../../../src/stores/kysely/index.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: Kysely's spelling for a database of tables named at run time.
 export type AnyDb = Kysely<any>;
@@ -60,6 +64,11 @@ export function sqliteDb(file = ":memory:", options: Database.Options = {}): Any
   return new KyselyClass({ dialect: new SqliteDialect({ database: new Database(file, options) }) });
 }
 
+/** The same on portcullis's PreparedSqliteDialect (cached statements, direct hot reads). */
+export function preparedSqliteDb(file = ":memory:", options: Database.Options = {}): AnyDb {
+  return new KyselyClass({ dialect: new PreparedSqliteDialect({ database: new Database(file, options) }) });
+}
+
 /** A PostgreSQL schema of its own: a pool whose search_path is that schema, and how to drop it all. */
 export interface PostgresSchema {
   schema: string;
@@ -77,21 +86,22 @@ export interface PostgresSchema {
  */
 export async function postgresSchema(
   max = 10,
-  options: { searchPath?: boolean } = {},
+  options: { searchPath?: boolean; prepared?: boolean } = {},
 ): Promise<PostgresSchema> {
+  const Dialect = options.prepared === true ? PreparedPostgresDialect : PostgresDialect;
   const schema = `portcullis_test_${randomBytes(6).toString("hex")}`;
   await admin(`CREATE SCHEMA "${schema}"`);
   const instances: AnyDb[] = [];
   const pathOf = options.searchPath === false ? { options: undefined } : {};
   const connect = (poolSize = max): AnyDb => {
     const db = new KyselyClass({
-      dialect: new PostgresDialect({ pool: schemaPool(schema, poolSize, pathOf) }),
+      dialect: new Dialect({ pool: schemaPool(schema, poolSize, pathOf) }),
     });
     instances.push(db);
     return db;
   };
   const pool = schemaPool(schema, max, pathOf);
-  const db = new KyselyClass({ dialect: new PostgresDialect({ pool }) });
+  const db = new KyselyClass({ dialect: new Dialect({ pool }) });
   instances.push(db);
   return {
     schema,

@@ -1,0 +1,94 @@
+/**
+ * A store's hot read (a token by digest, a user by id): built and compiled once, then run with new
+ * parameters, directly on SQLite when PreparedSqliteDialect allows it.
+ */
+import { type CompiledQuery, createQueryId } from "kysely";
+import { isPromiseLike } from "../../core/sync-path.js";
+import type { PostgresShared } from "./postgres-dialect.js";
+import type { SqliteShared } from "./sqlite-dialect.js";
+import type { AnyKysely } from "./tables.js";
+import { guarded, unavailableOr } from "./unavailable.js";
+
+/** What a portcullis dialect offers the queries its compiler compiles. @internal */
+export interface FastPaths {
+  sqlite?: SqliteShared;
+  postgres?: PostgresShared;
+}
+
+/** SqliteShared.readFirst's "not now: go through Kysely". @internal */
+export const NOT_NOW: unique symbol = Symbol("not now");
+
+let capturing = false;
+let captured: FastPaths | undefined;
+
+/** Called by the portcullis dialects' compilers: while a HotQuery compiles, says whose it is. @internal */
+export function announce(fast: FastPaths): void {
+  if (capturing) captured = fast;
+}
+
+type Row = Record<string, unknown>;
+
+/** One compiled select, run with fresh parameters; the first row or undefined. @internal */
+export class HotQuery {
+  readonly #db: AnyKysely;
+  readonly #store: string;
+  readonly #compiled: CompiledQuery;
+  readonly #sqlite: SqliteShared | undefined;
+
+  /**
+   * @param store - the store's name, for StoreUnavailable
+   * @param db - the Kysely instance the query was built on
+   * @param query - the query, built with placeholder parameters
+   */
+  constructor(store: string, db: AnyKysely, query: { compile(): CompiledQuery }) {
+    this.#db = db;
+    this.#store = store;
+    capturing = true;
+    captured = undefined;
+    let fast: FastPaths | undefined;
+    try {
+      this.#compiled = query.compile();
+      fast = captured as FastPaths | undefined; // set by announce() during compile()
+    } finally {
+      capturing = false;
+      captured = undefined;
+    }
+    // A transaction's queries must run on its connection: only the root instance reads directly.
+    this.#sqlite = db.isTransaction ? undefined : fast?.sqlite;
+    fast?.postgres?.prepare(this.#compiled.sql);
+  }
+
+  /**
+   * `map` of the first row for these parameters (as many, in the same order, as the query was built
+   * with), or of undefined.
+   */
+  first<T>(parameters: readonly unknown[], map: (row: Row | undefined) => T): Promise<T> {
+    try {
+      const answer = this.firstNow(parameters, map);
+      return isPromiseLike(answer) ? (answer as Promise<T>) : Promise.resolve(answer);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /**
+   * As {@link first}, but answers (or throws) at once on the direct SQLite path: the stores' synchronous
+   * twins (../../core/sync-path.ts) use it, so a token check on PreparedSqliteDialect waits for nothing.
+   */
+  firstNow<T>(parameters: readonly unknown[], map: (row: Row | undefined) => T): T | Promise<T> {
+    if (this.#sqlite === undefined) return this.#viaKysely(parameters, map);
+    let found: unknown;
+    try {
+      found = this.#sqlite.readFirst(this.#compiled.sql, parameters);
+    } catch (error) {
+      throw unavailableOr(this.#store, error);
+    }
+    return found === NOT_NOW ? this.#viaKysely(parameters, map) : map(found as Row | undefined);
+  }
+
+  async #viaKysely<T>(parameters: readonly unknown[], map: (row: Row | undefined) => T): Promise<T> {
+    const query = { ...this.#compiled, parameters, queryId: createQueryId() };
+    const { rows } = await guarded(this.#store, () => this.#db.executeQuery<Row>(query));
+    return map(rows[0]);
+  }
+}

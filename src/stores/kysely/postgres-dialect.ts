@@ -1,0 +1,195 @@
+/**
+ * A PostgresDialect that sends the stores' hot reads as named (prepared) statements.
+ */
+import {
+  type CompiledQuery,
+  type DatabaseIntrospector,
+  type PostgresCursor,
+  PostgresDialect,
+  type PostgresDialectConfig,
+  type PostgresPool,
+  type PostgresPoolClient,
+  PostgresQueryCompiler,
+  type PostgresQueryResult,
+  type QueryCompiler,
+  type QueryId,
+  type RootOperationNode,
+} from "kysely";
+import { announce, type FastPaths } from "./hot-query.js";
+import type { AnyKysely } from "./tables.js";
+
+/** At most this many statements are named per dialect; past it they are sent unnamed. */
+const MAX_NAMED = 100;
+
+/** Statement names, one per SQL text for the whole process, so two dialects on one pool agree. */
+const names = new Map<string, string>();
+
+/** The statements one dialect sends named. @internal */
+export class PostgresShared {
+  readonly #named = new Set<string>();
+
+  /** Sends `sql` as a named statement from now on. */
+  prepare(sql: string): void {
+    if (this.#named.size >= MAX_NAMED || this.#named.has(sql)) return;
+    if (!names.has(sql)) names.set(sql, `portcullis_${names.size + 1}`);
+    this.#named.add(sql);
+  }
+
+  nameOf(sql: string): string | undefined {
+    return this.#named.has(sql) ? names.get(sql) : undefined;
+  }
+}
+
+/** pg's `client.query`, with the query config that Kysely's client interface leaves out. */
+interface PgClient {
+  query(...args: unknown[]): Promise<unknown>;
+  release(destroy?: boolean): void;
+}
+
+// The server dropped the statement (DISCARD ALL, DEALLOCATE: SQLSTATE 26000), or a table it reads changed
+// shape since it was prepared ("cached plan must not change result type", 0A000 from RevalidateCachedQuery).
+function isStale(error: unknown): boolean {
+  const { code, routine } = (error ?? {}) as { code?: unknown; routine?: unknown };
+  return code === "26000" || (code === "0A000" && routine === "RevalidateCachedQuery");
+}
+
+let generations = 0;
+
+/**
+ * One pooled connection as Kysely's PostgresDriver sees it. Outside a transaction, the dialect's hot
+ * reads go as named statements; inside one they go unnamed, so that a stale statement can always be
+ * prepared again (in a transaction the failed attempt would have aborted it).
+ */
+class NamingClient implements PostgresPoolClient {
+  readonly #client: PgClient;
+  readonly #shared: PostgresShared;
+  #inTransaction = false;
+  /** Appended to every name once the server has forgotten or invalidated this connection's statements. */
+  #suffix = "";
+
+  constructor(client: PgClient, shared: PostgresShared) {
+    this.#client = client;
+    this.#shared = shared;
+  }
+
+  query<R>(sql: string, parameters: ReadonlyArray<unknown>): Promise<PostgresQueryResult<R>>;
+  query<R>(cursor: PostgresCursor<R>): PostgresCursor<R>;
+  query(sql: unknown, parameters?: ReadonlyArray<unknown>): unknown {
+    if (typeof sql !== "string") return this.#client.query(sql);
+    const name = this.#inTransaction ? undefined : this.#shared.nameOf(sql);
+    if (name === undefined) {
+      this.#track(sql);
+      return this.#client.query(sql, parameters);
+    }
+    return this.#named(name, sql, parameters ?? []);
+  }
+
+  release(destroy?: boolean): void {
+    this.#inTransaction = false;
+    this.#client.release(destroy);
+  }
+
+  // Kysely's PostgresDriver opens and ends transactions with these statements (savepoints are "rollback to").
+  #track(sql: string): void {
+    if (/^\s*(begin|start\s+transaction)\b/i.test(sql)) this.#inTransaction = true;
+    else if (/^\s*(commit|end|rollback(?!\s+to\b))\b/i.test(sql)) this.#inTransaction = false;
+  }
+
+  async #named(name: string, text: string, values: ReadonlyArray<unknown>): Promise<unknown> {
+    try {
+      return await this.#client.query({ name: `${name}${this.#suffix}`, text, values });
+    } catch (error) {
+      if (!isStale(error)) throw error;
+      // pg still counts the old names as parsed on this connection: prepare every statement again under
+      // new ones (DISCARD ALL and DEALLOCATE ALL drop them all). Not in a transaction, so this can succeed.
+      this.#suffix = `_${++generations}`;
+      return await this.#client.query({ name: `${name}${this.#suffix}`, text, values });
+    }
+  }
+}
+
+function wrapPool(pool: PostgresPool, shared: PostgresShared): PostgresPool {
+  const wrappers = new WeakMap<PostgresPoolClient, NamingClient>();
+  return {
+    async connect() {
+      const client = await pool.connect();
+      let wrapper = wrappers.get(client);
+      if (wrapper === undefined) {
+        wrapper = new NamingClient(client as unknown as PgClient, shared);
+        wrappers.set(client, wrapper);
+      }
+      return wrapper;
+    },
+    end: () => pool.end(),
+  };
+}
+
+class PreparedPostgresCompiler extends PostgresQueryCompiler {
+  readonly #fast: FastPaths;
+
+  constructor(shared: PostgresShared) {
+    super();
+    this.#fast = { postgres: shared };
+  }
+
+  override compileQuery(node: RootOperationNode, queryId: QueryId): CompiledQuery {
+    announce(this.#fast);
+    return super.compileQuery(node, queryId);
+  }
+}
+
+/**
+ * Kysely's `PostgresDialect` for node-postgres (`pg`), built for the portcullis stores: the recommended
+ * way to build the Kysely instance they take on PostgreSQL. It takes the same options, and sends the
+ * stores' hot reads ({@link KyselyTokenStore.findByDigest}, {@link KyselyUserStore.findById} and
+ * `findByUsername`) as named statements, `pool.query({ name, text, values })`: each connection parses
+ * and plans them once, then only binds and executes them. Every other query is sent as
+ * `PostgresDialect` sends it (unnamed: parsed, planned and executed each time).
+ *
+ * A named statement lives on its connection until the connection closes. When the server has dropped
+ * it (`DISCARD ALL`, `DEALLOCATE`) or a table it reads changed shape (a column added by your migration:
+ * "cached plan must not change result type"), the read is prepared again under a new name, once. Inside
+ * a transaction the reads go unnamed, so that retry is always possible. Behind PgBouncer in transaction
+ * mode, named statements need its `max_prepared_statements` (1.21 or later); otherwise use Kysely's
+ * `PostgresDialect`.
+ *
+ * @example
+ * ```ts
+ * import { Kysely } from "kysely";
+ * import pg from "pg";
+ * import { KyselyTokenStore, KyselyUserStore, migrateToLatest, PreparedPostgresDialect } from "portcullis/kysely";
+ *
+ * const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 10 });
+ * const db = new Kysely({ dialect: new PreparedPostgresDialect({ pool }) });
+ * await migrateToLatest(db);
+ * const tokens = new KyselyTokenStore({ db });
+ * const users = new KyselyUserStore({ db });
+ * ```
+ * @see https://www.postgresql.org/docs/current/protocol-flow.html#PROTOCOL-FLOW-EXT-QUERY
+ */
+export class PreparedPostgresDialect extends PostgresDialect {
+  readonly #shared: PostgresShared;
+
+  /**
+   * @param config - Kysely's PostgresDialect options (`pool`, `cursor`, `onCreateConnection`, …)
+   */
+  constructor(config: PostgresDialectConfig) {
+    const shared = new PostgresShared();
+    const { pool } = config;
+    super({
+      ...config,
+      pool: async () => wrapPool(typeof pool === "function" ? await pool() : pool, shared),
+    });
+    this.#shared = shared;
+  }
+
+  /** Kysely's PostgreSQL introspector (`db.introspection`). */
+  override createIntrospector(db: AnyKysely): DatabaseIntrospector {
+    return super.createIntrospector(db);
+  }
+
+  /** Kysely's PostgreSQL compiler, which lets the stores name their hot reads. */
+  override createQueryCompiler(): QueryCompiler {
+    return new PreparedPostgresCompiler(this.#shared);
+  }
+}

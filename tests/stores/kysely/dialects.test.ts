@@ -1,0 +1,304 @@
+/**
+ * PreparedSqliteDialect and PreparedPostgresDialect: what they change (cached statements, direct reads,
+ * named statements) and what they must not (transactions, logging, StoreUnavailable, one winner of 50).
+ */
+import Database from "better-sqlite3";
+import { Kysely, sql } from "kysely";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { callSync, isPromiseLike } from "../../../src/core/sync-path.js";
+import {
+  authenticate,
+  issueToken,
+  SchemeError,
+  StoreUnavailable,
+  serverError,
+  TokenAuthentication,
+} from "../../../src/index.js";
+import {
+  KyselyRevocationStore,
+  KyselyTokenStore,
+  KyselyUserStore,
+  migrateToLatest,
+  PreparedSqliteDialect,
+} from "../../../src/stores/kysely/index.js";
+import type { TokenRecord } from "../../../src/stores/types.js";
+import { makeRequest } from "../../../src/testing/index.js";
+import {
+  type AnyDb,
+  type PostgresSchema,
+  postgresSchema,
+  postgresSkipReason,
+  preparedSqliteDb,
+  sqliteDb,
+} from "./databases.js";
+
+const later = (): Date => new Date(Date.now() + 3_600_000);
+const token = (digest: string, userId = "u1"): TokenRecord => ({
+  digest,
+  userId,
+  name: null,
+  createdAt: new Date(),
+  expiresAt: null,
+  lastUsedAt: null,
+});
+
+/** 50 parallel consume of one jti: how many won. */
+async function race(store: KyselyRevocationStore, jti: string): Promise<number> {
+  const results = await Promise.all(Array.from({ length: 50 }, () => store.consume(jti, later())));
+  return results.filter((won) => won).length;
+}
+
+describe("PreparedSqliteDialect", () => {
+  let db: AnyDb;
+  beforeAll(async () => {
+    db = preparedSqliteDb();
+    await migrateToLatest(db);
+  });
+  afterAll(async () => {
+    await db.destroy();
+  });
+
+  it("rejects a maxStatements that is not a positive integer", () => {
+    const database = new Database(":memory:");
+    expect(() => new PreparedSqliteDialect({ database, maxStatements: 0 })).toThrow(/maxStatements/);
+    expect(() => new PreparedSqliteDialect({ database, maxStatements: 1.5 })).toThrow(/maxStatements/);
+    database.close();
+  });
+
+  it("keeps at most maxStatements and still answers every query", async () => {
+    const small: AnyDb = new Kysely({
+      dialect: new PreparedSqliteDialect({ database: new Database(":memory:"), maxStatements: 2 }),
+    });
+    await migrateToLatest(small);
+    const users = new KyselyUserStore({ db: small });
+    const ada = await users.create({ username: "ada", passwordHash: null });
+    for (let i = 0; i < 5; i++) {
+      expect((await users.findById(ada.id))?.username).toBe("ada");
+      expect((await users.findByUsername("ada"))?.id).toBe(ada.id);
+      expect(
+        await small.selectFrom("portcullis_tokens").selectAll().where("user_id", "=", `x${i}`).execute(),
+      ).toEqual([]);
+    }
+    await small.destroy();
+  });
+
+  it("the hot reads' synchronous twins answer at once on the direct path, and wait otherwise", async () => {
+    const tokens = new KyselyTokenStore({ db });
+    const users = new KyselyUserStore({ db });
+    const ada = await users.create({ username: "ada-twin", passwordHash: null });
+    await tokens.save(token("twin", ada.id));
+    const found = callSync(tokens, tokens.findByDigest, "twin");
+    expect(isPromiseLike(found)).toBe(false);
+    expect((found as TokenRecord).userId).toBe(ada.id);
+    expect(isPromiseLike(callSync(users, users.findById, ada.id))).toBe(false);
+    expect(isPromiseLike(callSync(users, users.findByUsername, "ada-twin"))).toBe(false);
+    // While a transaction holds the connection, the twin waits for it like the method does.
+    await db.transaction().execute(async () => {
+      const queued = callSync(tokens, tokens.findByDigest, "twin");
+      expect(isPromiseLike(queued)).toBe(true);
+      void Promise.resolve(queued).catch(() => {});
+    });
+    // On Kysely's own dialect there is no direct path.
+    const ordinary = sqliteDb();
+    await migrateToLatest(ordinary);
+    const other = new KyselyTokenStore({ db: ordinary });
+    const pending = callSync(other, other.findByDigest, "twin");
+    expect(isPromiseLike(pending)).toBe(true);
+    expect(await pending).toBeNull();
+    await ordinary.destroy();
+  });
+
+  it("a read during an open transaction waits for it, and never sees its uncommitted rows", async () => {
+    const tokens = new KyselyTokenStore({ db });
+    let inside: Promise<TokenRecord | null> | undefined;
+    let settledInside = false;
+    await db
+      .transaction()
+      .execute(async (trx) => {
+        await new KyselyTokenStore({ db: trx }).save(token("uncommitted"));
+        inside = tokens.findByDigest("uncommitted");
+        void inside.then(() => {
+          settledInside = true;
+        });
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        expect(settledInside).toBe(false); // queued behind the transaction, not read on its connection
+        throw new Error("roll back");
+      })
+      .catch((error: Error) => expect(error.message).toBe("roll back"));
+    expect(await inside).toBeNull();
+    expect(await tokens.findByDigest("uncommitted")).toBeNull();
+  });
+
+  it("stores built on a transaction read on it, and commit and rollback work", async () => {
+    await db.transaction().execute(async (trx) => {
+      const tokens = new KyselyTokenStore({ db: trx });
+      await tokens.save(token("committed"));
+      expect((await tokens.findByDigest("committed"))?.userId).toBe("u1");
+    });
+    expect((await new KyselyTokenStore({ db }).findByDigest("committed"))?.userId).toBe("u1");
+  });
+
+  it("savepoints (controlled transactions) work", async () => {
+    const trx = await db.startTransaction().execute();
+    const tokens = new KyselyTokenStore({ db: trx });
+    await tokens.save(token("kept"));
+    const savepoint = await trx.savepoint("a b").execute();
+    await tokens.save(token("undone"));
+    await savepoint.rollbackToSavepoint("a b").execute();
+    await trx.commit().execute();
+    const root = new KyselyTokenStore({ db });
+    expect(await root.findByDigest("kept")).not.toBeNull();
+    expect(await root.findByDigest("undone")).toBeNull();
+  });
+
+  it("streams a select", async () => {
+    const rows: unknown[] = [];
+    for await (const row of db.selectFrom("portcullis_tokens").select("digest").stream()) rows.push(row);
+    expect(rows.length).toBeGreaterThan(0);
+  });
+
+  it("50 parallel consume of one jti: exactly one true", async () => {
+    const store = new KyselyRevocationStore({ db });
+    for (let round = 0; round < 5; round++) expect(await race(store, `sqlite-race-${round}`)).toBe(1);
+  });
+
+  it("Kysely's query log still sees the hot reads", async () => {
+    const logged: string[] = [];
+    const logging = new Kysely({
+      dialect: new PreparedSqliteDialect({ database: new Database(":memory:") }),
+      log: (event) => {
+        if (event.level === "query") logged.push(event.query.sql);
+      },
+    });
+    await migrateToLatest(logging);
+    const tokens = new KyselyTokenStore({ db: logging });
+    logged.length = 0;
+    await tokens.findByDigest("a");
+    await tokens.findByDigest("b");
+    expect(logged.filter((text) => text.includes('"digest" = ?'))).toHaveLength(2);
+    await logging.destroy();
+  });
+
+  it("StoreUnavailable on a destroyed instance and on a closed database", async () => {
+    const gone = preparedSqliteDb();
+    await migrateToLatest(gone);
+    const tokens = new KyselyTokenStore({ db: gone });
+    expect(await tokens.findByDigest("x")).toBeNull(); // the direct path is on
+    await gone.destroy();
+    await expect(tokens.findByDigest("x")).rejects.toBeInstanceOf(StoreUnavailable);
+
+    const database = new Database(":memory:");
+    const closed = new Kysely({ dialect: new PreparedSqliteDialect({ database }) });
+    await migrateToLatest(closed);
+    const users = new KyselyUserStore({ db: closed });
+    expect(await users.findById("x")).toBeNull();
+    database.close();
+    const error = await users.findById("x").catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(StoreUnavailable);
+    expect((error as StoreUnavailable).store).toBe("users");
+  });
+
+  it("token authentication on a closed database fails with StoreUnavailable: 503, never anonymous", async () => {
+    const database = new Database(":memory:");
+    const closed = new Kysely({ dialect: new PreparedSqliteDialect({ database }) });
+    await migrateToLatest(closed);
+    const tokens = new KyselyTokenStore({ db: closed });
+    const users = new KyselyUserStore({ db: closed });
+    const { token: presented } = await issueToken(tokens, "u1");
+    database.close();
+    const request = makeRequest({ headers: { Authorization: `Token ${presented}` } });
+    const error = await authenticate(request, [new TokenAuthentication({ tokens, users })]).catch(
+      (caught: unknown) => caught,
+    );
+    expect(error).toBeInstanceOf(SchemeError);
+    expect((error as SchemeError).cause).toBeInstanceOf(StoreUnavailable);
+    expect(serverError(error)).toMatchObject({ status: 503, body: { code: "service_unavailable" } });
+  });
+
+  it("does not turn a missing table into StoreUnavailable", async () => {
+    const bare = preparedSqliteDb();
+    await sql`select 1`.execute(bare); // the first query goes through Kysely either way
+    const tokens = new KyselyTokenStore({ db: bare });
+    const error = await tokens.findByDigest("x").catch((caught: unknown) => caught);
+    expect(error).not.toBeInstanceOf(StoreUnavailable);
+    expect(String(error)).toMatch(/no such table/);
+    await bare.destroy();
+  });
+});
+
+const skip = await postgresSkipReason();
+
+describe.skipIf(skip !== null)(`PreparedPostgresDialect${skip === null ? "" : ` (skipped: ${skip})`}`, () => {
+  let database: PostgresSchema;
+  beforeAll(async () => {
+    database = await postgresSchema(1, { prepared: true }); // one connection: its statements are the ones we see
+    await migrateToLatest(database.db);
+  });
+  afterAll(async () => {
+    await database?.drop();
+  });
+
+  const prepared = async (): Promise<string[]> => {
+    const { rows } = await sql<{ statement: string }>`select statement from pg_prepared_statements`.execute(
+      database.db,
+    );
+    return rows.map((row) => row.statement);
+  };
+
+  it("sends the hot reads as named statements, and nothing else", async () => {
+    const users = new KyselyUserStore({ db: database.db });
+    const tokens = new KyselyTokenStore({ db: database.db });
+    const ada = await users.create({ username: "ada-named", passwordHash: null });
+    await tokens.save(token("named", ada.id));
+    expect((await tokens.findByDigest("named"))?.userId).toBe(ada.id);
+    expect((await users.findById(ada.id))?.username).toBe("ada-named");
+    const statements = await prepared();
+    expect(statements.some((text) => text.includes('"digest" = $1'))).toBe(true);
+    expect(statements.some((text) => text.includes('"id" = $1'))).toBe(true);
+    expect(statements.some((text) => text.startsWith("insert"))).toBe(false);
+  });
+
+  it("prepares again after the server dropped the statements (DEALLOCATE ALL)", async () => {
+    const users = new KyselyUserStore({ db: database.db });
+    const ada = await users.create({ username: "ada-deallocated", passwordHash: null });
+    expect(await users.findById(ada.id)).not.toBeNull();
+    await sql`deallocate all`.execute(database.db);
+    expect((await users.findById(ada.id))?.username).toBe("ada-deallocated");
+  });
+
+  it("prepares again after the table changed shape (cached plan must not change result type)", async () => {
+    const users = new KyselyUserStore({ db: database.db });
+    const ada = await users.create({ username: "ada-altered", passwordHash: null });
+    expect(await users.findById(ada.id)).not.toBeNull();
+    await sql`alter table portcullis_users add column nickname text`.execute(database.db);
+    try {
+      const withColumn = new KyselyUserStore<{ nickname: unknown }>({
+        db: database.db,
+        toUser: (row) => ({ nickname: row.nickname }),
+      });
+      expect((await withColumn.findById(ada.id))?.user).toEqual({ nickname: null });
+      expect((await users.findById(ada.id))?.username).toBe("ada-altered");
+    } finally {
+      await sql`alter table portcullis_users drop column nickname`.execute(database.db);
+    }
+  });
+
+  it("transactions: a store on the transaction reads its rows; rollback undoes them", async () => {
+    await database.db
+      .transaction()
+      .execute(async (trx) => {
+        const tokens = new KyselyTokenStore({ db: trx });
+        await tokens.save(token("in-transaction"));
+        expect(await tokens.findByDigest("in-transaction")).not.toBeNull();
+        throw new Error("roll back");
+      })
+      .catch((error: Error) => expect(error.message).toBe("roll back"));
+    expect(await new KyselyTokenStore({ db: database.db }).findByDigest("in-transaction")).toBeNull();
+  });
+
+  it("50 parallel consume of one jti on a pool of 10: exactly one true", async () => {
+    const db = database.connect(10);
+    const store = new KyselyRevocationStore({ db });
+    for (let round = 0; round < 5; round++) expect(await race(store, `pg-race-${round}`)).toBe(1);
+  });
+});
