@@ -22,17 +22,88 @@ export const MAX_JSON_DEPTH = 32;
  * @internal
  */
 export function parseJsonObject(text: string): Record<string, unknown> | null {
-  if ((text.includes("\\u") && LONE_SURROGATE_ESCAPE.test(text)) || !isStrictJsonObject(text)) return null;
+  const escapes = text.includes("\\");
+  if (escapes && text.includes("\\u") && LONE_SURROGATE_ESCAPE.test(text)) return null;
+  const members = escapes ? flatMembers(text) : plainMembers(text);
+  if (members === REFUSED || (members === NESTED && !isStrictJsonObject(text))) return null;
+  let value: Record<string, unknown>;
   try {
-    return JSON.parse(text) as Record<string, unknown>;
+    value = JSON.parse(text) as Record<string, unknown>;
   } catch {
     return null;
   }
+  // A flat object: JSON.parse made one own member per distinct name, so fewer members than the text
+  // names means a name came twice ("__proto__" too: JSON.parse defines it as an own member).
+  return members === NESTED || Object.keys(value).length === members ? value : null;
 }
 
-// A scanner that checks structure only (JSON.parse then checks the grammar): where objects open and
-// close, which member names each holds, and how deep it goes.
-function isStrictJsonObject(text: string): boolean {
+const NESTED = -1;
+const REFUSED = -2;
+
+// The usual claims set: no backslash, no array, no object but the outer one (the checks are native
+// scans; a '[' or '{' inside a string only sends the text down the slower path). Without a backslash
+// every '"' delimits a string, in pairs; a string followed by ':' is a member name, and all names are
+// the outer object's. The count is only trusted once JSON.parse has accepted the text.
+function plainMembers(text: string): number {
+  const open = skipSpace(text, 0);
+  if (text.charCodeAt(open) !== OPEN_BRACE) return REFUSED;
+  if (text.includes("[") || text.includes("{", open + 1)) return flatMembers(text);
+  let members = 0;
+  for (let start = text.indexOf('"', open); start !== -1; ) {
+    const end = text.indexOf('"', start + 1);
+    if (end === -1) return REFUSED;
+    if (text.charCodeAt(skipSpace(text, end + 1)) === COLON) members++;
+    start = text.indexOf('"', end + 1);
+  }
+  return members;
+}
+
+// The same count for any object of strings, numbers and arrays of them: the ':' outside strings at
+// its own level (in valid JSON nothing else puts one there; JSON.parse checks the grammar after).
+// NESTED when an object sits inside it: then isStrictJsonObject checks every level. REFUSED when it is
+// no object or nests too deep.
+function flatMembers(text: string): number {
+  let i = skipSpace(text, 0);
+  if (text.charCodeAt(i) !== OPEN_BRACE) return REFUSED;
+  let depth = 1;
+  let members = 0;
+  for (i++; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === QUOTE) {
+      i = stringEnd(text, i);
+      if (i === -1) return REFUSED;
+    } else if (c === COLON) {
+      if (depth === 1) members++;
+    } else if (c === OPEN_BRACKET) {
+      if (depth >= MAX_JSON_DEPTH) return REFUSED;
+      depth++;
+    } else if (c === CLOSE_BRACKET) {
+      depth--;
+    } else if (c === OPEN_BRACE) {
+      return NESTED;
+    } else if (c === CLOSE_BRACE) {
+      return members; // JSON.parse refuses whatever follows (or an unbalanced bracket before)
+    }
+  }
+  return REFUSED;
+}
+
+/** The index of the quote that closes the string opening at `at`, or -1. */
+function stringEnd(text: string, at: number): number {
+  // indexOf (native) rather than a loop; skip escaped quotes.
+  let end = text.indexOf('"', at + 1);
+  while (end !== -1 && isEscaped(text, end)) end = text.indexOf('"', end + 1);
+  return end;
+}
+
+/**
+ * The full structural check, at every level (JSON.parse then checks the grammar): where objects open
+ * and close, which member names each holds, and how deep it goes. {@link parseJsonObject} calls it for
+ * texts with nested objects; the tests hold its fast paths to it.
+ *
+ * @internal
+ */
+export function isStrictJsonObject(text: string): boolean {
   const stack: Array<Set<string> | null> = []; // a Set per open object, null per open array
   let i = skipSpace(text, 0);
   if (text.charCodeAt(i) !== OPEN_BRACE) return false;
@@ -40,9 +111,7 @@ function isStrictJsonObject(text: string): boolean {
   for (; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c === QUOTE) {
-      // Strings: find the end with indexOf (native) rather than a loop; skip escaped quotes.
-      let end = text.indexOf('"', i + 1);
-      while (end !== -1 && isEscaped(text, end)) end = text.indexOf('"', end + 1);
+      const end = stringEnd(text, i);
       if (end === -1) return false;
       if (expectKey) {
         const keys = stack[stack.length - 1] as Set<string>;
@@ -77,6 +146,7 @@ function isStrictJsonObject(text: string): boolean {
 
 const QUOTE = 34;
 const COMMA = 44;
+const COLON = 58;
 const OPEN_BRACE = 123;
 const CLOSE_BRACE = 125;
 const OPEN_BRACKET = 91;

@@ -6,7 +6,7 @@ import { CompactSign, compactVerify, type JWTHeaderParameters } from "jose";
 import { getNodeBuffer, type NodeBufferModule } from "../core/crypto.js";
 import { binaryToBytes, decodeBase64Binary, decodeUtf8, encodeBase64Url, utf8 } from "../core/encoding.js";
 import { parseJsonObject } from "./json.js";
-import type { KeyEntry, KeyRing } from "./keys.js";
+import type { HeaderVerdict, KeyEntry, KeyRing } from "./keys.js";
 
 /** Tokens longer than this are refused before any parsing. */
 export const MAX_TOKEN_LENGTH = 8192;
@@ -30,50 +30,93 @@ export function verifyCompact(
   token: string,
   keys: KeyRing,
 ): VerifiedJWS | null | Promise<VerifiedJWS | null> {
-  const parsed = parseCompact(token);
-  if (parsed === null) return null;
-  const local = keys.trySelect(parsed.wanted);
-  if (local === undefined)
-    return keys.select(parsed.wanted).then((entry) => verifyWith(token, parsed, entry));
-  return verifyWith(token, parsed, local);
+  if (typeof token !== "string" || token.length > MAX_TOKEN_LENGTH) return null;
+  // Split with indexOf rather than split(): exactly two dots, three non-empty canonical segments.
+  const dot = token.indexOf(".");
+  const last = token.lastIndexOf(".");
+  if (dot === -1 || token.indexOf(".", dot + 1) !== last) return null;
+  const head = token.slice(0, dot);
+  const body = token.slice(dot + 1, last);
+  const signature = token.slice(last + 1);
+  if (signature === "" || !isCanonicalSegment(body) || !isCanonicalSegment(signature)) return null;
+  const verdict = headerVerdict(head, keys);
+  if (verdict === null) return null;
+  const claims = decodeSegment(body);
+  if (claims === null) return null;
+  if (verdict === undefined) {
+    // Only the async path can choose the key: parse the header again, uncached, and wait for the ring.
+    const parsed = parseHeader(head);
+    if (parsed === null) return null;
+    return keys
+      .select(parsed.wanted)
+      .then((entry) => verifyWith(token, last, { header: parsed.header, claims }, entry));
+  }
+  return verifyWith(token, last, { header: verdict.header, claims }, verdict.entry);
 }
 
 function verifyWith(
   token: string,
-  parsed: ParsedCompact,
+  last: number,
+  verified: VerifiedJWS,
   entry: KeyEntry | null,
 ): VerifiedJWS | null | Promise<VerifiedJWS | null> {
-  if (entry === null || parsed.header.alg !== entry.algorithm) return null;
-  const verified = { header: parsed.header, claims: parsed.claims };
-  if (entry.fast !== null) return entry.fast.verify(parsed.signingInput, parsed.signature) ? verified : null;
+  if (entry === null || verified.header.alg !== entry.algorithm) return null;
+  // The signature covers the received segments (RFC 7515 §5.2), never re-serialized JSON.
+  if (entry.fast !== null)
+    return entry.fast.verify(token.slice(0, last), token.slice(last + 1)) ? verified : null;
   return compactVerify(token, entry.verify, { algorithms: [entry.algorithm] }).then(
     () => verified,
     () => null,
   );
 }
 
-interface ParsedCompact extends VerifiedJWS {
-  signingInput: string;
-  signature: string;
+/**
+ * What a header segment decides, the same for every token that carries it: the header and the key it
+ * selects, or null (refused); undefined when only {@link KeyRing.select} can answer (keys still
+ * importing, or a `kid` for the JWK Set URL), which is never cached.
+ *
+ * Cached per ring by the exact segment text, which fully determines the answer: the JSON it decodes
+ * to, and (the ring's keys being fixed once imported) the key its `alg` and `kid` select. Tokens from
+ * one issuer share a handful of header segments. Bounded (oldest out first): a flood of distinct
+ * headers only costs re-parsing. Headers are frozen, so no caller can change a cached one.
+ */
+function headerVerdict(segment: string, keys: KeyRing): HeaderVerdict | null | undefined {
+  const cache = keys.headerVerdicts;
+  let verdict = cache.get(segment);
+  if (verdict !== undefined) return verdict;
+  const parsed = parseHeader(segment);
+  if (parsed === null) {
+    verdict = null;
+  } else {
+    const entry = keys.trySelect(parsed.wanted);
+    if (entry === undefined) return undefined;
+    verdict =
+      entry === null || entry.algorithm !== parsed.header.alg ? null : { header: parsed.header, entry };
+  }
+  if (cache.size >= HEADER_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+  cache.set(segment, verdict);
+  return verdict;
+}
+
+const HEADER_CACHE_SIZE = 64;
+
+interface ParsedHeader {
+  header: Readonly<Record<string, unknown>>;
   /** Only `alg` and `kid` reach key selection: `jwk`, `jku`, `x5u` and `x5c` are never looked at. */
   wanted: JWTHeaderParameters;
 }
 
-function parseCompact(token: string): ParsedCompact | null {
-  if (typeof token !== "string" || token.length > MAX_TOKEN_LENGTH) return null;
-  const parts = token.split(".");
-  if (parts.length !== 3 || !parts.every(isCanonicalSegment)) return null;
-  const [head, body, signature] = parts as [string, string, string];
-  const header = decodeHeader(head);
-  const claims = decodeSegment(body);
-  if (header === null || claims === null || signature === "") return null;
+function parseHeader(segment: string): ParsedHeader | null {
+  if (!isCanonicalSegment(segment)) return null;
+  const header = decodeSegment(segment);
+  if (header === null) return null;
   // RFC 7515 §4.1.11: an unknown critical parameter must be refused; we understand none.
   if (header.crit !== undefined || header.b64 !== undefined) return null;
   if (typeof header.alg !== "string") return null;
   const wanted: JWTHeaderParameters = Object.hasOwn(header, "kid")
     ? { alg: header.alg, kid: header.kid as string }
     : { alg: header.alg };
-  return { header, claims, signingInput: `${head}.${body}`, signature, wanted };
+  return { header: Object.freeze(header), wanted };
 }
 
 /** Signs `claims` as a compact JWS with PyJWT's header (sorted keys: alg, kid, typ). */
@@ -95,22 +138,6 @@ function encodeSegment(json: string): string {
   return encodeBase64Url(utf8(json));
 }
 
-// Tokens from one issuer share a handful of header segments: parse each once. Bounded; headers are frozen,
-// so no caller can change a cached one.
-const headerCache = new Map<string, Record<string, unknown> | null>();
-const HEADER_CACHE_SIZE = 64;
-
-function decodeHeader(segment: string): Record<string, unknown> | null {
-  let header = headerCache.get(segment);
-  if (header === undefined) {
-    header = decodeSegment(segment);
-    if (header !== null) Object.freeze(header);
-    if (headerCache.size >= HEADER_CACHE_SIZE) headerCache.delete(headerCache.keys().next().value!);
-    headerCache.set(segment, header);
-  }
-  return header;
-}
-
 const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 // RFC 4648 §3.5: the unused bits of the last character must be zero. Without this, "…Y" and "…Z" at the
@@ -126,15 +153,20 @@ function decodeSegment(segment: string): Record<string, unknown> | null {
   return text === null ? null : parseJsonObject(text);
 }
 
+const nodeBuffer = getNodeBuffer(); // looked up once, at load
+
 /**
  * The UTF-8 text of a canonical base64url segment (checked by the caller), or null for invalid UTF-8.
  * node:buffer's native decoder where the runtime has one, the portable decoder elsewhere; both keep a
  * byte-order mark (so JSON.parse refuses it) and refuse invalid UTF-8.
  */
-export function segmentText(segment: string, node: NodeBufferModule | null = getNodeBuffer()): string | null {
+export function segmentText(segment: string, node: NodeBufferModule | null = nodeBuffer): string | null {
   if (node?.isUtf8 !== undefined) {
     const bytes = node.Buffer.from(segment, "base64url");
-    return node.isUtf8(bytes) ? bytes.toString("utf8") : null;
+    const text = bytes.toString("utf8");
+    // The decoder puts U+FFFD for every invalid sequence: without one the bytes were valid UTF-8, and
+    // isUtf8 (a second pass) is only needed when the text has one (U+FFFD may also be sent as itself).
+    return text.includes("\uFFFD") && !node.isUtf8(bytes) ? null : text;
   }
   const binary = decodeBase64Binary(segment.replace(/-/g, "+").replace(/_/g, "/"), false);
   return binary === null ? null : decodeUtf8(binaryToBytes(binary));

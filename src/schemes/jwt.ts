@@ -4,9 +4,10 @@
 import { readAuthorization } from "../core/authorization.js";
 import { AuthenticationFailed } from "../core/errors.js";
 import type { Authenticated, AuthRequest, BaseAuthentication } from "../core/scheme.js";
+import { callSync, callSync2, defineSyncTwin, isPromiseLike, type MaybePromise } from "../core/sync-path.js";
 import { InvalidToken } from "../jwt/errors.js";
 import type { JWTClaims, JWTService } from "../jwt/service.js";
-import type { UserStore } from "../stores/types.js";
+import type { UserRecord, UserStore } from "../stores/types.js";
 
 /** Options for {@link JWTAuthentication}. */
 export interface JWTAuthenticationOptions<User> {
@@ -70,12 +71,43 @@ export class JWTAuthentication<User = unknown> implements BaseAuthentication<Use
    * @returns `{ user, auth: claims }`, or `null` without a Bearer header
    * @throws AuthenticationFailed / InvalidToken with simplejwt's messages and codes
    */
-  async authenticate(request: AuthRequest): Promise<Authenticated<User, JWTClaims> | null> {
-    const claims = await validatedToken(this.#jwt, request);
+  authenticate(request: AuthRequest): Promise<Authenticated<User, JWTClaims> | null> {
+    try {
+      return Promise.resolve(this.#authenticate(request));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  // The runner calls this twin (../core/sync-path.ts): with node:crypto and the memory stores, a token
+  // is checked and its user found without a microtask.
+  static {
+    defineSyncTwin(
+      JWTAuthentication.prototype.authenticate,
+      function (this: JWTAuthentication<unknown>, request: AuthRequest) {
+        return this.#authenticate(request);
+      },
+    );
+  }
+
+  #authenticate(request: AuthRequest): MaybePromise<Authenticated<User, JWTClaims> | null> {
+    const claims = validatedToken(this.#jwt, request);
     if (claims === null) return null;
-    const s = this.#jwt.settings;
+    if (isPromiseLike(claims)) return Promise.resolve(claims).then((validated) => this.#withUser(validated));
+    return this.#withUser(claims);
+  }
+
+  #withUser(claims: JWTClaims): MaybePromise<Authenticated<User, JWTClaims>> {
     const id = userIdOf(this.#jwt, claims);
-    const record = id === null ? null : await this.#users.findById(id);
+    if (id === null) throw new AuthenticationFailed("User not found", "user_not_found");
+    const users = this.#users;
+    const record = callSync(users, users.findById, id);
+    if (isPromiseLike(record)) return Promise.resolve(record).then((found) => this.#accept(claims, found));
+    return this.#accept(claims, record);
+  }
+
+  #accept(claims: JWTClaims, record: UserRecord<User> | null): Authenticated<User, JWTClaims> {
+    const s = this.#jwt.settings;
     if (record === null) throw new AuthenticationFailed("User not found", "user_not_found");
     if (s.checkUserIsActive && !record.isActive)
       throw new AuthenticationFailed("User is inactive", "user_inactive");
@@ -175,9 +207,31 @@ export class JWTStatelessUserAuthentication implements BaseAuthentication<TokenU
    * @returns `{ user: TokenUser, auth: claims }`, or `null` without a Bearer header
    * @throws AuthenticationFailed / InvalidToken with simplejwt's messages and codes
    */
-  async authenticate(request: AuthRequest): Promise<Authenticated<TokenUser, JWTClaims> | null> {
-    const claims = await validatedToken(this.#jwt, request);
+  authenticate(request: AuthRequest): Promise<Authenticated<TokenUser, JWTClaims> | null> {
+    try {
+      return Promise.resolve(this.#authenticate(request));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  static {
+    defineSyncTwin(
+      JWTStatelessUserAuthentication.prototype.authenticate,
+      function (this: JWTStatelessUserAuthentication, request: AuthRequest) {
+        return this.#authenticate(request);
+      },
+    );
+  }
+
+  #authenticate(request: AuthRequest): MaybePromise<Authenticated<TokenUser, JWTClaims> | null> {
+    const claims = validatedToken(this.#jwt, request);
     if (claims === null) return null;
+    if (isPromiseLike(claims)) return Promise.resolve(claims).then((validated) => this.#accept(validated));
+    return this.#accept(claims);
+  }
+
+  #accept(claims: JWTClaims): Authenticated<TokenUser, JWTClaims> {
     if (userIdOf(this.#jwt, claims) === null)
       throw new AuthenticationFailed("User not found", "user_not_found");
     return { user: new TokenUser(claims, this.#jwt.settings.userIdClaim), auth: claims };
@@ -210,8 +264,9 @@ function invalidToken(
   });
 }
 
-// simplejwt's get_header + get_raw_token + get_validated_token.
-async function validatedToken(jwt: JWTService, request: AuthRequest): Promise<JWTClaims | null> {
+// simplejwt's get_header + get_raw_token + get_validated_token: the claims, at once when the service can
+// answer at once (its synchronous twin), else a promise; null without a Bearer header.
+function validatedToken(jwt: JWTService, request: AuthRequest): MaybePromise<JWTClaims> | null {
   const s = jwt.settings;
   const parsed = readAuthorization(request, s.authHeaderTypes, s.authHeaderName);
   if (parsed === null) return null;
@@ -221,13 +276,23 @@ async function validatedToken(jwt: JWTService, request: AuthRequest): Promise<JW
       "bad_authorization_header",
     );
   }
+  let claims: MaybePromise<JWTClaims>;
   try {
-    return await jwt.validate(parsed.credentials[0]!, "access");
+    claims = callSync2(jwt, jwt.validate, parsed.credentials[0]!, "access");
   } catch (error) {
-    if (!(error instanceof InvalidToken)) throw error;
-    const messages = [{ token_class: "AccessToken", token_type: "access", message: error.detail }];
-    throw invalidToken(jwt, "Given token not valid for any token type", { cause: error, messages });
+    throw refusal(jwt, error);
   }
+  if (!isPromiseLike(claims)) return claims;
+  return Promise.resolve(claims).then(undefined, (error: unknown) => {
+    throw refusal(jwt, error);
+  });
+}
+
+// simplejwt's answer to a refused access token; any other error goes on as it is.
+function refusal(jwt: JWTService, error: unknown): unknown {
+  if (!(error instanceof InvalidToken)) return error;
+  const messages = [{ token_class: "AccessToken", token_type: "access", message: error.detail }];
+  return invalidToken(jwt, "Given token not valid for any token type", { cause: error, messages });
 }
 
 // simplejwt: a missing claim is "no recognizable user identification"; a claim that names nobody (null,

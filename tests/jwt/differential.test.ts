@@ -2,9 +2,18 @@
 import fc from "fast-check";
 import { exportPKCS8, generateKeyPair } from "jose";
 import { describe, expect, it } from "vitest";
-import { type JWTAlgorithm, JWTService, type JWTSettings } from "../../src/index.js";
+import { callSync } from "../../src/core/sync-path.js";
+import {
+  type AuthError,
+  type JWTAlgorithm,
+  JWTAuthentication,
+  JWTService,
+  type JWTSettings,
+  MemoryUserStore,
+} from "../../src/index.js";
 import { signCompact, verifyCompact } from "../../src/jwt/jws.js";
 import { KeyRing } from "../../src/jwt/keys.js";
+import { makeRequest } from "../../src/testing/index.js";
 
 const SECRETS: Partial<Record<JWTAlgorithm, string>> = {
   HS256: "s".repeat(32),
@@ -24,6 +33,27 @@ const outcome = (jwt: JWTService, token: string): Promise<Outcome> =>
     (claims) => ({ ok: JSON.stringify(claims) }),
     (error: unknown) => ({ error: (error as Error).message }),
   );
+
+// Through JWTAuthentication's synchronous twin, as the runner calls it: at once on the node:crypto path
+// (header verdicts cached, no microtask), through a promise on the WebCrypto path.
+const users = new MemoryUserStore();
+users.add({ id: "1", username: "u1", passwordHash: null, isActive: true, user: { id: "1", username: "u1" } });
+const schemes = new WeakMap<JWTService, JWTAuthentication<unknown>>();
+async function schemeOutcome(jwt: JWTService, token: string): Promise<Outcome> {
+  let scheme = schemes.get(jwt);
+  if (scheme === undefined) {
+    scheme = new JWTAuthentication({ jwt, users });
+    schemes.set(jwt, scheme);
+  }
+  const request = makeRequest({ headers: { Authorization: `Bearer ${token}` } });
+  try {
+    const result = await callSync(scheme, scheme.authenticate, request);
+    return { ok: JSON.stringify(result?.auth) };
+  } catch (error) {
+    const { detail, code, messages } = error as AuthError & { messages?: unknown };
+    return { error: JSON.stringify({ detail, code, messages }) };
+  }
+}
 
 describe.each<JWTAlgorithm>([
   "HS256",
@@ -49,7 +79,16 @@ describe.each<JWTAlgorithm>([
       const expected = await outcome(portable, token);
       expect(expected.ok).toBeDefined();
       expect(await outcome(fast, token)).toEqual(expected);
+      expect(await schemeOutcome(fast, token)).toEqual(await schemeOutcome(portable, token));
     }
+    const fastScheme = new JWTAuthentication({ jwt: fast, users });
+    const answer = callSync(
+      fastScheme,
+      fastScheme.authenticate,
+      makeRequest({ headers: { Authorization: `Bearer ${tokens[0]}` } }),
+    );
+    expect(answer).not.toBeInstanceOf(Promise);
+    expect(answer).toMatchObject({ user: { id: "1" } });
     const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.";
     await fc.assert(
       fc.asyncProperty(
@@ -60,7 +99,11 @@ describe.each<JWTAlgorithm>([
           const i = at % token.length;
           const c = alphabet[(alphabet.indexOf(token[i]!) + shift) % alphabet.length]!;
           const mutated = `${token.slice(0, i)}${c}${token.slice(i + 1)}`;
-          expect(await outcome(fast, mutated)).toEqual(await outcome(portable, mutated));
+          const expected = await outcome(portable, mutated);
+          // Twice: the second answer comes from the header verdict cached by the first.
+          expect(await outcome(fast, mutated)).toEqual(expected);
+          expect(await outcome(fast, mutated)).toEqual(expected);
+          expect(await schemeOutcome(fast, mutated)).toEqual(await schemeOutcome(portable, mutated));
         },
       ),
       { numRuns: 150 },
@@ -106,5 +149,14 @@ describe("segment decoding: node:buffer and the portable decoder agree", () => {
     expect(segmentText(bom, node)).toBe("\ufeff{}");
     expect(segmentText(bom, null)).toBe("\ufeff{}");
     expect(segmentText(Buffer.from([0xff, 0xfe]).toString("base64url"), node)).toBeNull();
+    // U+FFFD sent as itself is valid UTF-8; the fast path only checks again when the text has one.
+    const replacement = Buffer.from('{"a":"\ufffd"}').toString("base64url");
+    expect(segmentText(replacement, node)).toBe('{"a":"\ufffd"}');
+    expect(segmentText(replacement, null)).toBe('{"a":"\ufffd"}');
+    for (const bytes of [[0xc0, 0xaf], [0xed, 0xa0, 0x80], [0xe2, 0x82], [0x80], [0xf4, 0x90, 0x80, 0x80]]) {
+      const segment = Buffer.from([0x7b, ...bytes, 0x7d]).toString("base64url");
+      expect(segmentText(segment, node)).toBeNull();
+      expect(segmentText(segment, null)).toBeNull();
+    }
   });
 });

@@ -520,3 +520,96 @@ describe("JWTService: verifying keys from a JWK Set URL (jwkUrl)", () => {
     }
   });
 });
+
+describe("JWTService: the header verdict cache", () => {
+  const claims = () => ({
+    token_type: "access",
+    exp: Math.floor(Date.now() / 1000) + 60,
+    jti: "a".repeat(32),
+    user_id: "1",
+  });
+  const other = "another-test-secret-that-is-at-least-32-bytes";
+
+  // HMAC over whatever header is given (jose refuses to sign a `crit` it does not know).
+  async function sign(header: Record<string, unknown>, secret = SECRET) {
+    const input = `${b64(header)}.${b64(claims())}`;
+    const key = await crypto.subtle.importKey(
+      "raw",
+      new TextEncoder().encode(secret),
+      { name: "HMAC", hash: "SHA-256" },
+      false,
+      ["sign"],
+    );
+    const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(input)));
+    return `${input}.${Buffer.from(mac).toString("base64url")}`;
+  }
+
+  it("keeps a verdict per key ring: one header segment, two services, each with its own key", async () => {
+    const a = new JWTService({ signingKey: SECRET });
+    const b = new JWTService({ signingKey: other });
+    const header = { alg: "HS256", typ: "JWT" };
+    const [forA, forB] = [await sign(header), await sign(header, other)];
+    expect(forA.split(".")[0]).toBe(forB.split(".")[0]);
+    for (let i = 0; i < 2; i++) {
+      await expect(a.validate(forA, "access")).resolves.toBeDefined();
+      await expect(b.validate(forB, "access")).resolves.toBeDefined();
+      await refused(a.validate(forB, "access"), "Token is invalid");
+      await refused(b.validate(forA, "access"), "Token is invalid");
+    }
+  });
+
+  it("refuses a refused header again from the cache, and frozen headers cannot be changed", async () => {
+    const jwt = new JWTService({ signingKey: SECRET });
+    for (const header of [
+      { alg: "HS512" },
+      { alg: "HS256", crit: ["x"], x: 1 },
+      { alg: "HS256", kid: "k" },
+    ]) {
+      const token = await sign(header);
+      await refused(jwt.validate(token, "access"), "Token is invalid");
+      await refused(jwt.validate(token, "access"), "Token is invalid");
+    }
+    const { verifyCompact } = await import("../../src/jwt/jws.js");
+    const { KeyRing } = await import("../../src/jwt/keys.js");
+    const ring = new KeyRing({ signingKey: SECRET });
+    const token = await sign({ alg: "HS256" });
+    await verifyCompact(token, ring);
+    const verified = await verifyCompact(token, ring);
+    expect(Object.isFrozen(verified?.header)).toBe(true);
+    expect(() => {
+      (verified!.header as Record<string, unknown>).alg = "none";
+    }).toThrow(TypeError);
+  });
+
+  it("stays bounded: many distinct headers are all verified, evicted ones again when they return", async () => {
+    const jwt = new JWTService({ signingKey: SECRET });
+    const tokens = await Promise.all(Array.from({ length: 100 }, (_, n) => sign({ alg: "HS256", n })));
+    for (const token of [...tokens, ...tokens.slice(0, 5)]) {
+      await expect(jwt.validate(token, "access")).resolves.toBeDefined();
+    }
+    const { KeyRing } = await import("../../src/jwt/keys.js");
+    const { verifyCompact } = await import("../../src/jwt/jws.js");
+    const ring = new KeyRing({ signingKey: SECRET });
+    for (const token of tokens) await verifyCompact(token, ring);
+    expect(ring.headerVerdicts.size).toBeLessThanOrEqual(64);
+  });
+
+  it("selects a retired key by kid from the cache as at first", async () => {
+    const jwt = new JWTService({
+      signingKey: SECRET,
+      keyId: "2026",
+      verifyingKeys: [{ kid: "2025", key: other }],
+    });
+    for (let i = 0; i < 3; i++) {
+      await expect(
+        jwt.validate(await sign({ alg: "HS256", kid: "2025" }, other), "access"),
+      ).resolves.toBeDefined();
+      await expect(jwt.validate(await sign({ alg: "HS256", kid: "2026" }), "access")).resolves.toBeDefined();
+      await refused(jwt.validate(await sign({ alg: "HS256", kid: "2025" }), "access"), "Token is invalid");
+      await refused(
+        jwt.validate(await sign({ alg: "HS256", kid: 2025 }, other), "access"),
+        "Token is invalid",
+      );
+    }
+  });
+});

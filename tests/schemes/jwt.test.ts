@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { callSync } from "../../src/core/sync-path.js";
 import {
   AuthenticationFailed,
   authenticate,
@@ -177,6 +178,56 @@ describe("JWTAuthentication", () => {
         },
       ),
       { numRuns: 10_000 },
+    );
+  });
+});
+
+describe("JWTAuthentication and JWTStatelessUserAuthentication: the synchronous twin", () => {
+  it("answers at once with node:crypto and the memory store, and refuses at once", async () => {
+    const { auth, jwt, ada } = await setup();
+    const { access } = await jwt.obtainPair(ada);
+    const answer = callSync(auth, auth.authenticate, bearer(access));
+    expect(answer).not.toBeInstanceOf(Promise);
+    expect(answer).toMatchObject({ user: { id: "1" }, auth: { user_id: "1" } });
+    let error: unknown;
+    try {
+      // A refusal throws here, before any promise: nothing floats.
+      void callSync(auth, auth.authenticate, bearer(`${access.slice(0, -2)}AA`));
+    } catch (thrown) {
+      error = thrown;
+    }
+    expect(error).toBeInstanceOf(InvalidToken);
+    expect(error).toMatchObject({
+      code: "token_not_valid",
+      detail: "Given token not valid for any token type",
+    });
+    const stateless = new JWTStatelessUserAuthentication({ jwt });
+    expect(callSync(stateless, stateless.authenticate, bearer(access))).toMatchObject({ user: { id: "1" } });
+  });
+
+  it("waits where something must: a spied store, revocations, the WebCrypto path", async () => {
+    const { auth, jwt, ada, users } = await setup();
+    const { access } = await jwt.obtainPair(ada);
+    const findById = vi.spyOn(users, "findById");
+    const answer = callSync(auth, auth.authenticate, bearer(access));
+    expect(answer).toBeInstanceOf(Promise);
+    await expect(answer).resolves.toMatchObject({ user: { id: "1" } });
+    expect(findById).toHaveBeenCalledWith("1");
+
+    const revocations = new MemoryRevocationStore();
+    const isRevoked = vi.spyOn(revocations, "isRevoked");
+    const revocable = await setup({ revocations, checkRevokedAccess: true });
+    const token = (await revocable.jwt.obtainPair(revocable.ada)).access;
+    await expect(revocable.auth.authenticate(bearer(token))).resolves.not.toBeNull();
+    expect(isRevoked).toHaveBeenCalledOnce();
+
+    const portable = await setup({ useNodeCrypto: false });
+    const portableToken = (await portable.jwt.obtainPair(portable.ada)).access;
+    const pending = callSync(portable.auth, portable.auth.authenticate, bearer(portableToken));
+    expect(pending).toBeInstanceOf(Promise);
+    await expect(pending).resolves.toMatchObject({ user: { id: "1" } });
+    await expect(portable.auth.authenticate(bearer(`${portableToken.slice(0, -2)}AA`))).rejects.toMatchObject(
+      { code: "token_not_valid", detail: "Given token not valid for any token type" },
     );
   });
 });
