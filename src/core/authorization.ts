@@ -97,3 +97,37 @@ function asciiCaseInsensitiveEqual(text: string, start: number, end: number, exp
 function asciiLower(code: number): number {
   return code >= 65 && code <= 90 ? code + 32 : code;
 }
+
+/**
+ * A reader for the usual form of the header: one of `keywords` (ASCII case-insensitive), one space and
+ * one credential made of `alphabet` characters, within {@link MAX_AUTHORIZATION_LENGTH}. Such a header is
+ * exactly what {@link readAuthorization} splits into that one credential, so a scheme takes it without
+ * the general scan and split, and reads any other header with {@link readAuthorization}.
+ *
+ * @param keywords - the accepted keywords, for example `["Token"]`
+ * @param alphabet - the credential's characters as the inside of a regex character class, such as `A-Za-z0-9_-`
+ * @param headerName - the header to read, `"authorization"` by default
+ * @returns a function answering the credential, or `null` when the header is absent or not in that form
+ * @example
+ * ```ts
+ * const usual = usualAuthorization(["Token"], "A-Za-z0-9_-");
+ * const token = usual(request) ?? generalRead(request);
+ * ```
+ */
+export function usualAuthorization(
+  keywords: readonly string[],
+  alphabet: string,
+  headerName = "authorization",
+): (request: AuthRequest) => string | null {
+  // Without the u flag, i folds ASCII letters only: no other character matches a keyword's letter.
+  const pattern = new RegExp(`^(?:${keywords.map(escapeRegExp).join("|")}) [${alphabet}]+$`, "i");
+  return (request) => {
+    const header = request.headers.get(headerName);
+    if (header === null || header.length > MAX_AUTHORIZATION_LENGTH || !pattern.test(header)) return null;
+    return header.slice(header.indexOf(" ") + 1);
+  };
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[$()*+.?[\\\]^{|}]/g, "\\$&");
+}

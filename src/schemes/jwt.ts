@@ -1,7 +1,7 @@
 /**
  * simplejwt's JWTAuthentication and JWTStatelessUserAuthentication.
  */
-import { readAuthorization } from "../core/authorization.js";
+import { readAuthorization, usualAuthorization } from "../core/authorization.js";
 import { AuthenticationFailed } from "../core/errors.js";
 import type { Authenticated, AuthRequest, BaseAuthentication } from "../core/scheme.js";
 import { callSync, callSync2, defineSyncTwin, isPromiseLike, type MaybePromise } from "../core/sync-path.js";
@@ -52,6 +52,7 @@ export interface JWTStatelessUserAuthenticationOptions {
 export class JWTAuthentication<User = unknown> implements BaseAuthentication<User, JWTClaims> {
   readonly name: string;
   readonly #jwt: JWTService;
+  readonly #usual: UsualReader;
   readonly #users: UserStore<User>;
 
   /**
@@ -60,6 +61,7 @@ export class JWTAuthentication<User = unknown> implements BaseAuthentication<Use
   constructor(options: JWTAuthenticationOptions<User>) {
     if (!options.jwt || !options.users) throw new TypeError("JWTAuthentication needs `jwt` and `users`.");
     this.#jwt = options.jwt;
+    this.#usual = usualBearer(options.jwt);
     this.#users = options.users;
     this.name = options.name ?? "jwt";
   }
@@ -91,7 +93,7 @@ export class JWTAuthentication<User = unknown> implements BaseAuthentication<Use
   }
 
   #authenticate(request: AuthRequest): MaybePromise<Authenticated<User, JWTClaims> | null> {
-    const claims = validatedToken(this.#jwt, request);
+    const claims = validatedToken(this.#jwt, this.#usual, request);
     if (claims === null) return null;
     if (isPromiseLike(claims)) return Promise.resolve(claims).then((validated) => this.#withUser(validated));
     return this.#withUser(claims);
@@ -190,6 +192,7 @@ export class TokenUser {
 export class JWTStatelessUserAuthentication implements BaseAuthentication<TokenUser, JWTClaims> {
   readonly name: string;
   readonly #jwt: JWTService;
+  readonly #usual: UsualReader;
 
   /**
    * @param options - the token service
@@ -197,6 +200,7 @@ export class JWTStatelessUserAuthentication implements BaseAuthentication<TokenU
   constructor(options: JWTStatelessUserAuthenticationOptions) {
     if (!options.jwt) throw new TypeError("JWTStatelessUserAuthentication needs `jwt`.");
     this.#jwt = options.jwt;
+    this.#usual = usualBearer(options.jwt);
     this.name = options.name ?? "jwt-stateless";
   }
 
@@ -225,7 +229,7 @@ export class JWTStatelessUserAuthentication implements BaseAuthentication<TokenU
   }
 
   #authenticate(request: AuthRequest): MaybePromise<Authenticated<TokenUser, JWTClaims> | null> {
-    const claims = validatedToken(this.#jwt, request);
+    const claims = validatedToken(this.#jwt, this.#usual, request);
     if (claims === null) return null;
     if (isPromiseLike(claims)) return Promise.resolve(claims).then((validated) => this.#accept(validated));
     return this.#accept(claims);
@@ -266,7 +270,34 @@ function invalidToken(
 
 // simplejwt's get_header + get_raw_token + get_validated_token: the claims, at once when the service can
 // answer at once (its synchronous twin), else a promise; null without a Bearer header.
-function validatedToken(jwt: JWTService, request: AuthRequest): MaybePromise<JWTClaims> | null {
+function validatedToken(
+  jwt: JWTService,
+  usual: UsualReader,
+  request: AuthRequest,
+): MaybePromise<JWTClaims> | null {
+  const token = usual(request) ?? rawToken(jwt, request);
+  if (token === null) return null;
+  let claims: MaybePromise<JWTClaims>;
+  try {
+    claims = callSync2(jwt, jwt.validate, token, "access");
+  } catch (error) {
+    throw refusal(jwt, error);
+  }
+  if (!isPromiseLike(claims)) return claims;
+  return Promise.resolve(claims).then(undefined, (error: unknown) => {
+    throw refusal(jwt, error);
+  });
+}
+
+type UsualReader = (request: AuthRequest) => string | null;
+
+// The usual header: a configured type, one space and a compact JWS (base64url and dots).
+function usualBearer(jwt: JWTService): UsualReader {
+  return usualAuthorization(jwt.settings.authHeaderTypes, "A-Za-z0-9_.-", jwt.settings.authHeaderName);
+}
+
+// simplejwt's get_raw_token: the one credential after a configured type, null without one.
+function rawToken(jwt: JWTService, request: AuthRequest): string | null {
   const s = jwt.settings;
   const parsed = readAuthorization(request, s.authHeaderTypes, s.authHeaderName);
   if (parsed === null) return null;
@@ -276,16 +307,7 @@ function validatedToken(jwt: JWTService, request: AuthRequest): MaybePromise<JWT
       "bad_authorization_header",
     );
   }
-  let claims: MaybePromise<JWTClaims>;
-  try {
-    claims = callSync2(jwt, jwt.validate, parsed.credentials[0]!, "access");
-  } catch (error) {
-    throw refusal(jwt, error);
-  }
-  if (!isPromiseLike(claims)) return claims;
-  return Promise.resolve(claims).then(undefined, (error: unknown) => {
-    throw refusal(jwt, error);
-  });
+  return parsed.credentials[0]!;
 }
 
 // simplejwt's answer to a refused access token; any other error goes on as it is.

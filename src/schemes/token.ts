@@ -1,7 +1,7 @@
 /**
  * Opaque token authentication: DRF's `TokenAuthentication` with knox's hashed, expiring, per-device tokens.
  */
-import { MAX_AUTHORIZATION_LENGTH, readAuthorization } from "../core/authorization.js";
+import { readAuthorization, usualAuthorization } from "../core/authorization.js";
 import { type Duration, parseDuration } from "../core/duration.js";
 import { AuthenticationFailed } from "../core/errors.js";
 import type { AuthEvents } from "../core/events.js";
@@ -46,10 +46,6 @@ export interface TokenAuthenticationOptions<User> {
 const LAST_USED_INTERVAL_MS = 60_000;
 const TOKEN_CHARACTERS = /^[A-Za-z0-9_-]+$/;
 
-function escapeRegExp(text: string): string {
-  return text.replace(/[$()*+.?[\\\]^{|}]/g, "\\$&");
-}
-
 /**
  * `Authorization: Token <token>`, with DRF's and knox's behaviour and messages:
  *
@@ -75,7 +71,7 @@ function escapeRegExp(text: string): string {
 export class TokenAuthentication<User = unknown> implements BaseAuthentication<User, TokenRecord> {
   readonly name: string;
   readonly #keywords: readonly string[];
-  readonly #usualHeader: RegExp;
+  readonly #usualHeader: (request: AuthRequest) => string | null;
   readonly #tokens: TokenStore;
   readonly #users: UserStore<User>;
   readonly #ttl: number | null;
@@ -99,8 +95,7 @@ export class TokenAuthentication<User = unknown> implements BaseAuthentication<U
     }
     this.name = options.name ?? "token";
     this.#keywords = keywords;
-    // Without the u flag, i folds ASCII letters only: no other character matches a keyword's letter.
-    this.#usualHeader = new RegExp(`^(?:${keywords.map(escapeRegExp).join("|")}) [A-Za-z0-9_-]+$`, "i");
+    this.#usualHeader = usualAuthorization(keywords, "A-Za-z0-9_-");
     this.#tokens = options.tokens;
     this.#users = options.users;
     this.#ttl = options.ttl == null ? null : parseDuration(options.ttl, "ttl");
@@ -147,12 +142,8 @@ export class TokenAuthentication<User = unknown> implements BaseAuthentication<U
 
   // The token after one of the keywords, `null` without one; DRF's header errors.
   #presentedToken(request: AuthRequest): string | null {
-    const header = request.headers.get("authorization");
-    // The usual header, a keyword, one space and the token, is what the general reader would split into
-    // one valid credential: it skips the reader's scan and split.
-    if (header !== null && header.length <= MAX_AUTHORIZATION_LENGTH && this.#usualHeader.test(header)) {
-      return header.slice(header.indexOf(" ") + 1);
-    }
+    const usual = this.#usualHeader(request);
+    if (usual !== null) return usual;
     const parsed = readAuthorization(request, this.#keywords);
     if (parsed === null) return null;
     if (parsed.credentials.length === 0)

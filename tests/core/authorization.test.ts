@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { usualAuthorization } from "../../src/core/authorization.js";
 import { AuthenticationFailed, MAX_AUTHORIZATION_LENGTH, readAuthorization } from "../../src/index.js";
 import { makeRequest } from "../../src/testing/index.js";
 
@@ -78,6 +79,59 @@ describe("readAuthorization", () => {
         } catch (error) {
           expect(error).toBeInstanceOf(AuthenticationFailed);
         }
+      }),
+      { numRuns: 10_000 },
+    );
+  });
+});
+
+describe("usualAuthorization", () => {
+  const usual = usualAuthorization(["Token", "Bearer"], "A-Za-z0-9_.-");
+  const request = (header: string) => makeRequest({ headers: { Authorization: header } });
+
+  it.each([
+    ["Token abc", "abc"],
+    ["bearer a.b-c_d", "a.b-c_d"],
+    ["TOKEN x", "x"],
+  ])("takes %j", (header, credential) => {
+    expect(usual(request(header))).toBe(credential);
+  });
+
+  it.each([
+    ["Token  abc"],
+    [" Token abc"],
+    ["Token abc "],
+    ["Token a+c"],
+    ["Token "],
+    ["Tokens abc"],
+    ["Basic abc"],
+    ["To\u212Aen abc"],
+    [`Token ${"a".repeat(MAX_AUTHORIZATION_LENGTH)}`],
+  ])("leaves %j to the general reader", (header) => {
+    expect(usual(request(header))).toBeNull();
+  });
+
+  it("escapes the keywords: a keyword with regex characters matches only itself", () => {
+    const odd = usualAuthorization(["a.b*"], "a-z");
+    expect(odd(request("a.b* x"))).toBe("x");
+    expect(odd(request("axbbb x"))).toBeNull();
+  });
+
+  it("answers exactly the one credential readAuthorization would (property, 10,000 runs)", () => {
+    const header = fc
+      .tuple(
+        fc.constantFrom("Token", "Bearer", "tokEN", "To\u212Aen", "Basic", ""),
+        fc.constantFrom(" ", "  ", "\t", ""),
+        fc.array(fc.constantFrom(..."ab.+_-= \t\u212A"), { maxLength: 12 }),
+      )
+      .map(([keyword, space, chars]) => `${keyword}${space}${chars.join("")}`);
+    fc.assert(
+      fc.property(header, (value) => {
+        const taken = usual(request(value));
+        if (taken === null) return;
+        const general = readAuthorization(request(value), ["Token", "Bearer"]);
+        expect(general?.credentials).toEqual([taken]);
+        expect(/^[A-Za-z0-9_.-]+$/.test(taken)).toBe(true);
       }),
       { numRuns: 10_000 },
     );
