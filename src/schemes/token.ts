@@ -171,10 +171,10 @@ export class TokenAuthentication<User = unknown> implements BaseAuthentication<U
         throw new AuthenticationFailed("Invalid token.");
       });
     }
-    const users = this.#users;
-    return andThen(callSync(users, users.findById, record.userId), (owner) =>
-      this.#accept(record, owner, now),
-    );
+    const owner = callSync(this.#users, this.#users.findById, record.userId);
+    return isPromiseLike(owner)
+      ? owner.then((found) => this.#accept(record, found, now))
+      : this.#accept(record, owner, now);
   }
 
   #accept(
