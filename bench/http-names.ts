@@ -15,6 +15,9 @@ export const HTTP_NAMES = {
   "fastify-bare": "Fastify, no authentication",
   // Not in `npm run bench`: for bench/http-profile.ts, the cost of any async preHandler.
   "fastify-noop-prehandler": "Fastify + an async preHandler that sets a fixed user (no authentication)",
+  // Not in `npm run bench`: for bench/http-profile.ts, the cost of any middleware that sets req.user.
+  "express-noop-middleware":
+    "Express + a middleware that sets a fixed req.user and req.auth (no authentication)",
 } as const;
 
 /** A contender: one server in its own process. */

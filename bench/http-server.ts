@@ -112,6 +112,15 @@ async function expressServer(
     app.get("/api/me/", (_req, res) => {
       res.json(me(fixed));
     });
+  } else if (kind === "express-noop-middleware") {
+    const fixed = (await users.findById("1"))!.user;
+    const variant = process.env.NOOP_VARIANT ?? "both";
+    const middleware = (req: Request, _res: Response, next: () => void) => {
+      if (variant !== "next") (req as unknown as { user: unknown; auth: unknown }).user = fixed;
+      if (variant === "both") (req as unknown as { user: unknown; auth: unknown }).auth = null;
+      next();
+    };
+    app.get("/api/me/", middleware, handler);
   } else if (kind === "express-passport-readme" || kind === "express-passport-fair") {
     // As passport-jwt's README: the default passport instance, no session, no passport.initialize()
     // (passport 0.7's authenticate() adds what it needs to req itself).

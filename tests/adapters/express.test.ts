@@ -269,6 +269,68 @@ describe("portcullis/express: auth", () => {
     expect(await response.text()).toBe("");
   });
 
+  it("keeps req.user and req.auth per request: never on a request it did not authenticate", async () => {
+    const w = await world();
+    const seen: unknown[] = [];
+    const server = express();
+    server.get("/api/me/", auth({ schemes: [w.schemes.basic] }), answer);
+    server.get("/api/open/", (req, res) => {
+      const open = req as unknown as { user?: unknown; auth?: unknown };
+      seen.push([open.user, open.auth, Object.hasOwn(req, "user")]);
+      res.json({});
+    });
+    running = await listen(createServer(server));
+    expect((await running.fetch("/api/me/", { headers: { Authorization: GOOD_BASIC } })).status).toBe(200);
+    await running.fetch("/api/open/", { headers: { Authorization: GOOD_BASIC } });
+    expect(seen).toEqual([[undefined, undefined, false]]);
+  });
+
+  it("lets another middleware write and rewrite req.user, as passport does, before or after it", async () => {
+    const w = await world();
+    const server = express();
+    server.get(
+      "/api/me/",
+      auth({ schemes: [w.schemes.basic] }),
+      (req, _res, next) => {
+        const authed = req as unknown as { user: { username: string }; auth: unknown };
+        authed.user = { ...authed.user, username: `${authed.user.username}!` };
+        next();
+      },
+      (req, res) => {
+        const { user, auth: proof } = req as unknown as { user: { username: string }; auth: unknown };
+        res.json({ username: user.username, auth: proof });
+      },
+    );
+    server.get(
+      "/api/pre/",
+      (req, _res, next) => {
+        (req as unknown as { user: unknown }).user = { username: "from passport" };
+        next();
+      },
+      (req, res) => res.json({ user: (req as unknown as { user: unknown }).user }),
+    );
+    running = await listen(createServer(server));
+    const me = await running.fetch("/api/me/", { headers: { Authorization: GOOD_BASIC } });
+    expect(await me.json()).toEqual({ username: "ada!", auth: null });
+    expect(await (await running.fetch("/api/pre/")).json()).toEqual({ user: { username: "from passport" } });
+  });
+
+  it("leaves an app's own req.user accessor in place and writes through it", async () => {
+    const w = await world();
+    const server = express();
+    const written: unknown[] = [];
+    Object.defineProperty(server.request, "user", {
+      configurable: true,
+      get: () => written.at(-1),
+      set: (value: unknown) => void written.push(value),
+    });
+    server.get("/api/me/", auth({ schemes: [w.schemes.basic] }), answer);
+    running = await listen(createServer(server));
+    const me = await running.fetch("/api/me/", { headers: { Authorization: GOOD_BASIC } });
+    expect((await me.json()).user).toMatchObject({ username: "ada" });
+    expect(written).toEqual([expect.objectContaining({ username: "ada" })]);
+  });
+
   it("refuses to build a guard without schemes", () => {
     expect(() => auth({ schemes: [] })).toThrow(new TypeError("auth() needs `schemes`: one scheme or more."));
   });
