@@ -30,6 +30,8 @@ export interface Comparison {
   ratioLabel: string;
   baseline: Row;
   judged: readonly Judged[];
+  /** Rows with a ratio against a named reference (one of `peers`) but no target. */
+  compared?: readonly (Row & { against: Row })[];
   /** Rows shown for context, with a ratio but no target. */
   context?: readonly Row[];
   /** Further reference rows measured in the same rounds, that judged rows name in `against`. */
@@ -74,7 +76,11 @@ function ratioOf(row: Row, baseline: Row): number {
 
 /** Whether a table has several reference rows, so each ratio says what it is taken against. */
 function namesReferences(c: Comparison): boolean {
-  return (c.peers?.length ?? 0) > 0 || c.judged.some((row) => row.against !== undefined);
+  return (
+    (c.peers?.length ?? 0) > 0 ||
+    (c.compared?.length ?? 0) > 0 ||
+    c.judged.some((row) => row.against !== undefined)
+  );
 }
 
 /** A judged row's ratio: against the row it names, or the comparison's baseline. */
@@ -125,6 +131,7 @@ function comparisonSection(c: Comparison): string {
       row.target,
       verdict(row.pass(judgedRatio(row, c))),
     ]),
+    ...(c.compared ?? []).map((row) => [...measured(row, row.against), "", ""]),
     ...(c.context ?? []).map((row) => [...measured(row), "", ""]),
     ...(c.peers ?? []).map(baselineRow),
     baselineRow(c.baseline),
