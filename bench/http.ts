@@ -31,7 +31,7 @@ export interface HttpOptions {
 }
 
 export const HTTP_OPTIONS: HttpOptions = {
-  rounds: 6,
+  rounds: 10,
   seconds: 2,
   warmupSeconds: 2,
   connections: 50,
