@@ -63,6 +63,26 @@ export function callSync2<This, A, B, R>(
 }
 
 /**
+ * `method.call(target, arg)` as a promise: a value it returns resolves it, and a throw rejects it, as an
+ * async function would. The async form of a synchronous twin.
+ *
+ * @param target - the `this` of the call
+ * @param method - a method that answers now or with a promise, and may throw
+ * @param arg - its argument
+ */
+export function settle<This, A, R>(
+  target: This,
+  method: (this: This, arg: A) => MaybePromise<R>,
+  arg: A,
+): Promise<R> {
+  try {
+    return Promise.resolve(method.call(target, arg));
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+/**
  * True for a promise or any other thenable.
  *
  * @param value - the value to test

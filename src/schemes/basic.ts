@@ -5,7 +5,7 @@ import { MAX_AUTHORIZATION_LENGTH, readAuthorization } from "../core/authorizati
 import { binaryToBytes, decodeBase64Binary, decodeUtf8 } from "../core/encoding.js";
 import { AuthenticationFailed } from "../core/errors.js";
 import type { Authenticated, AuthRequest, BaseAuthentication } from "../core/scheme.js";
-import { andThen, defineSyncTwin, type MaybePromise } from "../core/sync-path.js";
+import { andThen, defineSyncTwin, type MaybePromise, settle } from "../core/sync-path.js";
 import type { PasswordOptions } from "../passwords/hash.js";
 import { checkCredentials } from "../stores/credentials.js";
 import type { UserStore } from "../stores/types.js";
@@ -92,11 +92,7 @@ export class BasicAuthentication<User = unknown> implements BaseAuthentication<U
    * @throws AuthenticationFailed for malformed or wrong credentials
    */
   authenticate(request: AuthRequest): Promise<Authenticated<User, null> | null> {
-    try {
-      return Promise.resolve(this.#authenticate(request));
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    return settle(this, this.#authenticate, request);
   }
 
   static {

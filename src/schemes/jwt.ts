@@ -4,7 +4,14 @@
 import { readAuthorization, usualAuthorization } from "../core/authorization.js";
 import { AuthenticationFailed } from "../core/errors.js";
 import type { Authenticated, AuthRequest, BaseAuthentication } from "../core/scheme.js";
-import { callSync, callSync2, defineSyncTwin, isPromiseLike, type MaybePromise } from "../core/sync-path.js";
+import {
+  callSync,
+  callSync2,
+  defineSyncTwin,
+  isPromiseLike,
+  type MaybePromise,
+  settle,
+} from "../core/sync-path.js";
 import { InvalidToken } from "../jwt/errors.js";
 import type { JWTClaims, JWTService } from "../jwt/service.js";
 import type { UserRecord, UserStore } from "../stores/types.js";
@@ -74,11 +81,7 @@ export class JWTAuthentication<User = unknown> implements BaseAuthentication<Use
    * @throws AuthenticationFailed / InvalidToken with simplejwt's messages and codes
    */
   authenticate(request: AuthRequest): Promise<Authenticated<User, JWTClaims> | null> {
-    try {
-      return Promise.resolve(this.#authenticate(request));
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    return settle(this, this.#authenticate, request);
   }
 
   // The runner calls this twin (../core/sync-path.ts): with node:crypto and the memory stores, a token
@@ -212,11 +215,7 @@ export class JWTStatelessUserAuthentication implements BaseAuthentication<TokenU
    * @throws AuthenticationFailed / InvalidToken with simplejwt's messages and codes
    */
   authenticate(request: AuthRequest): Promise<Authenticated<TokenUser, JWTClaims> | null> {
-    try {
-      return Promise.resolve(this.#authenticate(request));
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    return settle(this, this.#authenticate, request);
   }
 
   static {

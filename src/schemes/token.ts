@@ -13,6 +13,7 @@ import {
   defineSyncTwin,
   isPromiseLike,
   type MaybePromise,
+  settle,
 } from "../core/sync-path.js";
 import type { TokenRecord, TokenStore, TokenTouch, UserRecord, UserStore } from "../stores/types.js";
 import { tokenDigest } from "../tokens/digest.js";
@@ -115,11 +116,7 @@ export class TokenAuthentication<User = unknown> implements BaseAuthentication<U
    * @throws AuthenticationFailed for malformed, unknown, expired or orphaned tokens
    */
   authenticate(request: AuthRequest): Promise<Authenticated<User, TokenRecord> | null> {
-    try {
-      return Promise.resolve(this.#authenticate(request));
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    return settle(this, this.#authenticate, request);
   }
 
   static {
