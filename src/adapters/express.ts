@@ -66,6 +66,9 @@ const DECLARED = Symbol.for("portcullis.express.slots");
 function declareSlots(req: Request): void {
   const prototype: object | null = Object.getPrototypeOf(req);
   if (prototype === null || Object.hasOwn(prototype, DECLARED)) return;
+  // Only an Express app's own request prototype (it holds `app`), never Node's IncomingMessage.prototype
+  // (the middleware under connect or a bare router): plain writes there.
+  if (!Object.hasOwn(prototype, "app")) return;
   Object.defineProperty(prototype, DECLARED, { value: true });
   for (const name of ["user", "auth"] as const) {
     // An app that declared its own `user` on the prototype keeps it (portcullis then writes through it).

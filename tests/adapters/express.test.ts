@@ -1,4 +1,4 @@
-import { createServer } from "node:http";
+import { createServer, IncomingMessage } from "node:http";
 import express, { type ErrorRequestHandler, type Express, type RequestHandler, type Response } from "express";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { type AuthenticatedRequest, auth, createAuth, mount } from "../../src/adapters/express.js";
@@ -329,6 +329,22 @@ describe("portcullis/express: auth", () => {
     const me = await running.fetch("/api/me/", { headers: { Authorization: GOOD_BASIC } });
     expect((await me.json()).user).toMatchObject({ username: "ada" });
     expect(written).toEqual([expect.objectContaining({ username: "ada" })]);
+  });
+
+  it("never touches Node's IncomingMessage.prototype when it runs outside an Express app", async () => {
+    const w = await world();
+    const middleware = auth({ schemes: [w.schemes.basic] });
+    running = await listen(
+      createServer((req, res) => {
+        middleware(req as never, res as never, () => {
+          res.end(JSON.stringify({ username: (req as unknown as { user: DefaultUser }).user.username }));
+        });
+      }),
+    );
+    const me = await running.fetch("/api/me/", { headers: { Authorization: GOOD_BASIC } });
+    expect(await me.json()).toEqual({ username: "ada" });
+    expect(Object.getOwnPropertyDescriptor(IncomingMessage.prototype, "user")).toBeUndefined();
+    expect(Object.getOwnPropertyDescriptor(IncomingMessage.prototype, "auth")).toBeUndefined();
   });
 
   it("refuses to build a guard without schemes", () => {
