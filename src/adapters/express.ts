@@ -58,20 +58,23 @@ export function auth<User, Required extends boolean = true>(
 
 // Express gives every request its app's request prototype (Object.setPrototypeOf) before the routes run,
 // and V8 then takes a slow path, ~2-3 µs, for each property added to that request. `user` and `auth` are
-// declared once on the prototype instead, as accessors over a WeakMap: `req.user = x` (passport's too)
-// and `req.user` read and write as before, without adding a property to the request.
+// declared once on Express's request prototype instead, as accessors over a WeakMap: `req.user = x`
+// (passport's too) and `req.user` read and write as before, without adding a property to the request.
 const slots = new WeakMap<object, { user: unknown; auth: unknown }>();
 const DECLARED = Symbol.for("portcullis.express.slots");
 
 function declareSlots(req: Request): void {
-  const prototype: object | null = Object.getPrototypeOf(req);
+  // Only under an Express app, whose request prototype holds `app`; never on Node's
+  // IncomingMessage.prototype (the middleware under connect, or a router on a bare http.Server).
+  const appRequest: object | null = Object.getPrototypeOf(req);
+  if (appRequest === null || !Object.hasOwn(appRequest, "app")) return;
+  // On express.request, which every app's and sub-app's request prototype inherits: a sub-app swaps the
+  // prototype while it runs and restores its parent's after, and both must see the same values.
+  const prototype: object | null = Object.getPrototypeOf(appRequest);
   if (prototype === null || Object.hasOwn(prototype, DECLARED)) return;
-  // Only an Express app's own request prototype (it holds `app`), never Node's IncomingMessage.prototype
-  // (the middleware under connect or a bare router): plain writes there.
-  if (!Object.hasOwn(prototype, "app")) return;
   Object.defineProperty(prototype, DECLARED, { value: true });
   for (const name of ["user", "auth"] as const) {
-    // An app that declared its own `user` on the prototype keeps it (portcullis then writes through it).
+    // A `user` already declared there stays (an app's own on app.request shadows this one anyway).
     if (Object.hasOwn(prototype, name)) continue;
     Object.defineProperty(prototype, name, {
       configurable: true,

@@ -331,6 +331,21 @@ describe("portcullis/express: auth", () => {
     expect(written).toEqual([expect.objectContaining({ username: "ada" })]);
   });
 
+  it("keeps req.user for the parent app after a sub-app that authenticated hands the request back", async () => {
+    const w = await world();
+    const sub = express();
+    sub.use(auth({ schemes: [w.schemes.basic] }));
+    sub.get("/other/", (_req, res) => res.json({}));
+    const parent = express();
+    parent.use("/api", sub);
+    parent.get("/api/me/", (req, res) => {
+      res.json({ username: (req as unknown as { user?: DefaultUser }).user?.username ?? null });
+    });
+    running = await listen(createServer(parent));
+    const me = await running.fetch("/api/me/", { headers: { Authorization: GOOD_BASIC } });
+    expect(await me.json()).toEqual({ username: "ada" });
+  });
+
   it("never touches Node's IncomingMessage.prototype when it runs outside an Express app", async () => {
     const w = await world();
     const middleware = auth({ schemes: [w.schemes.basic] });
