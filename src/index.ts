@@ -73,8 +73,10 @@ export {
 } from "./passwords/index.js";
 export type { BasicAuthenticationOptions, BasicUsersOptions, BasicVerifyOptions } from "./schemes/basic.js";
 export { BasicAuthentication } from "./schemes/basic.js";
-export type { JWTAuthenticationOptions, JWTStatelessUserAuthenticationOptions } from "./schemes/jwt.js";
-export { JWTAuthentication, JWTStatelessUserAuthentication, TokenUser } from "./schemes/jwt.js";
+export type { JWTAuthenticationOptions } from "./schemes/jwt.js";
+export { JWTAuthentication } from "./schemes/jwt.js";
+export type { JWTStatelessUserAuthenticationOptions } from "./schemes/jwt-stateless.js";
+export { JWTStatelessUserAuthentication, TokenUser } from "./schemes/jwt-stateless.js";
 export type { SessionAuthenticationOptions } from "./schemes/session.js";
 export { SessionAuthentication } from "./schemes/session.js";
 export type { TokenAuthenticationOptions } from "./schemes/token.js";

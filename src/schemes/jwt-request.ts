@@ -1,0 +1,89 @@
+/**
+ * What both JWT schemes share: simplejwt's get_header, get_raw_token and get_validated_token, the
+ * user id claim, the challenge and RFC 6750's error on a refused token.
+ * @internal
+ */
+import { readAuthorization, usualAuthorization } from "../core/authorization.js";
+import { AuthenticationFailed } from "../core/errors.js";
+import type { AuthRequest } from "../core/scheme.js";
+import { callSync2, isPromiseLike, type MaybePromise } from "../core/sync-path.js";
+import { InvalidToken } from "../jwt/errors.js";
+import type { JWTClaims, JWTService } from "../jwt/service.js";
+
+/** The challenge for a 401: `Bearer realm="api"` (the first header type). @internal */
+export function challenge(jwt: JWTService): string {
+  return `${jwt.settings.authHeaderTypes[0]} realm="api"`;
+}
+
+// RFC 6750 §3: the challenge after a refused token.
+function invalidToken(
+  jwt: JWTService,
+  detail: string,
+  options: ConstructorParameters<typeof InvalidToken>[1] = {},
+) {
+  const description = detail.replace(/[\\"]/g, "\\$&");
+  return new InvalidToken(detail, {
+    ...options,
+    wwwAuthenticate: `${challenge(jwt)}, error="invalid_token", error_description="${description}"`,
+  });
+}
+
+// simplejwt's get_header + get_raw_token + get_validated_token: the claims, at once when the service can
+// answer at once (its synchronous twin), else a promise; null without a Bearer header.
+export function validatedToken(
+  jwt: JWTService,
+  usual: UsualReader,
+  request: AuthRequest,
+): MaybePromise<JWTClaims> | null {
+  const token = usual(request) ?? rawToken(jwt, request);
+  if (token === null) return null;
+  let claims: MaybePromise<JWTClaims>;
+  try {
+    claims = callSync2(jwt, jwt.validate, token, "access");
+  } catch (error) {
+    throw refusal(jwt, error);
+  }
+  if (!isPromiseLike(claims)) return claims;
+  return Promise.resolve(claims).then(undefined, (error: unknown) => {
+    throw refusal(jwt, error);
+  });
+}
+
+/** Reads the usual Bearer header, or answers null. @internal */
+export type UsualReader = (request: AuthRequest) => string | null;
+
+// The usual header: a configured type, one space and a compact JWS (base64url and dots).
+export function usualBearer(jwt: JWTService): UsualReader {
+  return usualAuthorization(jwt.settings.authHeaderTypes, "A-Za-z0-9_.-", jwt.settings.authHeaderName);
+}
+
+// simplejwt's get_raw_token: the one credential after a configured type, null without one.
+function rawToken(jwt: JWTService, request: AuthRequest): string | null {
+  const s = jwt.settings;
+  const parsed = readAuthorization(request, s.authHeaderTypes, s.authHeaderName);
+  if (parsed === null) return null;
+  if (parsed.credentials.length !== 1) {
+    throw new AuthenticationFailed(
+      "Authorization header must contain two space-delimited values",
+      "bad_authorization_header",
+    );
+  }
+  return parsed.credentials[0]!;
+}
+
+// simplejwt's answer to a refused access token; any other error goes on as it is.
+function refusal(jwt: JWTService, error: unknown): unknown {
+  if (!(error instanceof InvalidToken)) return error;
+  const messages = [{ token_class: "AccessToken", token_type: "access", message: error.detail }];
+  return invalidToken(jwt, "Given token not valid for any token type", { cause: error, messages });
+}
+
+// simplejwt: a missing claim is "no recognizable user identification"; a claim that names nobody (null,
+// an object) is looked up and not found.
+export function userIdOf(jwt: JWTService, claims: JWTClaims): string | null {
+  if (!Object.hasOwn(claims, jwt.settings.userIdClaim)) {
+    throw invalidToken(jwt, "Token contained no recognizable user identification");
+  }
+  const id = claims[jwt.settings.userIdClaim];
+  return typeof id === "string" || typeof id === "number" ? String(id) : null;
+}
