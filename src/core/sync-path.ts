@@ -63,20 +63,41 @@ export function callSync2<This, A, B, R>(
 }
 
 /**
- * `method.call(target, arg)` as a promise: a value it returns resolves it, and a throw rejects it, as an
- * async function would. The async form of a synchronous twin.
+ * `method.call(target, a, b, c)` as a promise: a value it returns resolves it, and a throw rejects it,
+ * as an async function would. The async form of a synchronous twin. (Fixed arguments rather than a rest
+ * parameter: it sits on every authentication's path.)
  *
  * @param target - the `this` of the call
- * @param method - a method that answers now or with a promise, and may throw
- * @param arg - its argument
+ * @param method - a function that answers now or with a promise, and may throw
+ * @param a - its first argument, and so on
  */
 export function settle<This, A, R>(
   target: This,
-  method: (this: This, arg: A) => MaybePromise<R>,
-  arg: A,
-): Promise<R> {
+  method: (this: This, a: A) => MaybePromise<R>,
+  a: A,
+): Promise<R>;
+export function settle<This, A, B, R>(
+  target: This,
+  method: (this: This, a: A, b: B) => MaybePromise<R>,
+  a: A,
+  b: B,
+): Promise<R>;
+export function settle<This, A, B, C, R>(
+  target: This,
+  method: (this: This, a: A, b: B, c: C) => MaybePromise<R>,
+  a: A,
+  b: B,
+  c: C,
+): Promise<R>;
+export function settle(
+  target: unknown,
+  method: (this: unknown, a: unknown, b?: unknown, c?: unknown) => unknown,
+  a: unknown,
+  b?: unknown,
+  c?: unknown,
+): Promise<unknown> {
   try {
-    return Promise.resolve(method.call(target, arg));
+    return Promise.resolve(method.call(target, a, b, c));
   } catch (error) {
     return Promise.reject(error);
   }

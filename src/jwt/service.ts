@@ -3,7 +3,7 @@
  * detection, on jose.
  */
 import { AuthenticationFailed } from "../core/errors.js";
-import { andThen, callSync, defineSyncTwin, type MaybePromise } from "../core/sync-path.js";
+import { andThen, callSync, defineSyncTwin, type MaybePromise, settle } from "../core/sync-path.js";
 import type { RevocationStore, UserRecord, UserStore } from "../stores/types.js";
 import { tokenDigest } from "../tokens/digest.js";
 import { VerifiedTokenCache } from "./cache.js";
@@ -226,11 +226,7 @@ export class JWTService {
    * @throws InvalidToken with simplejwt's message
    */
   validate(token: string, type: TokenType | null): Promise<JWTClaims> {
-    try {
-      return Promise.resolve(this.#validate(token, type, true));
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    return settle(this, this.#validate, token, type, true);
   }
 
   // The schemes call this twin: with node:crypto and no revocation store to ask, a token is checked
