@@ -2,10 +2,13 @@
  * The in-memory token store.
  */
 import { defineSyncTwin } from "../core/sync-path.js";
+import { DigestMap } from "./digest-map.js";
 import type { TokenRecord, TokenStore, TokenTouch } from "./types.js";
 
 /**
- * A {@link TokenStore} in a `Map`, for tests, demos and single-process apps. Records are copied in and out.
+ * A {@link TokenStore} in memory, for tests, demos and single-process apps. Records are copied in and
+ * out: changing a record handed out never changes the store. (Its `Date`s are shared by the readers of an
+ * unchanged row; one changed in place is noticed, and the next reader gets a new one.)
  *
  * @example
  * ```ts
@@ -14,13 +17,12 @@ import type { TokenRecord, TokenStore, TokenTouch } from "./types.js";
  * ```
  */
 export class MemoryTokenStore implements TokenStore {
-  readonly #byDigest = new Map<string, TokenRow>();
+  readonly #byDigest = new DigestMap<TokenRow>();
 
   /** {@inheritDoc TokenStore.save} */
   async save(record: TokenRecord): Promise<void> {
-    if (this.#byDigest.has(record.digest))
+    if (!this.#byDigest.add(toRow(record)))
       throw new Error("MemoryTokenStore: a token with this digest exists.");
-    this.#byDigest.set(record.digest, toRow(record));
   }
 
   /** {@inheritDoc TokenStore.findByDigest} */
@@ -40,11 +42,7 @@ export class MemoryTokenStore implements TokenStore {
 
   /** {@inheritDoc TokenStore.deleteForUser} */
   async deleteForUser(userId: string): Promise<number> {
-    let count = 0;
-    for (const [digest, record] of this.#byDigest) {
-      if (record.userId === userId && this.#byDigest.delete(digest)) count++;
-    }
-    return count;
+    return this.#byDigest.deleteWhere((row) => row.userId === userId);
   }
 
   /** {@inheritDoc TokenStore.listForUser} */
@@ -84,7 +82,10 @@ export class MemoryTokenStore implements TokenStore {
   }
 }
 
-// Rows keep the times as numbers: a record handed out is a fresh copy, its Dates built from them.
+// Rows keep the times as numbers, the truth. A record handed out is a fresh object each time; its Dates
+// are the row's own, built once and shared by readers while they still show the row's times (checked on
+// every read, so a reader that changed one in place gets a new one next time and the row never changes).
+// Building three Dates per read cost more than the rest of the lookup.
 interface TokenRow {
   digest: string;
   userId: string;
@@ -92,6 +93,7 @@ interface TokenRow {
   createdAt: number;
   expiresAt: number | null;
   lastUsedAt: number | null;
+  dates: [created: Date | null, expires: Date | null, lastUsed: Date | null];
 }
 
 function toRow(record: TokenRecord): TokenRow {
@@ -102,16 +104,22 @@ function toRow(record: TokenRecord): TokenRow {
     createdAt: record.createdAt.getTime(),
     expiresAt: record.expiresAt === null ? null : record.expiresAt.getTime(),
     lastUsedAt: record.lastUsedAt === null ? null : record.lastUsedAt.getTime(),
+    dates: [null, null, null],
   };
 }
 
 function toRecord(row: TokenRow): TokenRecord {
+  const dates = row.dates;
   return {
     digest: row.digest,
     userId: row.userId,
     name: row.name,
-    createdAt: new Date(row.createdAt),
-    expiresAt: row.expiresAt === null ? null : new Date(row.expiresAt),
-    lastUsedAt: row.lastUsedAt === null ? null : new Date(row.lastUsedAt),
+    createdAt: (dates[0] = dateOf(dates[0], row.createdAt)),
+    expiresAt: row.expiresAt === null ? null : (dates[1] = dateOf(dates[1], row.expiresAt)),
+    lastUsedAt: row.lastUsedAt === null ? null : (dates[2] = dateOf(dates[2], row.lastUsedAt)),
   };
+}
+
+function dateOf(shown: Date | null, time: number): Date {
+  return shown !== null && shown.getTime() === time ? shown : new Date(time);
 }

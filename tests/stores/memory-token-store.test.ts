@@ -53,4 +53,53 @@ describe("MemoryTokenStore", () => {
     found.userId = "2";
     expect(await tokens.findByDigest("a")).toEqual(record("a", "1", 0));
   });
+
+  it("hands every reader its own record; a Date changed in place is never handed out again", async () => {
+    const tokens = new MemoryTokenStore();
+    await tokens.save({ ...record("a", "1", 1000), expiresAt: new Date(5000), lastUsedAt: new Date(3000) });
+    const first = (await tokens.findByDigest("a"))!;
+    const second = (await tokens.findByDigest("a"))!;
+    expect(second).not.toBe(first);
+    first.expiresAt!.setTime(9_999_999);
+    first.lastUsedAt!.setTime(0);
+    first.createdAt.setTime(1);
+    const third = (await tokens.findByDigest("a"))!;
+    expect(third.expiresAt).toEqual(new Date(5000));
+    expect(third.lastUsedAt).toEqual(new Date(3000));
+    expect(third.createdAt).toEqual(new Date(1000));
+    expect(third.expiresAt).not.toBe(first.expiresAt);
+    await tokens.touch("a", { lastUsedAt: new Date(4000) });
+    expect((await tokens.findByDigest("a"))!.lastUsedAt).toEqual(new Date(4000));
+    expect(third.lastUsedAt).toEqual(new Date(3000));
+  });
+
+  it("keeps digests that share their first characters apart", async () => {
+    const tokens = new MemoryTokenStore();
+    const digests = ["abcdef0" + "1".repeat(57), "abcdef0" + "2".repeat(57), "abcdef0" + "3".repeat(57)];
+    for (const [i, digest] of digests.entries()) await tokens.save(record(digest, String(i % 2), i));
+    await expect(tokens.save(record(digests[1]!, "9", 0))).rejects.toThrow(/digest exists/);
+    for (const [i, digest] of digests.entries())
+      expect(await tokens.findByDigest(digest)).toEqual(record(digest, String(i % 2), i));
+    expect(await tokens.findByDigest("abcdef0" + "4".repeat(57))).toBeNull();
+    expect(await tokens.findByDigest(digests[0]!.toUpperCase())).toBeNull();
+    expect(await tokens.findByDigest("abc")).toBeNull();
+    expect(await tokens.delete("abcdef0")).toBe(false);
+    expect(await tokens.delete(digests[1]!)).toBe(true);
+    expect(await tokens.findByDigest(digests[1]!)).toBeNull();
+    expect(await tokens.findByDigest(digests[2]!)).toEqual(record(digests[2]!, "0", 2));
+    expect((await tokens.listForUser("0")).map((r) => r.digest)).toEqual([digests[0], digests[2]]);
+    expect(await tokens.deleteForUser("0")).toBe(2);
+    expect(await tokens.listForUser("0")).toEqual([]);
+    await tokens.save(record(digests[1]!, "1", 7));
+    expect(await tokens.findByDigest(digests[1]!)).toEqual(record(digests[1]!, "1", 7));
+  });
+
+  it("finds short, empty and non-hex digests exactly", async () => {
+    const tokens = new MemoryTokenStore();
+    for (const digest of ["", "a", "zz", "ABC", "\u{1F600}"]) await tokens.save(record(digest, "1", 0));
+    for (const digest of ["", "a", "zz", "ABC", "\u{1F600}"])
+      expect((await tokens.findByDigest(digest))?.digest).toBe(digest);
+    expect(await tokens.findByDigest("abc")).toBeNull();
+    expect(await tokens.deleteForUser("1")).toBe(5);
+  });
 });
