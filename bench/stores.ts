@@ -293,7 +293,8 @@ function kyselyUsers(store: KyselyUserStore): Users {
 }
 
 /** The statements Kysely compiles for `findByDigest` and `findById` (placeholders as the dialect writes them). */
-const tokenSql = (p: string) => `select * from "portcullis_tokens" where "digest" = ${p}`;
+const tokenSql = (p: string) =>
+  `select "digest", "user_id", "name", "created_at", "expires_at", "last_used_at" from "portcullis_tokens" where "digest" = ${p}`;
 const userSql = (p: string) => `select * from "portcullis_users" where "id" = ${p}`;
 
 type SqlRow = Record<string, unknown>;

@@ -19,6 +19,7 @@ import {
   type SqliteStatement,
 } from "kysely";
 import { announce, type FastPaths, NOT_NOW } from "./hot-query.js";
+import { changesSchema, RowReader } from "./sqlite-reader.js";
 import type { AnyKysely } from "./tables.js";
 
 /**
@@ -49,6 +50,8 @@ export class SqliteShared {
   readonly #config: PreparedSqliteDialectConfig;
   readonly #max: number;
   readonly #statements = new Map<string, SqliteStatement>();
+  /** readFirst's own statements, in raw mode (null: not better-sqlite3's, read as Kysely does). */
+  readonly #readers = new Map<string, RowReader | null>();
   #database: SqliteDatabase | undefined;
   #opening: Promise<SqliteDatabase> | undefined;
   /** Connections held or waited for. */
@@ -123,17 +126,25 @@ export class SqliteShared {
    */
   readFirst(sql: string, parameters: readonly unknown[]): unknown {
     if (this.#holders !== 0 || !this.#ready || this.#logged || this.#closed) return NOT_NOW;
-    const statement = this.prepare(sql) as SqliteStatement & {
-      get?(parameters: readonly unknown[]): unknown;
-    };
-    // better-sqlite3's get() stops at the first row; all() steps once more to find the end.
-    return statement.get === undefined ? statement.all(parameters)[0] : statement.get(parameters);
+    let reader = this.#readers.get(sql);
+    if (reader === undefined) {
+      reader = RowReader.of(this.prepareFresh(sql));
+      if (this.#readers.size >= this.#max) this.#readers.delete(this.#readers.keys().next().value as string);
+      this.#readers.set(sql, reader);
+    }
+    return reader === null ? this.prepare(sql).all(parameters)[0] : reader.first(parameters);
+  }
+
+  /** After SQL through the connection: a `create`, `alter` or `drop` makes every reader read its names anew. */
+  ran(sql: string): void {
+    if (changesSchema(sql)) this.#readers.clear();
   }
 
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
     this.#statements.clear();
+    this.#readers.clear();
     this.#database?.close();
   }
 }
@@ -150,6 +161,7 @@ class PreparedSqliteConnection implements DatabaseConnection {
     const statement = this.#shared.prepare(sql);
     if (statement.reader) return Promise.resolve({ rows: statement.all(parameters) as R[] });
     const { changes, lastInsertRowid } = statement.run(parameters);
+    this.#shared.ran(sql);
     return Promise.resolve({
       numAffectedRows: BigInt(changes),
       insertId: BigInt(lastInsertRowid),

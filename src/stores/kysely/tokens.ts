@@ -52,7 +52,8 @@ export class KyselyTokenStore implements TokenStore {
     this.#byDigest = new HotQuery(
       STORE,
       this.#db,
-      this.#db.selectFrom(this.#table).selectAll().where("digest", "=", ""),
+      // The columns by name, not `*`: what a read answers never depends on the table's shape.
+      this.#db.selectFrom(this.#table).select(TOKEN_COLUMNS).where("digest", "=", ""),
     );
   }
 
@@ -129,6 +130,8 @@ export class KyselyTokenStore implements TokenStore {
     );
   }
 }
+
+const TOKEN_COLUMNS = ["digest", "user_id", "name", "created_at", "expires_at", "last_used_at"] as const;
 
 function toRecordOrNull(row: Record<string, unknown> | undefined): TokenRecord | null {
   return row === undefined ? null : toRecord(row);

@@ -2,8 +2,11 @@
  * PreparedSqliteDialect and PreparedPostgresDialect: what they change (cached statements, direct reads,
  * named statements) and what they must not (transactions, logging, StoreUnavailable, one winner of 50).
  */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import Database from "better-sqlite3";
-import { Kysely, sql } from "kysely";
+import { Kysely, SqliteDialect, sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { callSync, isPromiseLike } from "../../../src/core/sync-path.js";
 import {
@@ -160,6 +163,76 @@ describe("PreparedSqliteDialect", () => {
   it("50 parallel consume of one jti: exactly one true", async () => {
     const store = new KyselyRevocationStore({ db });
     for (let round = 0; round < 5; round++) expect(await race(store, `sqlite-race-${round}`)).toBe(1);
+  });
+
+  it("direct reads answer the rows Kysely's own dialect answers, value for value", async () => {
+    const database = new Database(":memory:");
+    const direct: AnyDb = new Kysely({ dialect: new PreparedSqliteDialect({ database }) });
+    const ordinary: AnyDb = new Kysely({ dialect: new SqliteDialect({ database }) });
+    try {
+      await migrateToLatest(direct);
+      const users = new KyselyUserStore({ db: direct });
+      const tokens = new KyselyTokenStore({ db: direct });
+      const ada = await users.create({
+        username: "ada",
+        passwordHash: "pbkdf2_sha256$1$s$h",
+        isActive: false,
+      });
+      const saved = { ...token("raw", ada.id), name: "laptop", expiresAt: later(), lastUsedAt: new Date(5) };
+      await tokens.save(saved);
+      await users.updateLastLogin(ada.id, new Date(7));
+      expect(isPromiseLike(callSync(tokens, tokens.findByDigest, "raw"))).toBe(false);
+      const found = await tokens.findByDigest("raw");
+      expect(found).toEqual(saved);
+      expect(await new KyselyTokenStore({ db: ordinary }).findByDigest("raw")).toEqual(found);
+      const user = await users.findById(ada.id);
+      expect(user).toMatchObject({ username: "ada", isActive: false, lastLogin: new Date(7) });
+      expect(await new KyselyUserStore({ db: ordinary }).findById(ada.id)).toEqual(user);
+      expect(await tokens.findByDigest("missing")).toBeNull();
+      expect(await users.findById("missing")).toBeNull();
+    } finally {
+      await direct.destroy();
+    }
+  });
+
+  it("direct reads follow a table that changed shape, through the dialect or another handle", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "portcullis-shape-"));
+    const file = join(dir, "auth.db");
+    const shaped: AnyDb = preparedSqliteDb(file);
+    try {
+      await migrateToLatest(shaped);
+      const seen: Record<string, unknown>[] = [];
+      const users = new KyselyUserStore({
+        db: shaped,
+        toUser: (row) => {
+          seen.push(row);
+          return { id: row.id };
+        },
+      });
+      const ada = await users.create({ username: "ada", passwordHash: null });
+      await users.findById(ada.id);
+      expect(seen.at(-1)).not.toHaveProperty("nickname");
+      // Through the dialect: a column added and another dropped keep the count, and are still seen.
+      await shaped.schema.alterTable("portcullis_users").addColumn("nickname", "text").execute();
+      await shaped.updateTable("portcullis_users").set({ nickname: "countess" }).execute();
+      await users.findById(ada.id);
+      expect(seen.at(-1)).toMatchObject({ username: "ada", nickname: "countess" });
+      await shaped.schema.alterTable("portcullis_users").dropColumn("nickname").execute();
+      await shaped.schema.alterTable("portcullis_users").addColumn("title", "text").execute();
+      await shaped.updateTable("portcullis_users").set({ title: "Lady" }).execute();
+      await users.findById(ada.id);
+      expect(seen.at(-1)).toMatchObject({ username: "ada", title: "Lady" });
+      expect(seen.at(-1)).not.toHaveProperty("nickname");
+      // Through another handle on the same file: a column added is seen on the next read.
+      const other = new Database(file);
+      other.exec(`alter table "portcullis_users" add column "age" integer default 36`);
+      other.close();
+      await users.findById(ada.id);
+      expect(seen.at(-1)).toMatchObject({ username: "ada", title: "Lady", age: 36 });
+    } finally {
+      await shaped.destroy();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("Kysely's query log still sees the hot reads", async () => {
