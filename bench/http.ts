@@ -31,8 +31,8 @@ export interface HttpOptions {
 }
 
 export const HTTP_OPTIONS: HttpOptions = {
-  rounds: 10,
-  seconds: 2,
+  rounds: 12,
+  seconds: 3,
   warmupSeconds: 2,
   connections: 50,
   cacheSize: 1_000,
