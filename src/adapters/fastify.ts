@@ -9,6 +9,7 @@ import type {
   HookHandlerDoneFunction,
   preHandlerHookHandler,
 } from "fastify";
+import { fetchResponseParts } from "../core/fetch-response.js";
 import { type AuthOptions, type GuardOutcome, guardNow, withDefaults } from "../core/guard.js";
 import type { EndpointHandler } from "../endpoints/http.js";
 import { toAuthRequest, toFetchRequest } from "./node.js";
@@ -63,11 +64,8 @@ export function auth<User, Required extends boolean = true>(
   // done() runs in the same tick. A refused request is answered here and done() is not called.
   return function portcullisAuth(request: FastifyRequest, reply: FastifyReply, done): void {
     const outcome = guardNow(toAuthRequest(request.raw), resolved);
-    if (outcome instanceof Promise) {
-      outcome.then((settled) => proceed(request, reply, done, settled), done);
-    } else {
-      proceed(request, reply, done, outcome);
-    }
+    if (outcome instanceof Promise) outcome.then((settled) => proceed(request, reply, done, settled), done);
+    else proceed(request, reply, done, outcome);
   };
 }
 
@@ -158,13 +156,10 @@ export function mount(handler: EndpointHandler): FastifyPluginAsync {
     app.addContentTypeParser("*", (_request, payload, done) => done(null, payload));
     app.all("/", async (request, reply) => {
       const response = await handler(toFetchRequest(request.raw));
-      reply.code(response.status);
-      response.headers.forEach((value, name) => {
-        if (name !== "set-cookie") reply.header(name, value);
-      });
-      const cookies = response.headers.getSetCookie();
+      const { status, headers, cookies, body } = await fetchResponseParts(response);
+      reply.code(status).headers(headers);
       if (cookies.length > 0) reply.header("set-cookie", cookies);
-      return reply.send(response.body === null ? undefined : Buffer.from(await response.arrayBuffer()));
+      return reply.send(body === undefined ? undefined : Buffer.from(body));
     });
   };
 }

@@ -2,6 +2,7 @@
  * `portcullis/koa`: authentication middleware for Koa 3.
  */
 import type { Context, Middleware, Next } from "koa";
+import { fetchResponseParts } from "../core/fetch-response.js";
 import { type AuthOptions, guard, withDefaults } from "../core/guard.js";
 import type { EndpointHandler } from "../endpoints/http.js";
 import { toAuthRequest, toFetchRequest } from "./node.js";
@@ -104,14 +105,13 @@ export function createAuth<User>(defaults: KoaAuthOptions<User>): KoaAuth<User> 
 export function mount(handler: EndpointHandler): Middleware {
   return async (ctx: Context) => {
     const parsed = (ctx.request as { body?: unknown }).body;
-    const response = await handler(toFetchRequest(ctx.req, parsed));
-    ctx.status = response.status;
-    response.headers.forEach((value, name) => {
-      if (name !== "set-cookie") ctx.set(name, value);
-    });
-    const cookies = response.headers.getSetCookie();
+    const { status, headers, cookies, body } = await fetchResponseParts(
+      await handler(toFetchRequest(ctx.req, parsed)),
+    );
+    ctx.status = status;
+    ctx.set(headers);
     if (cookies.length > 0) ctx.set("Set-Cookie", cookies);
-    ctx.body = response.body === null ? null : Buffer.from(await response.arrayBuffer());
-    if (response.body === null) ctx.status = response.status;
+    ctx.body = body === undefined ? null : Buffer.from(body);
+    if (body === undefined) ctx.status = status; // Koa turns a null body into 204
   };
 }

@@ -4,6 +4,7 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Readable } from "node:stream";
+import { fetchResponseParts } from "../core/fetch-response.js";
 import type { GuardDeny } from "../core/guard.js";
 import { errorResponseParts } from "../core/response.js";
 import type { AuthResult } from "../core/runner.js";
@@ -124,13 +125,11 @@ export function toFetchRequest(req: IncomingMessage, parsedBody?: unknown): Requ
  * ```
  */
 export async function sendFetchResponse(res: ServerResponse, response: Response): Promise<void> {
-  res.statusCode = response.status;
-  response.headers.forEach((value, name) => {
-    if (name !== "set-cookie") res.setHeader(name, value);
-  });
-  const cookies = response.headers.getSetCookie();
+  const { status, headers, cookies, body } = await fetchResponseParts(response);
+  res.statusCode = status;
+  for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
   if (cookies.length > 0) res.setHeader("set-cookie", cookies);
-  res.end(response.body === null ? undefined : new Uint8Array(await response.arrayBuffer()));
+  res.end(body);
 }
 
 function absoluteUrl(req: IncomingMessage): string {
