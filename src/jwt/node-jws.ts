@@ -14,6 +14,7 @@ import {
 } from "../core/crypto.js";
 import { binaryToBytes, decodeBase64Binary, encodeBase64Url, utf8 } from "../core/encoding.js";
 import type { JWTAlgorithm } from "./settings.js";
+import { type AllocBuffer, EcdsaDer, FixedSignature } from "./signature-bytes.js";
 
 /** Signs and verifies one key's JWS signatures synchronously. */
 export interface SyncSigner {
@@ -60,18 +61,21 @@ export function syncSigner(
   const verifyWith = options(verifyObject);
   const signWith = signObject === null ? null : options(signObject);
   // RSA and ECDSA through a Verify object: ~7% faster per RS256 token than one-shot crypto.verify on
-  // Node 20 (ES256 measured no slower). It answers false for an RSA signature of any length or value,
-  // but throws for an ECDSA P1363 signature of the wrong length, so that is refused first (a wrong
-  // token is a 401, never a 500). EdDSA has only the one-shot form.
+  // Node 20 (ES256 measured no slower). EdDSA has only the one-shot form. Where node:buffer is present
+  // the signature is decoded into a buffer the key reuses, ECDSA's straight into DER (signature-bytes.ts);
+  // a signature of the wrong length is refused before node:crypto sees it (a wrong token is a 401, never
+  // a 500: an ECDSA P1363 signature of the wrong length would throw).
   const createVerify = algorithm === "EdDSA" ? null : nodeVerify();
   const p1363 = P1363_LENGTH[algorithm];
+  const reader = signatureReader(algorithm, verifyObject);
+  const checkWith = p1363 !== undefined && reader !== null ? verifyObject : verifyWith;
   return {
     verify(input, signature) {
-      const bytes = decodeBase64Url(signature);
+      const bytes = reader !== null ? reader.read(signature) : decodeBase64Url(signature);
       if (bytes === null) return false;
-      if (p1363 !== undefined && bytes.length !== p1363) return false;
-      if (createVerify !== null) return createVerify(hash!).update(input).verify(verifyWith, bytes);
-      return node.verify!(hash, inputBytes(input), verifyWith, bytes);
+      if (p1363 !== undefined && reader === null && bytes.length !== p1363) return false;
+      if (createVerify !== null) return createVerify(hash!).update(input).verify(checkWith, bytes);
+      return node.verify!(hash, inputBytes(input), checkWith, bytes);
     },
     sign(input) {
       if (signWith === null) return null;
@@ -94,11 +98,38 @@ function nodeVerify(): CreateVerify | null {
 interface NodeBuffers {
   Buffer: {
     from(text: string, encoding: "base64url" | "utf8"): Uint8Array;
+    alloc: AllocBuffer;
   };
 }
 
 // Looked up once, at load; null where the runtime has no node:buffer (a Worker, a browser).
 const nodeBuffer = getNodeBuffer() as NodeBuffers | null;
+
+/** What a key's KeyObject says of its size (absent on runtimes without asymmetricKeyDetails). */
+interface KeyDetails {
+  asymmetricKeyType?: string;
+  asymmetricKeyDetails?: { modulusLength?: number };
+}
+
+// The reused-buffer reader for this key's signatures, or null (no node:buffer, or a size not known).
+function signatureReader(
+  algorithm: JWTAlgorithm,
+  key: NodeKeyObject,
+): { read(text: string): Uint8Array | null } | null {
+  if (nodeBuffer === null || typeof nodeBuffer.Buffer.alloc !== "function") return null;
+  const alloc = (size: number) => nodeBuffer.Buffer.alloc(size);
+  const p1363 = P1363_LENGTH[algorithm];
+  if (p1363 !== undefined) return new EcdsaDer(p1363, alloc);
+  const details = key as NodeKeyObject & KeyDetails;
+  if (algorithm === "EdDSA") {
+    const length = ED_SIGNATURE_LENGTH[details.asymmetricKeyType ?? ""];
+    return length === undefined ? null : new FixedSignature(length, alloc);
+  }
+  const bits = details.asymmetricKeyDetails?.modulusLength;
+  return typeof bits === "number" && bits > 0 ? new FixedSignature(Math.ceil(bits / 8), alloc) : null;
+}
+
+const ED_SIGNATURE_LENGTH: Partial<Record<string, number>> = { ed25519: 64, ed448: 114 };
 
 // A Buffer is what crypto.verify takes without a conversion (a TextEncoder array measured slower).
 function inputBytes(input: string): Uint8Array {
