@@ -1,0 +1,69 @@
+/**
+ * The verified-token cache on its own: a hit is exactly the token stored, bounded, least recently used
+ * out first, and never past exp (plus leeway).
+ */
+import { describe, expect, it } from "vitest";
+import { VerifiedTokenCache } from "../../src/jwt/cache.js";
+
+const claims = (exp: number, id = "1") => ({ token_type: "access", exp, jti: `j${id}`, user_id: id });
+
+describe("VerifiedTokenCache", () => {
+  it("answers a copy of the claims for exactly the token stored", () => {
+    const cache = new VerifiedTokenCache(10, 0);
+    const stored = claims(2000);
+    cache.set("aaa.bbb.signature1", stored);
+    stored.user_id = "changed";
+    const hit = cache.get("aaa.bbb.signature1", 1000)!;
+    expect(hit).toEqual(claims(2000));
+    hit.user_id = "mutated";
+    expect(cache.get("aaa.bbb.signature1", 1000)).toEqual(claims(2000));
+    expect(cache.get("aaa.bbb.signature2", 1000)).toBeUndefined();
+    expect(cache.get("aaa.bbb.signature", 1000)).toBeUndefined();
+  });
+
+  it("never answers a token that only shares the characters the slot is read from", () => {
+    const cache = new VerifiedTokenCache(10, 0);
+    cache.set("header.payload-one.SAMEENDING", claims(2000, "1"));
+    // Same last five characters, so the same slot: a different token, never a hit.
+    expect(cache.get("header.payload-two.SAMEENDING", 1000)).toBeUndefined();
+    expect(cache.get("forged.SAMEENDING", 1000)).toBeUndefined();
+    expect(cache.get("header.payload-one.SAMEENDING", 1000)).toEqual(claims(2000, "1"));
+    // A second verified token in the slot replaces the first; the first is then a miss.
+    cache.set("header.payload-two.SAMEENDING", claims(2000, "2"));
+    expect(cache.get("header.payload-two.SAMEENDING", 1000)).toEqual(claims(2000, "2"));
+    expect(cache.get("header.payload-one.SAMEENDING", 1000)).toBeUndefined();
+  });
+
+  it("drops an entry once exp plus leeway has passed, and never caches a token without exp", () => {
+    const cache = new VerifiedTokenCache(10, 5);
+    cache.set("t.o.k1", claims(100));
+    expect(cache.get("t.o.k1", 104)).toEqual(claims(100));
+    expect(cache.get("t.o.k1", 105)).toBeUndefined();
+    expect(cache.get("t.o.k1", 0)).toBeUndefined(); // gone, not just refused
+    cache.set("t.o.k2", { token_type: "access" });
+    expect(cache.get("t.o.k2", 0)).toBeUndefined();
+  });
+
+  it("keeps at most its size, the least recently used out first", () => {
+    const cache = new VerifiedTokenCache(2, 0);
+    cache.set("token-000001", claims(9, "1"));
+    cache.set("token-000002", claims(9, "2"));
+    expect(cache.get("token-000001", 0)).toBeDefined(); // 1 is now the most recent
+    cache.set("token-000003", claims(9, "3"));
+    expect(cache.get("token-000002", 0)).toBeUndefined();
+    expect(cache.get("token-000001", 0)).toEqual(claims(9, "1"));
+    expect(cache.get("token-000003", 0)).toEqual(claims(9, "3"));
+    cache.set("token-000003", claims(9, "3")); // again: replaces, evicts nothing
+    expect(cache.get("token-000001", 0)).toEqual(claims(9, "1"));
+  });
+
+  it("slots short and odd tokens too, and tells them apart", () => {
+    const cache = new VerifiedTokenCache(10, 0);
+    for (const token of ["", "a", "ab.c", "\u{1F600}.x.y"]) {
+      cache.set(token, claims(9, token));
+      expect(cache.get(token, 0)?.user_id).toBe(token);
+    }
+    expect(cache.get("b", 0)).toBeUndefined();
+    expect(cache.get("\u{1F601}.x.y", 0)).toBeUndefined();
+  });
+});
