@@ -211,7 +211,7 @@ const COLD_NOTE = [
 
 const WARM_NOTE = [
   "One token, authenticated again and again. portcullis `JWTAuthentication.authenticate(req)` with",
-  "`verifiedTokenCache: 1000` (keyed by the whole token, bounded, honouring exp; a hit still runs the",
+  "`verifiedTokenCache: 1000` (matched by the whole token, bounded, honouring exp; a hit still runs the",
   "type, expiry and user checks and the user lookup); the second row also has a `MemoryRevocationStore`",
   "with `checkRevokedAccess`, so every hit asks the store (checked before timing: a cached token is refused",
   "once revoked). fast-jwt: `createVerifier({ key, algorithms, cache: true })`, the payload only (its cache",

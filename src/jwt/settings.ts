@@ -114,7 +114,7 @@ export interface JWTSettings {
    */
   useNodeCrypto?: boolean;
   /**
-   * Opt-in: remember this many verified tokens (keyed by the whole token, never by a caller-chosen key),
+   * Opt-in: remember this many verified tokens (matched by the whole token, never by a caller-chosen key),
    * so a token seen again skips signature checking. Entries expire with the token's `exp`; every hit
    * still checks the revocation store, the type and the expiry. Default 0 (off).
    */
