@@ -110,14 +110,13 @@ function toRow(record: TokenRecord): TokenRow {
 
 function toRecord(row: TokenRow): TokenRecord {
   const dates = row.dates;
-  return {
-    digest: row.digest,
-    userId: row.userId,
-    name: row.name,
-    createdAt: (dates[0] = dateOf(dates[0], row.createdAt)),
-    expiresAt: row.expiresAt === null ? null : (dates[1] = dateOf(dates[1], row.expiresAt)),
-    lastUsedAt: row.lastUsedAt === null ? null : (dates[2] = dateOf(dates[2], row.lastUsedAt)),
-  };
+  const createdAt = dateOf(dates[0], row.createdAt);
+  const expiresAt = row.expiresAt === null ? null : dateOf(dates[1], row.expiresAt);
+  const lastUsedAt = row.lastUsedAt === null ? null : dateOf(dates[2], row.lastUsedAt);
+  dates[0] = createdAt;
+  dates[1] = expiresAt;
+  dates[2] = lastUsedAt;
+  return { digest: row.digest, userId: row.userId, name: row.name, createdAt, expiresAt, lastUsedAt };
 }
 
 function dateOf(shown: Date | null, time: number): Date {

@@ -75,12 +75,12 @@ describe("MemoryTokenStore", () => {
 
   it("keeps digests that share their first characters apart", async () => {
     const tokens = new MemoryTokenStore();
-    const digests = ["abcdef0" + "1".repeat(57), "abcdef0" + "2".repeat(57), "abcdef0" + "3".repeat(57)];
+    const digests = ["1", "2", "3"].map((digit) => `abcdef0${digit.repeat(57)}`);
     for (const [i, digest] of digests.entries()) await tokens.save(record(digest, String(i % 2), i));
     await expect(tokens.save(record(digests[1]!, "9", 0))).rejects.toThrow(/digest exists/);
     for (const [i, digest] of digests.entries())
       expect(await tokens.findByDigest(digest)).toEqual(record(digest, String(i % 2), i));
-    expect(await tokens.findByDigest("abcdef0" + "4".repeat(57))).toBeNull();
+    expect(await tokens.findByDigest(`abcdef0${"4".repeat(57)}`)).toBeNull();
     expect(await tokens.findByDigest(digests[0]!.toUpperCase())).toBeNull();
     expect(await tokens.findByDigest("abc")).toBeNull();
     expect(await tokens.delete("abcdef0")).toBe(false);
