@@ -65,7 +65,7 @@ describe("EcdsaDer", () => {
         const verify = (bytes: Uint8Array) => createVerify(hash).update(input).verify(publicKey, bytes);
         expect(verify(der.read(b64u(raw))!)).toBe(true);
         const changed = Buffer.from(raw);
-        changed[i % length] ^= 1;
+        changed[i % length] = changed[i % length]! ^ 1;
         expect(verify(der.read(b64u(changed))!)).toBe(false);
       }
     });
