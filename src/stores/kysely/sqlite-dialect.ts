@@ -19,7 +19,7 @@ import {
   type SqliteStatement,
 } from "kysely";
 import { announce, type FastPaths, NOT_NOW } from "./hot-query.js";
-import { changesSchema, RowReader } from "./sqlite-reader.js";
+import { RowReaders } from "./sqlite-reader.js";
 import type { AnyKysely } from "./tables.js";
 
 /**
@@ -50,8 +50,8 @@ export class SqliteShared {
   readonly #config: PreparedSqliteDialectConfig;
   readonly #max: number;
   readonly #statements = new Map<string, SqliteStatement>();
-  /** readFirst's own statements, in raw mode (null: not better-sqlite3's, read as Kysely does). */
-  readonly #readers = new Map<string, RowReader | null>();
+  /** readFirst's own statements, in raw mode. */
+  readonly #readers: RowReaders;
   #database: SqliteDatabase | undefined;
   #opening: Promise<SqliteDatabase> | undefined;
   /** Connections held or waited for. */
@@ -69,6 +69,7 @@ export class SqliteShared {
     }
     this.#config = config;
     this.#max = max;
+    this.#readers = new RowReaders(max, (sql) => this.prepareFresh(sql));
   }
 
   open(): Promise<SqliteDatabase> {
@@ -126,18 +127,13 @@ export class SqliteShared {
    */
   readFirst(sql: string, parameters: readonly unknown[]): unknown {
     if (this.#holders !== 0 || !this.#ready || this.#logged || this.#closed) return NOT_NOW;
-    let reader = this.#readers.get(sql);
-    if (reader === undefined) {
-      reader = RowReader.of(this.prepareFresh(sql));
-      if (this.#readers.size >= this.#max) this.#readers.delete(this.#readers.keys().next().value as string);
-      this.#readers.set(sql, reader);
-    }
+    const reader = this.#readers.get(sql);
     return reader === null ? this.prepare(sql).all(parameters)[0] : reader.first(parameters);
   }
 
   /** After SQL through the connection: a `create`, `alter` or `drop` makes every reader read its names anew. */
   ran(sql: string): void {
-    if (changesSchema(sql)) this.#readers.clear();
+    this.#readers.ran(sql);
   }
 
   close(): void {

@@ -72,7 +72,48 @@ function names(statement: RawCapable): readonly string[] {
   return statement.columns().map((column) => column.name);
 }
 
-/** True for SQL that may change a table's columns (the migrations' DDL). */
-export function changesSchema(sql: string): boolean {
-  return /^\s*(?:alter|drop|create)\b/i.test(sql);
+/**
+ * The readers of one dialect, by SQL text: made once each, at most `max` (the oldest dropped first), all
+ * dropped when the connection runs a `create`, `alter` or `drop`.
+ *
+ * @example
+ * ```ts
+ * const readers = new RowReaders(200, (sql) => database.prepare(sql));
+ * readers.get('select * from "portcullis_users" where "id" = ?')?.first(["1"]);
+ * ```
+ */
+export class RowReaders {
+  readonly #readers = new Map<string, RowReader | null>();
+  readonly #max: number;
+  readonly #prepare: (sql: string) => SqliteStatement;
+
+  /**
+   * @param max - how many to keep
+   * @param prepare - prepares a statement of the reader's own
+   */
+  constructor(max: number, prepare: (sql: string) => SqliteStatement) {
+    this.#max = max;
+    this.#prepare = prepare;
+  }
+
+  /** The reader for `sql`, or null when its statement cannot be read raw (read it as Kysely does). */
+  get(sql: string): RowReader | null {
+    let reader = this.#readers.get(sql);
+    if (reader === undefined) {
+      reader = RowReader.of(this.#prepare(sql));
+      if (this.#readers.size >= this.#max) this.#readers.delete(this.#readers.keys().next().value as string);
+      this.#readers.set(sql, reader);
+    }
+    return reader;
+  }
+
+  /** After SQL through the connection: a `create`, `alter` or `drop` may change a table's columns. */
+  ran(sql: string): void {
+    if (/^\s*(?:alter|drop|create)\b/i.test(sql)) this.#readers.clear();
+  }
+
+  /** Drops every reader. */
+  clear(): void {
+    this.#readers.clear();
+  }
 }
