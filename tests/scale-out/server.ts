@@ -18,7 +18,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Redis } from "ioredis";
-import { Kysely, PostgresDialect } from "kysely";
+import { Kysely } from "kysely";
 import pg from "pg";
 import { sendAuthError, sendFetchResponse, toAuthRequest, toFetchRequest } from "../../src/adapters/node.js";
 import {
@@ -35,7 +35,12 @@ import {
   TokenAuthentication,
   tokenLogout,
 } from "../../src/index.js";
-import { KyselyRevocationStore, KyselyTokenStore, KyselyUserStore } from "../../src/stores/kysely/index.js";
+import {
+  KyselyRevocationStore,
+  KyselyTokenStore,
+  KyselyUserStore,
+  PreparedPostgresDialect,
+} from "../../src/stores/kysely/index.js";
 import { RedisRevocationStore, RedisSessionStore } from "../../src/stores/redis/index.js";
 import { type ServerEnv, TEST_PASSWORDS } from "./env.js";
 
@@ -59,7 +64,7 @@ pool.on("error", (error) => console.error(`[${name}] idle PostgreSQL client lost
 pool.on("connect", (client) =>
   client.on("error", (error) => console.error(`[${name}] PostgreSQL client lost: ${error.message}`)),
 );
-const db = new Kysely({ dialect: new PostgresDialect({ pool }) });
+const db = new Kysely({ dialect: new PreparedPostgresDialect({ pool }) }); // as docs/stores.md recommends
 
 const redis = new Redis(setting("SCALE_OUT_REDIS_URL"), {
   enableOfflineQueue: false,

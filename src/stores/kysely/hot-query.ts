@@ -1,6 +1,6 @@
 /**
  * A store's hot read (a token by digest, a user by id): built and compiled once, then run with new
- * parameters, directly on SQLite when PreparedSqliteDialect allows it.
+ * parameters, directly on SQLite or the pg pool when PreparedSqliteDialect or PreparedPostgresDialect allows it.
  */
 import { type CompiledQuery, createQueryId } from "kysely";
 import { isPromiseLike } from "../../core/sync-path.js";
@@ -34,6 +34,7 @@ export class HotQuery {
   readonly #store: string;
   readonly #compiled: CompiledQuery;
   readonly #sqlite: SqliteShared | undefined;
+  readonly #postgres: PostgresShared | undefined;
 
   /**
    * @param store - the store's name, for StoreUnavailable
@@ -55,6 +56,7 @@ export class HotQuery {
     }
     // A transaction's queries must run on its connection: only the root instance reads directly.
     this.#sqlite = db.isTransaction ? undefined : fast?.sqlite;
+    this.#postgres = db.isTransaction ? undefined : fast?.postgres;
     fast?.postgres?.prepare(this.#compiled.sql);
   }
 
@@ -76,6 +78,7 @@ export class HotQuery {
    * twins (../../core/sync-path.ts) use it, so a token check on PreparedSqliteDialect waits for nothing.
    */
   firstNow<T>(parameters: readonly unknown[], map: (row: Row | undefined) => T): T | Promise<T> {
+    if (this.#postgres !== undefined) return this.#viaPool(this.#postgres, parameters, map);
     if (this.#sqlite === undefined) return this.#viaKysely(parameters, map);
     let found: unknown;
     try {
@@ -84,6 +87,22 @@ export class HotQuery {
       throw unavailableOr(this.#store, error);
     }
     return found === NOT_NOW ? this.#viaKysely(parameters, map) : map(found as Row | undefined);
+  }
+
+  async #viaPool<T>(
+    postgres: PostgresShared,
+    parameters: readonly unknown[],
+    map: (row: Row | undefined) => T,
+  ): Promise<T> {
+    const found = postgres.readFirst(this.#compiled.sql, parameters);
+    if (found === NOT_NOW) return this.#viaKysely(parameters, map);
+    let row: unknown;
+    try {
+      row = await found;
+    } catch (error) {
+      throw unavailableOr(this.#store, error);
+    }
+    return map(row as Row | undefined);
   }
 
   async #viaKysely<T>(parameters: readonly unknown[], map: (row: Row | undefined) => T): Promise<T> {

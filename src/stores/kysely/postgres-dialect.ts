@@ -3,10 +3,13 @@
  */
 import {
   type CompiledQuery,
+  type DatabaseConnection,
   type DatabaseIntrospector,
+  type Driver,
   type PostgresCursor,
   PostgresDialect,
   type PostgresDialectConfig,
+  PostgresDriver,
   type PostgresPool,
   type PostgresPoolClient,
   PostgresQueryCompiler,
@@ -15,7 +18,7 @@ import {
   type QueryId,
   type RootOperationNode,
 } from "kysely";
-import { announce, type FastPaths } from "./hot-query.js";
+import { announce, type FastPaths, NOT_NOW } from "./hot-query.js";
 import type { AnyKysely } from "./tables.js";
 
 /** At most this many statements are named per dialect; past it they are sent unnamed. */
@@ -24,9 +27,23 @@ const MAX_NAMED = 100;
 /** Statement names, one per SQL text for the whole process, so two dialects on one pool agree. */
 const names = new Map<string, string>();
 
-/** The statements one dialect sends named. @internal */
+/** The statements one dialect sends named, its connections, and its direct reads. @internal */
 export class PostgresShared {
   readonly #named = new Set<string>();
+  /** Each pooled connection's wrapper, which knows the names its statements have there. */
+  readonly #clients = new WeakMap<object, NamingClient>();
+  /** The application's pool, once Kysely's driver has resolved it. */
+  #pool: PostgresPool | undefined;
+  /** No `onCreateConnection` or `onReserveConnection`: a connection checked out directly misses nothing. */
+  readonly #hookless: boolean;
+  /** Set once Kysely has acquired and released a connection without wrapping it for its `log`. */
+  #ready = false;
+  #logged = false;
+  #closed = false;
+
+  constructor(config: PostgresDialectConfig) {
+    this.#hookless = config.onCreateConnection === undefined && config.onReserveConnection === undefined;
+  }
 
   /** Sends `sql` as a named statement from now on. */
   prepare(sql: string): void {
@@ -37,6 +54,72 @@ export class PostgresShared {
 
   nameOf(sql: string): string | undefined {
     return this.#named.has(sql) ? names.get(sql) : undefined;
+  }
+
+  /** The pool Kysely's driver uses, each connection it hands out wrapped. */
+  wrapPool(pool: PostgresPool): PostgresPool {
+    this.#pool = pool;
+    return {
+      connect: async () => this.#wrap(await pool.connect()),
+      end: () => pool.end(),
+    };
+  }
+
+  #wrap(client: PostgresPoolClient): NamingClient {
+    let wrapper = this.#clients.get(client);
+    if (wrapper === undefined) {
+      wrapper = new NamingClient(client as unknown as PgClient, this);
+      this.#clients.set(client, wrapper);
+    }
+    return wrapper;
+  }
+
+  /** Kysely released `connection`: its driver is up, and the connection shows whether Kysely logs. */
+  released(connection: DatabaseConnection): void {
+    // Kysely's `log` option wraps the connection's executeQuery in place; the direct reads would miss it.
+    if (Object.hasOwn(connection, "executeQuery")) this.#logged = true;
+    this.#ready = true;
+  }
+
+  close(): void {
+    this.#closed = true;
+  }
+
+  /**
+   * The first row of a named read (or undefined), on a connection checked out of the pool directly,
+   * as `pool.query` would, with the same statement names and stale-statement retry as through Kysely;
+   * {@link NOT_NOW} when it must go through Kysely (not named here, Kysely not yet up or destroyed, a
+   * connection hook or Kysely's `log` configured).
+   */
+  readFirst(sql: string, parameters: readonly unknown[]): Promise<unknown> | typeof NOT_NOW {
+    const name = this.nameOf(sql);
+    const pool = this.#pool;
+    if (
+      name === undefined ||
+      pool === undefined ||
+      !this.#hookless ||
+      !this.#ready ||
+      this.#logged ||
+      this.#closed
+    ) {
+      return NOT_NOW;
+    }
+    return this.#read(pool, name, sql, parameters);
+  }
+
+  async #read(
+    pool: PostgresPool,
+    name: string,
+    sql: string,
+    parameters: readonly unknown[],
+  ): Promise<unknown> {
+    const client = await pool.connect();
+    try {
+      const { rows } = (await this.#wrap(client).named(name, sql, parameters)) as { rows: unknown[] };
+      return rows[0];
+    } finally {
+      client.release();
+    }
   }
 }
 
@@ -81,7 +164,7 @@ class NamingClient implements PostgresPoolClient {
       this.#track(sql);
       return this.#client.query(sql, parameters);
     }
-    return this.#named(name, sql, parameters ?? []);
+    return this.named(name, sql, parameters ?? []);
   }
 
   release(destroy?: boolean): void {
@@ -95,7 +178,8 @@ class NamingClient implements PostgresPoolClient {
     else if (/^\s*(commit|end|rollback(?!\s+to\b))\b/i.test(sql)) this.#inTransaction = false;
   }
 
-  async #named(name: string, text: string, values: ReadonlyArray<unknown>): Promise<unknown> {
+  /** Runs the statement `name` (its text `text`) on this connection, prepared again under a new name if stale. */
+  async named(name: string, text: string, values: ReadonlyArray<unknown>): Promise<unknown> {
     try {
       return await this.#client.query({ name: `${name}${this.#suffix}`, text, values });
     } catch (error) {
@@ -108,20 +192,27 @@ class NamingClient implements PostgresPoolClient {
   }
 }
 
-function wrapPool(pool: PostgresPool, shared: PostgresShared): PostgresPool {
-  const wrappers = new WeakMap<PostgresPoolClient, NamingClient>();
-  return {
-    async connect() {
-      const client = await pool.connect();
-      let wrapper = wrappers.get(client);
-      if (wrapper === undefined) {
-        wrapper = new NamingClient(client as unknown as PgClient, shared);
-        wrappers.set(client, wrapper);
-      }
-      return wrapper;
-    },
-    end: () => pool.end(),
-  };
+/** Kysely's own connection class, which it does not export. */
+type KyselyPostgresConnection = Parameters<PostgresDriver["releaseConnection"]>[0];
+
+/** Kysely's PostgresDriver, telling the dialect's direct reads when Kysely is up, logs, or is destroyed. */
+class PreparedPostgresDriver extends PostgresDriver {
+  readonly #shared: PostgresShared;
+
+  constructor(config: PostgresDialectConfig, shared: PostgresShared) {
+    super(config);
+    this.#shared = shared;
+  }
+
+  override async releaseConnection(connection: KyselyPostgresConnection): Promise<void> {
+    this.#shared.released(connection);
+    await super.releaseConnection(connection);
+  }
+
+  override async destroy(): Promise<void> {
+    this.#shared.close();
+    await super.destroy();
+  }
 }
 
 class PreparedPostgresCompiler extends PostgresQueryCompiler {
@@ -144,7 +235,11 @@ class PreparedPostgresCompiler extends PostgresQueryCompiler {
  * stores' hot reads ({@link KyselyTokenStore.findByDigest}, {@link KyselyUserStore.findById} and
  * `findByUsername`) as named statements, `pool.query({ name, text, values })`: each connection parses
  * and plans them once, then only binds and executes them. Every other query is sent as
- * `PostgresDialect` sends it (unnamed: parsed, planned and executed each time).
+ * `PostgresDialect` sends it (unnamed: parsed, planned and executed each time). Outside a transaction,
+ * once Kysely has run a query on the instance, those reads check a connection out of the pool and run
+ * on it directly, as `pool.query` does, skipping Kysely's executor; Kysely's `log` option,
+ * `onCreateConnection` or `onReserveConnection` turns that off (they then run through Kysely), and
+ * result plugins (`transformResult`) do not see them: the stores use none.
  *
  * A named statement lives on its connection until the connection closes. When the server has dropped
  * it (`DISCARD ALL`, `DEALLOCATE`) or a table it reads changed shape (a column added by your migration:
@@ -169,18 +264,26 @@ class PreparedPostgresCompiler extends PostgresQueryCompiler {
  */
 export class PreparedPostgresDialect extends PostgresDialect {
   readonly #shared: PostgresShared;
+  readonly #config: PostgresDialectConfig;
 
   /**
    * @param config - Kysely's PostgresDialect options (`pool`, `cursor`, `onCreateConnection`, …)
    */
   constructor(config: PostgresDialectConfig) {
-    const shared = new PostgresShared();
+    const shared = new PostgresShared(config);
     const { pool } = config;
-    super({
+    const wrapped: PostgresDialectConfig = {
       ...config,
-      pool: async () => wrapPool(typeof pool === "function" ? await pool() : pool, shared),
-    });
+      pool: async () => shared.wrapPool(typeof pool === "function" ? await pool() : pool),
+    };
+    super(wrapped);
     this.#shared = shared;
+    this.#config = wrapped;
+  }
+
+  /** Kysely's PostgresDriver on the wrapped pool. */
+  override createDriver(): Driver {
+    return new PreparedPostgresDriver(this.#config, this.#shared);
   }
 
   /** Kysely's PostgreSQL introspector (`db.introspection`). */

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import { Kysely, SqliteDialect, sql } from "kysely";
+import { type DatabaseConnection, Kysely, type KyselyPlugin, SqliteDialect, sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { callSync, isPromiseLike } from "../../../src/core/sync-path.js";
 import {
@@ -22,6 +22,7 @@ import {
   KyselyTokenStore,
   KyselyUserStore,
   migrateToLatest,
+  PreparedPostgresDialect,
   PreparedSqliteDialect,
 } from "../../../src/stores/kysely/index.js";
 import type { TokenRecord } from "../../../src/stores/types.js";
@@ -32,6 +33,7 @@ import {
   postgresSchema,
   postgresSkipReason,
   preparedSqliteDb,
+  schemaPool,
   sqliteDb,
 } from "./databases.js";
 
@@ -367,6 +369,126 @@ describe.skipIf(skip !== null)(`PreparedPostgresDialect${skip === null ? "" : ` 
       })
       .catch((error: Error) => expect(error.message).toBe("roll back"));
     expect(await new KyselyTokenStore({ db: database.db }).findByDigest("in-transaction")).toBeNull();
+  });
+
+  /** A Kysely instance of its own on the schema, with `options` for Kysely and the dialect. */
+  const own = (
+    options: { log?: (event: { level: string; query: { sql: string } }) => void } & {
+      onReserveConnection?: (connection: DatabaseConnection) => Promise<void>;
+      onCreateConnection?: (connection: DatabaseConnection) => Promise<void>;
+    } = {},
+  ): AnyDb => {
+    const { log, ...hooks } = options;
+    return new Kysely({
+      dialect: new PreparedPostgresDialect({ pool: schemaPool(database.schema, 2), ...hooks }),
+      ...(log === undefined ? {} : { log }),
+    });
+  };
+
+  // A result plugin sees what goes through Kysely's executor; the direct reads do not.
+  const counting = (seen: string[]): KyselyPlugin => ({
+    transformQuery: (args) => args.node,
+    transformResult: async (args) => {
+      seen.push(args.queryId.queryId);
+      return args.result;
+    },
+  });
+
+  it("hot reads check a connection out of the pool themselves once Kysely is up, and answer the same", async () => {
+    const db = own();
+    const seen: string[] = [];
+    const watched = db.withPlugin(counting(seen));
+    try {
+      const users = new KyselyUserStore({ db: watched });
+      const tokens = new KyselyTokenStore({ db: watched });
+      const ada = await users.create({ username: "ada-direct", passwordHash: null });
+      await tokens.save(token("direct", ada.id));
+      const through = seen.length;
+      expect(through).toBeGreaterThan(0); // the writes went through Kysely
+      const [found, missing, user] = await Promise.all([
+        tokens.findByDigest("direct"),
+        tokens.findByDigest("absent"),
+        users.findById(ada.id),
+      ]);
+      expect(found).toMatchObject({ digest: "direct", userId: ada.id, name: null, expiresAt: null });
+      expect(found?.createdAt).toBeInstanceOf(Date);
+      expect(missing).toBeNull();
+      expect(user?.username).toBe("ada-direct");
+      expect(seen).toHaveLength(through);
+    } finally {
+      await db.destroy();
+    }
+  });
+
+  it("a hot read before Kysely's first query goes through Kysely, and answers", async () => {
+    const db = own();
+    const seen: string[] = [];
+    try {
+      const tokens = new KyselyTokenStore({ db: db.withPlugin(counting(seen)) });
+      expect(await tokens.findByDigest("first")).toBeNull();
+      expect(seen).toHaveLength(1);
+      expect(await tokens.findByDigest("second")).toBeNull();
+      expect(seen).toHaveLength(1);
+    } finally {
+      await db.destroy();
+    }
+  });
+
+  it("Kysely's query log still sees the hot reads, and they stay named", async () => {
+    const logged: string[] = [];
+    const db = own({
+      log: (event) => {
+        if (event.level === "query") logged.push(event.query.sql);
+      },
+    });
+    try {
+      const tokens = new KyselyTokenStore({ db });
+      await sql`select 1`.execute(db);
+      logged.length = 0;
+      await tokens.findByDigest("a");
+      await tokens.findByDigest("b");
+      expect(logged.filter((text) => text.includes('"digest" = $1'))).toHaveLength(2);
+      const { rows } = await sql<{ n: number }>`select count(*)::int as n from pg_prepared_statements
+        where statement like '%"digest" = $1%'`.execute(db);
+      expect(rows[0]?.n).toBe(1); // one after another, the queries reuse one pooled connection
+      await sql`deallocate all`.execute(db);
+      expect(await tokens.findByDigest("c")).toBeNull(); // prepared again through Kysely
+    } finally {
+      await db.destroy();
+    }
+  });
+
+  it("onReserveConnection and onCreateConnection still run for the hot reads", async () => {
+    let reserved = 0;
+    let created = 0;
+    const db = own({
+      onReserveConnection: async () => {
+        reserved++;
+      },
+      onCreateConnection: async () => {
+        created++;
+      },
+    });
+    try {
+      const tokens = new KyselyTokenStore({ db });
+      await sql`select 1`.execute(db);
+      const before = reserved;
+      await tokens.findByDigest("a");
+      await tokens.findByDigest("b");
+      expect(reserved).toBe(before + 2);
+      expect(created).toBeGreaterThanOrEqual(1);
+    } finally {
+      await db.destroy();
+    }
+  });
+
+  it("a destroyed instance: StoreUnavailable, never null", async () => {
+    const db = own();
+    const tokens = new KyselyTokenStore({ db });
+    expect(await tokens.findByDigest("x")).toBeNull();
+    expect(await tokens.findByDigest("x")).toBeNull(); // the direct path is on
+    await db.destroy();
+    await expect(tokens.findByDigest("x")).rejects.toBeInstanceOf(StoreUnavailable);
   });
 
   it("50 parallel consume of one jti on a pool of 10: exactly one true", async () => {
