@@ -94,7 +94,7 @@ export class HotQuery {
     parameters: readonly unknown[],
     map: (row: Row | undefined) => T,
   ): Promise<T> {
-    const found = postgres.readFirst(this.#compiled.sql, parameters);
+    const found = postgres.readFirst(this.#compiled.sql, parameters, this.#db);
     if (found === NOT_NOW) return this.#viaKysely(parameters, map);
     let row: unknown;
     try {

@@ -40,6 +40,11 @@ export class PostgresShared {
   #ready = false;
   #logged = false;
   #closed = false;
+  /** The Kysely instances known to take a pooled connection per query (see #pooled). */
+  readonly #pooledSeen = new WeakSet<AnyKysely>();
+  /** Set while #pooled probes an instance: the driver then refuses the acquisition it sees. */
+  #probing = false;
+  #probed = false;
 
   constructor(config: PostgresDialectConfig) {
     this.#hookless = config.onCreateConnection === undefined && config.onReserveConnection === undefined;
@@ -86,12 +91,40 @@ export class PostgresShared {
   }
 
   /**
+   * Whether `db` takes a fresh pooled connection for each query (the root instance, or one made from it
+   * by `withPlugin`, `withSchema`, …), not one fixed connection (`db.connection()`, whose session state,
+   * `SET search_path` or a transaction begun by hand, the reads must see). Asked once Kysely is up: the
+   * default connection provider then reaches this dialect's driver synchronously, which refuses the
+   * probe's acquisition; a fixed connection's provider never does, and runs the probe's empty consumer
+   * on its connection in turn. False when unsure (an instance whose driver Kysely has not started).
+   */
+  #pooled(db: AnyKysely): boolean {
+    this.#probing = true;
+    this.#probed = false;
+    let probe: Promise<unknown>;
+    try {
+      probe = db.getExecutor().provideConnection(async () => undefined);
+    } finally {
+      this.#probing = false;
+    }
+    probe.catch(() => {}); // PROBE, or, on a fixed connection, nothing: the consumer does no work
+    return this.#probed;
+  }
+
+  /** The driver is acquiring: during a probe, refuses (no connection is taken). */
+  acquiring(): boolean {
+    if (!this.#probing) return true;
+    this.#probed = true;
+    return false;
+  }
+
+  /**
    * The first row of a named read (or undefined), on a connection checked out of the pool directly,
    * as `pool.query` would, with the same statement names and stale-statement retry as through Kysely;
-   * {@link NOT_NOW} when it must go through Kysely (not named here, Kysely not yet up or destroyed, a
-   * connection hook or Kysely's `log` configured).
+   * {@link NOT_NOW} when it must go through Kysely: not named here, Kysely not yet up or destroyed, a
+   * connection hook or Kysely's `log` configured, or `db` bound to one connection (`db.connection()`).
    */
-  readFirst(sql: string, parameters: readonly unknown[]): Promise<unknown> | typeof NOT_NOW {
+  readFirst(sql: string, parameters: readonly unknown[], db: AnyKysely): Promise<unknown> | typeof NOT_NOW {
     const name = this.nameOf(sql);
     const pool = this.#pool;
     if (
@@ -103,6 +136,11 @@ export class PostgresShared {
       this.#closed
     ) {
       return NOT_NOW;
+    }
+    // Only a yes is kept: a root instance whose driver Kysely has not started yet answers no, once.
+    if (!this.#pooledSeen.has(db)) {
+      if (!this.#pooled(db)) return NOT_NOW;
+      this.#pooledSeen.add(db);
     }
     return this.#read(pool, name, sql, parameters);
   }
@@ -192,16 +230,26 @@ class NamingClient implements PostgresPoolClient {
   }
 }
 
+/** What the driver refuses a probe's acquisition with (PostgresShared#pooled). */
+const PROBE = new Error("portcullis: probing the connection provider");
+
 /** Kysely's own connection class, which it does not export. */
 type KyselyPostgresConnection = Parameters<PostgresDriver["releaseConnection"]>[0];
 
-/** Kysely's PostgresDriver, telling the dialect's direct reads when Kysely is up, logs, or is destroyed. */
+/**
+ * Kysely's PostgresDriver, telling the dialect's direct reads when Kysely is up, logs, or is destroyed,
+ * and which instances take a pooled connection per query.
+ */
 class PreparedPostgresDriver extends PostgresDriver {
   readonly #shared: PostgresShared;
 
   constructor(config: PostgresDialectConfig, shared: PostgresShared) {
     super(config);
     this.#shared = shared;
+  }
+
+  override acquireConnection(): Promise<DatabaseConnection> {
+    return this.#shared.acquiring() ? super.acquireConnection() : Promise.reject(PROBE);
   }
 
   override async releaseConnection(connection: KyselyPostgresConnection): Promise<void> {
@@ -239,7 +287,8 @@ class PreparedPostgresCompiler extends PostgresQueryCompiler {
  * once Kysely has run a query on the instance, those reads check a connection out of the pool and run
  * on it directly, as `pool.query` does, skipping Kysely's executor; Kysely's `log` option,
  * `onCreateConnection` or `onReserveConnection` turns that off (they then run through Kysely), and
- * result plugins (`transformResult`) do not see them: the stores use none.
+ * result plugins (`transformResult`) do not see them: the stores use none. A store built on a
+ * transaction or on `db.connection()` reads on that connection, through Kysely.
  *
  * A named statement lives on its connection until the connection closes. When the server has dropped
  * it (`DISCARD ALL`, `DEALLOCATE`) or a table it reads changed shape (a column added by your migration:

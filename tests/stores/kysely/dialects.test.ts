@@ -434,6 +434,29 @@ describe.skipIf(skip !== null)(`PreparedPostgresDialect${skip === null ? "" : ` 
     }
   });
 
+  it("a store on db.connection() reads on that connection: its session and a transaction begun by hand", async () => {
+    const db = own();
+    try {
+      const ada = await new KyselyUserStore({ db }).create({ username: "ada-fixed", passwordHash: null });
+      expect(await new KyselyTokenStore({ db }).findByDigest("none")).toBeNull(); // the direct path is on
+      await db.connection().execute(async (conn) => {
+        const tokens = new KyselyTokenStore({ db: conn });
+        await sql`begin`.execute(conn);
+        await tokens.save(token("uncommitted", ada.id));
+        // Another pooled connection could not see this row.
+        expect((await tokens.findByDigest("uncommitted"))?.userId).toBe(ada.id);
+        expect((await new KyselyUserStore({ db: conn }).findById(ada.id))?.username).toBe("ada-fixed");
+        await sql`rollback`.execute(conn);
+        await sql`set search_path to pg_catalog`.execute(conn);
+        await expect(tokens.findByDigest("uncommitted")).rejects.toThrow(/does not exist/);
+        await sql`reset search_path`.execute(conn);
+      });
+      expect(await new KyselyTokenStore({ db }).findByDigest("uncommitted")).toBeNull();
+    } finally {
+      await db.destroy();
+    }
+  });
+
   it("Kysely's query log still sees the hot reads, and they stay named", async () => {
     const logged: string[] = [];
     const db = own({
