@@ -4,7 +4,7 @@
  */
 import { type CompiledQuery, createQueryId } from "kysely";
 import { isPromiseLike } from "../../core/sync-path.js";
-import type { PostgresShared } from "./postgres-dialect.js";
+import type { PostgresShared } from "./postgres-shared.js";
 import type { SqliteShared } from "./sqlite-dialect.js";
 import type { AnyKysely } from "./tables.js";
 import { guarded, unavailableOr } from "./unavailable.js";
