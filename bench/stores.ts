@@ -295,7 +295,8 @@ function kyselyUsers(store: KyselyUserStore): Users {
 /** The statements Kysely compiles for `findByDigest` and `findById` (placeholders as the dialect writes them). */
 const tokenSql = (p: string) =>
   `select "digest", "user_id", "name", "created_at", "expires_at", "last_used_at" from "portcullis_tokens" where "digest" = ${p}`;
-const userSql = (p: string) => `select * from "portcullis_users" where "id" = ${p}`;
+const userSql = (p: string) =>
+  `select "id", "username", "password_hash", "is_active", "last_login", "data" from "portcullis_users" where "id" = ${p}`;
 
 type SqlRow = Record<string, unknown>;
 const expired = (row: SqlRow) => row.expires_at !== null && Number(row.expires_at) < Date.now();

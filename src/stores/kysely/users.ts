@@ -76,6 +76,9 @@ export interface KyselyUserStoreOptions<User> extends KyselyStoreOptions {
 
 const STORE = "users";
 
+/** What a record is built from when there is no `toUser`. */
+const RECORD_COLUMNS = ["id", "username", "password_hash", "is_active", "last_login", "data"] as const;
+
 /**
  * A {@link UserStore} over a SQL table through Kysely, on SQLite or PostgreSQL. Ids are strings (random
  * UUIDs unless `generateId` says otherwise); usernames are compared exactly, case included (Django's
@@ -114,9 +117,16 @@ export class KyselyUserStore<User = DefaultUser> implements UserStore<User> {
     this.#toUser = options.toUser;
     this.#toRow = options.toRow;
     this.#generateId = options.generateId ?? (() => crypto.randomUUID());
-    const select = () => this.#db.selectFrom(this.#table).selectAll();
-    this.#byId = new HotQuery(STORE, this.#db, select().where("id", "=", ""));
-    this.#byUsername = new HotQuery(STORE, this.#db, select().where("username", "=", ""));
+    // Without toUser, the columns a record is built from, by name (PreparedSqliteDialect reads those raw);
+    // a toUser may read the table's own columns too, so it gets them all.
+    const by = (column: "id" | "username") => {
+      const from = this.#db.selectFrom(this.#table);
+      return options.toUser === undefined
+        ? from.select(RECORD_COLUMNS).where(column, "=", "")
+        : from.selectAll().where(column, "=", "");
+    };
+    this.#byId = new HotQuery(STORE, this.#db, by("id"));
+    this.#byUsername = new HotQuery(STORE, this.#db, by("username"));
   }
 
   /**

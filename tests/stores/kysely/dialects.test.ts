@@ -231,6 +231,14 @@ describe("PreparedSqliteDialect", () => {
       other.close();
       await users.findById(ada.id);
       expect(seen.at(-1)).toMatchObject({ username: "ada", title: "Lady", age: 36 });
+      // Another handle drops a column and adds one: the same count, and every value under its own name.
+      const third = new Database(file);
+      third.exec(`alter table "portcullis_users" drop column "title"`);
+      third.exec(`alter table "portcullis_users" add column "motto" text default 'fortiter'`);
+      third.close();
+      await users.findById(ada.id);
+      expect(seen.at(-1)).toMatchObject({ username: "ada", age: 36, motto: "fortiter", is_active: true });
+      expect(seen.at(-1)).not.toHaveProperty("title");
     } finally {
       await shaped.destroy();
       rmSync(dir, { recursive: true, force: true });
