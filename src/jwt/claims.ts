@@ -15,10 +15,16 @@ export function now(): number {
   return Math.floor(Date.now() / 1000);
 }
 
+/** A claim time `lifetime` seconds after `at`, in whole seconds as `datetime_to_epoch` truncates. */
+export function expiryAfter(at: number, lifetime: number): number {
+  return Math.floor(at + lifetime);
+}
+
 /** 9999-12-31T23:59:59Z: the last second Python's datetime (and so simplejwt) can represent. */
 const MAX_NUMERIC_DATE = 253_402_300_799;
+// Negative times are dates before 1970 to PyJWT: a negative `exp` is expired, not malformed.
 const isNumericDate = (value: unknown): value is number =>
-  typeof value === "number" && Number.isFinite(value) && value >= 0 && value <= MAX_NUMERIC_DATE;
+  typeof value === "number" && Number.isFinite(value) && value <= MAX_NUMERIC_DATE;
 
 /**
  * PyJWT's registered-claim checks during decode. Returns the simplejwt message for a refusal
@@ -33,9 +39,10 @@ export function checkRegistered(
   if (exp !== undefined && !isNumericDate(exp)) return "Token is invalid";
   if (nbf !== undefined && !isNumericDate(nbf)) return "Token is invalid";
   if (iat !== undefined && !isNumericDate(iat)) return "Token is invalid";
-  if (exp !== undefined && exp <= at - s.leeway) return "Token is expired";
-  if (nbf !== undefined && nbf > at + s.leeway) return "Token is invalid";
-  if (iat !== undefined && iat > at + s.leeway) return "Token is invalid";
+  // PyJWT compares `int(claim)`: a fraction of a second never counts (`exp: now + 0.9` is expired).
+  if (exp !== undefined && Math.trunc(exp) <= at - s.leeway) return "Token is expired";
+  if (nbf !== undefined && Math.trunc(nbf) > at + s.leeway) return "Token is invalid";
+  if (iat !== undefined && Math.trunc(iat) > at + s.leeway) return "Token is invalid";
   if (s.audience !== null) {
     const list = typeof aud === "string" ? [aud] : aud;
     if (!Array.isArray(list) || list.length === 0 || !list.every((a) => typeof a === "string"))
@@ -89,7 +96,7 @@ export function newClaims(
   const at = now();
   const claims: Record<string, unknown> = {};
   claims[s.tokenTypeClaim] = type;
-  claims.exp = at + lifetime;
+  claims.exp = expiryAfter(at, lifetime);
   claims.iat = at;
   claims[s.jtiClaim] = newJti();
   return claims;

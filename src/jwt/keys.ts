@@ -143,10 +143,25 @@ export class KeyRing {
 function checkHmacLength(algorithm: JWTAlgorithm, key: JWTKey): void {
   const needed = HMAC_BYTES[algorithm];
   if (needed === undefined) return;
-  const bytes = typeof key === "string" ? utf8(key).length : key instanceof Uint8Array ? key.length : null;
+  const bytes = hmacKeyBytes(key);
   if (bytes !== null && bytes < needed) {
     throw new TypeError(`JWTService: an ${algorithm} key needs at least ${needed} bytes (got ${bytes}).`);
   }
+}
+
+// The secret's length in bytes, whichever form it comes in; null when it cannot be told (jose or
+// WebCrypto then refuses what is not an HMAC key at import).
+function hmacKeyBytes(key: JWTKey): number | null {
+  if (typeof key === "string") return utf8(key).length;
+  if (key instanceof Uint8Array) return key.length;
+  if (isCryptoKey(key)) {
+    const bits = (key.algorithm as { length?: unknown }).length;
+    return typeof bits === "number" ? Math.floor(bits / 8) : null;
+  }
+  const k = (key as JWK).k;
+  if ((key as JWK).kty !== "oct" || typeof k !== "string") return null;
+  // base64url without padding: every 4 characters hold 3 bytes.
+  return Math.floor((k.replace(/=+$/, "").length * 3) / 4);
 }
 
 async function importAll(settings: JWTSettings, algorithm: JWTAlgorithm): Promise<KeyEntry[]> {

@@ -11,6 +11,7 @@ import {
   accessClaimsFrom,
   checkRegistered,
   checkTokenClaims,
+  expiryAfter,
   FAMILY_CLAIM,
   newClaims,
   newJti,
@@ -21,6 +22,7 @@ import { InvalidToken } from "./errors.js";
 import { createJWTHandlers, type JWTHandlers, type JWTHandlersOptions } from "./handlers.js";
 import { signCompact, type VerifiedJWS, verifyCompact } from "./jws.js";
 import { KeyRing } from "./keys.js";
+import { TokenLedger } from "./ledger.js";
 import { type JWTSettings, type ResolvedJWTSettings, resolveSettings } from "./settings.js";
 
 /** The claims of a validated token (read them as own members: `Object.hasOwn`). */
@@ -72,6 +74,7 @@ export class JWTService {
   readonly settings: ResolvedJWTSettings;
   readonly #keys: KeyRing;
   readonly #revocations: RevocationStore | null;
+  readonly #ledger: TokenLedger | null;
   readonly #users: UserStore<unknown> | null;
   readonly #cache: VerifiedTokenCache | null;
 
@@ -84,6 +87,7 @@ export class JWTService {
     this.settings = resolveSettings(settings);
     this.#keys = new KeyRing(settings);
     this.#revocations = settings.revocations ?? null;
+    this.#ledger = this.#revocations === null ? null : new TokenLedger(this.#revocations, this.settings);
     this.#users = settings.users ?? null;
     const size = settings.verifiedTokenCache ?? 0;
     if (!Number.isInteger(size) || size < 0)
@@ -105,18 +109,18 @@ export class JWTService {
   async obtainPair(user: JWTUser): Promise<TokenPair> {
     const refresh = await this.#forUser("refresh", this.settings.refreshTokenLifetime, user);
     if (this.reuseDetection) refresh[FAMILY_CLAIM] = newJti();
-    await this.#outstand(refresh);
-    return {
-      access: await this.#sign(accessClaimsFrom(this.settings, refresh)),
-      refresh: await this.#sign(refresh),
-    };
+    const access = accessClaimsFrom(this.settings, refresh);
+    await this.#ledger?.record(refresh);
+    await this.#ledger?.recordAccess(access, refresh);
+    return { access: await this.#sign(access), refresh: await this.#sign(refresh) };
   }
 
   /**
    * `TokenRefreshView`: a new access token from a refresh token; with `rotateRefreshTokens`, a new refresh
    * token too (the old one is blacklisted with `blacklistAfterRotation`). Presenting a refresh token that
    * was already rotated revokes its whole family (RFC 9700 §4.14.2); of concurrent refreshes of one token,
-   * exactly one succeeds.
+   * exactly one succeeds, and its new refresh token stays usable (a refresh of a token that this service
+   * is still rotating is refused without touching the family; one that comes after is a replay).
    *
    * @param token - the refresh token
    * @returns `{ access }`, and `refresh` when rotating
@@ -124,32 +128,32 @@ export class JWTService {
    *   token." (`no_active_account`) when its user is missing or inactive
    */
   async refresh(token: string): Promise<RefreshedTokens> {
-    // With reuse detection, `consume` below is the blacklist check: a rotated (or blacklisted) token that
-    // comes back revokes its family, rather than being merely refused.
-    const claims = await this.#validate(token, "refresh", !this.reuseDetection);
-    await this.#checkUser(claims);
-    const access = await this.#sign(accessClaimsFrom(this.settings, claims));
-    if (!this.settings.rotateRefreshTokens) return { access };
+    const ledger = this.reuseDetection ? this.#ledger : null;
+    // Claimed before the first await, so a concurrent refresh of the same token in this process sees it.
+    const first = ledger?.begin(token) ?? true;
+    try {
+      // With reuse detection, `rotate` is the blacklist check: a rotated (or blacklisted) token that comes
+      // back revokes its family, rather than being merely refused. It runs before the user checks, as
+      // simplejwt checks the blacklist before the user.
+      const claims = await this.#validate(token, "refresh", ledger === null);
+      if (!first) throw new InvalidToken("Token is blacklisted");
+      await ledger?.rotate(claims);
+      await this.#checkUser(claims);
+      const access = accessClaimsFrom(this.settings, claims);
+      await this.#ledger?.recordAccess(access, claims);
+      const signedAccess = await this.#sign(access);
+      if (!this.settings.rotateRefreshTokens) return { access: signedAccess };
 
-    const jti = claims[this.settings.jtiClaim] as string;
-    const expiresAt = this.#rowExpiry(claims);
-    const store = this.#revocations;
-    if (store !== null) {
-      if (!(await store.consume(jti, expiresAt))) {
-        // Already rotated (or revoked meanwhile): a replayed refresh token. Revoke its lineage.
-        const family = claims[FAMILY_CLAIM];
-        if (typeof family === "string") await store.revokeFamily(family);
-        throw new InvalidToken("Token is blacklisted");
-      }
-      if (this.settings.blacklistAfterRotation) await store.revoke(jti, expiresAt);
+      const at = now();
+      const rotated: JWTClaims = { ...claims };
+      rotated[this.settings.jtiClaim] = newJti();
+      rotated.exp = expiryAfter(at, this.settings.refreshTokenLifetime);
+      rotated.iat = at;
+      await this.#ledger?.record(rotated);
+      return { access: signedAccess, refresh: await this.#sign(rotated) };
+    } finally {
+      if (first) ledger?.end(token);
     }
-    const at = now();
-    const rotated: JWTClaims = { ...claims };
-    rotated[this.settings.jtiClaim] = newJti();
-    rotated.exp = at + this.settings.refreshTokenLifetime;
-    rotated.iat = at;
-    await this.#outstand(rotated);
-    return { access, refresh: await this.#sign(rotated) };
   }
 
   /**
@@ -169,16 +173,17 @@ export class JWTService {
   }
 
   /**
-   * `TokenBlacklistView`: blacklists a refresh token (and, with reuse detection, its family is left alone:
-   * only this token is revoked).
+   * `TokenBlacklistView`: blacklists a refresh token (logout). With `checkRevokedAccess`, the access
+   * tokens minted from it are revoked too: with rotation, every token of its family; without, those
+   * minted from this refresh token.
    *
    * @param token - the refresh token
    * @throws InvalidToken for a refused or already blacklisted token; TypeError without a revocation store
    */
   async blacklist(token: string): Promise<void> {
-    const store = this.#requireStore("blacklist");
+    if (this.#ledger === null) throw new TypeError("JWTService.blacklist needs a `revocations` store.");
     const claims = await this.validate(token, "refresh");
-    await store.revoke(claims[this.settings.jtiClaim] as string, this.#rowExpiry(claims));
+    await this.#ledger.blacklist(claims);
   }
 
   /**
@@ -189,9 +194,11 @@ export class JWTService {
    */
   async obtainSliding(user: JWTUser): Promise<string> {
     const sliding = await this.#forUser("sliding", this.settings.slidingTokenLifetime, user);
-    sliding[this.settings.slidingTokenRefreshExpClaim] =
-      (sliding.iat as number) + this.settings.slidingTokenRefreshLifetime;
-    await this.#outstand(sliding);
+    sliding[this.settings.slidingTokenRefreshExpClaim] = expiryAfter(
+      sliding.iat as number,
+      this.settings.slidingTokenRefreshLifetime,
+    );
+    await this.#ledger?.record(sliding);
     return this.#sign(sliding);
   }
 
@@ -212,7 +219,11 @@ export class JWTService {
     if (typeof refreshExp !== "number" || refreshExp <= at - this.settings.leeway) {
       throw new InvalidToken(`Token '${this.settings.slidingTokenRefreshExpClaim}' claim has expired`);
     }
-    const refreshed: JWTClaims = { ...claims, exp: at + this.settings.slidingTokenLifetime, iat: at };
+    const refreshed: JWTClaims = {
+      ...claims,
+      exp: expiryAfter(at, this.settings.slidingTokenLifetime),
+      iat: at,
+    };
     return this.#sign(refreshed);
   }
 
@@ -369,32 +380,9 @@ export class JWTService {
       throw new AuthenticationFailed("No active account found for the given token.", "no_active_account");
     }
     if (s.checkRevokeToken && claims[s.revokeTokenClaim] !== this.revokeTokenValue(record.passwordHash)) {
-      await this.#revocations?.revoke(claims[s.jtiClaim] as string, this.#rowExpiry(claims));
+      await this.#ledger?.revoke(claims);
       throw new AuthenticationFailed("The user's password has been changed.", "password_changed");
     }
-  }
-
-  async #outstand(claims: JWTClaims): Promise<void> {
-    if (this.#revocations === null) return;
-    const userId = claims[this.settings.userIdClaim];
-    const family = claims[FAMILY_CLAIM];
-    await this.#revocations.recordOutstanding({
-      jti: claims[this.settings.jtiClaim] as string,
-      userId: userId === undefined ? null : String(userId),
-      familyId: typeof family === "string" ? family : null,
-      expiresAt: this.#rowExpiry(claims),
-    });
-  }
-
-  // A revocation row must outlive the token, leeway included, or a flush could forget it too early.
-  #rowExpiry(claims: JWTClaims): Date {
-    return new Date(((claims.exp as number) + this.settings.leeway) * 1000);
-  }
-
-  #requireStore(method: string): RevocationStore {
-    if (this.#revocations === null)
-      throw new TypeError(`JWTService.${method} needs a \`revocations\` store.`);
-    return this.#revocations;
   }
 
   #sign(claims: JWTClaims): Promise<string> {

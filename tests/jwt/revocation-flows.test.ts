@@ -1,0 +1,220 @@
+/**
+ * The token service's revocation flows: concurrent rotation (security.md §2E-42), the order of the
+ * blacklist and the user checks at refresh, and logout reaching access tokens with `checkRevokedAccess`.
+ */
+import { createHmac } from "node:crypto";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { JWTAuthentication } from "../../src/index.js";
+import { InvalidToken } from "../../src/jwt/errors.js";
+import { JWTService } from "../../src/jwt/service.js";
+import type { JWTSettings } from "../../src/jwt/settings.js";
+import { MemoryRevocationStore, MemoryUserStore } from "../../src/stores/memory.js";
+import { makeRequest } from "../../src/testing/index.js";
+
+const SECRET = "a-test-secret-that-is-at-least-32-bytes-long";
+const T0 = 1_800_000_000;
+
+const claimsOf = (token: string) =>
+  JSON.parse(Buffer.from(token.split(".")[1]!, "base64url").toString()) as Record<string, unknown>;
+
+async function refused(promise: Promise<unknown>, detail: string) {
+  const error = await promise.then(
+    () => expect.unreachable("expected a refusal"),
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(InvalidToken);
+  expect(error).toMatchObject({ status: 401, code: "token_not_valid", detail });
+}
+
+/** An HS256 token over exactly these claims, signed with SECRET (independently of the service). */
+function forge(claims: Record<string, unknown>): string {
+  const head = Buffer.from('{"alg":"HS256","typ":"JWT"}').toString("base64url");
+  const body = Buffer.from(JSON.stringify(claims)).toString("base64url");
+  const signature = createHmac("sha256", SECRET).update(`${head}.${body}`).digest("base64url");
+  return `${head}.${body}.${signature}`;
+}
+
+async function setup(settings: Partial<JWTSettings> = {}) {
+  const users = new MemoryUserStore();
+  const ada = await users.create({ username: "ada", passwordHash: "pbkdf2_sha256$1$salt$hash" });
+  const revocations = new MemoryRevocationStore();
+  const jwt = new JWTService({ signingKey: SECRET, users, revocations, ...settings });
+  return { users, ada, revocations, jwt };
+}
+
+afterEach(() => vi.useRealTimers());
+
+describe("concurrent refreshes of one token (rotation with reuse detection)", () => {
+  for (const blacklistAfterRotation of [false, true]) {
+    it(`one of 50 wins, the others are refused, and the winner's token rotates on (blacklistAfterRotation ${blacklistAfterRotation})`, async () => {
+      const { jwt } = await setup({ rotateRefreshTokens: true, blacklistAfterRotation });
+      const { refresh } = await jwt.obtainPair({ id: "1" });
+      const results = await Promise.allSettled(Array.from({ length: 50 }, () => jwt.refresh(refresh)));
+      const won = results.filter((r) => r.status === "fulfilled");
+      expect(won).toHaveLength(1);
+      for (const result of results) {
+        if (result.status === "rejected") {
+          expect(result.reason).toMatchObject({ code: "token_not_valid", detail: "Token is blacklisted" });
+        }
+      }
+      const child = (won[0] as PromiseFulfilledResult<{ access: string; refresh?: string }>).value;
+      await expect(jwt.validate(child.access, "access")).resolves.toMatchObject({ token_type: "access" });
+      const grandchild = await jwt.refresh(child.refresh!);
+      expect(grandchild.refresh).toEqual(expect.any(String));
+      // A replay after the race is over is reuse: the family goes, the newest token with it.
+      await refused(jwt.refresh(refresh), "Token is blacklisted");
+      await refused(jwt.refresh(grandchild.refresh!), "Token is blacklisted");
+    });
+  }
+
+  it("through the refresh endpoint: exactly one 200, whose refresh token works afterwards", async () => {
+    const { jwt, users } = await setup({ rotateRefreshTokens: true });
+    const api = jwt.handlers({ users });
+    const { refresh } = await jwt.obtainPair({ id: "1" });
+    const post = (token: string) =>
+      api.refresh(
+        new Request("https://api.example.com/api/token/refresh/", {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ refresh: token }),
+        }),
+      );
+    const answers = await Promise.all(Array.from({ length: 20 }, () => post(refresh)));
+    expect(answers.map((a) => a.status).sort()).toEqual([200, ...Array(19).fill(401)]);
+    const winner = answers.find((a) => a.status === 200)!;
+    const body = (await winner.json()) as { access: string; refresh: string };
+    for (const answer of answers.filter((a) => a !== winner)) {
+      expect(await answer.json()).toEqual({ detail: "Token is blacklisted", code: "token_not_valid" });
+    }
+    expect((await post(body.refresh)).status).toBe(200);
+  });
+});
+
+describe("refresh: the blacklist is checked before the user, with or without rotation", () => {
+  for (const rotateRefreshTokens of [false, true]) {
+    it(`a blacklisted token whose user changed password or is gone says "Token is blacklisted" (rotation ${rotateRefreshTokens})`, async () => {
+      const { jwt, users, ada } = await setup({ rotateRefreshTokens, checkRevokeToken: true });
+      const { refresh } = await jwt.obtainPair(ada);
+      await jwt.blacklist(refresh);
+      await users.setPasswordHash(ada.id, "pbkdf2_sha256$1$salt$other");
+      await refused(jwt.refresh(refresh), "Token is blacklisted");
+      const { refresh: orphan } = await jwt.obtainPair({ id: "404" });
+      await jwt.blacklist(orphan);
+      await refused(jwt.refresh(orphan), "Token is blacklisted");
+    });
+  }
+});
+
+describe("checkRevokedAccess: logout reaches access tokens", () => {
+  const bearer = (token: string) => makeRequest({ headers: { Authorization: `Bearer ${token}` } });
+
+  it("revokeForUser refuses the user's access tokens, through validate and JWTAuthentication", async () => {
+    const { jwt, users, ada, revocations } = await setup({ checkRevokedAccess: true });
+    const scheme = new JWTAuthentication({ jwt, users });
+    const { access } = await jwt.obtainPair(ada);
+    const { access: other } = await jwt.obtainPair({ id: "2" });
+    expect((await scheme.authenticate(bearer(access)))?.user).toEqual(ada.user);
+    expect(await revocations.revokeForUser(ada.id)).toBe(2); // the refresh token and its access token
+    await refused(jwt.validate(access, "access"), "Token is blacklisted");
+    const error = await scheme.authenticate(bearer(access)).catch((e: unknown) => e);
+    expect(error).toMatchObject({ status: 401, code: "token_not_valid" });
+    expect((error as InvalidToken).messages?.[0]?.message).toBe("Token is blacklisted");
+    await expect(jwt.validate(other, "access")).resolves.toMatchObject({ user_id: "2" });
+  });
+
+  it("blacklisting a refresh token (logout) refuses the access tokens minted from it, and only those", async () => {
+    const { jwt, ada } = await setup({ checkRevokedAccess: true });
+    const login = await jwt.obtainPair(ada);
+    const { access: refreshed } = await jwt.refresh(login.refresh);
+    const elsewhere = await jwt.obtainPair(ada); // another device's login
+    await jwt.blacklist(login.refresh);
+    await refused(jwt.validate(login.access, "access"), "Token is blacklisted");
+    await refused(jwt.validate(refreshed, "access"), "Token is blacklisted");
+    await refused(jwt.refresh(login.refresh), "Token is blacklisted");
+    await expect(jwt.validate(elsewhere.access, "access")).resolves.toMatchObject({ user_id: ada.id });
+    await expect(jwt.refresh(elsewhere.refresh)).resolves.toHaveProperty("access");
+  });
+
+  it("with rotation, logout and reuse detection revoke every access token of the family", async () => {
+    const { jwt, ada } = await setup({ checkRevokedAccess: true, rotateRefreshTokens: true });
+    const first = await jwt.obtainPair(ada);
+    const second = await jwt.refresh(first.refresh);
+    await jwt.blacklist(second.refresh!);
+    await refused(jwt.validate(first.access, "access"), "Token is blacklisted");
+    await refused(jwt.validate(second.access, "access"), "Token is blacklisted");
+
+    const stolen = await jwt.obtainPair(ada);
+    const rotated = await jwt.refresh(stolen.refresh);
+    await refused(jwt.refresh(stolen.refresh), "Token is blacklisted"); // reuse
+    await refused(jwt.validate(rotated.access, "access"), "Token is blacklisted");
+    await refused(jwt.validate(stolen.access, "access"), "Token is blacklisted");
+  });
+
+  it("records no access token without checkRevokedAccess (simplejwt's outstanding list)", async () => {
+    const { jwt, ada, revocations } = await setup();
+    const { access } = await jwt.obtainPair(ada);
+    await jwt.obtainSliding(ada);
+    expect(await revocations.revokeForUser(ada.id)).toBe(2); // the refresh and the sliding token
+    await expect(jwt.validate(access, "access")).resolves.toMatchObject({ user_id: ada.id });
+  });
+});
+
+describe("claim times in whole seconds, compared as PyJWT compares them", () => {
+  it("writes integer exp and refresh_exp for fractional lifetimes", async () => {
+    vi.useFakeTimers({ now: T0 * 1000 + 250 });
+    const jwt = new JWTService({
+      signingKey: SECRET,
+      accessTokenLifetime: 90.5,
+      refreshTokenLifetime: 3600.9,
+      slidingTokenLifetime: 60.5,
+      slidingTokenRefreshLifetime: 120.7,
+    });
+    const { access, refresh } = await jwt.obtainPair({ id: "1" });
+    expect(claimsOf(access)).toMatchObject({ exp: T0 + 90, iat: T0 });
+    expect(claimsOf(refresh)).toMatchObject({ exp: T0 + 3600 });
+    const sliding = await jwt.obtainSliding({ id: "1" });
+    expect(claimsOf(sliding)).toMatchObject({ exp: T0 + 60, refresh_exp: T0 + 120 });
+    expect(claimsOf(await jwt.refreshSliding(sliding))).toMatchObject({ exp: T0 + 60 });
+  });
+
+  it("truncates fractional times and takes negative ones as dates before 1970", async () => {
+    vi.useFakeTimers({ now: T0 * 1000 + 100 });
+    const jwt = new JWTService({ signingKey: SECRET });
+    const token = (extra: Record<string, unknown>) =>
+      forge({ token_type: "access", exp: T0 + 300, jti: "a".repeat(32), user_id: "1", ...extra });
+    await refused(jwt.validate(token({ exp: T0 + 0.9 }), "access"), "Token is expired");
+    await refused(jwt.validate(token({ exp: -5 }), "access"), "Token is expired");
+    await expect(jwt.validate(token({ exp: T0 + 1.5 }), "access")).resolves.toMatchObject({ exp: T0 + 1.5 });
+    await expect(jwt.validate(token({ nbf: T0 + 0.9 }), "access")).resolves.toBeDefined();
+    await expect(jwt.validate(token({ iat: T0 + 0.9, nbf: -1 }), "access")).resolves.toBeDefined();
+    await refused(jwt.validate(token({ nbf: T0 + 1 }), "access"), "Token is invalid");
+    await refused(jwt.validate(token({ exp: 253_402_300_800 }), "access"), "Token is invalid");
+  });
+});
+
+describe("HMAC keys shorter than the hash are refused in every form", () => {
+  it("refuses a short oct JWK and a short HMAC CryptoKey, and takes long enough ones", async () => {
+    expect(() => new JWTService({ signingKey: { kty: "oct", k: "c2hvcnQ" } })).toThrow(
+      "JWTService: an HS256 key needs at least 32 bytes (got 5).",
+    );
+    const k = Buffer.alloc(32, 7).toString("base64url");
+    expect(() => new JWTService({ signingKey: { kty: "oct", k } })).not.toThrow();
+    const short = await crypto.subtle.importKey(
+      "raw",
+      new Uint8Array(16),
+      { name: "HMAC", hash: "SHA-512" },
+      false,
+      ["sign", "verify"],
+    );
+    expect(() => new JWTService({ algorithm: "HS512", signingKey: short })).toThrow(
+      "JWTService: an HS512 key needs at least 64 bytes (got 16).",
+    );
+    expect(
+      () =>
+        new JWTService({
+          signingKey: SECRET,
+          verifyingKeys: [{ kid: "old", key: { kty: "oct", k: "c2hvcnQ" } }],
+        }),
+    ).toThrow(/at least 32 bytes \(got 5\)/);
+  });
+});
