@@ -3,7 +3,7 @@
  * user id claim, the challenge and RFC 6750's error on a refused token.
  * @internal
  */
-import { readAuthorization, usualAuthorization } from "../core/authorization.js";
+import { MAX_AUTHORIZATION_LENGTH, readAuthorization, usualAuthorization } from "../core/authorization.js";
 import { AuthenticationFailed } from "../core/errors.js";
 import type { AuthRequest } from "../core/scheme.js";
 import { callSync2, isPromiseLike, type MaybePromise } from "../core/sync-path.js";
@@ -60,6 +60,15 @@ export function usualBearer(jwt: JWTService): UsualReader {
 // simplejwt's get_raw_token: the one credential after a configured type, null without one.
 function rawToken(jwt: JWTService, request: AuthRequest): string | null {
   const s = jwt.settings;
+  const header = request.headers.get(s.authHeaderName);
+  if (header !== null && header.length > MAX_AUTHORIZATION_LENGTH) {
+    // Over the cap: refused before parsing, and for a configured type as a token (RFC 6750's
+    // invalid_token), as the service refuses a token over 8 KiB.
+    if (readsAsType(request, s.authHeaderTypes, s.authHeaderName)) {
+      throw refusal(jwt, new InvalidToken("Token is invalid"));
+    }
+    return null;
+  }
   const parsed = readAuthorization(request, s.authHeaderTypes, s.authHeaderName);
   if (parsed === null) return null;
   if (parsed.credentials.length !== 1) {
@@ -69,6 +78,16 @@ function rawToken(jwt: JWTService, request: AuthRequest): string | null {
     );
   }
   return parsed.credentials[0]!;
+}
+
+// True when the (over-long) header starts with one of `types`: the reader refuses it as too long.
+function readsAsType(request: AuthRequest, types: readonly string[], name: string): boolean {
+  try {
+    return readAuthorization(request, types, name) !== null;
+  } catch (error) {
+    if (error instanceof AuthenticationFailed) return true;
+    throw error;
+  }
 }
 
 // simplejwt's answer to a refused access token; any other error goes on as it is.

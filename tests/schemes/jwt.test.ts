@@ -73,6 +73,26 @@ describe("JWTAuthentication", () => {
     ]);
   });
 
+  it("refuses an over-long Bearer header as an invalid token before parsing it (security.md §2C-32)", async () => {
+    const { auth, jwt, ada } = await setup();
+    for (const size of [8_200, 20_480, 1_048_576]) {
+      const result = await authenticate(bearer("a".repeat(size)), [auth]);
+      expect(result).toMatchObject({ outcome: "fail", status: 401 });
+      const response = toResponse(result)!;
+      expect(response.headers.get("WWW-Authenticate")).toBe(
+        'Bearer realm="api", error="invalid_token", error_description="Given token not valid for any token type"',
+      );
+      expect(await response.json()).toEqual({
+        detail: "Given token not valid for any token type",
+        code: "token_not_valid",
+        messages: [{ token_class: "AccessToken", token_type: "access", message: "Token is invalid" }],
+      });
+    }
+    expect(await auth.authenticate(bearer("a".repeat(20_480), "Basic"))).toBeNull();
+    const { access } = await jwt.obtainPair(ada);
+    expect((await auth.authenticate(bearer(access)))?.user).toEqual(ada.user);
+  });
+
   it("answers an expired token as simplejwt does: body with messages, RFC 6750 challenge", async () => {
     vi.useFakeTimers({ now: T0 * 1000 });
     const { auth, jwt, ada } = await setup();
