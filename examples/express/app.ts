@@ -27,8 +27,9 @@ export function createApp({ schemes, views }: AuthKit): Express {
   app.all("/api/session/login/", mount(views.session.login));
   app.all("/api/session/logout/", mount(views.session.logout));
 
-  // Last, a JSON error middleware: a scheme or store that breaks reaches it as next(error), answered
-  // 503 with Retry-After when a store cannot answer, else 500; never the error's message.
+  // Last, a JSON error middleware for the mounted handlers: one whose store breaks reaches it as
+  // next(error), answered 503 with Retry-After when a store cannot answer, else 500; never the error's
+  // message. (auth() answers a broken scheme itself, with the same bodies, and reports it to onError.)
   const onError: ErrorRequestHandler = (error, _req, res, _next) => {
     console.error(error);
     const { status, headers, body } = serverError(error);

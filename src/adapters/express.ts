@@ -2,9 +2,10 @@
  * `portcullis/express`: authentication middleware for Express 5 (and 4).
  */
 import type { NextFunction, Request, RequestHandler, Response } from "express";
-import { type AuthOptions, type GuardOutcome, guardNow, withDefaults } from "../core/guard.js";
+import { type AuthOptions, type GuardOutcome, guardNow, reportError, withDefaults } from "../core/guard.js";
 import type { EndpointHandler } from "../endpoints/http.js";
 import { declareSlots } from "./internal/express-slots.js";
+import { expressView } from "./internal/express-url.js";
 import { sendAuthError, sendFetchResponse, toAuthRequest, toFetchRequest } from "./node.js";
 
 /**
@@ -26,38 +27,58 @@ export type AuthenticatedRequest<User, Required extends boolean = true> = Omit<R
   auth: unknown;
 };
 
-/** Options for {@link auth}: the schemes and `required` (default true). */
+/** Options for {@link auth}: the schemes, `required` (default true), and where unexpected errors go. */
 export interface ExpressAuthOptions<User, Required extends boolean = boolean> extends AuthOptions<User> {
   /** Default true. */
   required?: Required;
+  /**
+   * Where a broken scheme's error is reported before the 500/503 answer. Default `console.error`, with
+   * the request's method and URL.
+   */
+  onError?: (error: unknown, req: Request) => void;
 }
 
 /**
  * The middleware: runs the schemes, sets `req.user` and `req.auth`, and calls `next()`; or answers
- * 401/403 as JSON with `WWW-Authenticate` (DRF's body). A broken scheme goes to Express's error
- * handling as `next(error)` with `error.status` 500, or 503 when a store cannot answer: never
- * anonymous.
+ * 401/403 as JSON with `WWW-Authenticate` (DRF's body). A broken scheme is answered here too, as every
+ * adapter answers it: 500 `{"detail": "A server error occurred.", "code": "error"}`, or 503
+ * `{"detail": "Service temporarily unavailable, try again later.", "code": "service_unavailable"}`
+ * with `Retry-After` when a store cannot answer; never anonymous, never the error's message. The error
+ * goes to `onError` (default `console.error`). The view's `url` is the one Express sees:
+ * `req.originalUrl` under a router or sub-app, and `req.protocol` and the forwarded host when the app
+ * sets `trust proxy`.
  *
- * @param options - schemes and `required`
+ * @param options - schemes, `required`, `onError`
  * @returns an Express middleware
  * @example
  * ```ts
  * app.get("/api/me/", auth({ schemes: [basic, bearer] }), (req, res) => res.json(req.user));
+ * app.get("/api/feed/", auth({ schemes: [bearer], onError: (error) => logger.error(error) }), feed);
  * ```
  */
 export function auth<User, Required extends boolean = true>(
   options: ExpressAuthOptions<User, Required>,
 ): RequestHandler {
-  const resolved = withDefaults(options);
+  const resolved = withDefaults<User, ExpressAuthOptions<User, Required>>(options);
+  const onError = resolved.onError ?? ((error, req) => reportError(error, req.method, req.originalUrl));
   return (req: Request, res: Response, next: NextFunction): void => {
     // The built-in schemes usually answer synchronously: next() then runs in the request's own tick.
-    const outcome = guardNow(toAuthRequest(req), resolved);
-    if (outcome instanceof Promise) outcome.then((settled) => proceed(req, res, next, settled), next);
-    else proceed(req, res, next, outcome);
+    const outcome = guardNow(toAuthRequest(req, expressView(req)), resolved);
+    if (outcome instanceof Promise)
+      outcome.then((settled) => proceed(req, res, next, settled, onError)).catch(next);
+    else proceed(req, res, next, outcome, onError);
   };
 }
 
-function proceed(req: Request, res: Response, next: NextFunction, outcome: GuardOutcome<unknown>): void {
+type OnError = (error: unknown, req: Request) => void;
+
+function proceed(
+  req: Request,
+  res: Response,
+  next: NextFunction,
+  outcome: GuardOutcome<unknown>,
+  onError: OnError,
+): void {
   if (outcome.ok) {
     declareSlots(req);
     // A plain property write: @types/passport, when present, types `req.user` as its own.
@@ -67,34 +88,17 @@ function proceed(req: Request, res: Response, next: NextFunction, outcome: Guard
     next();
     return;
   }
-  if (outcome.error === undefined) {
-    sendAuthError(res, outcome);
-    return;
-  }
-  // Express's error handling (and the app's own error middleware) logs it and answers the status.
-  const error = outcome.error as {
-    status?: number;
-    statusCode?: number;
-    expose?: boolean;
-    headers?: Record<string, string>;
-  };
-  if (typeof error === "object" && error !== null) {
-    error.status = outcome.status;
-    error.statusCode = outcome.status;
-    error.expose = false;
-    // The http-errors convention: Express's handler sends err.headers (Retry-After on a 503).
-    const { "Content-Type": _, ...headers } = outcome.headers;
-    error.headers = headers;
-  }
-  next(outcome.error);
+  if (outcome.error !== undefined) onError(outcome.error, req);
+  sendAuthError(res, outcome);
 }
 
 /** What {@link createAuth} returns. */
 export interface ExpressAuth<User> {
   /**
-   * {@link auth} with the project's defaults; the route's options win.
+   * {@link auth} with the project's defaults; the route's options win, key by key (an `undefined`
+   * one keeps the project's value).
    *
-   * @param options - the route's own schemes or `required`
+   * @param options - the route's own schemes, `required` or `onError`
    * @returns an Express middleware
    */
   auth(options?: Partial<ExpressAuthOptions<User>>): RequestHandler;
@@ -104,7 +108,7 @@ export interface ExpressAuth<User> {
  * Project-wide defaults with per-route override (DRF's `DEFAULT_AUTHENTICATION_CLASSES` and a view's
  * `authentication_classes`).
  *
- * @param defaults - the project's schemes (and `required`)
+ * @param defaults - the project's schemes (and `required`, `onError`)
  * @returns `{ auth(options?) }` using the defaults unless a route passes its own
  * @example
  * ```ts
@@ -121,7 +125,10 @@ export function createAuth<User>(defaults: ExpressAuthOptions<User>): ExpressAut
 
 /**
  * Serves a Fetch endpoint handler (the token, JWT and session endpoints) from Express. The body
- * streams to the handler; if a body parser ran first, what it parsed (`req.body`) is replayed.
+ * streams to the handler; if a body parser ran first, what it parsed (`req.body`) is replayed. The
+ * request's URL is the one Express sees (`req.originalUrl`, `req.protocol` behind a trusted proxy), so
+ * the login's CSRF origin check passes behind a TLS-terminating proxy. A handler that rejects goes to
+ * Express's error handling (`next(error)`).
  *
  * @param handler - a Fetch handler, such as `sessionHandlers(...).login`
  * @returns an Express route handler
@@ -134,7 +141,7 @@ export function createAuth<User>(defaults: ExpressAuthOptions<User>): ExpressAut
 export function mount(handler: EndpointHandler): RequestHandler {
   return (req, res, next) => {
     Promise.resolve()
-      .then(() => handler(toFetchRequest(req, (req as { body?: unknown }).body)))
+      .then(() => handler(toFetchRequest(req, (req as { body?: unknown }).body, expressView(req))))
       .then((response) => sendFetchResponse(res, response))
       .catch(next);
   };

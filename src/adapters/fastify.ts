@@ -6,13 +6,13 @@ import type {
   FastifyPluginAsync,
   FastifyReply,
   FastifyRequest,
-  HookHandlerDoneFunction,
   preHandlerHookHandler,
 } from "fastify";
 import { fetchResponseParts } from "../core/fetch-response.js";
 import { type AuthOptions, type GuardOutcome, guardNow, withDefaults } from "../core/guard.js";
 import type { EndpointHandler } from "../endpoints/http.js";
-import { toAuthRequest, toFetchRequest } from "./node.js";
+import { joinUrl } from "./internal/node-request.js";
+import { type NodeRequestOptions, toAuthRequest, toFetchRequest } from "./node.js";
 
 /**
  * A Fastify request after {@link auth}: `request.user` and `request.auth` set (`user` null only for an
@@ -46,7 +46,8 @@ export interface FastifyAuthOptions<User, Required extends boolean = boolean> ex
  * The `preHandler`: runs the schemes, sets `request.user` and `request.auth`; or answers 401/403 as
  * JSON with `WWW-Authenticate` (DRF's body). A broken scheme answers 500 (503 when a store cannot
  * answer) and is logged through `request.log`: never anonymous. Register {@link plugin} first so the
- * two properties are decorated (Fastify's fast path).
+ * two properties are decorated (Fastify's fast path). The view's `url` is the one Fastify sees
+ * (`request.protocol` and `request.host`, which honour `trustProxy`).
  *
  * @param options - schemes and `required`
  * @returns a preHandler hook
@@ -63,7 +64,7 @@ export function auth<User, Required extends boolean = true>(
   // Callback style, so a synchronous answer (the built-in schemes usually give one) costs no promise:
   // done() runs in the same tick. A refused request is answered here and done() is not called.
   return function portcullisAuth(request: FastifyRequest, reply: FastifyReply, done): void {
-    const outcome = guardNow(toAuthRequest(request.raw), resolved);
+    const outcome = guardNow(toAuthRequest(request.raw, fastifyView(request)), resolved);
     if (outcome instanceof Promise) outcome.then((settled) => proceed(request, reply, done, settled), done);
     else proceed(request, reply, done, outcome);
   };
@@ -72,7 +73,7 @@ export function auth<User, Required extends boolean = true>(
 function proceed(
   request: FastifyRequest,
   reply: FastifyReply,
-  done: HookHandlerDoneFunction,
+  done: () => void,
   outcome: GuardOutcome<unknown>,
 ): void {
   if (outcome.ok) {
@@ -82,14 +83,16 @@ function proceed(
     done();
     return;
   }
-  if (outcome.error !== undefined) {
-    request.log.error({ err: outcome.error }, "authentication failed unexpectedly");
-  }
+  const { error } = outcome;
+  if (error !== undefined) request.log.error({ err: error }, "authentication failed unexpectedly");
   // A Buffer, so Fastify keeps the Content-Type exactly (it appends a charset to a string body).
-  reply
-    .code(outcome.status)
-    .headers(outcome.headers)
-    .send(Buffer.from(JSON.stringify(outcome.body)));
+  const body = Buffer.from(JSON.stringify(outcome.body));
+  reply.code(outcome.status).headers(outcome.headers).send(body);
+}
+
+/** The URL Fastify sees: `request.protocol` and `request.host` honour its `trustProxy`. */
+function fastifyView(request: FastifyRequest): NodeRequestOptions {
+  return { url: () => joinUrl(request.protocol, request.host, request.url) };
 }
 
 /**
@@ -141,7 +144,8 @@ export function createAuth<User>(defaults: FastifyAuthOptions<User>): FastifyAut
 /**
  * Serves a Fetch endpoint handler (the token, JWT and session endpoints) from Fastify, as a plugin to
  * register under the endpoint's path: the body reaches the handler unparsed (the plugin's own content
- * parser passes the stream through), for every method.
+ * parser passes the stream through), for every method. The request's URL is the one Fastify sees
+ * (`request.protocol` and `request.host`, which honour `trustProxy`). HTTP/2 (`http2: true`) works too.
  *
  * @param handler - a Fetch handler, such as `sessionHandlers(...).login`
  * @returns a plugin serving the handler at its prefix
@@ -155,7 +159,7 @@ export function mount(handler: EndpointHandler): FastifyPluginAsync {
     app.removeAllContentTypeParsers();
     app.addContentTypeParser("*", (_request, payload, done) => done(null, payload));
     app.all("/", async (request, reply) => {
-      const response = await handler(toFetchRequest(request.raw));
+      const response = await handler(toFetchRequest(request.raw, undefined, fastifyView(request)));
       const { status, headers, cookies, body } = await fetchResponseParts(response);
       reply.code(status).headers(headers);
       if (cookies.length > 0) reply.header("set-cookie", cookies);

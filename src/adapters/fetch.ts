@@ -2,7 +2,7 @@
  * `portcullis/fetch`: authentication for Fetch-style handlers (Deno.serve, Bun.serve, Cloudflare
  * Workers, Next.js route handlers).
  */
-import { type AuthOptions, guard, withDefaults } from "../core/guard.js";
+import { type AuthOptions, guard, reportError, withDefaults } from "../core/guard.js";
 
 /** What a handler wrapped by {@link withAuth} receives besides the request. */
 export interface FetchAuthContext<User> {
@@ -48,8 +48,8 @@ export function withAuth<User, Required extends boolean = true, Rest extends unk
   handler: AuthedFetchHandler<User, Required, Rest>,
   options: FetchAuthOptions<User, Required>,
 ): (request: Request, ...rest: Rest) => Promise<Response> {
-  const resolved = withDefaults(options);
-  const onError = options.onError ?? reportError;
+  const resolved = withDefaults<User, FetchAuthOptions<User, Required>>(options);
+  const onError = resolved.onError ?? ((error, request) => reportError(error, request.method, request.url));
   return async (request, ...rest) => {
     const outcome = await guard(request, resolved);
     if (!outcome.ok) {
@@ -62,17 +62,19 @@ export function withAuth<User, Required extends boolean = true, Rest extends unk
 }
 
 /** What {@link createAuth} returns. */
-export interface FetchAuth<User> {
+export interface FetchAuth<User, Required extends boolean = true> {
   /**
-   * {@link withAuth} with the project's defaults; the route's options win.
+   * {@link withAuth} with the project's defaults; the route's options win, key by key (an `undefined`
+   * one keeps the project's value). The user is nullable when the route, or else the project, has
+   * `required: false`.
    *
    * @param handler - the handler to protect
    * @param options - the route's own schemes, `required`, `onError`
    * @returns the protected handler
    */
-  withAuth<Required extends boolean = true, Rest extends unknown[] = []>(
-    handler: AuthedFetchHandler<User, Required, Rest>,
-    options?: Partial<FetchAuthOptions<User, Required>>,
+  withAuth<Route extends boolean = Required, Rest extends unknown[] = []>(
+    handler: AuthedFetchHandler<User, Route, Rest>,
+    options?: Partial<FetchAuthOptions<User, Route>>,
   ): (request: Request, ...rest: Rest) => Promise<Response>;
 }
 
@@ -87,16 +89,15 @@ export interface FetchAuth<User> {
  * const { withAuth } = createAuth({ schemes: [session, bearer] });
  * export const GET = withAuth((request, { user }) => Response.json(user));
  * export const POST = withAuth(handler, { schemes: [bearer] });
+ * // With `required: false` in the defaults, every route's user is `User | null` unless it says otherwise.
  * ```
  */
-export function createAuth<User>(defaults: FetchAuthOptions<User>): FetchAuth<User> {
+export function createAuth<User, Required extends boolean = true>(
+  defaults: FetchAuthOptions<User, Required>,
+): FetchAuth<User, Required> {
   withDefaults(defaults);
   return {
     withAuth: (handler, options) =>
-      withAuth(handler, { ...defaults, ...options, schemes: options?.schemes ?? defaults.schemes } as never),
+      withAuth(handler, withDefaults<User, FetchAuthOptions<User>>(defaults, options) as never),
   };
-}
-
-function reportError(error: unknown, request: Request): void {
-  console.error(`portcullis: authentication failed unexpectedly for ${request.method} ${request.url}`, error);
 }

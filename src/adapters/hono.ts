@@ -2,7 +2,7 @@
  * `portcullis/hono`: authentication middleware for Hono 4, on every runtime Hono runs on.
  */
 import type { Context, MiddlewareHandler } from "hono";
-import { type AuthOptions, guard, withDefaults } from "../core/guard.js";
+import { type AuthOptions, guard, reportError, withDefaults } from "../core/guard.js";
 
 /**
  * The Hono `Variables` that {@link auth} sets: `c.get("user")` and `c.get("auth")`, typed.
@@ -55,8 +55,8 @@ export interface HonoAuthOptions<User, Required extends boolean = boolean> exten
 export function auth<User, Required extends boolean = true>(
   options: HonoAuthOptions<User, Required>,
 ): MiddlewareHandler<AuthEnv<User, Required>> {
-  const resolved = withDefaults(options);
-  const onError = options.onError ?? reportError;
+  const resolved = withDefaults<User, HonoAuthOptions<User, Required>>(options);
+  const onError = resolved.onError ?? ((error, c) => reportError(error, c.req.method, c.req.url));
   return async (c, next) => {
     const outcome = await guard(c.req.raw, resolved);
     if (outcome.ok) {
@@ -71,16 +71,18 @@ export function auth<User, Required extends boolean = true>(
 }
 
 /** What {@link createAuth} returns. */
-export interface HonoAuth<User> {
+export interface HonoAuth<User, Required extends boolean = true> {
   /**
-   * {@link auth} with the project's defaults; the route's options win.
+   * {@link auth} with the project's defaults; the route's options win, key by key (an `undefined` one
+   * keeps the project's value). `c.get("user")` is nullable when the route, or else the project, has
+   * `required: false`.
    *
    * @param options - the route's own schemes, `required` or `onError`
    * @returns a Hono middleware
    */
-  auth<Required extends boolean = true>(
-    options?: Partial<HonoAuthOptions<User, Required>>,
-  ): MiddlewareHandler<AuthEnv<User, Required>>;
+  auth<Route extends boolean = Required>(
+    options?: Partial<HonoAuthOptions<User, Route>>,
+  ): MiddlewareHandler<AuthEnv<User, Route>>;
 }
 
 /**
@@ -92,17 +94,15 @@ export interface HonoAuth<User> {
  * @example
  * ```ts
  * const { auth } = createAuth({ schemes: [session, bearer] });
- * app.get("/api/me/", auth(), (c) => c.json(c.get("user")));
+ * app.get("/api/me/", auth(), (c) => c.json(c.get("user"))); // User
+ * app.get("/api/feed/", auth({ required: false }), (c) => c.json(c.get("user"))); // User | null
  * ```
  */
-export function createAuth<User>(defaults: HonoAuthOptions<User>): HonoAuth<User> {
+export function createAuth<User, Required extends boolean = true>(
+  defaults: HonoAuthOptions<User, Required>,
+): HonoAuth<User, Required> {
   withDefaults(defaults);
   return {
-    auth: (options) =>
-      auth({ ...defaults, ...options, schemes: options?.schemes ?? defaults.schemes }) as never,
+    auth: (options) => auth(withDefaults<User, HonoAuthOptions<User>>(defaults, options) as never) as never,
   };
-}
-
-function reportError(error: unknown, c: Context): void {
-  console.error(`portcullis: authentication failed unexpectedly for ${c.req.method} ${c.req.url}`, error);
 }

@@ -1,11 +1,12 @@
 /**
- * `portcullis/koa`: authentication middleware for Koa 3.
+ * `portcullis/koa`: authentication middleware for Koa 3 (and 2).
  */
 import type { Context, Middleware, Next } from "koa";
 import { fetchResponseParts } from "../core/fetch-response.js";
 import { type AuthOptions, guard, withDefaults } from "../core/guard.js";
 import type { EndpointHandler } from "../endpoints/http.js";
-import { toAuthRequest, toFetchRequest } from "./node.js";
+import { joinUrl } from "./internal/node-request.js";
+import { type NodeRequestOptions, toAuthRequest, toFetchRequest } from "./node.js";
 
 /**
  * What {@link auth} puts in `ctx.state` (`user` null only for an allowed anonymous request).
@@ -33,7 +34,10 @@ export interface KoaAuthOptions<User, Required extends boolean = boolean> extend
 /**
  * The middleware: runs the schemes, sets `ctx.state.user` and `ctx.state.auth`, and awaits `next()`;
  * or answers 401/403 as JSON with `WWW-Authenticate` (DRF's body). A broken scheme answers 500 (503
- * when a store cannot answer) and is reported through the app's `error` event: never anonymous.
+ * when a store cannot answer) and is reported through the app's `error` event: never anonymous. The
+ * body's `Content-Type` is exactly `application/json` under Koa 3 and 2 alike. The view's `url` is the
+ * one Koa sees: `ctx.originalUrl` (before a mount rewrote it), `ctx.protocol` and `ctx.host` (which
+ * honour `app.proxy`).
  *
  * @param options - schemes and `required`
  * @returns a Koa middleware typed with {@link AuthState}
@@ -48,7 +52,7 @@ export function auth<User, Required extends boolean = true>(
 ): Middleware<AuthState<User, Required>> {
   const resolved = withDefaults(options);
   return async (ctx: Context, next: Next) => {
-    const outcome = await guard(toAuthRequest(ctx.req), resolved);
+    const outcome = await guard(toAuthRequest(ctx.req, koaView(ctx)), resolved);
     if (outcome.ok) {
       ctx.state.user = outcome.user;
       ctx.state.auth = outcome.auth;
@@ -57,21 +61,29 @@ export function auth<User, Required extends boolean = true>(
     if (outcome.error !== undefined) ctx.app.emit("error", outcome.error, ctx);
     ctx.status = outcome.status;
     ctx.set(outcome.headers);
-    ctx.body = outcome.body;
+    // A string: Koa 2 would set `application/json; charset=utf-8` over ours for an object body.
+    ctx.body = JSON.stringify(outcome.body);
   };
 }
 
+/** The URL Koa sees: before a mount rewrote `ctx.url`; `ctx.protocol` and `ctx.host` honour `app.proxy`. */
+function koaView(ctx: Context): NodeRequestOptions {
+  return { url: () => joinUrl(ctx.protocol, ctx.host, ctx.originalUrl) };
+}
+
 /** What {@link createAuth} returns. */
-export interface KoaAuth<User> {
+export interface KoaAuth<User, Required extends boolean = true> {
   /**
-   * {@link auth} with the project's defaults; the route's options win.
+   * {@link auth} with the project's defaults; the route's options win, key by key (an `undefined` one
+   * keeps the project's value). `ctx.state.user` is nullable when the route, or else the project, has
+   * `required: false`.
    *
    * @param options - the route's own schemes or `required`
    * @returns a Koa middleware
    */
-  auth<Required extends boolean = true>(
-    options?: Partial<KoaAuthOptions<User, Required>>,
-  ): Middleware<AuthState<User, Required>>;
+  auth<Route extends boolean = Required>(
+    options?: Partial<KoaAuthOptions<User, Route>>,
+  ): Middleware<AuthState<User, Route>>;
 }
 
 /**
@@ -83,17 +95,23 @@ export interface KoaAuth<User> {
  * @example
  * ```ts
  * const { auth } = createAuth({ schemes: [session, bearer] });
- * router.get("/api/me/", auth(), me);
+ * router.get("/api/me/", auth(), me); // ctx.state.user: User
+ * const open = createAuth({ schemes: [session, bearer], required: false });
+ * router.get("/api/feed/", open.auth(), feed); // ctx.state.user: User | null
  * ```
  */
-export function createAuth<User>(defaults: KoaAuthOptions<User>): KoaAuth<User> {
+export function createAuth<User, Required extends boolean = true>(
+  defaults: KoaAuthOptions<User, Required>,
+): KoaAuth<User, Required> {
   withDefaults(defaults);
-  return { auth: (options) => auth(withDefaults(defaults, options)) as never };
+  return { auth: (options) => auth(withDefaults<User, KoaAuthOptions<User>>(defaults, options)) as never };
 }
 
 /**
  * Serves a Fetch endpoint handler (the token, JWT and session endpoints) from Koa. The body streams to
- * the handler; if a body parser ran first, what it parsed (`ctx.request.body`) is replayed.
+ * the handler; if a body parser ran first, what it parsed (`ctx.request.body`) is replayed. The
+ * request's URL is the one Koa sees (`ctx.originalUrl`, `ctx.protocol` and `ctx.host`). A response
+ * without a body is sent without one, whatever its `Content-Type`.
  *
  * @param handler - a Fetch handler, such as `sessionHandlers(...).login`
  * @returns a Koa middleware
@@ -106,12 +124,14 @@ export function mount(handler: EndpointHandler): Middleware {
   return async (ctx: Context) => {
     const parsed = (ctx.request as { body?: unknown }).body;
     const { status, headers, cookies, body } = await fetchResponseParts(
-      await handler(toFetchRequest(ctx.req, parsed)),
+      await handler(toFetchRequest(ctx.req, parsed, koaView(ctx))),
     );
+    // No body: null before the headers, or Koa 3 sends "null" under a JSON Content-Type (and Koa turns a
+    // null body into 204, hence the status after it).
+    if (body === undefined) ctx.body = null;
     ctx.status = status;
     ctx.set(headers);
     if (cookies.length > 0) ctx.set("Set-Cookie", cookies);
-    ctx.body = body === undefined ? null : Buffer.from(body);
-    if (body === undefined) ctx.status = status; // Koa turns a null body into 204
+    if (body !== undefined) ctx.body = Buffer.from(body);
   };
 }

@@ -3,46 +3,49 @@
  * and Koa adapters build on.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
 import { Readable } from "node:stream";
 import { fetchResponseParts } from "../core/fetch-response.js";
 import type { GuardDeny } from "../core/guard.js";
 import { errorResponseParts } from "../core/response.js";
 import type { AuthResult } from "../core/runner.js";
 import type { AuthRequest } from "../core/scheme.js";
+import { NodeHeaders, NodeRequestView, nodeUrl } from "./internal/node-request.js";
 
-/** A view over an `IncomingMessage`: nothing copied, the body never read; `url` built only when read. */
-class NodeRequestView implements AuthRequest {
-  readonly #req: IncomingMessage;
-  readonly headers: AuthRequest["headers"];
+/** A node:http request, or an HTTP/2 one through node:http2's compatibility API. */
+export type NodeRequest = IncomingMessage | Http2ServerRequest;
 
-  constructor(req: IncomingMessage) {
-    this.#req = req;
-    const raw = req.headers;
-    this.headers = {
-      get(name: string): string | null {
-        const value = raw[name.toLowerCase()];
-        if (value === undefined) return null;
-        return typeof value === "string" ? value : value.join(", ");
-      },
-    };
-  }
-
-  get method(): string {
-    return this.#req.method ?? "GET";
-  }
-
-  get url(): string {
-    return absoluteUrl(this.#req);
-  }
+/**
+ * Options for {@link toAuthRequest} and {@link toFetchRequest}: what a framework knows better than
+ * node:http.
+ *
+ * @example
+ * ```ts
+ * toAuthRequest(req, { url: () => `${req.protocol}://${req.host}${req.originalUrl}` });
+ * ```
+ */
+export interface NodeRequestOptions {
+  /**
+   * The request's absolute URL, or a function computing it on first read (called at most once). Give it
+   * when the framework rewrites `req.url` (Express routers, Koa mounts) or trusts a proxy's
+   * `X-Forwarded-Proto` / `X-Forwarded-Host`. Default: from `Host` (HTTP/2: `:authority`), the socket's
+   * TLS (HTTP/2: `:scheme`) and `req.url`.
+   */
+  url?: string | (() => string);
 }
 
 /**
- * Builds an {@link AuthRequest} over a node:http request in O(1): a view over `req.headers` (no copy,
- * no body read). Its `url` is absolute (`http(s)://host/path`), computed only when read, so the CSRF
- * check knows the request's own origin.
+ * Builds an {@link AuthRequest} over a node:http (or node:http2 compatibility) request in O(1): a view
+ * over `req.headers` (no copy, no body read). Its `url` is absolute (`http(s)://host/path`), computed
+ * only when read, so the CSRF check knows the request's own origin. An absolute-form request line
+ * (`GET http://other.example/p HTTP/1.1`) gives that URL itself, as `new URL(req.url, base)` does and
+ * RFC 9112 §3.2.2 says. `headers.get` answers as a Fetch `Headers`: a header sent twice reads as both
+ * copies joined with ", ", even those (`Authorization`…) of which `req.headers` keeps only the first.
  *
  * @param req - the incoming request
+ * @param options - the URL when the framework knows it better (Express's `originalUrl`, a trusted proxy)
  * @returns the view
+ * @see https://www.rfc-editor.org/rfc/rfc9112#section-3.2.2
  * @example
  * ```ts
  * createServer(async (req, res) => {
@@ -51,9 +54,13 @@ class NodeRequestView implements AuthRequest {
  *   res.end(`hello ${result.outcome === "success" ? result.user.username : ""}`);
  * });
  * ```
+ * @example Behind a proxy that the app trusts
+ * ```ts
+ * const view = toAuthRequest(req, { url: () => `https://api.example.com${req.url}` });
+ * ```
  */
-export function toAuthRequest(req: IncomingMessage): AuthRequest {
-  return new NodeRequestView(req);
+export function toAuthRequest(req: NodeRequest, options?: NodeRequestOptions): AuthRequest {
+  return new NodeRequestView(req, options?.url);
 }
 
 /**
@@ -69,11 +76,13 @@ export function toAuthRequest(req: IncomingMessage): AuthRequest {
  * if (sendAuthError(res, result)) return;
  * ```
  */
-export function sendAuthError(res: ServerResponse, result: AuthResult<unknown> | GuardDeny): boolean {
+export function sendAuthError(
+  res: ServerResponse | Http2ServerResponse,
+  result: AuthResult<unknown> | GuardDeny,
+): boolean {
   const parts = "ok" in result ? result : errorResponseParts(result);
   if (parts === null) return false;
-  res.writeHead(parts.status, parts.headers);
-  res.end(JSON.stringify(parts.body));
+  res.writeHead(parts.status, parts.headers).end(JSON.stringify(parts.body));
   return true;
 }
 
@@ -85,6 +94,7 @@ export function sendAuthError(res: ServerResponse, result: AuthResult<unknown> |
  *
  * @param req - the incoming request
  * @param parsedBody - what a body parser left on the request, if it read the stream
+ * @param options - the URL when the framework knows it better (see {@link toAuthRequest})
  * @returns the Fetch request
  * @example
  * ```ts
@@ -92,12 +102,18 @@ export function sendAuthError(res: ServerResponse, result: AuthResult<unknown> |
  * await sendFetchResponse(res, response);
  * ```
  */
-export function toFetchRequest(req: IncomingMessage, parsedBody?: unknown): Request {
+export function toFetchRequest(
+  req: NodeRequest,
+  parsedBody?: unknown,
+  options?: NodeRequestOptions,
+): Request {
   const headers = new Headers();
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (value === undefined) continue;
-    if (Array.isArray(value)) for (const item of value) headers.append(name, item);
-    else headers.set(name, value);
+  const view = new NodeHeaders(req);
+  for (const name of Object.keys(req.headers)) {
+    // HTTP/2's pseudo-headers (:method, :path, :authority, :scheme) are no header names in Fetch.
+    if (name.charCodeAt(0) === 58 /* ":" */) continue;
+    const value = view.get(name);
+    if (value !== null) headers.set(name, value);
   }
   const method = req.method ?? "GET";
   const init: RequestInit & { duplex?: "half" } = { method, headers };
@@ -110,7 +126,8 @@ export function toFetchRequest(req: IncomingMessage, parsedBody?: unknown): Requ
       headers.delete("content-length");
     }
   }
-  return new Request(absoluteUrl(req), init);
+  const url = options?.url;
+  return new Request(url === undefined ? nodeUrl(req) : typeof url === "string" ? url : url(), init);
 }
 
 /**
@@ -124,18 +141,16 @@ export function toFetchRequest(req: IncomingMessage, parsedBody?: unknown): Requ
  * await sendFetchResponse(res, await views.csrf(toFetchRequest(req)));
  * ```
  */
-export async function sendFetchResponse(res: ServerResponse, response: Response): Promise<void> {
+export async function sendFetchResponse(
+  res: ServerResponse | Http2ServerResponse,
+  response: Response,
+): Promise<void> {
   const { status, headers, cookies, body } = await fetchResponseParts(response);
   res.statusCode = status;
   for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
   if (cookies.length > 0) res.setHeader("set-cookie", cookies);
-  res.end(body);
-}
-
-function absoluteUrl(req: IncomingMessage): string {
-  const encrypted = (req.socket as { encrypted?: boolean } | undefined)?.encrypted === true;
-  const host = req.headers.host ?? "localhost";
-  return `${encrypted ? "https" : "http"}://${host}${req.url ?? "/"}`;
+  if (body === undefined) res.end();
+  else res.end(body);
 }
 
 function replayBody(body: unknown, headers: Headers): BodyInit | null {

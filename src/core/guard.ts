@@ -128,23 +128,46 @@ function decide<User>(result: AuthResult<User>, required: boolean): GuardOutcome
 
 /**
  * Project-wide defaults with per-route override (DRF's `DEFAULT_AUTHENTICATION_CLASSES` and a view's
- * `authentication_classes`): the route's options win, key by key.
+ * `authentication_classes`): the route's options win, key by key. A key the route leaves `undefined`
+ * keeps the project's value, so `auth({ required: undefined })` under `createAuth({ required: false })`
+ * stays optional. The caller's objects are never changed.
  *
  * @param defaults - the project's options
  * @param route - a route's options, if any
  * @returns the options for the route
+ * @throws TypeError when the result has no scheme
  * @example
  * ```ts
  * withDefaults({ schemes: [basic] }, { required: false }); // { schemes: [basic], required: false }
+ * withDefaults({ schemes: [basic], required: false }, { required: undefined }); // required stays false
  * ```
  */
-export function withDefaults<User>(
-  defaults: AuthOptions<User>,
-  route: Partial<AuthOptions<User>> = {},
-): AuthOptions<User> {
-  const merged: AuthOptions<User> = { ...defaults, ...route, schemes: route.schemes ?? defaults.schemes };
+export function withDefaults<User, Options extends AuthOptions<User> = AuthOptions<User>>(
+  defaults: Options,
+  route: Partial<Options> = {},
+): Options {
+  const merged: Options = { ...defaults };
+  for (const key of Object.keys(route) as (keyof Options)[]) {
+    if (route[key] !== undefined) merged[key] = route[key] as Options[keyof Options];
+  }
   if (!merged.schemes || merged.schemes.length === 0) {
     throw new TypeError("auth() needs `schemes`: one scheme or more.");
   }
   return merged;
+}
+
+/**
+ * The adapters' default `onError` (internal): an unexpected error is never swallowed, so without a
+ * handler of the app's own it goes to `console.error`, with the request it broke.
+ *
+ * @param error - what the scheme threw (a `SchemeError`)
+ * @param method - the request's method
+ * @param url - the request's URL or path
+ * @example
+ * ```ts
+ * if (outcome.error !== undefined) reportError(outcome.error, request.method, request.url);
+ * ```
+ */
+export function reportError(error: unknown, method: string, url: string): void {
+  console.error(`portcullis: authentication failed unexpectedly for ${method} ${url}`, error);
 }

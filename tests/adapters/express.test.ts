@@ -1,5 +1,12 @@
 import { createServer, IncomingMessage } from "node:http";
-import express, { type ErrorRequestHandler, type Express, type RequestHandler, type Response } from "express";
+import { createRequire } from "node:module";
+import express, {
+  type ErrorRequestHandler,
+  type Express,
+  type Request as ExpressRequest,
+  type RequestHandler,
+  type Response,
+} from "express";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { type AuthenticatedRequest, auth, createAuth, mount } from "../../src/adapters/express.js";
 import { type DefaultUser, SchemeError } from "../../src/index.js";
@@ -25,18 +32,31 @@ const answer: RequestHandler = (req, res) => {
   res.json(whoAmI(user, proof));
 };
 
-/** The shared routes; `before` runs first (body parsers), `after` last (error middleware). */
-function app(w: World, hooks: { before?: RequestHandler[]; after?: ErrorRequestHandler[] } = {}): Express {
+interface Hooks {
+  /** Runs first (body parsers). */
+  before?: RequestHandler[];
+  /** Runs last (error middleware). */
+  after?: ErrorRequestHandler[];
+  /** The broken routes' `onError`; none: the default. */
+  onError?: (error: unknown, req: ExpressRequest) => void;
+}
+
+/** Express 4 (the dev dependency `express4` is express@4): the adapter supports both. */
+const express4 = createRequire(import.meta.url)("express4") as typeof express;
+
+/** The shared routes, on Express 5 or on `make` (Express 4). */
+function app(w: World, hooks: Hooks = {}, make: () => Express = express): Express {
   const { basic, token, bearer, session, locked, boom, down } = w.schemes;
+  const onError = hooks.onError === undefined ? {} : { onError: hooks.onError };
   const project = createAuth<DefaultUser>({ schemes: [basic] });
-  const server = express();
+  const server = make();
   for (const hook of hooks.before ?? []) server.use(hook);
   server.get("/api/me/", auth({ schemes: [basic, token, bearer] }), answer);
   server.get("/api/feed/", auth({ schemes: [basic, token, bearer], required: false }), answer);
   server.all("/api/ping/", auth({ schemes: [session, basic] }), answer);
   server.get("/api/locked/", auth({ schemes: [basic, locked] }), answer);
-  server.get("/api/boom/", auth({ schemes: [boom] }), answer);
-  server.get("/api/down/", auth({ schemes: [down] }), answer);
+  server.get("/api/boom/", auth({ schemes: [boom], ...onError }), answer);
+  server.get("/api/down/", auth({ schemes: [down], ...onError }), answer);
   server.get("/api/default/", project.auth(), answer);
   server.get("/api/override/", project.auth({ schemes: [token] }), answer);
   server.get("/api/default-optional/", project.auth({ required: false }), answer);
@@ -61,13 +81,29 @@ function toReported(error: unknown): Reported {
 describeAdapter(
   "portcullis/express",
   async (w) => {
-    const running = await listen(createServer(app(w)));
-    return { fetch: running.fetch, reported: () => [], close: running.close };
+    const reported: Reported[] = [];
+    const running = await listen(
+      createServer(app(w, { onError: (error) => reported.push(toReported(error)) })),
+    );
+    return { fetch: running.fetch, reported: () => reported, close: running.close };
   },
-  { answersServerErrors: false },
+  { answersServerErrors: true },
 );
 
-describe("portcullis/express: a broken scheme goes to Express's error handling", () => {
+describeAdapter(
+  "portcullis/express under Express 4",
+  async (w) => {
+    const version = createRequire(import.meta.url)("express4/package.json") as { version: string };
+    expect(version.version).toMatch(/^4\./);
+    const reported: Reported[] = [];
+    const server = app(w, { onError: (error) => reported.push(toReported(error)) }, express4);
+    const running = await listen(createServer(server));
+    return { fetch: running.fetch, reported: () => reported, close: running.close };
+  },
+  { answersServerErrors: true },
+);
+
+describe("portcullis/express: a broken scheme is answered as JSON by the middleware, and reported", () => {
   let running: Listening | undefined;
   afterEach(async () => {
     await running?.close();
@@ -75,66 +111,66 @@ describe("portcullis/express: a broken scheme goes to Express's error handling",
     vi.restoreAllMocks();
   });
 
-  it("Express's default handler answers 500 (HTML), never the route", async () => {
-    const w = await world();
-    const server = app(w);
-    server.set("env", "production");
-    running = await listen(createServer(server));
-    const response = await running.fetch("/api/boom/");
-    expect(response.status).toBe(500);
-    expect(response.headers.get("content-type")).toBe("text/html; charset=utf-8");
-    const html = await response.text();
-    expect(html).toContain("<pre>Internal Server Error</pre>");
-    expect(html).not.toContain("ada");
-  });
+  it.each(["production", "development"])(
+    "answers 500 with DRF's JSON, never the stack, in %s; reports to console.error by default",
+    async (env) => {
+      const log = vi.spyOn(console, "error").mockImplementation(() => {});
+      const errors = vi.fn<ErrorRequestHandler>((_err, _req, res) => res.status(599).end());
+      const server = app(await world(), { after: [errors] });
+      server.set("env", env);
+      running = await listen(createServer(server));
+      expect(await read(await running.fetch("/api/boom/?x=1"))).toEqual(refusal(500, SERVER_ERROR));
+      expect(errors).not.toHaveBeenCalled();
+      expect(log).toHaveBeenCalledTimes(1);
+      const [message, error] = log.mock.calls[0]!;
+      expect(message).toBe("portcullis: authentication failed unexpectedly for GET /api/boom/?x=1");
+      expect(error).toBeInstanceOf(SchemeError);
+      expect(toReported(error)).toEqual(BOOM_REPORTED);
+    },
+  );
 
-  it("Express's default handler outside production shows the stack, as for any error (Express's choice)", async () => {
+  it("answers a store that cannot answer 503 with Retry-After and DRF's JSON", async () => {
+    const log = vi.spyOn(console, "error").mockImplementation(() => {});
     const w = await world();
     running = await listen(createServer(app(w)));
-    const response = await running.fetch("/api/boom/");
-    expect(response.status).toBe(500);
-    expect(await response.text()).toContain("SchemeError: Authentication scheme &quot;boom&quot; failed");
-  });
-
-  it("Express's default handler answers a store that cannot answer 503", async () => {
-    const w = await world();
-    const server = app(w);
-    server.set("env", "production");
-    running = await listen(createServer(server));
     const response = await running.fetch("/api/down/", { headers: { Authorization: `Token ${w.key}` } });
-    expect(response.status).toBe(503);
-    expect(await response.text()).toContain("<pre>Service Unavailable</pre>");
+    expect(await read(response)).toEqual({ ...refusal(503, UNAVAILABLE), retryAfter: "5" });
+    expect(log.mock.calls.map(([, error]) => toReported(error))).toEqual([DOWN_REPORTED]);
   });
 
-  it("Express's default handler sends Retry-After with the 503", async () => {
+  it("gives onError the SchemeError and the request, and nothing to console.error", async () => {
+    const log = vi.spyOn(console, "error").mockImplementation(() => {});
+    const seen: Array<Reported & { url: string }> = [];
     const w = await world();
-    const server = app(w);
-    server.set("env", "production");
-    running = await listen(createServer(server));
-    const response = await running.fetch("/api/down/", { headers: { Authorization: `Token ${w.key}` } });
-    expect(response.status).toBe(503);
-    // finalhandler (and every http-errors-aware error middleware) sends `err.headers`.
-    expect(response.headers.get("retry-after")).toBe("5");
-  });
-
-  it("an app's error middleware gets the SchemeError with status 500 / 503 and expose false", async () => {
-    const w = await world();
-    const seen: Array<Reported & { status: unknown; statusCode: unknown; expose: unknown }> = [];
-    const json: ErrorRequestHandler = (err, _req, res, _next) => {
-      seen.push({ ...toReported(err), status: err.status, statusCode: err.statusCode, expose: err.expose });
-      expect(err).toBeInstanceOf(SchemeError);
-      const status = typeof err.status === "number" ? err.status : 500;
-      sendJson(res, status, status === 503 ? UNAVAILABLE : SERVER_ERROR);
-    };
-    running = await listen(createServer(app(w, { after: [json] })));
-
-    expect(await read(await running.fetch("/api/boom/"))).toEqual(refusal(500, SERVER_ERROR));
-    const down = await running.fetch("/api/down/", { headers: { Authorization: `Token ${w.key}` } });
-    expect(await read(down)).toEqual(refusal(503, UNAVAILABLE));
+    const onError = (error: unknown, req: ExpressRequest) =>
+      seen.push({ ...toReported(error), url: req.originalUrl });
+    running = await listen(createServer(express().use("/v1", app(w, { onError }))));
+    expect(await read(await running.fetch("/v1/api/boom/"))).toEqual(refusal(500, SERVER_ERROR));
+    const down = await running.fetch("/v1/api/down/", { headers: { Authorization: `Token ${w.key}` } });
+    expect(await read(down)).toEqual({ ...refusal(503, UNAVAILABLE), retryAfter: "5" });
     expect(seen).toEqual([
-      { ...BOOM_REPORTED, status: 500, statusCode: 500, expose: false },
-      { ...DOWN_REPORTED, status: 503, statusCode: 503, expose: false },
+      { ...BOOM_REPORTED, url: "/v1/api/boom/" },
+      { ...DOWN_REPORTED, url: "/v1/api/down/" },
     ]);
+    expect(log).not.toHaveBeenCalled();
+  });
+
+  it("createAuth's onError reaches every route, and a route's own wins", async () => {
+    const w = await world();
+    const seen: string[] = [];
+    const project = createAuth<DefaultUser>({
+      schemes: [w.schemes.boom],
+      onError: () => seen.push("project"),
+    });
+    const server = express();
+    server.get("/a/", project.auth(), answer);
+    server.get("/b/", project.auth({ onError: () => seen.push("route") }), answer);
+    server.get("/c/", project.auth({ onError: undefined }), answer);
+    running = await listen(createServer(server));
+    for (const path of ["/a/", "/b/", "/c/"]) {
+      expect(await read(await running.fetch(path))).toEqual(refusal(500, SERVER_ERROR));
+    }
+    expect(seen).toEqual(["project", "route", "project"]);
   });
 
   it("an ordinary refusal never reaches the error middleware", async () => {

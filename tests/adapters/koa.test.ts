@@ -1,4 +1,7 @@
+import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
+import { createRequire } from "node:module";
+import { dirname } from "node:path";
 import Koa, { type Context, type Middleware, type Next } from "koa";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { type AuthState, auth, createAuth, mount } from "../../src/adapters/koa.js";
@@ -10,6 +13,7 @@ import {
   describeAdapter,
   GOOD_BASIC,
   Jar,
+  NOT_AUTHENTICATED,
   type Reported,
   read,
   refusal,
@@ -160,6 +164,25 @@ describe("portcullis/koa", () => {
     expect(obtained.status).toBe(200);
   });
 
+  it("sends a mounted handler's null body as no body, even under a JSON Content-Type (Koa 3 would send null)", async () => {
+    const koa = new Koa().use(
+      mount(async () => new Response(null, { headers: { "Content-Type": "application/json", "X-A": "1" } })),
+    );
+    running = await listen(createServer(koa.callback()));
+    const response = await running.fetch("/");
+    expect(response.status).toBe(200);
+    expect(response.headers.get("x-a")).toBe("1");
+    expect(response.headers.get("content-length")).toBe("0");
+    expect(await response.text()).toBe("");
+    const redirect = new Koa().use(mount(async () => Response.redirect("http://localhost/next/", 302)));
+    await running.close();
+    running = await listen(createServer(redirect.callback()));
+    const moved = await running.fetch("/", { redirect: "manual" });
+    expect(moved.status).toBe(302);
+    expect(moved.headers.get("location")).toBe("http://localhost/next/");
+    expect(await moved.text()).toBe("");
+  });
+
   it("answers a mounted handler's bodiless response with its status", async () => {
     const koa = new Koa().use(
       mount(async () => new Response(null, { status: 204, headers: { "X-Done": "1" } })),
@@ -168,6 +191,51 @@ describe("portcullis/koa", () => {
     const response = await running.fetch("/", { method: "POST" });
     expect(response.status).toBe(204);
     expect(response.headers.get("x-done")).toBe("1");
+    expect(await response.text()).toBe("");
+  });
+});
+
+// Koa 2 is a supported peer (`koa@^2.15`): the dev dependency `koa2` is koa@2.
+describe("portcullis/koa under Koa 2", () => {
+  let running: Listening | undefined;
+  afterEach(async () => {
+    await running?.close();
+    running = undefined;
+    vi.restoreAllMocks();
+  });
+
+  async function koa2App(...stack: Middleware[]): Promise<Koa> {
+    const Koa2 = createRequire(import.meta.url)("koa2") as typeof Koa;
+    const root = dirname(createRequire(import.meta.url).resolve("koa2/package.json"));
+    expect(JSON.parse(readFileSync(`${root}/package.json`, "utf8")).version).toMatch(/^2\./);
+    const app = new Koa2();
+    app.silent = true;
+    for (const middleware of stack) app.use(middleware);
+    return app;
+  }
+
+  it("answers refusals and server errors with Content-Type exactly application/json", async () => {
+    const w = await world();
+    const app = await koa2App(
+      route(["GET"], "/boom/", auth({ schemes: [w.schemes.boom] }) as Middleware),
+      auth({
+        schemes: [w.schemes.basic],
+      }) as Middleware,
+    );
+    running = await listen(createServer(app.callback()));
+    expect(await read(await running.fetch("/me/"))).toEqual(
+      refusal(401, NOT_AUTHENTICATED, 'Basic realm="api"'),
+    );
+    expect(await read(await running.fetch("/boom/"))).toEqual(refusal(500, SERVER_ERROR));
+  });
+
+  it("sends a mounted handler's null body as no body", async () => {
+    const app = await koa2App(
+      mount(async () => new Response(null, { headers: { "Content-Type": "application/json" } })),
+    );
+    running = await listen(createServer(app.callback()));
+    const response = await running.fetch("/");
+    expect(response.status).toBe(200);
     expect(await response.text()).toBe("");
   });
 });

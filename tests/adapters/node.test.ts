@@ -14,6 +14,7 @@ import {
   SERVER_ERROR,
   UNAVAILABLE,
 } from "./suite.js";
+import { rawRequest } from "./wire.js";
 import { type World, world } from "./world.js";
 
 async function bodyOf(req: IncomingMessage): Promise<string> {
@@ -136,6 +137,105 @@ describe("portcullis/node: toAuthRequest", () => {
     const view = toAuthRequest(bare as unknown as IncomingMessage);
     expect(view.url).toBe("http://localhost/y");
     expect(view.method).toBe("GET");
+  });
+});
+
+describe("portcullis/node: toAuthRequest reads headers as a Fetch Headers does", () => {
+  const fake = (headers: Record<string, string>, rawHeaders?: string[]) =>
+    toAuthRequest({ method: "GET", url: "/", headers, rawHeaders, socket: {} } as unknown as IncomingMessage);
+
+  it.each(["constructor", "__proto__", "toString", "hasOwnProperty", "valueOf"])(
+    "answers null for %s (no header, whatever Object.prototype holds)",
+    (name) => {
+      expect(fake({ host: "h" }, ["Host", "h"]).headers.get(name)).toBeNull();
+    },
+  );
+
+  it("joins every copy of a header Node keeps once, case-insensitively, in the order sent", () => {
+    const view = fake({ authorization: "Basic a", "user-agent": "x" }, [
+      "AUTHORIZATION",
+      "Basic a",
+      "User-Agent",
+      "x",
+      "authorization",
+      "Token b",
+      "Authorization",
+      "Bearer c",
+    ]);
+    expect(view.headers.get("Authorization")).toBe("Basic a, Token b, Bearer c");
+    expect(view.headers.get("user-agent")).toBe("x");
+  });
+
+  it("keeps what an app wrote over req.headers, and answers without rawHeaders", () => {
+    const rewritten = fake({ authorization: "Token mine" }, [
+      "Authorization",
+      "Basic a",
+      "Authorization",
+      "Basic b",
+    ]);
+    expect(rewritten.headers.get("authorization")).toBe("Token mine");
+    expect(fake({ authorization: "Basic a" }).headers.get("authorization")).toBe("Basic a");
+  });
+
+  it("reads two Authorization lines on the wire as both, joined (the raw request line kept)", async () => {
+    const port = Number(new URL(running.origin).port);
+    const response = await rawRequest(port, [
+      "GET /view/?q=1 HTTP/1.1",
+      "Host: api.example",
+      "Authorization: Token one",
+      "authorization: Token two",
+      "X-Custom: a",
+      "X-Custom: b",
+    ]);
+    expect(await response.json()).toEqual({
+      method: "GET",
+      url: "http://api.example/view/?q=1",
+      authorization: "Token one, Token two",
+      custom: "a, b",
+      missing: null,
+      body: "",
+    });
+  });
+});
+
+describe("portcullis/node: toAuthRequest's url", () => {
+  it("is the target itself for an absolute-form request line (RFC 9112 §3.2.2), as new URL(req.url, base)", async () => {
+    const port = Number(new URL(running.origin).port);
+    const response = await rawRequest(port, ["GET http://other.example/view/?p=1 HTTP/1.1", "Host: h"]);
+    const { url } = (await response.json()) as { url: string };
+    expect(url).toBe("http://other.example/view/?p=1");
+    expect(url).toBe(new URL("http://other.example/view/?p=1", "http://h").href);
+  });
+
+  it("puts an asterisk-form target under the origin, and takes HTTP/2's :authority and :scheme", () => {
+    const star = { method: "OPTIONS", url: "*", headers: { host: "h" }, socket: {} };
+    expect(toAuthRequest(star as unknown as IncomingMessage).url).toBe("http://h/*");
+    const h2 = {
+      method: "GET",
+      url: "/p?q",
+      headers: { ":authority": "h2.example:8443", ":scheme": "https", ":path": "/p?q", ":method": "GET" },
+      socket: {},
+    };
+    expect(toAuthRequest(h2 as unknown as IncomingMessage).url).toBe("https://h2.example:8443/p?q");
+  });
+
+  it("is the caller's URL when given, a string or a function called once, on first read", () => {
+    const req = { method: "GET", url: "/rewritten", headers: { host: "h" }, socket: {} } as IncomingMessage;
+    expect(toAuthRequest(req, { url: "https://api.example/original" }).url).toBe(
+      "https://api.example/original",
+    );
+    let calls = 0;
+    const view = toAuthRequest(req, {
+      url: () => {
+        calls++;
+        return "https://api.example/mounted/rewritten";
+      },
+    });
+    expect(calls).toBe(0);
+    expect(view.url).toBe("https://api.example/mounted/rewritten");
+    expect(view.url).toBe("https://api.example/mounted/rewritten");
+    expect(calls).toBe(1);
+    expect(toAuthRequest(req).url).toBe("http://h/rewritten");
   });
 });
 

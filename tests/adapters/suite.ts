@@ -39,10 +39,7 @@ export interface Harness {
 }
 
 export interface SuiteOptions {
-  /**
-   * Whether a broken scheme is answered by the adapter itself as JSON 500/503 (every adapter but
-   * Express, which hands it to the app's error handling and is tested on its own).
-   */
+  /** Whether a broken scheme is answered by the adapter itself as JSON 500/503 (every adapter does). */
   answersServerErrors: boolean;
 }
 

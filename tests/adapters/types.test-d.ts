@@ -69,6 +69,40 @@ describe("portcullis/fetch", () => {
     );
   });
 
+  it("carries createAuth's required: false to every route, unless the route says otherwise", () => {
+    const { withAuth } = fetchAdapter.createAuth({ schemes: [basic], required: false });
+    withAuth((_request, { user }) => {
+      expectTypeOf(user).toEqualTypeOf<AppUser | null>();
+      return new Response();
+    });
+    withAuth(
+      (_request, { user }) => {
+        expectTypeOf(user).toEqualTypeOf<AppUser | null>();
+        return new Response();
+      },
+      { schemes: [basic] },
+    );
+    withAuth(
+      (_request, { user }) => {
+        expectTypeOf(user).toEqualTypeOf<AppUser>();
+        return new Response();
+      },
+      { required: true },
+    );
+    const strict = fetchAdapter.createAuth({ schemes: [basic], required: true });
+    strict.withAuth((_request, { user }) => {
+      expectTypeOf(user).toEqualTypeOf<AppUser>();
+      return new Response();
+    });
+    const unknownRequired: boolean = Math.random() > 0.5;
+    fetchAdapter
+      .createAuth({ schemes: [basic], required: unknownRequired })
+      .withAuth((_request, { user }) => {
+        expectTypeOf(user).toEqualTypeOf<AppUser | null>();
+        return new Response();
+      });
+  });
+
   it("refuses a scheme of another user type and a handler that returns no Response", () => {
     // @ts-expect-error: the schemes must agree on the user type
     fetchAdapter.withAuth<AppUser>(() => new Response(), { schemes: [basic, other] });
@@ -108,6 +142,22 @@ describe("portcullis/hono", () => {
       return c.text("ok");
     });
   });
+
+  it("carries createAuth's required: false to every route, unless the route says otherwise", () => {
+    const project = honoAdapter.createAuth({ schemes: [basic], required: false });
+    new Hono().get("/", project.auth(), (c) => {
+      expectTypeOf(c.get("user")).toEqualTypeOf<AppUser | null>();
+      return c.text("ok");
+    });
+    new Hono().get("/", project.auth({ schemes: [basic] }), (c) => {
+      expectTypeOf(c.get("user")).toEqualTypeOf<AppUser | null>();
+      return c.text("ok");
+    });
+    new Hono().get("/", project.auth({ required: true }), (c) => {
+      expectTypeOf(c.get("user")).toEqualTypeOf<AppUser>();
+      return c.text("ok");
+    });
+  });
 });
 
 describe("portcullis/koa", () => {
@@ -132,6 +182,18 @@ describe("portcullis/koa", () => {
       expectTypeOf(ctx.state.user).toEqualTypeOf<AppUser>();
     });
   });
+
+  it("carries createAuth's required: false to every route, unless the route says otherwise", () => {
+    const { auth } = koaAdapter.createAuth({ schemes: [basic], required: false });
+    expectTypeOf(auth()).toEqualTypeOf<Middleware<koaAdapter.AuthState<AppUser, false>>>();
+    expectTypeOf(auth({ schemes: [basic] })).toEqualTypeOf<
+      Middleware<koaAdapter.AuthState<AppUser, false>>
+    >();
+    expectTypeOf(auth({ required: true })).toEqualTypeOf<Middleware<koaAdapter.AuthState<AppUser, true>>>();
+    new Koa().use(auth()).use((ctx) => {
+      expectTypeOf(ctx.state.user).toEqualTypeOf<AppUser | null>();
+    });
+  });
 });
 
 describe("portcullis/express", () => {
@@ -143,6 +205,12 @@ describe("portcullis/express", () => {
       expressAdapter.AuthenticatedRequest<AppUser, false>["user"]
     >().toEqualTypeOf<AppUser | null>();
     expectTypeOf<expressAdapter.AuthenticatedRequest<AppUser>["auth"]>().toBeUnknown();
+  });
+
+  it("takes onError, with the Express request", () => {
+    expectTypeOf<expressAdapter.ExpressAuthOptions<AppUser>["onError"]>().toEqualTypeOf<
+      ((error: unknown, req: import("express").Request) => void) | undefined
+    >();
   });
 });
 
