@@ -5,8 +5,9 @@ import type { NextFunction, Request, RequestHandler, Response } from "express";
 import { type AuthOptions, type GuardOutcome, guardNow, reportError, withDefaults } from "../core/guard.js";
 import type { EndpointHandler } from "../endpoints/http.js";
 import { declareSlots } from "./internal/express-slots.js";
-import { expressView } from "./internal/express-url.js";
-import { sendAuthError, sendFetchResponse, toAuthRequest, toFetchRequest } from "./node.js";
+import { expressUrl } from "./internal/express-url.js";
+import { NodeRequestView } from "./internal/node-request.js";
+import { sendAuthError, sendFetchResponse, toFetchRequest } from "./node.js";
 
 /**
  * An Express request after {@link auth}: `req.user` and `req.auth` set (`user` null only for an
@@ -63,7 +64,7 @@ export function auth<User, Required extends boolean = true>(
   const onError = resolved.onError ?? ((error, req) => reportError(error, req.method, req.originalUrl));
   return (req: Request, res: Response, next: NextFunction): void => {
     // The built-in schemes usually answer synchronously: next() then runs in the request's own tick.
-    const outcome = guardNow(toAuthRequest(req, expressView(req)), resolved);
+    const outcome = guardNow(new NodeRequestView(req, expressUrl, req), resolved);
     if (outcome instanceof Promise)
       outcome.then((settled) => proceed(req, res, next, settled, onError)).catch(next);
     else proceed(req, res, next, outcome, onError);
@@ -141,7 +142,7 @@ export function createAuth<User>(defaults: ExpressAuthOptions<User>): ExpressAut
 export function mount(handler: EndpointHandler): RequestHandler {
   return (req, res, next) => {
     Promise.resolve()
-      .then(() => handler(toFetchRequest(req, (req as { body?: unknown }).body, expressView(req))))
+      .then(() => handler(toFetchRequest(req, (req as { body?: unknown }).body, { url: expressUrl(req) })))
       .then((response) => sendFetchResponse(res, response))
       .catch(next);
   };

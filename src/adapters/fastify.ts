@@ -11,8 +11,8 @@ import type {
 import { fetchResponseParts } from "../core/fetch-response.js";
 import { type AuthOptions, type GuardOutcome, guardNow, withDefaults } from "../core/guard.js";
 import type { EndpointHandler } from "../endpoints/http.js";
-import { joinUrl } from "./internal/node-request.js";
-import { type NodeRequestOptions, toAuthRequest, toFetchRequest } from "./node.js";
+import { joinUrl, NodeRequestView } from "./internal/node-request.js";
+import { toFetchRequest } from "./node.js";
 
 /**
  * A Fastify request after {@link auth}: `request.user` and `request.auth` set (`user` null only for an
@@ -64,7 +64,7 @@ export function auth<User, Required extends boolean = true>(
   // Callback style, so a synchronous answer (the built-in schemes usually give one) costs no promise:
   // done() runs in the same tick. A refused request is answered here and done() is not called.
   return function portcullisAuth(request: FastifyRequest, reply: FastifyReply, done): void {
-    const outcome = guardNow(toAuthRequest(request.raw, fastifyView(request)), resolved);
+    const outcome = guardNow(new NodeRequestView(request.raw, fastifyUrl, request), resolved);
     if (outcome instanceof Promise) outcome.then((settled) => proceed(request, reply, done, settled), done);
     else proceed(request, reply, done, outcome);
   };
@@ -91,8 +91,8 @@ function proceed(
 }
 
 /** The URL Fastify sees: `request.protocol` and `request.host` honour its `trustProxy`. */
-function fastifyView(request: FastifyRequest): NodeRequestOptions {
-  return { url: () => joinUrl(request.protocol, request.host, request.url) };
+function fastifyUrl(request: FastifyRequest): string {
+  return joinUrl(request.protocol, request.host, request.url);
 }
 
 /**
@@ -159,7 +159,7 @@ export function mount(handler: EndpointHandler): FastifyPluginAsync {
     app.removeAllContentTypeParsers();
     app.addContentTypeParser("*", (_request, payload, done) => done(null, payload));
     app.all("/", async (request, reply) => {
-      const response = await handler(toFetchRequest(request.raw, undefined, fastifyView(request)));
+      const response = await handler(toFetchRequest(request.raw, undefined, { url: fastifyUrl(request) }));
       const { status, headers, cookies, body } = await fetchResponseParts(response);
       reply.code(status).headers(headers);
       if (cookies.length > 0) reply.header("set-cookie", cookies);

@@ -5,8 +5,8 @@ import type { Context, Middleware, Next } from "koa";
 import { fetchResponseParts } from "../core/fetch-response.js";
 import { type AuthOptions, guard, withDefaults } from "../core/guard.js";
 import type { EndpointHandler } from "../endpoints/http.js";
-import { joinUrl } from "./internal/node-request.js";
-import { type NodeRequestOptions, toAuthRequest, toFetchRequest } from "./node.js";
+import { joinUrl, NodeRequestView } from "./internal/node-request.js";
+import { toFetchRequest } from "./node.js";
 
 /**
  * What {@link auth} puts in `ctx.state` (`user` null only for an allowed anonymous request).
@@ -52,7 +52,7 @@ export function auth<User, Required extends boolean = true>(
 ): Middleware<AuthState<User, Required>> {
   const resolved = withDefaults(options);
   return async (ctx: Context, next: Next) => {
-    const outcome = await guard(toAuthRequest(ctx.req, koaView(ctx)), resolved);
+    const outcome = await guard(new NodeRequestView(ctx.req, koaUrl, ctx), resolved);
     if (outcome.ok) {
       ctx.state.user = outcome.user;
       ctx.state.auth = outcome.auth;
@@ -67,8 +67,8 @@ export function auth<User, Required extends boolean = true>(
 }
 
 /** The URL Koa sees: before a mount rewrote `ctx.url`; `ctx.protocol` and `ctx.host` honour `app.proxy`. */
-function koaView(ctx: Context): NodeRequestOptions {
-  return { url: () => joinUrl(ctx.protocol, ctx.host, ctx.originalUrl) };
+function koaUrl(ctx: Context): string {
+  return joinUrl(ctx.protocol, ctx.host, ctx.originalUrl);
 }
 
 /** What {@link createAuth} returns. */
@@ -124,7 +124,7 @@ export function mount(handler: EndpointHandler): Middleware {
   return async (ctx: Context) => {
     const parsed = (ctx.request as { body?: unknown }).body;
     const { status, headers, cookies, body } = await fetchResponseParts(
-      await handler(toFetchRequest(ctx.req, parsed, koaView(ctx))),
+      await handler(toFetchRequest(ctx.req, parsed, { url: koaUrl(ctx) })),
     );
     // No body: null before the headers, or Koa 3 sends "null" under a JSON Content-Type (and Koa turns a
     // null body into 204, hence the status after it).

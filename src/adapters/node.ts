@@ -10,7 +10,7 @@ import type { GuardDeny } from "../core/guard.js";
 import { errorResponseParts } from "../core/response.js";
 import type { AuthResult } from "../core/runner.js";
 import type { AuthRequest } from "../core/scheme.js";
-import { NodeHeaders, NodeRequestView, nodeUrl } from "./internal/node-request.js";
+import { NodeHeaders, nodeUrl, nodeView } from "./internal/node-request.js";
 
 /** A node:http request, or an HTTP/2 one through node:http2's compatibility API. */
 export type NodeRequest = IncomingMessage | Http2ServerRequest;
@@ -60,7 +60,7 @@ export interface NodeRequestOptions {
  * ```
  */
 export function toAuthRequest(req: NodeRequest, options?: NodeRequestOptions): AuthRequest {
-  return new NodeRequestView(req, options?.url);
+  return nodeView(req, options?.url);
 }
 
 /**

@@ -3,22 +3,20 @@
  * @internal
  */
 import type { Request } from "express";
-import { joinUrl } from "./node-request.js";
+import { joinUrl, nodeUrl } from "./node-request.js";
 
 /**
  * The URL Express sees: `req.originalUrl` (a router or sub-app rewrites `req.url`), `req.protocol` and
  * the host, both from `X-Forwarded-*` only when the app's `trust proxy` trusts the sender. Outside an
- * Express app (under connect, say): undefined, so node:http's. @internal
+ * Express app (under connect, say): node:http's. @internal
  *
  * @example
  * ```ts
- * toAuthRequest(req, expressView(req));
+ * new NodeRequestView(req, expressUrl, req);
  * ```
  */
-export function expressView(req: Request): { url: () => string } | undefined {
-  return req.app === undefined
-    ? undefined
-    : { url: () => joinUrl(req.protocol, expressHost(req), req.originalUrl) };
+export function expressUrl(req: Request): string {
+  return req.app === undefined ? nodeUrl(req) : joinUrl(req.protocol, expressHost(req), req.originalUrl);
 }
 
 /**

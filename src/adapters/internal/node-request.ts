@@ -63,6 +63,10 @@ export class NodeHeaders {
 /** Every copy of a header Node keeps once, joined with ", ": `first` itself when there is one copy. */
 function everyCopy(raw: readonly string[] | undefined, key: string, first: string): string {
   if (raw === undefined) return first;
+  // The usual request has one copy: count by name only, and compare no values.
+  let copies = 0;
+  for (let i = 0; i + 1 < raw.length; i += 2) if (sameName(raw[i]!, key)) copies++;
+  if (copies < 2) return first;
   let joined: string | undefined;
   let seen = 0;
   for (let i = 0; i + 1 < raw.length; i += 2) {
@@ -77,6 +81,8 @@ function everyCopy(raw: readonly string[] | undefined, key: string, first: strin
 /** Whether a raw header name is `lower`, ASCII case-insensitively, without allocating. */
 function sameName(name: string, lower: string): boolean {
   if (name.length !== lower.length) return false;
+  // Most clients send lower-case names (HTTP/2 must): one native comparison then.
+  if (name === lower) return true;
   for (let i = 0; i < name.length; i++) {
     const code = name.charCodeAt(i);
     if ((code >= 65 && code <= 90 ? code + 32 : code) !== lower.charCodeAt(i)) return false;
@@ -84,15 +90,22 @@ function sameName(name: string, lower: string): boolean {
   return true;
 }
 
-/** A view over a Node request: nothing copied, the body never read; `url` built once, when read. @internal */
-export class NodeRequestView implements AuthRequest {
+/**
+ * A view over a Node request: nothing copied, the body never read; `url` built once, when read, by
+ * `urlOf(source)`: module-level functions and the framework's own request, so that building a view
+ * allocates no closure (an adapter builds one per request). @internal
+ */
+export class NodeRequestView<Source = unknown> implements AuthRequest {
   readonly #req: NodeRequestLike;
-  #url: UrlSource;
+  readonly #urlOf: (source: Source) => string;
+  readonly #source: Source;
+  #url: string | null = null;
   readonly headers: NodeHeaders;
 
-  constructor(req: NodeRequestLike, url: UrlSource) {
+  constructor(req: NodeRequestLike, urlOf: (source: Source) => string, source: Source) {
     this.#req = req;
-    this.#url = url;
+    this.#urlOf = urlOf;
+    this.#source = source;
     this.headers = new NodeHeaders(req);
   }
 
@@ -101,10 +114,20 @@ export class NodeRequestView implements AuthRequest {
   }
 
   get url(): string {
-    if (typeof this.#url !== "string") this.#url = this.#url === undefined ? nodeUrl(this.#req) : this.#url();
+    this.#url ??= this.#urlOf(this.#source);
     return this.#url;
   }
 }
+
+/** The view of `req` whose URL is node:http's own ({@link nodeUrl}) or `url` (a string or a function). @internal */
+export function nodeView(req: NodeRequestLike, url: UrlSource): NodeRequestView {
+  if (url === undefined) return new NodeRequestView<NodeRequestLike>(req, nodeUrl, req) as NodeRequestView;
+  if (typeof url === "string") return new NodeRequestView<string>(req, itself, url) as NodeRequestView;
+  return new NodeRequestView<() => string>(req, called, url) as NodeRequestView;
+}
+
+const itself = (url: string): string => url;
+const called = (url: () => string): string => url();
 
 /**
  * The request's absolute URL from node:http alone: `Host` (HTTP/2: `:authority`), and the scheme of
