@@ -73,7 +73,7 @@ export class TokenLedger {
 
   /** Blacklists a refresh token; with `checkRevokedAccess`, the access tokens minted from it too. */
   async blacklist(claims: Claims): Promise<void> {
-    await this.#store.revoke(claims[this.#s.jtiClaim] as string, this.expiry(claims));
+    await this.revoke(claims);
     if (this.#s.checkRevokedAccess) await this.#store.revokeFamily(this.#lineage(claims));
   }
 
