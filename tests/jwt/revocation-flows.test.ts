@@ -5,26 +5,18 @@
 import { createHmac } from "node:crypto";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { JWTAuthentication } from "../../src/index.js";
-import { InvalidToken } from "../../src/jwt/errors.js";
+import type { InvalidToken } from "../../src/jwt/errors.js";
 import { JWTService } from "../../src/jwt/service.js";
 import type { JWTSettings } from "../../src/jwt/settings.js";
 import { MemoryRevocationStore, MemoryUserStore } from "../../src/stores/memory.js";
 import { makeRequest } from "../../src/testing/index.js";
+import { refused } from "./refused.js";
 
 const SECRET = "a-test-secret-that-is-at-least-32-bytes-long";
 const T0 = 1_800_000_000;
 
 const claimsOf = (token: string) =>
   JSON.parse(Buffer.from(token.split(".")[1]!, "base64url").toString()) as Record<string, unknown>;
-
-async function refused(promise: Promise<unknown>, detail: string) {
-  const error = await promise.then(
-    () => expect.unreachable("expected a refusal"),
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(InvalidToken);
-  expect(error).toMatchObject({ status: 401, code: "token_not_valid", detail });
-}
 
 /** An HS256 token over exactly these claims, signed with SECRET (independently of the service). */
 function forge(claims: Record<string, unknown>): string {

@@ -1,8 +1,8 @@
 import { exportPKCS8, exportSPKI, generateKeyPair } from "jose";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { InvalidToken } from "../../src/jwt/errors.js";
 import { JWTService } from "../../src/jwt/service.js";
 import { MemoryRevocationStore, MemoryUserStore } from "../../src/stores/memory.js";
+import { refused } from "./refused.js";
 
 const SECRET = "a-test-secret-that-is-at-least-32-bytes-long";
 const T0 = 1_800_000_000;
@@ -13,15 +13,6 @@ const decode = (token: string) =>
     .split(".")
     .slice(0, 2)
     .map((part) => JSON.parse(atob(part.replace(/-/g, "+").replace(/_/g, "/"))) as Record<string, unknown>);
-
-async function refused(promise: Promise<unknown>, detail: string) {
-  const error = await promise.then(
-    () => expect.unreachable("expected a refusal"),
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(InvalidToken);
-  expect(error).toMatchObject({ status: 401, code: "token_not_valid", detail });
-}
 
 afterEach(() => vi.useRealTimers());
 
