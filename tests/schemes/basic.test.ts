@@ -141,7 +141,14 @@ describe("BasicAuthentication: parsing (RFC 7617, DRF)", () => {
       if (parts.length > 1) return "Credentials string should not contain spaces.";
       const [credentials] = parts as [string];
       if (credentials.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(credentials)) return "base64";
-      const text = atob(credentials);
+      // DRF: the bytes as UTF-8, or latin-1 (the binary string itself) when they are not valid UTF-8.
+      const binary = atob(credentials);
+      let text = binary;
+      try {
+        text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(
+          Uint8Array.from(binary, (c) => c.charCodeAt(0)),
+        );
+      } catch {}
       const colon = text.indexOf(":");
       return colon === -1 ? "base64" : `${text.slice(0, colon)}|${text.slice(colon + 1)}`;
     };
@@ -172,8 +179,17 @@ describe("BasicAuthentication: parsing (RFC 7617, DRF)", () => {
           expect(seen).toEqual([]);
         }
       }),
-      { numRuns: 10_000 },
+      { numRuns: 10_000, examples: [["Basic YOmAhAAAOmJj"]] },
     );
+  });
+
+  it("decodes the bytes as UTF-8 on the fast path too (the property's alphabet can spell U+9004)", async () => {
+    // 60 e9 80 84 00 00 3a 62 63: valid UTF-8, so DRF reads "`\u9004\0\0", not the latin-1 "`Ã©\x80\x84\0\0".
+    const { basic, seen } = verifying();
+    expect((await failure(basic.authenticate(withAuth("Basic YOmAhAAAOmJj")))).detail).toBe(
+      "Invalid username/password.",
+    );
+    expect(seen).toEqual([["`\u9004\0\0", "bc"]]);
   });
 
   it("keeps the scheme contract", async () => {
