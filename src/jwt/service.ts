@@ -3,14 +3,12 @@
  * detection, on jose.
  */
 import { AuthenticationFailed } from "../core/errors.js";
-import { andThen, callSync, defineSyncTwin, type MaybePromise, settle } from "../core/sync-path.js";
-import type { RevocationStore, UserRecord, UserStore } from "../stores/types.js";
+import { defineSyncTwin, type MaybePromise, settle } from "../core/sync-path.js";
+import type { RevocationStore, UserStore } from "../stores/types.js";
 import { tokenDigest } from "../tokens/digest.js";
 import { VerifiedTokenCache } from "./cache.js";
 import {
   accessClaimsFrom,
-  checkRegistered,
-  checkTokenClaims,
   expiryAfter,
   FAMILY_CLAIM,
   newClaims,
@@ -20,39 +18,14 @@ import {
 } from "./claims.js";
 import { InvalidToken } from "./errors.js";
 import { createJWTHandlers, type JWTHandlers, type JWTHandlersOptions } from "./handlers.js";
-import { signCompact, type VerifiedJWS, verifyCompact } from "./jws.js";
+import { signCompact } from "./jws.js";
 import { KeyRing } from "./keys.js";
 import { TokenLedger } from "./ledger.js";
 import { type JWTSettings, type ResolvedJWTSettings, resolveSettings } from "./settings.js";
+import type { JWTClaims, JWTUser, PublicJWKSet, RefreshedTokens, TokenPair } from "./types.js";
+import { type TokenValidation, validateToken } from "./validation.js";
 
-/** The claims of a validated token (read them as own members: `Object.hasOwn`). */
-export type JWTClaims = Record<string, unknown>;
-
-/** A user as the service needs it: a `UserRecord`, or anything with an `id`. */
-export type JWTUser = Pick<UserRecord<unknown>, "id"> & Partial<UserRecord<unknown>>;
-
-/** What {@link JWTService.obtainPair} returns: simplejwt's `TokenObtainPairView` body. */
-export interface TokenPair {
-  /** The access token. */
-  access: string;
-  /** The refresh token. */
-  refresh: string;
-}
-
-/** What {@link JWTService.refresh} returns: simplejwt's `TokenRefreshView` body. */
-export interface RefreshedTokens {
-  /** A new access token. */
-  access: string;
-  /** A new refresh token, when `rotateRefreshTokens` is on. */
-  refresh?: string;
-}
-
-/** A public JWK Set (RFC 7517 §5). */
-export interface PublicJWKSet {
-  /** The public keys, with `kid`, `alg` and `use: "sig"`. */
-  keys: object[];
-}
-
+export type { JWTClaims, JWTUser, PublicJWKSet, RefreshedTokens, TokenPair } from "./types.js";
 export { FAMILY_CLAIM };
 
 /**
@@ -76,7 +49,7 @@ export class JWTService {
   readonly #revocations: RevocationStore | null;
   readonly #ledger: TokenLedger | null;
   readonly #users: UserStore<unknown> | null;
-  readonly #cache: VerifiedTokenCache | null;
+  readonly #validation: TokenValidation;
 
   /**
    * @param settings - simplejwt's settings in camelCase, plus `revocations` and `users`
@@ -92,7 +65,8 @@ export class JWTService {
     const size = settings.verifiedTokenCache ?? 0;
     if (!Number.isInteger(size) || size < 0)
       throw new RangeError("verifiedTokenCache must be a whole number.");
-    this.#cache = size > 0 ? new VerifiedTokenCache(size, this.settings.leeway) : null;
+    const cache = size > 0 ? new VerifiedTokenCache(size, this.settings.leeway) : null;
+    this.#validation = { settings: this.settings, keys: this.#keys, revocations: this.#revocations, cache };
   }
 
   /** Reuse detection is on when refresh tokens rotate and a revocation store is set (DESIGN §6). */
@@ -246,62 +220,14 @@ export class JWTService {
     defineSyncTwin(
       JWTService.prototype.validate,
       function (this: JWTService, token: string, type: TokenType | null) {
-        return this.#validate(token, type, true);
+        return validateToken(this.#validation, token, type, true);
       },
     );
   }
 
-  // Synchronous where node:crypto answers at once; a promise only where WebCrypto, a JWK Set or a store must.
+  // The pipeline (signature, registered claims, blacklist, exp, jti, type) lives in ./validation.ts.
   #validate(token: string, type: TokenType | null, checkBlacklist: boolean): MaybePromise<JWTClaims> {
-    const at = now();
-    const cached = this.#cache?.get(token, at);
-    if (cached !== undefined) return this.#checkTokenClaims(cached, type, checkBlacklist, at);
-    const verified = verifyCompact(token, this.#keys);
-    if (verified instanceof Promise) {
-      return verified.then((v) =>
-        this.#checkTokenClaims(this.#registered(token, v, at), type, checkBlacklist, at),
-      );
-    }
-    return this.#checkTokenClaims(this.#registered(token, verified, at), type, checkBlacklist, at);
-  }
-
-  // PyJWT's decode checks on a verified token; the verdict is remembered when the cache is on.
-  #registered(token: string, verified: VerifiedJWS | null, at: number): JWTClaims {
-    if (verified === null) throw new InvalidToken("Token is invalid");
-    const registered = checkRegistered(verified.claims, this.settings, at);
-    if (registered !== null) throw new InvalidToken(registered);
-    this.#cache?.set(token, verified.claims);
-    return verified.claims;
-  }
-
-  // simplejwt's Token.verify(): the blacklist (refresh and sliding tokens; access tokens too with
-  // checkRevokedAccess), then exp, jti and type.
-  #checkTokenClaims(
-    claims: JWTClaims,
-    type: TokenType | null,
-    checkBlacklist: boolean,
-    at: number,
-  ): MaybePromise<JWTClaims> {
-    const store = this.#revocations;
-    const jti = claims[this.settings.jtiClaim];
-    if (
-      checkBlacklist &&
-      store !== null &&
-      typeof jti === "string" &&
-      (type === "refresh" || type === "sliding" || (type === "access" && this.settings.checkRevokedAccess))
-    ) {
-      return andThen(callSync(store, store.isRevoked, jti), (revoked) => {
-        if (revoked) throw new InvalidToken("Token is blacklisted");
-        return this.#checkType(claims, type, at);
-      });
-    }
-    return this.#checkType(claims, type, at);
-  }
-
-  #checkType(claims: JWTClaims, type: TokenType | null, at: number): JWTClaims {
-    const problem = checkTokenClaims(claims, this.settings, type, at);
-    if (problem !== null) throw new InvalidToken(problem);
-    return claims;
+    return validateToken(this.#validation, token, type, checkBlacklist);
   }
 
   /**

@@ -1,0 +1,32 @@
+/**
+ * The shapes the token service takes and returns; re-exported from `./service.js`.
+ */
+import type { UserRecord } from "../stores/types.js";
+
+/** The claims of a validated token (read them as own members: `Object.hasOwn`). */
+export type JWTClaims = Record<string, unknown>;
+
+/** A user as the service needs it: a `UserRecord`, or anything with an `id`. */
+export type JWTUser = Pick<UserRecord<unknown>, "id"> & Partial<UserRecord<unknown>>;
+
+/** What {@link JWTService.obtainPair} returns: simplejwt's `TokenObtainPairView` body. */
+export interface TokenPair {
+  /** The access token. */
+  access: string;
+  /** The refresh token. */
+  refresh: string;
+}
+
+/** What {@link JWTService.refresh} returns: simplejwt's `TokenRefreshView` body. */
+export interface RefreshedTokens {
+  /** A new access token. */
+  access: string;
+  /** A new refresh token, when `rotateRefreshTokens` is on. */
+  refresh?: string;
+}
+
+/** A public JWK Set (RFC 7517 §5). */
+export interface PublicJWKSet {
+  /** The public keys, with `kid`, `alg` and `use: "sig"`. */
+  keys: object[];
+}

@@ -1,0 +1,83 @@
+/**
+ * The token validation pipeline, in simplejwt's `Token.__init__` then `Token.verify()` order: signature and
+ * PyJWT's registered claims (or a cache hit), the blacklist, then exp, jti and type.
+ * @internal
+ */
+import { andThen, callSync, type MaybePromise } from "../core/sync-path.js";
+import type { RevocationStore } from "../stores/types.js";
+import type { VerifiedTokenCache } from "./cache.js";
+import { checkRegistered, checkTokenClaims, now, type TokenType } from "./claims.js";
+import { InvalidToken } from "./errors.js";
+import { type VerifiedJWS, verifyCompact } from "./jws.js";
+import type { KeyRing } from "./keys.js";
+import type { ResolvedJWTSettings } from "./settings.js";
+import type { JWTClaims } from "./types.js";
+
+/** What the pipeline reads from its service; built once, in the service's constructor. */
+export interface TokenValidation {
+  readonly settings: ResolvedJWTSettings;
+  readonly keys: KeyRing;
+  readonly revocations: RevocationStore | null;
+  readonly cache: VerifiedTokenCache | null;
+}
+
+/**
+ * Validates a token as simplejwt's `Token(token)` does (see `JWTService.validate`).
+ * Synchronous where node:crypto answers at once; a promise only where WebCrypto, a JWK Set or a store must.
+ */
+export function validateToken(
+  v: TokenValidation,
+  token: string,
+  type: TokenType | null,
+  checkBlacklist: boolean,
+): MaybePromise<JWTClaims> {
+  const at = now();
+  const cached = v.cache?.get(token, at);
+  if (cached !== undefined) return verifyToken(v, cached, type, checkBlacklist, at);
+  const verified = verifyCompact(token, v.keys);
+  if (verified instanceof Promise) {
+    return verified.then((jws) => verifyToken(v, registered(v, token, jws, at), type, checkBlacklist, at));
+  }
+  return verifyToken(v, registered(v, token, verified, at), type, checkBlacklist, at);
+}
+
+// PyJWT's decode checks on a verified token; the verdict is remembered when the cache is on.
+function registered(v: TokenValidation, token: string, verified: VerifiedJWS | null, at: number): JWTClaims {
+  if (verified === null) throw new InvalidToken("Token is invalid");
+  const problem = checkRegistered(verified.claims, v.settings, at);
+  if (problem !== null) throw new InvalidToken(problem);
+  v.cache?.set(token, verified.claims);
+  return verified.claims;
+}
+
+// simplejwt's Token.verify(): the blacklist (refresh and sliding tokens; access tokens too with
+// checkRevokedAccess), then exp, jti and type.
+function verifyToken(
+  v: TokenValidation,
+  claims: JWTClaims,
+  type: TokenType | null,
+  checkBlacklist: boolean,
+  at: number,
+): MaybePromise<JWTClaims> {
+  const store = v.revocations;
+  const s = v.settings;
+  const jti = claims[s.jtiClaim];
+  if (
+    checkBlacklist &&
+    store !== null &&
+    typeof jti === "string" &&
+    (type === "refresh" || type === "sliding" || (type === "access" && s.checkRevokedAccess))
+  ) {
+    return andThen(callSync(store, store.isRevoked, jti), (revoked) => {
+      if (revoked) throw new InvalidToken("Token is blacklisted");
+      return checkType(s, claims, type, at);
+    });
+  }
+  return checkType(s, claims, type, at);
+}
+
+function checkType(s: ResolvedJWTSettings, claims: JWTClaims, type: TokenType | null, at: number): JWTClaims {
+  const problem = checkTokenClaims(claims, s, type, at);
+  if (problem !== null) throw new InvalidToken(problem);
+  return claims;
+}
