@@ -13,11 +13,12 @@ export {
   sessionCsrfSecret,
   unmaskCsrfToken,
 } from "./csrf-tokens.js";
+export { SESSION_AUTH_HASH_KEY } from "./live-session.js";
+export { SessionManager } from "./manager.js";
 export type {
   ActiveSession,
   CsrfTokenGrant,
   SessionLogin,
   SessionLogout,
   SessionManagerOptions,
-} from "./manager.js";
-export { SESSION_AUTH_HASH_KEY, SessionManager } from "./manager.js";
+} from "./types.js";

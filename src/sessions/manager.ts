@@ -4,82 +4,24 @@
  */
 
 import { randomBytes, timingSafeEqual } from "../core/crypto.js";
-import { type Duration, parseDuration } from "../core/duration.js";
+import { parseDuration } from "../core/duration.js";
 import { encodeBase64Url } from "../core/encoding.js";
 import { AuthenticationFailed } from "../core/errors.js";
 import type { AuthRequest } from "../core/scheme.js";
 import type { SessionRecord, SessionStore, UserRecord, UserStore } from "../stores/types.js";
 import { tokenDigest } from "../tokens/digest.js";
 import { readCookie, readCookieValues, serializeCookie } from "./cookies.js";
-import { type CsrfOptions, CsrfPolicy } from "./csrf.js";
+import { CsrfPolicy } from "./csrf.js";
 import { maskCsrfSecret, newCsrfSecret, sessionCsrfSecret } from "./csrf-tokens.js";
+import { LiveSession, SESSION_AUTH_HASH_KEY, sessionAuthHash } from "./live-session.js";
+import type {
+  ActiveSession,
+  CsrfTokenGrant,
+  SessionLogin,
+  SessionLogout,
+  SessionManagerOptions,
+} from "./types.js";
 
-/** Options for {@link SessionManager}. */
-export interface SessionManagerOptions<User> {
-  /** Where sessions live. */
-  store: SessionStore;
-  /** Where the session's user is found by id. */
-  users: UserStore<User>;
-  /**
-   * The session cookie's name. Default `"__Host-sessionid"` when `secure`, else `"sessionid"` (Django's).
-   */
-  cookie?: string;
-  /** Idle (sliding) timeout: a session unused this long ends. Default two weeks (Django's `SESSION_COOKIE_AGE`). */
-  idleTimeout?: Duration;
-  /**
-   * Absolute timeout from login, never extended; also the cookie's `Max-Age`. Default two weeks, so by
-   * default a session ends two weeks after login, as Django's does.
-   */
-  absoluteTimeout?: Duration;
-  /** Write a new idle expiry at most this often per session (no store write per request). Default 60 s. */
-  touchInterval?: Duration;
-  /**
-   * `Secure` cookies and the `__Host-` prefix. Default true; set false only for http://localhost
-   * development.
-   */
-  secure?: boolean;
-  /** CSRF settings shared by {@link SessionAuthentication} and the session endpoints. */
-  csrf?: CsrfOptions;
-}
-
-/** What {@link SessionManager.login} returns. */
-export interface SessionLogin {
-  /** The new session, as stored. */
-  session: SessionRecord;
-  /** The `Set-Cookie` lines: the session cookie and the rotated CSRF cookie. Copy them onto the response. */
-  headers: Headers;
-  /** A masked CSRF token for the new session, for a page that cannot read the cookie. */
-  csrfToken: string;
-}
-
-/** What {@link SessionManager.logout} returns. */
-export interface SessionLogout {
-  /** The `Set-Cookie` line that clears the session cookie. */
-  headers: Headers;
-  /** Whether a stored session was deleted. */
-  ended: boolean;
-}
-
-/** What {@link SessionManager.csrfToken} returns. */
-export interface CsrfTokenGrant {
-  /** A masked, 64-character token for the page. */
-  token: string;
-  /** The `Set-Cookie` line that stores the secret. */
-  headers: Headers;
-}
-
-/** A request's live session: the record, its user and the CSRF secret it is bound to. */
-export interface ActiveSession<User> {
-  /** The stored session. */
-  record: SessionRecord;
-  /** The session's user, active. */
-  owner: UserRecord<User>;
-  /** The CSRF secret bound to this session (derived when first read). */
-  readonly csrfSecret: string;
-}
-
-/** The key of the password-hash digest in `SessionRecord.data` (Django's `HASH_SESSION_KEY`). */
-export const SESSION_AUTH_HASH_KEY = "_auth_user_hash";
 const SESSION_ID = /^[A-Za-z0-9_-]{43}$/;
 
 /**
@@ -337,39 +279,4 @@ export class SessionManager<User = unknown> {
   #clearingCookie(): string {
     return serializeCookie(this.cookieName, "", { maxAge: 0, httpOnly: true, secure: this.secure });
   }
-}
-
-/** A live session; the CSRF secret is derived only when a check asks for it (never on GET). */
-class LiveSession<User> implements ActiveSession<User> {
-  readonly record: SessionRecord;
-  readonly owner: UserRecord<User>;
-  readonly #id: string;
-  #csrfSecret: string | undefined;
-
-  constructor(record: SessionRecord, owner: UserRecord<User>, id: string) {
-    this.record = record;
-    this.owner = owner;
-    this.#id = id;
-  }
-
-  get csrfSecret(): string {
-    this.#csrfSecret ??= sessionCsrfSecret(this.#id);
-    return this.#csrfSecret;
-  }
-}
-
-const authHashes = new Map<string, string>();
-const AUTH_HASH_CACHE_SIZE = 1024;
-
-/** Django's session auth hash: a digest of the password hash, so a new password ends old sessions. */
-function sessionAuthHash(passwordHash: string | null): string {
-  const key = passwordHash ?? "";
-  let hash = authHashes.get(key);
-  if (hash === undefined) {
-    hash = tokenDigest(`portcullis.session-auth:${key}`);
-    // A small memo of recent users' hashes: cleared whole when full, so it never grows.
-    if (authHashes.size >= AUTH_HASH_CACHE_SIZE) authHashes.clear();
-    authHashes.set(key, hash);
-  }
-  return hash;
 }
