@@ -354,26 +354,29 @@ async function httpRequests(): Promise<Comparison[]> {
     `the same requests: ${HTTP_TOKENS.toLocaleString("en-US")} HS256 access tokens from portcullis \`jwt.obtainPair\` (one per user of a \`MemoryUserStore\`,`,
     "cycled), checked before timing (each token answers its own user; a forged token 401). A run fails the bench on any",
     "non-2xx, error or timeout. Both targets are judged with the issue's warm tokens: portcullis with",
-    "`verifiedTokenCache: 1000` (opt-in, every token a hit once warm; passport-jwt has no cache). Against passport-jwt as",
-    "its README configures it, portcullis is judged as it ships (no cache). The other rows are context.",
-    "bench/README.md explains the choices.",
+    "`verifiedTokenCache: 1000` (opt-in, every token a hit once warm; passport-jwt has no cache); 10a also as it ships",
+    "(no cache). 10a is judged against passport-jwt as its README configures it, as section 6's 2x target is; the",
+    "ratio against passport-jwt with a KeyObject, a configuration its README does not show, is printed without a",
+    "target beside that of Express with no authentication, which bounds it from above. bench/README.md explains.",
   ];
   return [
     {
       title: "10a. HTTP requests/s: Express 5 + portcullis vs Express 5 + passport-jwt",
       unit: "req/s",
       ratioLabel: "portcullis / reference",
-      baseline: passportFair,
+      baseline: r("express-passport-readme"),
       judged: [
         { ...r("express-portcullis-cache"), ...atLeast(HTTP_PASSPORT_MIN_RATIO) },
-        {
-          ...r("express-portcullis"),
-          ...atLeast(HTTP_PASSPORT_MIN_RATIO),
-          against: r("express-passport-readme"),
-        },
+        { ...r("express-portcullis"), ...atLeast(HTTP_PASSPORT_MIN_RATIO) },
       ],
-      context: [r("express-portcullis"), r("express-bare")],
-      peers: [r("express-passport-readme")],
+      // passport-jwt at its fastest, which no README shows: measured, not judged (bench/README.md).
+      compared: [
+        { ...r("express-portcullis-cache"), against: passportFair },
+        { ...r("express-portcullis"), against: passportFair },
+        { ...r("express-bare"), against: passportFair },
+      ],
+      context: [r("express-bare")],
+      peers: [passportFair],
       note: [
         ...setup,
         "",
