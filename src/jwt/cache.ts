@@ -8,18 +8,23 @@ interface Entry {
   token: string;
   claims: Record<string, unknown>;
   until: number;
+  /** Hit since eviction last passed over it: it gets a second chance. */
+  used: boolean;
 }
 
 /**
  * Verified claims, found by the whole token string (a caller can never choose what matches: fast-jwt's
- * GHSA-rp9m-7r4c-75qg came from a cache keyed by less than the token). Bounded, least recently used out
- * first; an entry is dropped once its `exp` (plus leeway) passes. Hits return a copy, and the service
+ * GHSA-rp9m-7r4c-75qg came from a cache keyed by less than the token). Bounded (see eviction below); an entry is dropped once its `exp` (plus leeway) passes. Hits return a copy, and the service
  * still checks revocation, type and expiry on every hit.
  *
  * Entries sit in slots numbered from the last five characters of the signature, and a hit compares the whole
  * token: a `Map` keyed by the token itself hashes all of its ~200 characters on every request, as much as
  * the rest of a hit costs. Only verified tokens are ever stored, so a token made to share a slot with one
  * (which needs the signing key to be anything but a miss) can only replace it, never be answered from it.
+ *
+ * Eviction is "second chance" (CLOCK), least recently used in effect: when full, the oldest entry goes
+ * unless it was hit since eviction last passed over it; such an entry moves to the back, unmarked. A hit
+ * only marks its entry, so it never reorders the map.
  *
  * @example
  * ```ts
@@ -42,9 +47,11 @@ export class VerifiedTokenCache {
     const slot = slotOf(token);
     const entry = this.#entries.get(slot);
     if (entry === undefined || entry.token !== token) return undefined;
-    this.#entries.delete(slot);
-    if (entry.until <= at) return undefined; // past exp: verify again, which answers "Token is expired"
-    this.#entries.set(slot, entry); // most recently used last
+    if (entry.until <= at) {
+      this.#entries.delete(slot);
+      return undefined; // past exp: verify again, which answers "Token is expired"
+    }
+    entry.used = true;
     return { ...entry.claims };
   }
 
@@ -52,11 +59,20 @@ export class VerifiedTokenCache {
     // Only tokens that expire are cached: `until` bounds how long a verdict is trusted.
     if (typeof claims.exp !== "number") return;
     const slot = slotOf(token);
-    if (!this.#entries.delete(slot) && this.#entries.size >= this.#size) {
-      this.#entries.delete(this.#entries.keys().next().value!);
-    }
+    if (!this.#entries.delete(slot) && this.#entries.size >= this.#size) this.#evict();
     const until = claims.exp + this.#leeway; // the registered-claims check refuses exp <= now - leeway
-    this.#entries.set(slot, { token, claims: { ...claims }, until });
+    this.#entries.set(slot, { token, claims: { ...claims }, until, used: false });
+  }
+
+  // The oldest entry not hit since it was last passed over; hit ones move to the back, unmarked. Ends
+  // within one pass: the iterator reaches the moved entries again, unmarked.
+  #evict(): void {
+    for (const [slot, entry] of this.#entries) {
+      this.#entries.delete(slot);
+      if (!entry.used) return;
+      entry.used = false;
+      this.#entries.set(slot, entry);
+    }
   }
 }
 

@@ -57,6 +57,21 @@ describe("VerifiedTokenCache", () => {
     expect(cache.get("token-000001", 0)).toEqual(claims(9, "1"));
   });
 
+  it("evicts by second chance: hit entries survive one pass, even when every entry was hit", () => {
+    const cache = new VerifiedTokenCache(3, 0);
+    for (const id of ["1", "2", "3"]) cache.set(`token-00000${id}`, claims(9, id));
+    expect(cache.get("token-000001", 0)).toBeDefined();
+    expect(cache.get("token-000002", 0)).toBeDefined();
+    cache.set("token-000004", claims(9, "4")); // 1 and 2 were hit: 3 goes
+    expect(cache.get("token-000003", 0)).toBeUndefined();
+    cache.set("token-000005", claims(9, "5")); // 1 and 2 lost their marks when passed over: 1 goes
+    expect(cache.get("token-000001", 0)).toBeUndefined();
+    for (const id of ["2", "4", "5"]) expect(cache.get(`token-00000${id}`, 0)?.user_id).toBe(id);
+    cache.set("token-000006", claims(9, "6")); // all three hit: one pass unmarks them, the oldest goes
+    expect(cache.get("token-000002", 0)).toBeUndefined();
+    for (const id of ["4", "5", "6"]) expect(cache.get(`token-00000${id}`, 0)?.user_id).toBe(id);
+  });
+
   it("slots short and odd tokens too, and tells them apart", () => {
     const cache = new VerifiedTokenCache(10, 0);
     for (const token of ["", "a", "ab.c", "\u{1F600}.x.y"]) {
