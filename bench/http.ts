@@ -20,6 +20,12 @@ const ACCESS_LIFETIME = "1h" satisfies Duration;
 export interface HttpOptions {
   /** Rounds to record; round `r` starts with contender `r mod n`. */
   rounds: number;
+  /**
+   * Fresh server processes this many times, the rounds shared out between them: one process of a kind
+   * can run several percent faster or slower than the next for its whole life (heap and code layout),
+   * which rounds within one process cannot average out.
+   */
+  generations: number;
   /** Seconds of load per contender per round: whole seconds (autocannon stops on its 1 s sample tick). */
   seconds: number;
   /** Seconds of untimed load per contender before the first round. */
@@ -32,6 +38,7 @@ export interface HttpOptions {
 
 export const HTTP_OPTIONS: HttpOptions = {
   rounds: 12,
+  generations: 3,
   seconds: 3,
   warmupSeconds: 2,
   connections: 50,
@@ -250,41 +257,63 @@ export async function httpRounds(
   log: (message: string) => void = () => {},
 ): Promise<Map<ServerKind, HttpRow>> {
   const fixture = await httpFixture();
-  const servers: RunningServer[] = [];
-  try {
-    // Started together (each is its own process), checked one after the other.
-    const started = await Promise.allSettled(
-      kinds.map((kind) => startServer(kind, fixture, options.cacheSize)),
+  const results = new Map<ServerKind, LoadResult[]>(kinds.map((kind) => [kind, []]));
+  const generations = Math.max(1, Math.min(options.generations, options.rounds));
+  let round = 0;
+  for (let generation = 0; generation < generations; generation++) {
+    const until = Math.round((options.rounds * (generation + 1)) / generations);
+    const servers = await startAll(kinds, fixture, options, (message) =>
+      log(generations > 1 ? `processes ${generation + 1}/${generations}: ${message}` : message),
     );
-    for (const result of started) if (result.status === "fulfilled") servers.push(result.value);
+    try {
+      for (; round < until; round++) {
+        const start = round % servers.length;
+        for (const server of [...servers.slice(start), ...servers.slice(0, start)]) {
+          results.get(server.kind)!.push(await load(server, fixture, options.seconds, options.connections));
+        }
+        log(`round ${round + 1}/${options.rounds} done`);
+      }
+    } finally {
+      await Promise.all(servers.map((server) => server.stop()));
+    }
+  }
+  const rows = new Map<ServerKind, HttpRow>();
+  for (const [kind, runs] of results) {
+    const of = (pick: (r: LoadResult) => number) => summarize(runs.map(pick));
+    rows.set(kind, {
+      kind,
+      name: HTTP_NAMES[kind],
+      summary: of((r) => r.requestsPerSecond),
+      serverMicrosPerRequest: of((r) => r.serverMicrosPerRequest),
+      serverCore: of((r) => r.serverCore),
+      loaderCore: of((r) => r.loaderCore),
+    });
+  }
+  return rows;
+}
+
+/** Starts one server of each kind (together, each its own process), checks and warms each up. */
+async function startAll(
+  kinds: readonly ServerKind[],
+  fixture: HttpFixture,
+  options: HttpOptions,
+  log: (message: string) => void,
+): Promise<RunningServer[]> {
+  const started = await Promise.allSettled(
+    kinds.map((kind) => startServer(kind, fixture, options.cacheSize)),
+  );
+  const servers: RunningServer[] = [];
+  for (const result of started) if (result.status === "fulfilled") servers.push(result.value);
+  try {
     for (const result of started) if (result.status === "rejected") throw result.reason;
     log(`${servers.length} servers listening`);
     for (const server of servers) await checkServer(server, fixture);
     log(`servers checked (${HTTP_TOKENS} tokens each); warm-up ${options.warmupSeconds} s each`);
     for (const server of servers) await load(server, fixture, options.warmupSeconds, options.connections);
-    const results = new Map<ServerKind, LoadResult[]>(kinds.map((kind) => [kind, []]));
-    for (let round = 0; round < options.rounds; round++) {
-      const start = round % servers.length;
-      for (const server of [...servers.slice(start), ...servers.slice(0, start)]) {
-        results.get(server.kind)!.push(await load(server, fixture, options.seconds, options.connections));
-      }
-      log(`round ${round + 1}/${options.rounds} done`);
-    }
-    const rows = new Map<ServerKind, HttpRow>();
-    for (const [kind, runs] of results) {
-      const of = (pick: (r: LoadResult) => number) => summarize(runs.map(pick));
-      rows.set(kind, {
-        kind,
-        name: HTTP_NAMES[kind],
-        summary: of((r) => r.requestsPerSecond),
-        serverMicrosPerRequest: of((r) => r.serverMicrosPerRequest),
-        serverCore: of((r) => r.serverCore),
-        loaderCore: of((r) => r.loaderCore),
-      });
-    }
-    return rows;
-  } finally {
+    return servers;
+  } catch (error) {
     await Promise.all(servers.map((server) => server.stop()));
+    throw error;
   }
 }
 

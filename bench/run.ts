@@ -343,14 +343,18 @@ async function httpRequests(): Promise<Comparison[]> {
     "fastify-portcullis-cache",
     "fastify-bare",
   ] as const;
-  log(`10. HTTP requests per second: ${kinds.length} servers, ${o.rounds} rounds of ${o.seconds} s each`);
+  log(
+    `10. HTTP requests per second: ${kinds.length} servers, ${o.rounds} rounds of ${o.seconds} s each, ${o.generations} sets of processes`,
+  );
   const rows = await httpRounds(kinds, o, (message) => log(`10. ${message}`));
   const r = (kind: (typeof kinds)[number]): Row => rows.get(kind)!;
   const passportFair = r("express-passport-fair");
   const setup = [
     `Each server in its own child process (bench/http-server.ts), 127.0.0.1, \`GET /api/me/\` answering \`{"id", "username"}\` of`,
     `the authenticated user (a fixed user without authentication). autocannon ${o.connections} connections, pipelining 1, from the`,
-    `bench process; interleaved rounds of ${o.seconds} s per server after ${o.warmupSeconds} s of warm-up each, order rotating. Every server gets`,
+    `bench process; interleaved rounds of ${o.seconds} s per server after ${o.warmupSeconds} s of warm-up each, order rotating; the servers`,
+    `restarted ${o.generations - 1} times, the rounds shared out between the ${o.generations} sets of processes (one process can be a few percent`,
+    "faster or slower than the next of its kind for its whole life). Every server gets",
     `the same requests: ${HTTP_TOKENS.toLocaleString("en-US")} HS256 access tokens from portcullis \`jwt.obtainPair\` (one per user of a \`MemoryUserStore\`,`,
     "cycled), checked before timing (each token answers its own user; a forged token 401). A run fails the bench on any",
     "non-2xx, error or timeout. Both targets are judged with the issue's warm tokens: portcullis with",
