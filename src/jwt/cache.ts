@@ -14,8 +14,9 @@ interface Entry {
 
 /**
  * Verified claims, found by the whole token string (a caller can never choose what matches: fast-jwt's
- * GHSA-rp9m-7r4c-75qg came from a cache keyed by less than the token). Bounded (see eviction below); an entry is dropped once its `exp` (plus leeway) passes. Hits return a copy, and the service
- * still checks revocation, type and expiry on every hit.
+ * GHSA-rp9m-7r4c-75qg came from a cache keyed by less than the token). Bounded (eviction below); an entry
+ * is dropped once its `exp` (plus leeway) passes. Hits return a copy, and the service still checks
+ * revocation, type and expiry on every hit.
  *
  * Entries sit in slots numbered from the last five characters of the signature, and a hit compares the whole
  * token: a `Map` keyed by the token itself hashes all of its ~200 characters on every request, as much as
