@@ -1,8 +1,9 @@
 /**
  * The Kysely revocation store.
  */
-import { type Expression, type ExpressionBuilder, type RawBuilder, type SqlBool, sql } from "kysely";
+import { type Expression, type SqlBool, sql } from "kysely";
 import type { OutstandingToken, RevocationStore } from "../types.js";
+import { type Builder, later, one, unrecorded } from "./revocation-sql.js";
 import {
   type AnyKysely,
   checkDb,
@@ -10,10 +11,11 @@ import {
   count,
   type KyselyStoreOptions,
   millis,
+  optionalKey,
   resolveTables,
   toMillis,
 } from "./tables.js";
-import { guarded } from "./unavailable.js";
+import { guarded, retried } from "./unavailable.js";
 
 const STORE = "revocations";
 const NAME = "KyselyRevocationStore";
@@ -68,8 +70,8 @@ export class KyselyRevocationStore implements RevocationStore {
     }
     checkKey(token.jti, `${NAME}: jti`);
     const expiresAt = toMillis(token.expiresAt, `${NAME}: expiresAt`);
-    const userId = optionalKey(token.userId, "userId");
-    const familyId = optionalKey(token.familyId, "familyId");
+    const userId = optionalKey(token.userId, `${NAME}: userId`);
+    const familyId = optionalKey(token.familyId, `${NAME}: familyId`);
     const rows = this.#rows;
     const families = this.#families;
     await guarded(STORE, async () => {
@@ -279,62 +281,4 @@ export class KyselyRevocationStore implements RevocationStore {
         .whereRef(`${this.#families}.family_id`, "=", `${this.#rows}.family_id`),
     );
   }
-}
-
-/**
- * The expression builder of a query on tables named at run time. Subqueries go through it (not through
- * raw `sql`), so a `db.withSchema(…)` instance qualifies their tables too.
- */
-// biome-ignore lint/suspicious/noExplicitAny: Kysely's spelling for tables it cannot know statically.
-type Builder = ExpressionBuilder<any, any>;
-
-/** `select 1` for EXISTS subqueries. */
-const one = sql.lit(1).as("one");
-
-/**
- * PostgreSQL's deadlock_detected and serialization_failure: the statement was rolled back and may run
- * again. `revokeFamily` and `revokeForUser` lock many rows each, in whatever order their plans visit
- * them, so two of them overlapping (a family and a user sharing tokens) can deadlock.
- */
-const RETRYABLE = new Set(["40P01", "40001"]);
-
-async function retried<T>(operation: () => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await operation();
-    } catch (error) {
-      const code = (error as { code?: unknown } | null)?.code;
-      if (attempt >= 3 || typeof code !== "string" || !RETRYABLE.has(code)) throw error;
-    }
-  }
-}
-
-/** The later of the conflicting row's `expires_at` and the one being inserted. */
-function later(table: string): RawBuilder<number> {
-  const current = sql.ref(`${table}.expires_at`);
-  return sql<number>`case when excluded.expires_at > ${current} then excluded.expires_at else ${current} end`;
-}
-
-function unrecorded(
-  jti: string,
-  expiresAt: number,
-  flags: { revoked?: 1; consumed?: 1 },
-): Record<string, unknown> {
-  return {
-    jti,
-    user_id: null,
-    family_id: null,
-    expires_at: expiresAt,
-    recorded: 0,
-    revoked: flags.revoked ?? 0,
-    consumed: flags.consumed ?? 0,
-  };
-}
-
-function optionalKey(value: unknown, name: string): string | null {
-  if (value === null) return null;
-  if (typeof value !== "string" || value === "") {
-    throw new TypeError(`${NAME}: ${name} must be a non-empty string or null.`);
-  }
-  return value;
 }

@@ -137,3 +137,12 @@ export function count(value: bigint | number | undefined): number {
 export function checkKey(value: unknown, what: string): asserts value is string {
   if (typeof value !== "string" || value === "") throw new TypeError(`${what} must be a non-empty string.`);
 }
+
+/** Null, or else the value, after checking it is a non-empty string. @internal */
+export function optionalKey(value: unknown, what: string): string | null {
+  if (value === null) return null;
+  if (typeof value !== "string" || value === "") {
+    throw new TypeError(`${what} must be a non-empty string or null.`);
+  }
+  return value;
+}

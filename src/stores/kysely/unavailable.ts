@@ -1,5 +1,6 @@
 /**
  * Telling "could not ask" from "asked, and the answer is an error": the first becomes StoreUnavailable.
+ * And telling "asked, and the database says ask again" (a deadlock, a serialization failure): that is retried.
  */
 import { StoreUnavailable } from "../../core/errors.js";
 import { NETWORK_ERROR_CODES } from "../network.js";
@@ -81,4 +82,23 @@ export async function guarded<T>(store: string, operation: () => Promise<T>): Pr
 /** What a store throws for `error`: StoreUnavailable for a connection error, else the error. @internal */
 export function unavailableOr(store: string, error: unknown): unknown {
   return isConnectionError(error) ? new StoreUnavailable(store, { cause: error }) : error;
+}
+
+/**
+ * PostgreSQL's deadlock_detected and serialization_failure: the statement was rolled back and may run
+ * again. `revokeFamily` and `revokeForUser` lock many rows each, in whatever order their plans visit
+ * them, so two of them overlapping (a family and a user sharing tokens) can deadlock.
+ */
+const RETRYABLE = new Set(["40P01", "40001"]);
+
+/** Runs `operation`, again while it fails with a deadlock or serialization failure: three tries in all. @internal */
+export async function retried<T>(operation: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await operation();
+    } catch (error) {
+      const code = (error as { code?: unknown } | null)?.code;
+      if (attempt >= 3 || typeof code !== "string" || !RETRYABLE.has(code)) throw error;
+    }
+  }
 }
