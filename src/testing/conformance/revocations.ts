@@ -1,7 +1,8 @@
 /**
- * The RevocationStore conformance suite.
+ * The RevocationStore conformance suite: its options, its entry point, and the cases of each operation.
+ * The `flushExpired` cases are in revocation-expiry.ts, the concurrency cases in revocation-concurrency.ts.
  */
-import type { OutstandingToken, RevocationStore } from "../../stores/types.js";
+import type { RevocationStore } from "../../stores/types.js";
 import {
   type ConformanceOptions,
   type ConformanceTestAPI,
@@ -9,6 +10,9 @@ import {
   HOUR,
   type StoreFactory,
 } from "./harness.js";
+import { testRevocationConcurrency } from "./revocation-concurrency.js";
+import { testRevocationExpiry } from "./revocation-expiry.js";
+import { future, token } from "./revocation-fixtures.js";
 
 /**
  * Options for {@link testRevocationStore}.
@@ -63,11 +67,6 @@ export function testRevocationStore(
   options: RevocationConformanceOptions = {},
 ): void {
   const test = defineTests(factory, t, options, "consume");
-  const native = options.nativeExpiry === true;
-  const future = (): Date => new Date(Date.now() + HOUR);
-  const past = (): Date => new Date(Date.now() - HOUR);
-  const token = (jti: string, userId: string | null, familyId: string | null, expiresAt = future()) =>
-    ({ jti, userId, familyId, expiresAt }) satisfies OutstandingToken;
 
   t.describe(options.name ?? "RevocationStore conformance", () => {
     t.describe("recordOutstanding", () => {
@@ -239,108 +238,7 @@ export function testRevocationStore(
       });
     });
 
-    t.describe("flushExpired", () => {
-      test("removes expired rows, keeps live ones, and counts what it removed", async ({ store, expect }) => {
-        await store.recordOutstanding(token("out-old", "1", null, past()));
-        await store.revoke("rev-old", past());
-        await store.consume("used-old", past());
-        await store.recordOutstanding(token("all-old", "1", null, past()));
-        await store.consume("all-old", past());
-        await store.revoke("all-old", past());
-        await store.recordOutstanding(token("out-new", "1", null));
-        await store.revoke("rev-new", future());
-        await store.consume("used-new", future());
-        if (!native) {
-          // Rows answer as stored until the flush, expired or not.
-          expect(await store.isRevoked("rev-old")).toBe(true);
-          expect(await store.isRevoked("all-old")).toBe(true);
-        }
-        const removed = await store.flushExpired();
-        if (native) {
-          expect(Number.isInteger(removed)).toBe(true);
-          expect(removed).toBeGreaterThanOrEqual(0);
-        } else {
-          expect(removed).toBe(4); // out-old, rev-old, used-old, all-old (one row per jti)
-          expect(await store.flushExpired()).toBe(0);
-        }
-        expect(await store.isRevoked("rev-old")).toBe(false);
-        expect(await store.isRevoked("all-old")).toBe(false);
-        expect(await store.consume("used-old", future())).toBe(true); // forgotten: callers check exp first
-        expect(await store.isRevoked("rev-new")).toBe(true);
-        expect(await store.consume("used-new", future())).toBe(false);
-        expect(await store.revokeForUser("1")).toBe(1); // out-new; out-old is gone
-      });
-
-      test("keeps a row until the latest expiry it was given", async ({ store, expect }) => {
-        await store.recordOutstanding(token("a", "1", null, past()));
-        expect(await store.revoke("a", future())).toBe(true);
-        await store.consume("b", past());
-        await store.revoke("b", future());
-        const removed = await store.flushExpired();
-        if (!native) expect(removed).toBe(0);
-        expect(await store.isRevoked("a")).toBe(true);
-        expect(await store.isRevoked("b")).toBe(true);
-      });
-
-      test("removes a revoked family once all its tokens expired, not before", async ({ store, expect }) => {
-        await store.recordOutstanding(token("f1", "1", "f", past()));
-        expect(await store.revokeFamily("f")).toBe(1);
-        await store.recordOutstanding(token("g1", "1", "g", past()));
-        await store.recordOutstanding(token("g2", "1", "g"));
-        expect(await store.revokeFamily("g")).toBe(2);
-        const removed = await store.flushExpired();
-        if (!native) expect(removed).toBe(2); // f1, g1
-        await store.recordOutstanding(token("f2", "1", "f"));
-        expect(await store.isRevoked("f2")).toBe(false); // the family "f" is forgotten
-        await store.recordOutstanding(token("g3", "1", "g"));
-        expect(await store.isRevoked("g3")).toBe(true); // "g" lives as long as g2
-      });
-
-      test("answers 0 on an empty store", async ({ store, expect }) => {
-        expect(await store.flushExpired()).toBe(0);
-      });
-    });
-
-    t.describe("concurrency", () => {
-      test("50 parallel consume of one jti: exactly one true", async ({ store, expect }) => {
-        await store.recordOutstanding(token("a", "1", "f"));
-        const recorded = await Promise.all(Array.from({ length: 50 }, () => store.consume("a", future())));
-        expect(recorded.filter((won) => won === true)).toHaveLength(1);
-        const unrecorded = await Promise.all(Array.from({ length: 50 }, () => store.consume("b", future())));
-        expect(unrecorded.filter((won) => won === true)).toHaveLength(1);
-        expect(await store.consume("a", future())).toBe(false);
-        expect(await store.isRevoked("a")).toBe(false);
-      });
-
-      test("20 parallel revoke of one jti: exactly one true", async ({ store, expect }) => {
-        await store.recordOutstanding(token("a", "1", "f"));
-        const recorded = await Promise.all(Array.from({ length: 20 }, () => store.revoke("a", future())));
-        expect(recorded.filter((first) => first === true)).toHaveLength(1);
-        const unrecorded = await Promise.all(Array.from({ length: 20 }, () => store.revoke("b", future())));
-        expect(unrecorded.filter((first) => first === true)).toHaveLength(1);
-        expect(await store.isRevoked("a")).toBe(true);
-        expect(await store.isRevoked("b")).toBe(true);
-      });
-
-      test("parallel revokeFamily and revokeForUser count each token once", async ({ store, expect }) => {
-        for (let i = 0; i < 5; i++) await store.recordOutstanding(token(`f${i}`, "1", "f"));
-        for (let i = 0; i < 5; i++) await store.recordOutstanding(token(`u${i}`, "2", null));
-        const family = await Promise.all(Array.from({ length: 10 }, () => store.revokeFamily("f")));
-        expect(family.reduce((sum, n) => sum + n, 0)).toBe(5);
-        const user = await Promise.all(Array.from({ length: 10 }, () => store.revokeForUser("2")));
-        expect(user.reduce((sum, n) => sum + n, 0)).toBe(5);
-      });
-
-      test("parallel records of distinct jtis all land; of one jti, once", async ({ store, expect }) => {
-        await Promise.all(
-          Array.from({ length: 50 }, (_, i) => store.recordOutstanding(token(`j${i}`, "1", "f"))),
-        );
-        await Promise.all(
-          Array.from({ length: 20 }, () => store.recordOutstanding(token("same", "2", null))),
-        );
-        expect(await store.revokeForUser("2")).toBe(1);
-        expect(await store.revokeFamily("f")).toBe(50);
-      });
-    });
+    t.describe("flushExpired", () => testRevocationExpiry(test, options.nativeExpiry === true));
+    t.describe("concurrency", () => testRevocationConcurrency(test));
   });
 }
