@@ -1,6 +1,7 @@
 /**
  * The in-memory revocation store.
  */
+import { checkKey, optionalKey } from "./keys.js";
 import type { OutstandingToken, RevocationStore } from "./types.js";
 
 /** One row per jti, as a SQL table would hold it (docs/revocation.md). */
@@ -45,8 +46,8 @@ export class MemoryRevocationStore implements RevocationStore {
     }
     checkJti(token.jti);
     const expiresAt = checkExpiry(token.expiresAt);
-    const userId = checkOptionalId(token.userId, "userId");
-    const familyId = checkOptionalId(token.familyId, "familyId");
+    const userId = optionalKey(token.userId, "MemoryRevocationStore: userId");
+    const familyId = optionalKey(token.familyId, "MemoryRevocationStore: familyId");
     let row = this.#rows.get(token.jti);
     if (row?.recorded) return; // idempotent: the first record wins
     if (row === undefined) {
@@ -108,7 +109,7 @@ export class MemoryRevocationStore implements RevocationStore {
 
   /** {@inheritDoc RevocationStore.revokeFamily} */
   async revokeFamily(familyId: string): Promise<number> {
-    checkId(familyId, "familyId");
+    checkKey(familyId, "MemoryRevocationStore: familyId");
     // The tombstone lasts until the family's latest expiry, and at least until now: with no known rows it
     // still revokes the tokens recorded in the family before the next flush.
     let familyExpiry = this.#revokedFamilies.get(familyId) ?? Date.now();
@@ -121,7 +122,7 @@ export class MemoryRevocationStore implements RevocationStore {
 
   /** {@inheritDoc RevocationStore.revokeForUser} */
   async revokeForUser(userId: string): Promise<number> {
-    checkId(userId, "userId");
+    checkKey(userId, "MemoryRevocationStore: userId");
     return this.#revokeAll(this.#byUser.get(userId));
   }
 
@@ -185,20 +186,6 @@ function checkJti(jti: unknown): asserts jti is string {
   if (typeof jti !== "string" || jti === "") {
     throw new TypeError("MemoryRevocationStore: jti must be a non-empty string.");
   }
-}
-
-function checkId(id: unknown, name: string): asserts id is string {
-  if (typeof id !== "string" || id === "") {
-    throw new TypeError(`MemoryRevocationStore: ${name} must be a non-empty string.`);
-  }
-}
-
-function checkOptionalId(id: unknown, name: string): string | null {
-  if (id === null) return null;
-  if (typeof id !== "string" || id === "") {
-    throw new TypeError(`MemoryRevocationStore: ${name} must be a non-empty string or null.`);
-  }
-  return id;
 }
 
 function checkExpiry(expiresAt: unknown): number {

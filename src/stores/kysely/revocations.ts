@@ -2,16 +2,15 @@
  * The Kysely revocation store.
  */
 import { type Expression, type SqlBool, sql } from "kysely";
+import { checkKey, optionalKey } from "../keys.js";
 import type { OutstandingToken, RevocationStore } from "../types.js";
 import { type Builder, later, one, unrecorded } from "./revocation-sql.js";
 import {
   type AnyKysely,
   checkDb,
-  checkKey,
   count,
   type KyselyStoreOptions,
   millis,
-  optionalKey,
   resolveTables,
   toMillis,
 } from "./tables.js";

@@ -132,17 +132,3 @@ export function toDateOrNull(value: unknown): Date | null {
 export function count(value: bigint | number | undefined): number {
   return value === undefined ? 0 : Number(value);
 }
-
-/** Throws unless the value is a non-empty string. @internal */
-export function checkKey(value: unknown, what: string): asserts value is string {
-  if (typeof value !== "string" || value === "") throw new TypeError(`${what} must be a non-empty string.`);
-}
-
-/** Null, or else the value, after checking it is a non-empty string. @internal */
-export function optionalKey(value: unknown, what: string): string | null {
-  if (value === null) return null;
-  if (typeof value !== "string" || value === "") {
-    throw new TypeError(`${what} must be a non-empty string or null.`);
-  }
-  return value;
-}

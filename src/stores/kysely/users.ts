@@ -2,13 +2,13 @@
  * The Kysely user store.
  */
 import { defineSyncTwin } from "../../core/sync-path.js";
+import { checkKey } from "../keys.js";
 import type { DefaultUser } from "../memory-users.js";
 import type { CreateUserInput, UserRecord, UserStore } from "../types.js";
 import { HotQuery } from "./hot-query.js";
 import {
   type AnyKysely,
   checkDb,
-  checkKey,
   count,
   type KyselyStoreOptions,
   resolveTables,

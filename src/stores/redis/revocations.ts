@@ -1,6 +1,7 @@
 /**
  * The Redis revocation store.
  */
+import { checkKey, optionalKey } from "../keys.js";
 import type { OutstandingToken, RevocationStore } from "../types.js";
 import {
   DEFAULT_PREFIX,
@@ -225,44 +226,44 @@ export class RedisRevocationStore implements RevocationStore {
     if (typeof token !== "object" || token === null) {
       throw new TypeError(`${NAME}: the token must be an OutstandingToken object.`);
     }
-    checkId(token.jti, "jti");
+    checkKey(token.jti, `${NAME}: jti`);
     const expiresAt = epoch(token.expiresAt, NAME, "expiresAt");
-    const userId = checkOptionalId(token.userId, "userId");
-    const familyId = checkOptionalId(token.familyId, "familyId");
+    const userId = optionalKey(token.userId, `${NAME}: userId`);
+    const familyId = optionalKey(token.familyId, `${NAME}: familyId`);
     await this.#run(RECORD, [this.#row(token.jti)], [token.jti, expiresAt, userId ?? "", familyId ?? ""]);
   }
 
   /** @inheritDoc */
   async isRevoked(jti: string): Promise<boolean> {
-    checkId(jti, "jti");
+    checkKey(jti, `${NAME}: jti`);
     const key = this.#row(jti);
     return (await guarded(STORE, () => this.#client.hget(key, "revoked"))) !== null;
   }
 
   /** @inheritDoc */
   async revoke(jti: string, expiresAt: Date): Promise<boolean> {
-    checkId(jti, "jti");
+    checkKey(jti, `${NAME}: jti`);
     const expiry = epoch(expiresAt, NAME, "expiresAt");
     return (await this.#run(REVOKE, [this.#row(jti)], [jti, expiry])) === 1;
   }
 
   /** @inheritDoc */
   async consume(jti: string, expiresAt: Date): Promise<boolean> {
-    checkId(jti, "jti");
+    checkKey(jti, `${NAME}: jti`);
     const expiry = epoch(expiresAt, NAME, "expiresAt");
     return (await this.#run(CONSUME, [this.#row(jti)], [jti, expiry])) === 1;
   }
 
   /** @inheritDoc */
   async revokeFamily(familyId: string): Promise<number> {
-    checkId(familyId, "familyId");
+    checkKey(familyId, `${NAME}: familyId`);
     const keys = [`${this.#prefix}jti-family:${familyId}`, `${this.#prefix}revoked-family:${familyId}`];
     return Number(await this.#run(REVOKE_FAMILY, keys, [familyId]));
   }
 
   /** @inheritDoc */
   async revokeForUser(userId: string): Promise<number> {
-    checkId(userId, "userId");
+    checkKey(userId, `${NAME}: userId`);
     return Number(await this.#run(REVOKE_FOR_USER, [`${this.#prefix}jti-user:${userId}`], [userId]));
   }
 
@@ -291,18 +292,4 @@ export class RedisRevocationStore implements RevocationStore {
   #row(jti: string): string {
     return `${this.#prefix}jti:${jti}`;
   }
-}
-
-function checkId(id: unknown, name: string): asserts id is string {
-  if (typeof id !== "string" || id === "") {
-    throw new TypeError(`${NAME}: ${name} must be a non-empty string.`);
-  }
-}
-
-function checkOptionalId(id: unknown, name: string): string | null {
-  if (id === null) return null;
-  if (typeof id !== "string" || id === "") {
-    throw new TypeError(`${NAME}: ${name} must be a non-empty string or null.`);
-  }
-  return id;
 }
