@@ -3,6 +3,7 @@
  * no duplicate member names at any depth, nesting no deeper than {@link MAX_JSON_DEPTH}.
  * @internal
  */
+import { MAX_JSON_DEPTH, readJsonObject, stringEnd } from "./json-reader.js";
 
 // "\ud800" not followed by a low surrogate, or "\udc00" not after a high one: text no UTF-8 can carry
 // (RFC 8259 §8.2), which Python and PyJWT refuse. (It may also catch an escaped backslash followed by
@@ -10,8 +11,7 @@
 const LONE_SURROGATE_ESCAPE =
   /\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2}/;
 
-/** The deepest nesting a header or claims set may have. */
-export const MAX_JSON_DEPTH = 32;
+export { MAX_JSON_DEPTH };
 
 /**
  * Parses `text` as a JSON object with no duplicate member names and at most {@link MAX_JSON_DEPTH}
@@ -26,9 +26,15 @@ export function parseJsonObject(text: string): Record<string, unknown> | null {
   if (escapes && text.includes("\\u") && LONE_SURROGATE_ESCAPE.test(text)) return null;
   // With an escape in the text, a member name is only known once decoded: the full scanner decodes and
   // compares them itself. The count below trusts JSON.parse to decode names, which only holds when no
-  // name has an escape (Deno 2.9's V8 15.0 was seen decoding "\u0061" as "\" once warm).
+  // name has an escape; a name with one is never left to JSON.parse (see readJsonObject).
   const members = escapes ? NESTED : plainMembers(text);
-  if (members === REFUSED || (members === NESTED && !isStrictJsonObject(text))) return null;
+  if (members === NESTED) {
+    const scan = scanObject(text);
+    if (scan === SCAN_REFUSED) return null;
+    if (scan === SCAN_ESCAPED_NAME) return readJsonObject(text);
+  } else if (members === REFUSED) {
+    return null;
+  }
   let value: Record<string, unknown>;
   try {
     value = JSON.parse(text) as Record<string, unknown>;
@@ -91,14 +97,6 @@ function flatMembers(text: string): number {
   return REFUSED;
 }
 
-/** The index of the quote that closes the string opening at `at`, or -1. */
-function stringEnd(text: string, at: number): number {
-  // indexOf (native) rather than a loop; skip escaped quotes.
-  let end = text.indexOf('"', at + 1);
-  while (end !== -1 && isEscaped(text, end)) end = text.indexOf('"', end + 1);
-  return end;
-}
-
 /**
  * The full structural check, at every level (JSON.parse then checks the grammar): where objects open
  * and close, which member names each holds, and how deep it goes. {@link parseJsonObject} calls it for
@@ -107,44 +105,55 @@ function stringEnd(text: string, at: number): number {
  * @internal
  */
 export function isStrictJsonObject(text: string): boolean {
+  return scanObject(text) !== SCAN_REFUSED;
+}
+
+const SCAN_REFUSED = 0;
+const SCAN_PLAIN_NAMES = 1;
+const SCAN_ESCAPED_NAME = 2;
+
+/** isStrictJsonObject's scan; SCAN_ESCAPED_NAME when it passes and a member name has an escape. */
+function scanObject(text: string): number {
+  let verdict = SCAN_PLAIN_NAMES;
   const stack: Array<Set<string> | null> = []; // a Set per open object, null per open array
   let i = skipSpace(text, 0);
-  if (text.charCodeAt(i) !== OPEN_BRACE) return false;
+  if (text.charCodeAt(i) !== OPEN_BRACE) return SCAN_REFUSED;
   let expectKey = false;
   for (; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c === QUOTE) {
       const end = stringEnd(text, i);
-      if (end === -1) return false;
+      if (end === -1) return SCAN_REFUSED;
       if (expectKey) {
         const keys = stack[stack.length - 1] as Set<string>;
         // The raw text names the member unless it has an escape ("a" and "\u0061" are one name).
         let name = text.slice(i + 1, end);
         if (name.includes("\\")) {
+          verdict = SCAN_ESCAPED_NAME;
           try {
             name = JSON.parse(text.slice(i, end + 1)) as string;
           } catch {
-            return false;
+            return SCAN_REFUSED;
           }
         }
-        if (keys.has(name)) return false;
+        if (keys.has(name)) return SCAN_REFUSED;
         keys.add(name);
         expectKey = false;
       }
       i = end;
     } else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
-      if (stack.length >= MAX_JSON_DEPTH) return false;
+      if (stack.length >= MAX_JSON_DEPTH) return SCAN_REFUSED;
       stack.push(c === OPEN_BRACE ? new Set() : null);
       expectKey = c === OPEN_BRACE;
     } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
       stack.pop();
       expectKey = false;
-      if (stack.length === 0) return skipSpace(text, i + 1) === text.length;
+      if (stack.length === 0) return skipSpace(text, i + 1) === text.length ? verdict : SCAN_REFUSED;
     } else if (c === COMMA) {
       expectKey = stack[stack.length - 1] instanceof Set;
     }
   }
-  return false;
+  return SCAN_REFUSED;
 }
 
 const QUOTE = 34;
@@ -154,13 +163,6 @@ const OPEN_BRACE = 123;
 const CLOSE_BRACE = 125;
 const OPEN_BRACKET = 91;
 const CLOSE_BRACKET = 93;
-
-/** True when the quote at `at` is preceded by an odd number of backslashes. */
-function isEscaped(text: string, at: number): boolean {
-  let slashes = 0;
-  while (text.charCodeAt(at - 1 - slashes) === 92) slashes++;
-  return slashes % 2 === 1;
-}
 
 function skipSpace(text: string, from: number): number {
   let i = from;

@@ -225,6 +225,19 @@ describe("JWTService: hostile tokens", () => {
     expect(({} as { admin?: unknown }).admin).toBeUndefined();
     expect(validated.constructor).toBe(1);
   });
+
+  it("reads escaped member names as Python's json.dumps writes them, on every runtime", async () => {
+    const start = '{"token_type":"access","exp":9999999999,"jti":"a","user_id":"1",';
+    // Deno 2.9's JSON.parse read the last name "\u00e9" as "\\" after a token with a "\\" claim there.
+    const backslash = await jwt.validate(await forge({ alg: "HS256" }, `${start}"\\\\":1}`), "access");
+    expect(backslash["\\"]).toBe(1);
+    const token = await forge('{"\\u0061lg":"HS256","typ":"JWT"}', `${start}"\\u00e9":"x"}`);
+    for (let i = 0; i < 3; i++) {
+      const validated = await jwt.validate(token, "access");
+      expect(validated).toMatchObject({ user_id: "1", é: "x" });
+      expect(Object.hasOwn(validated, "\\")).toBe(false);
+    }
+  });
 });
 
 describe("JWTService: refresh, rotation, reuse detection, blacklist", () => {
