@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { JWTService } from "../../src/jwt/service.js";
 import { MemoryRevocationStore, MemoryUserStore } from "../../src/stores/memory.js";
 import { refused } from "./refused.js";
+import { tampered } from "./tamper.js";
 
 const SECRET = "a-test-secret-that-is-at-least-32-bytes-long";
 const T0 = 1_800_000_000;
@@ -473,7 +474,7 @@ describe("JWTService: the verified-token cache (opt-in)", () => {
     await jwt.validate(tokens[2]!, "access"); // hit
     await jwt.validate(tokens[0]!, "access"); // miss
     expect(verify).toHaveBeenCalledTimes(4);
-    const forged = `${tokens[1]!.slice(0, -2)}AA`;
+    const forged = tampered(tokens[1]!);
     await refused(jwt.validate(forged, "access"), "Token is invalid");
     verify.mockRestore();
     expect(() => new JWTService({ signingKey: SECRET, verifiedTokenCache: -1 })).toThrow(RangeError);

@@ -16,6 +16,7 @@ import {
 } from "../../src/index.js";
 import { checkSchemeContract, makeRequest } from "../../src/testing/index.js";
 import { failure } from "../failure.js";
+import { tampered } from "../jwt/tamper.js";
 
 const SECRET = "a-test-secret-that-is-at-least-32-bytes-long";
 const T0 = 1_800_000_000;
@@ -212,7 +213,7 @@ describe("JWTAuthentication and JWTStatelessUserAuthentication: the synchronous 
     let error: unknown;
     try {
       // A refusal throws here, before any promise: nothing floats.
-      void callSync(auth, auth.authenticate, bearer(`${access.slice(0, -2)}AA`));
+      void callSync(auth, auth.authenticate, bearer(tampered(access)));
     } catch (thrown) {
       error = thrown;
     }
@@ -246,9 +247,10 @@ describe("JWTAuthentication and JWTStatelessUserAuthentication: the synchronous 
     const pending = callSync(portable.auth, portable.auth.authenticate, bearer(portableToken));
     expect(pending).toBeInstanceOf(Promise);
     await expect(pending).resolves.toMatchObject({ user: { id: "1" } });
-    await expect(portable.auth.authenticate(bearer(`${portableToken.slice(0, -2)}AA`))).rejects.toMatchObject(
-      { code: "token_not_valid", detail: "Given token not valid for any token type" },
-    );
+    await expect(portable.auth.authenticate(bearer(tampered(portableToken)))).rejects.toMatchObject({
+      code: "token_not_valid",
+      detail: "Given token not valid for any token type",
+    });
   });
 });
 
