@@ -3,7 +3,19 @@
  * no duplicate member names at any depth, nesting no deeper than {@link MAX_JSON_DEPTH}.
  * @internal
  */
-import { MAX_JSON_DEPTH, readJsonObject, stringEnd } from "./json-reader.js";
+import {
+  CLOSE_BRACE,
+  CLOSE_BRACKET,
+  COLON,
+  COMMA,
+  MAX_JSON_DEPTH,
+  OPEN_BRACE,
+  OPEN_BRACKET,
+  QUOTE,
+  readJsonObject,
+  skipSpace,
+  stringEnd,
+} from "./json-reader.js";
 
 // "\ud800" not followed by a low surrogate, or "\udc00" not after a high one: text no UTF-8 can carry
 // (RFC 8259 §8.2), which Python and PyJWT refuse. (It may also catch an escaped backslash followed by
@@ -154,18 +166,4 @@ function scanObject(text: string): number {
     }
   }
   return SCAN_REFUSED;
-}
-
-const QUOTE = 34;
-const COMMA = 44;
-const COLON = 58;
-const OPEN_BRACE = 123;
-const CLOSE_BRACE = 125;
-const OPEN_BRACKET = 91;
-const CLOSE_BRACKET = 93;
-
-function skipSpace(text: string, from: number): number {
-  let i = from;
-  for (let c = text.charCodeAt(i); c === 32 || c === 9 || c === 10 || c === 13; c = text.charCodeAt(++i));
-  return i;
 }
