@@ -39,13 +39,7 @@ class Reader {
   constructor(private readonly text: string) {}
 
   space(from: number): number {
-    let i = from;
-    for (
-      let c = this.text.charCodeAt(i);
-      c === 32 || c === 9 || c === 10 || c === 13;
-      c = this.text.charCodeAt(++i)
-    );
-    return i;
+    return skipSpace(this.text, from);
   }
 
   /** The value starting at `i` (no space before it), inside `depth` open objects and arrays. */

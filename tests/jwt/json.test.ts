@@ -26,8 +26,9 @@ function engine(text: string): unknown {
 // Member names that collide once decoded ("a" and "\u0061"), JSON.parse's own "__proto__", names that
 // carry the characters the fast paths look for, and escaped one-character names (which Deno 2.9's V8
 // decodes as "\\" once a "\\" member was parsed at the same place).
-const NAMES = ["a", "b", "\\u0061", "__proto__", "constructor", 'x\\"y', "k:", "[", "{", "\\\\", ""];
-NAMES.push("\\n", '\\"', "\\/", "\\u00e9", "\u00e9");
+const COLLIDING = ["a", "b", "\\u0061", "__proto__", "constructor", 'x\\"y', "k:", "[", "{", "\\\\", ""];
+const ONE_CHARACTER_ESCAPES = ["\\n", '\\"', "\\/", "\\u00e9", "\u00e9"];
+const NAMES = [...COLLIDING, ...ONE_CHARACTER_ESCAPES];
 const space = fc.constantFrom("", "", " ", "\n", "\t ");
 
 const member = fc
