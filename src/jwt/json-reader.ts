@@ -2,7 +2,8 @@
  * A strict JSON object reader that decodes member names itself, for the texts whose names carry an
  * escape (`{"\u00e9":1}`, as Python's `json.dumps` writes any non-ASCII name). `JSON.parse` cannot be
  * trusted with those everywhere: the V8 15.0 in Deno 2.9 decodes an escaped one-character name such as
- * `"\u0061"` or `"\n"` as `"\"` once an object with a `"\"` member at the same place has been parsed.
+ * `"\u0061"` or `"\n"` as a backslash once an object with a `"\\"` member at the same place has been
+ * parsed.
  * @internal
  */
 /** The deepest nesting a header or claims set may have. */
