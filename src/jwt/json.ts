@@ -41,7 +41,7 @@ export function parseJsonObject(text: string): Record<string, unknown> | null {
   // name has an escape; a name with one is never left to JSON.parse (see readJsonObject).
   const members = escapes ? NESTED : plainMembers(text);
   if (members === NESTED) {
-    const scan = scanObject(text);
+    const scan = scanObject(text, true);
     if (scan === SCAN_REFUSED) return null;
     if (scan === SCAN_ESCAPED_NAME) return readJsonObject(text);
   } else if (members === REFUSED) {
@@ -117,16 +117,18 @@ function flatMembers(text: string): number {
  * @internal
  */
 export function isStrictJsonObject(text: string): boolean {
-  return scanObject(text) !== SCAN_REFUSED;
+  return scanObject(text, false) !== SCAN_REFUSED;
 }
 
 const SCAN_REFUSED = 0;
 const SCAN_PLAIN_NAMES = 1;
 const SCAN_ESCAPED_NAME = 2;
 
-/** isStrictJsonObject's scan; SCAN_ESCAPED_NAME when it passes and a member name has an escape. */
-function scanObject(text: string): number {
-  let verdict = SCAN_PLAIN_NAMES;
+/**
+ * isStrictJsonObject's scan. With `handOver`, it stops at the first member name with an escape and
+ * answers SCAN_ESCAPED_NAME: readJsonObject then checks the whole text itself.
+ */
+function scanObject(text: string, handOver: boolean): number {
   const stack: Array<Set<string> | null> = []; // a Set per open object, null per open array
   let i = skipSpace(text, 0);
   if (text.charCodeAt(i) !== OPEN_BRACE) return SCAN_REFUSED;
@@ -141,7 +143,7 @@ function scanObject(text: string): number {
         // The raw text names the member unless it has an escape ("a" and "\u0061" are one name).
         let name = text.slice(i + 1, end);
         if (name.includes("\\")) {
-          verdict = SCAN_ESCAPED_NAME;
+          if (handOver) return SCAN_ESCAPED_NAME;
           try {
             name = JSON.parse(text.slice(i, end + 1)) as string;
           } catch {
@@ -160,7 +162,7 @@ function scanObject(text: string): number {
     } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
       stack.pop();
       expectKey = false;
-      if (stack.length === 0) return skipSpace(text, i + 1) === text.length ? verdict : SCAN_REFUSED;
+      if (stack.length === 0) return skipSpace(text, i + 1) === text.length ? SCAN_PLAIN_NAMES : SCAN_REFUSED;
     } else if (c === COMMA) {
       expectKey = stack[stack.length - 1] instanceof Set;
     }
