@@ -27,10 +27,15 @@ interface Entry {
  * unless it was hit since eviction last passed over it; such an entry moves to the back, unmarked. A hit
  * only marks its entry, so it never reorders the map.
  *
+ * It holds compact tokens only (base64url segments and dots, as every verified one is): {@link has} then
+ * tells the Bearer reader that a header's credential is in that alphabet without scanning it, and the
+ * {@link get} that follows for the same string finds its entry without comparing the token again.
+ *
  * @example
  * ```ts
  * const cache = new VerifiedTokenCache(1000, 0);
  * cache.set(token, claims); // after the signature was verified
+ * cache.has(token); // true: exactly this token was verified
  * cache.get(token, Date.now() / 1000); // a copy of claims until exp
  * ```
  */
@@ -38,16 +43,34 @@ export class VerifiedTokenCache {
   readonly #entries = new Map<number, Entry>();
   readonly #size: number;
   readonly #leeway: number;
+  /** The string {@link has} last found, and its entry: the next `get` of that string skips the lookup. */
+  #found: string | undefined;
+  #foundEntry: Entry | undefined;
 
   constructor(size: number, leeway: number) {
     this.#size = size;
     this.#leeway = leeway;
   }
 
+  /** Whether exactly this token was verified and is held (expired or not): `get` answers which. */
+  has(token: string): boolean {
+    const entry = this.#entries.get(slotOf(token));
+    if (entry === undefined || entry.token !== token) return false;
+    this.#found = token;
+    this.#foundEntry = entry;
+    return true;
+  }
+
   get(token: string, at: number): Record<string, unknown> | undefined {
     const slot = slotOf(token);
-    const entry = this.#entries.get(slot);
-    if (entry === undefined || entry.token !== token) return undefined;
+    // The string has() just found (usually the very same object) is not compared with its entry again.
+    let entry = this.#foundEntry;
+    if (token !== this.#found) {
+      entry = this.#entries.get(slot);
+      if (entry !== undefined && entry.token !== token) entry = undefined;
+    }
+    this.#found = this.#foundEntry = undefined;
+    if (entry === undefined) return undefined;
     if (entry.until <= at) {
       this.#entries.delete(slot);
       return undefined; // past exp: verify again, which answers "Token is expired"
@@ -57,8 +80,10 @@ export class VerifiedTokenCache {
   }
 
   set(token: string, claims: Record<string, unknown>): void {
-    // Only tokens that expire are cached: `until` bounds how long a verdict is trusted.
-    if (typeof claims.exp !== "number") return;
+    // Only tokens that expire are cached: `until` bounds how long a verdict is trusted. And only compact
+    // ones, which has() vouches for.
+    if (typeof claims.exp !== "number" || !COMPACT.test(token)) return;
+    this.#found = this.#foundEntry = undefined;
     const slot = slotOf(token);
     if (!this.#entries.delete(slot) && this.#entries.size >= this.#size) this.#evict();
     const until = claims.exp + this.#leeway; // the registered-claims check refuses exp <= now - leeway
@@ -76,6 +101,9 @@ export class VerifiedTokenCache {
     }
   }
 }
+
+/** The characters of a compact JWS: base64url and the dots between segments. */
+const COMPACT = /^[A-Za-z0-9_.-]+$/;
 
 // The last five characters, 6 bits each of base64url: a small integer. Characters outside the
 // alphabet, or before the start of a shorter string, still give a number.

@@ -28,6 +28,13 @@ import { type TokenValidation, validateToken } from "./validation.js";
 export type { JWTClaims, JWTUser, PublicJWKSet, RefreshedTokens, TokenPair } from "./types.js";
 export { FAMILY_CLAIM };
 
+let cacheOf: (jwt: JWTService) => VerifiedTokenCache | null;
+
+/** The service's verified-token cache, or null: for the JWT schemes' header reader. @internal */
+export function verifiedTokenCache(jwt: JWTService): VerifiedTokenCache | null {
+  return cacheOf(jwt);
+}
+
 /**
  * simplejwt's token machinery: issue, validate, refresh (with rotation and reuse detection), blacklist,
  * sliding tokens. Settings are simplejwt's, in camelCase, with its defaults; keys are imported once.
@@ -223,6 +230,10 @@ export class JWTService {
         return validateToken(this.#validation, token, type, true);
       },
     );
+  }
+
+  static {
+    cacheOf = (jwt) => jwt.#validation.cache;
   }
 
   // The pipeline (signature, registered claims, blacklist, exp, jti, type) lives in ./validation.ts.

@@ -8,7 +8,7 @@ import { AuthenticationFailed } from "../core/errors.js";
 import type { AuthRequest } from "../core/scheme.js";
 import { callSync2, isPromiseLike, type MaybePromise } from "../core/sync-path.js";
 import { InvalidToken } from "../jwt/errors.js";
-import type { JWTClaims, JWTService } from "../jwt/service.js";
+import { type JWTClaims, type JWTService, verifiedTokenCache } from "../jwt/service.js";
 
 /** The challenge for a 401: `Bearer realm="api"` (the first header type). @internal */
 export function challenge(jwt: JWTService): string {
@@ -52,9 +52,13 @@ export function validatedToken(
 /** Reads the usual Bearer header, or answers null. @internal */
 export type UsualReader = (request: AuthRequest) => string | null;
 
-// The usual header: a configured type, one space and a compact JWS (base64url and dots).
+// The usual header: a configured type, one space and a compact JWS (base64url and dots). A token the
+// verified-token cache holds is one (the cache keeps no other), so its characters need no scan.
 export function usualBearer(jwt: JWTService): UsualReader {
-  return usualAuthorization(jwt.settings.authHeaderTypes, "A-Za-z0-9_.-", jwt.settings.authHeaderName);
+  const s = jwt.settings;
+  const cache = verifiedTokenCache(jwt);
+  const known = cache === null ? undefined : (token: string) => cache.has(token);
+  return usualAuthorization(s.authHeaderTypes, "A-Za-z0-9_.-", s.authHeaderName, known);
 }
 
 // simplejwt's get_raw_token: the one credential after a configured type, null without one.

@@ -72,13 +72,62 @@ describe("VerifiedTokenCache", () => {
     for (const id of ["4", "5", "6"]) expect(cache.get(`token-00000${id}`, 0)?.user_id).toBe(id);
   });
 
-  it("slots short and odd tokens too, and tells them apart", () => {
+  it("slots short tokens too, and tells them apart", () => {
     const cache = new VerifiedTokenCache(10, 0);
-    for (const token of ["", "a", "ab.c", "\u{1F600}.x.y"]) {
+    for (const token of ["a", "ab.c", "-_.x.y"]) {
       cache.set(token, claims(9, token));
+      expect(cache.has(token)).toBe(true);
       expect(cache.get(token, 0)?.user_id).toBe(token);
     }
     expect(cache.get("b", 0)).toBeUndefined();
-    expect(cache.get("\u{1F601}.x.y", 0)).toBeUndefined();
+    expect(cache.has("-_.x.z")).toBe(false);
+  });
+
+  it("holds compact tokens only (base64url and dots), so has() vouches for a token's characters", () => {
+    const cache = new VerifiedTokenCache(10, 0);
+    for (const token of ["", "a b.c.d", "a.b.c ", "a+b.c.d", "a.b.c=", "\u{1F600}.x.y", "a\n.b.c"]) {
+      cache.set(token, claims(9));
+      expect(cache.has(token)).toBe(false);
+      expect(cache.get(token, 0)).toBeUndefined();
+    }
+  });
+
+  it("has() answers for exactly the token held, expired or not; get() then decides", () => {
+    const cache = new VerifiedTokenCache(10, 0);
+    cache.set("header.payload.sig01", claims(100));
+    expect(cache.has("header.payload.sig01")).toBe(true);
+    expect(cache.has("header.payload.sig02")).toBe(false);
+    expect(cache.has("header.payload.sig0")).toBe(false);
+    expect(cache.has("other.payload.sig01")).toBe(false); // same slot, another token
+    // The string has() found, asked for at once: the same answer as any get().
+    const token = ["header", "payload", "sig01"].join(".");
+    expect(cache.has(token)).toBe(true);
+    expect(cache.get(token, 99)).toEqual(claims(100));
+    expect(cache.has(token)).toBe(true);
+    expect(cache.get(token, 100)).toBeUndefined(); // expired: dropped
+    expect(cache.has(token)).toBe(false);
+  });
+
+  it("a get() after has() of another token, or after a set(), looks the token up itself", () => {
+    const cache = new VerifiedTokenCache(2, 0);
+    cache.set("token-000001", claims(9, "1"));
+    cache.set("token-000002", claims(9, "2"));
+    expect(cache.has("token-000001")).toBe(true);
+    expect(cache.get("token-000002", 0)?.user_id).toBe("2");
+    expect(cache.get("token-000001", 0)?.user_id).toBe("1");
+    // has() found 1, then a set() of another token in 1's slot replaced it: 1 is a miss.
+    expect(cache.has("token-000001")).toBe(true);
+    cache.set("other-000001", claims(9, "3"));
+    expect(cache.get("token-000001", 0)).toBeUndefined();
+    expect(cache.get("other-000001", 0)?.user_id).toBe("3");
+  });
+
+  it("a get() after has() and an eviction answers from the cache as it is now", () => {
+    const cache = new VerifiedTokenCache(1, 0);
+    cache.set("token-000001", claims(9, "1"));
+    expect(cache.has("token-000001")).toBe(true);
+    cache.set("token-000002", claims(9, "2")); // full: 1 goes
+    expect(cache.get("token-000001", 0)).toBeUndefined();
+    expect(cache.get("token-000002", 0)?.user_id).toBe("2");
   });
 });

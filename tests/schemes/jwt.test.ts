@@ -74,6 +74,42 @@ describe("JWTAuthentication", () => {
     ]);
   });
 
+  it("answers every header around a cached token as it does without the cache", async () => {
+    const { users, ada, jwt } = await setup();
+    const cached = new JWTService({ signingKey: SECRET, users, verifiedTokenCache: 10 });
+    const withCache = new JWTAuthentication({ jwt: cached, users });
+    const without = new JWTAuthentication({ jwt, users });
+    const { access } = await jwt.obtainPair(ada);
+    expect(await cached.validate(access, "access")).toMatchObject({ user_id: "1" }); // now cached
+    const outcome = (auth: JWTAuthentication<unknown>, header: string) =>
+      auth.authenticate(makeRequest({ headers: { Authorization: header } })).then(
+        (result) => ({ user: result?.user ?? null }),
+        (error: AuthenticationFailed) => ({ status: error.status, code: error.code, detail: error.detail }),
+      );
+    const headers = [
+      `Bearer ${access}`,
+      `bEARER ${access}`,
+      `Bearer  ${access}`,
+      ` Bearer ${access}`,
+      `Bearer ${access} `,
+      `Bearer\t${access}`,
+      `Bearer ${access} x`,
+      `Bearer ${access}x`,
+      `Bearer x${access}`,
+      `Bearer ${access.slice(0, -1)}`,
+      `Bearers ${access}`,
+      `Token ${access}`,
+      `Bearer ${access}\n`,
+    ];
+    for (const header of headers) {
+      expect([header, await outcome(withCache, header)]).toEqual([header, await outcome(without, header)]);
+    }
+    expect(await outcome(withCache, `Bearer ${access}`)).toEqual({ user: ada.user });
+    expect(await outcome(withCache, `Bearer ${access} x`)).toMatchObject({
+      code: "bad_authorization_header",
+    });
+  });
+
   it("refuses an over-long Bearer header as an invalid token before parsing it (security.md §2C-32)", async () => {
     const { auth, jwt, ada } = await setup();
     for (const size of [8_200, 20_480, 1_048_576]) {

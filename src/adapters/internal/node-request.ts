@@ -51,13 +51,26 @@ export class NodeHeaders {
 
   get(name: string): string | null {
     const headers = this.#req.headers;
-    const key = name.toLowerCase();
+    const key = lowerName(name);
     // Own keys only: `constructor` or `__proto__` is no header.
     if (!Object.hasOwn(headers, key)) return null;
     const value = headers[key];
     if (typeof value !== "string") return value === undefined ? null : value.join(", ");
     return DISCARDED.has(key) ? everyCopy(this.#req.rawHeaders, key, value) : value;
   }
+}
+
+// The name last asked for and its lower case: the schemes ask for the same one or two names on every
+// request, and a comparison with the same string costs less than lower-casing it again.
+let lastName = "authorization";
+let lastKey = "authorization";
+
+function lowerName(name: string): string {
+  if (name !== lastName) {
+    lastKey = name.toLowerCase();
+    lastName = name;
+  }
+  return lastKey;
 }
 
 /** Every copy of a header Node keeps once, joined with ", ": `first` itself when there is one copy. */
