@@ -26,7 +26,7 @@ import {
   JWTService,
   MemoryUserStore,
 } from "../src/index.js";
-import { HTTP_NAMES, type ServerKind } from "./http-names.js";
+import { BARE_USER_ID, HTTP_NAMES, type ServerKind } from "./http-names.js";
 
 /** What the parent sends before the server starts. */
 export interface ServerConfig {
@@ -108,12 +108,12 @@ async function expressServer(
     res.json(me(req.user as DefaultUser));
   };
   if (kind === "express-bare") {
-    const fixed = (await users.findById("1"))!.user;
+    const fixed = (await users.findById(BARE_USER_ID))!.user;
     app.get("/api/me/", (_req, res) => {
       res.json(me(fixed));
     });
   } else if (kind === "express-noop-middleware") {
-    const fixed = (await users.findById("1"))!.user;
+    const fixed = (await users.findById(BARE_USER_ID))!.user;
     // Two plain property writes, as any middleware that authenticates makes.
     const middleware = (req: Request, _res: Response, next: () => void) => {
       (req as unknown as { user: unknown; auth: unknown }).user = fixed;
@@ -142,10 +142,10 @@ async function fastifyServer(
 ): Promise<Server> {
   const app = Fastify();
   if (kind === "fastify-bare") {
-    const fixed = (await users.findById("1"))!.user;
+    const fixed = (await users.findById(BARE_USER_ID))!.user;
     app.get("/api/me/", async () => me(fixed));
   } else if (kind === "fastify-noop-prehandler") {
-    const fixed = (await users.findById("1"))!.user;
+    const fixed = (await users.findById(BARE_USER_ID))!.user;
     await app.register(plugin);
     const preHandler = async (request: FastifyRequest) => {
       (request as AuthenticatedRequest<DefaultUser>).user = fixed;

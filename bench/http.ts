@@ -7,7 +7,7 @@
 import { type ChildProcess, fork } from "node:child_process";
 import autocannon from "autocannon";
 import { type Duration, JWTService, MemoryUserStore } from "../src/index.js";
-import { HTTP_NAMES, type ServerKind } from "./http-names.js";
+import { BARE_USER_ID, HTTP_NAMES, type ServerKind } from "./http-names.js";
 import type { ServerConfig, ServerMessage, ServerRequest } from "./http-server.js";
 import { benchKey } from "./jwt-keys.js";
 import { type Summary, summarize } from "./stats.js";
@@ -165,7 +165,8 @@ export async function checkServer(server: RunningServer, fixture: HttpFixture): 
       for (let i = lane; i < fixture.tokens.length; i += parallel) {
         const response = await get(fixture.tokens[i]!);
         const body = (await response.json()) as { id?: unknown; username?: unknown };
-        const expected = bare ? { id: "1", username: "user0" } : { id: String(i + 1), username: `user${i}` };
+        const id = bare ? Number(BARE_USER_ID) : i + 1;
+        const expected = { id: String(id), username: `user${id - 1}` };
         if (response.status !== 200 || body.id !== expected.id || body.username !== expected.username) {
           throw new Error(`${server.kind}: token ${i} answered ${response.status} ${JSON.stringify(body)}`);
         }

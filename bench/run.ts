@@ -351,7 +351,7 @@ async function httpRequests(): Promise<Comparison[]> {
   const passportFair = r("express-passport-fair");
   const setup = [
     `Each server in its own child process (bench/http-server.ts), 127.0.0.1, \`GET /api/me/\` answering \`{"id", "username"}\` of`,
-    `the authenticated user (a fixed user without authentication). autocannon ${o.connections} connections, pipelining 1, from the`,
+    `the authenticated user (without authentication, user "500", whose answer is as long as most). autocannon ${o.connections} connections, pipelining 1, from the`,
     `bench process; interleaved rounds of ${o.seconds} s per server after ${o.warmupSeconds} s of warm-up each, order rotating; the servers`,
     `restarted ${o.generations - 1} times, the rounds shared out between the ${o.generations} sets of processes (one process can be a few percent`,
     "faster or slower than the next of its kind for its whole life). Every server gets",
