@@ -105,13 +105,15 @@ function asciiLower(code: number): number {
  * the general scan and split, and reads any other header with {@link readAuthorization}.
  *
  * `known` spares the scan of the credential's characters (a few thousand instructions for a 200-character
- * JWT, most of what reading the header costs): a credential it answers true for must be one made of
- * `alphabet` characters only, such as a token the verified-token cache holds.
+ * JWT, most of what reading the header costs): given the header and where the credential starts after the
+ * keyword and its space, it answers the credential when it knows it to be made of `alphabet` characters
+ * only (a token the verified-token cache holds), else null.
  *
  * @param keywords - the accepted keywords, for example `["Token"]`
  * @param alphabet - the credential's characters as the inside of a regex character class, such as `A-Za-z0-9_-`
  * @param headerName - the header to read, `"authorization"` by default
- * @param known - true for a non-empty credential known to be made of `alphabet` characters
+ * @param known - `header.slice(start)` when that is a non-empty credential known to be made of `alphabet`
+ *   characters, else null
  * @returns a function answering the credential, or `null` when the header is absent or not in that form
  * @example
  * ```ts
@@ -123,7 +125,7 @@ export function usualAuthorization(
   keywords: readonly string[],
   alphabet: string,
   headerName = "authorization",
-  known?: (credential: string) => boolean,
+  known?: (header: string, start: number) => string | null,
 ): (request: AuthRequest) => string | null {
   // Without the u flag, i folds ASCII letters only: no other character matches a keyword's letter.
   const pattern = new RegExp(`^(?:${keywords.map(escapeRegExp).join("|")}) [${alphabet}]+$`, "i");
@@ -132,8 +134,8 @@ export function usualAuthorization(
     if (header === null || header.length > MAX_AUTHORIZATION_LENGTH) return null;
     const space = header.indexOf(" ");
     if (known !== undefined && space > 0 && isKeyword(header, space, keywords)) {
-      const credential = header.slice(space + 1);
-      if (known(credential)) return credential;
+      const credential = known(header, space + 1);
+      if (credential !== null) return credential;
     }
     return pattern.test(header) ? header.slice(space + 1) : null;
   };

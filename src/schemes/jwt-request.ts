@@ -57,7 +57,8 @@ export type UsualReader = (request: AuthRequest) => string | null;
 export function usualBearer(jwt: JWTService): UsualReader {
   const s = jwt.settings;
   const cache = verifiedTokenCache(jwt);
-  const known = cache === null ? undefined : (token: string) => cache.has(token);
+  const known =
+    cache === null ? undefined : (header: string, start: number) => cache.heldToken(header, start);
   return usualAuthorization(s.authHeaderTypes, "A-Za-z0-9_.-", s.authHeaderName, known);
 }
 
