@@ -5,7 +5,7 @@
 import { type ErrorResponseParts, errorResponseParts, serverError } from "./response.js";
 import { type AuthResult, run } from "./runner.js";
 import type { AuthRequest, BaseAuthentication } from "./scheme.js";
-import { isPromiseLike, type MaybePromise } from "./sync-path.js";
+import type { MaybePromise } from "./sync-path.js";
 
 /**
  * Options for an adapter's `auth()` (and `withAuth` for Fetch handlers).
@@ -110,7 +110,9 @@ export function guardNow<User>(
   } catch (error) {
     return serverError(error);
   }
-  if (!isPromiseLike(result)) return decide(result, required);
+  // Written out rather than isPromiseLike(): a monomorphic `then` read (see ./runner.ts).
+  if (typeof (result as PromiseLike<unknown>)?.then !== "function")
+    return decide(result as AuthResult<User>, required);
   return Promise.resolve(result).then(
     (settled) => decide(settled, required),
     (error: unknown) => serverError(error),

@@ -6,7 +6,7 @@
 import { MAX_AUTHORIZATION_LENGTH, readAuthorization, usualAuthorization } from "../core/authorization.js";
 import { AuthenticationFailed } from "../core/errors.js";
 import type { AuthRequest } from "../core/scheme.js";
-import { callSync2, isPromiseLike, type MaybePromise } from "../core/sync-path.js";
+import { callSync2, type MaybePromise } from "../core/sync-path.js";
 import { InvalidToken } from "../jwt/errors.js";
 import { type JWTClaims, type JWTService, verifiedTokenCache } from "../jwt/service.js";
 
@@ -43,7 +43,8 @@ export function validatedToken(
   } catch (error) {
     throw refusal(jwt, error);
   }
-  if (!isPromiseLike(claims)) return claims;
+  // Written out rather than isPromiseLike(): a monomorphic `then` read (see ../core/runner.ts).
+  if (typeof (claims as PromiseLike<JWTClaims>).then !== "function") return claims as JWTClaims;
   return Promise.resolve(claims).then(undefined, (error: unknown) => {
     throw refusal(jwt, error);
   });
