@@ -116,7 +116,9 @@ export interface JWTSettings {
   /**
    * Opt-in: remember this many verified tokens (matched by the whole token, never by a caller-chosen key),
    * so a token seen again skips signature checking. Entries expire with the token's `exp`; every hit
-   * still checks the revocation store, the type and the expiry. Default 0 (off).
+   * still checks the revocation store, the type and the expiry. Each entry keeps the token, a copy of its
+   * claims and the last `Authorization` header that carried it: under 1 KB for a usual access token.
+   * Default 0 (off).
    */
   verifiedTokenCache?: number;
   /** Users, for `refresh` (simplejwt's USER_AUTHENTICATION_RULE) and the revoke-token claim. */
