@@ -181,7 +181,7 @@ async function main(): Promise<void> {
     const own = total(counts, false) / requests;
     const background = total(counts, true) / requests;
     console.log(
-      `${HTTP_NAMES[kind]}: ${own.toFixed(0)} instructions a request (+${background.toFixed(0)} background)`,
+      `${HTTP_NAMES[kind]}: ${own.toFixed(0)} instructions a request (+${background.toFixed(0)} in V8's compiler and heap)`,
     );
   }
   const [[firstKind, first]] = results as [[ServerKind, Counts]];
