@@ -222,7 +222,7 @@ export class JWTService {
   }
 
   // The schemes call this twin: with node:crypto and no revocation store to ask, a token is checked
-  // without a microtask (../core/sync-path.ts).
+  // without a microtask (../core/sync-path.ts). Their header reader asks the cache (verifiedTokenCache).
   static {
     defineSyncTwin(
       JWTService.prototype.validate,
@@ -230,9 +230,6 @@ export class JWTService {
         return validateToken(this.#validation, token, type, true);
       },
     );
-  }
-
-  static {
     cacheOf = (jwt) => jwt.#validation.cache;
   }
 
