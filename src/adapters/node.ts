@@ -90,7 +90,8 @@ export function sendAuthError(
  * A Fetch `Request` over a node:http request, for the Fetch endpoint handlers: the body streams
  * through unread until the handler reads it. When a body parser already consumed the stream (Express's
  * `express.json()`, say), the parsed body is used instead: `parsedBody` (a Buffer or string as is, a
- * plain object as JSON or, for a form, as URL-encoded fields).
+ * plain object as JSON or, for a form, as URL-encoded fields: a repeated field once per value, a nested
+ * one by its bracketed name, `user[name]`).
  *
  * @param req - the incoming request
  * @param parsedBody - what a body parser left on the request, if it read the stream
@@ -157,8 +158,28 @@ function replayBody(body: unknown, headers: Headers): BodyInit | null {
   if (body === null || body === undefined) return null;
   if (typeof body === "string" || body instanceof Uint8Array) return body as BodyInit;
   const type = headers.get("content-type") ?? "";
-  if (/application\/x-www-form-urlencoded/i.test(type) && typeof body === "object") {
-    return new URLSearchParams(body as Record<string, string>);
-  }
+  if (/application\/x-www-form-urlencoded/i.test(type) && typeof body === "object") return formFields(body);
   return JSON.stringify(body);
+}
+
+// A parsed form back to its fields, as the client sent them: a repeated field (an array) as one field per
+// value, so the handler's last-value rule holds; a nested one (qs, `express.urlencoded({ extended: true
+// })`) by its bracketed name (`user[name]`, `items[0][id]`). qs nests 5 deep by default.
+const FORM_DEPTH = 32;
+
+function formFields(body: object): URLSearchParams {
+  const fields = new URLSearchParams();
+  const add = (name: string, value: unknown, depth: number): void => {
+    if (value === null || value === undefined) fields.append(name, "");
+    else if (typeof value !== "object") fields.append(name, String(value));
+    else if (depth === FORM_DEPTH)
+      throw new TypeError(`The parsed form body nests deeper than ${FORM_DEPTH}.`);
+    else if (Array.isArray(value)) {
+      value.forEach((item: unknown, index) => {
+        add(typeof item === "object" && item !== null ? `${name}[${index}]` : name, item, depth + 1);
+      });
+    } else for (const [key, inner] of Object.entries(value)) add(`${name}[${key}]`, inner, depth + 1);
+  };
+  for (const [name, value] of Object.entries(body)) add(name, value, 0);
+  return fields;
 }

@@ -275,6 +275,57 @@ describe("portcullis/express: mount after a body parser (the parsed body is repl
   });
 });
 
+describe("portcullis/express: mount replays a parsed form as the fields the client sent", () => {
+  let running: Listening | undefined;
+  afterEach(async () => {
+    await running?.close();
+    running = undefined;
+  });
+
+  // What the mounted handler reads, after express.urlencoded() consumed the stream.
+  async function replayed(extended: boolean, body: string): Promise<string> {
+    const echo = mount(async (request) => new Response(await request.text()));
+    running = await listen(
+      createServer(express().use(express.urlencoded({ extended })).post("/echo/", echo)),
+    );
+    const response = await running.fetch("/echo/", {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded" },
+      body,
+    });
+    expect(response.status).toBe(200);
+    return response.text();
+  }
+
+  it.each([false, true])("a repeated field once per value (extended: %s)", async (extended) => {
+    expect(await replayed(extended, "username=nobody&username=ada&password=x")).toBe(
+      "username=nobody&username=ada&password=x",
+    );
+  });
+
+  it("a nested field (extended: true) by its bracketed name", async () => {
+    expect(await replayed(true, "password=x&user[name]=ada&items[0][id]=7&items[1][id]=8")).toBe(
+      "password=x&user%5Bname%5D=ada&items%5B0%5D%5Bid%5D=7&items%5B1%5D%5Bid%5D=8",
+    );
+  });
+
+  it.each([false, true])(
+    "logs in with a repeated username, whose last value counts as in Django's QueryDict (extended: %s)",
+    async (extended) => {
+      const w = await world();
+      running = await listen(createServer(app(w, { before: [express.urlencoded({ extended })] })));
+      const response = await running.fetch("/api/token/", {
+        method: "POST",
+        headers: { "Content-Type": "application/x-www-form-urlencoded" },
+        body: `username=nobody&username=ada&password=${encodeURIComponent(PASSWORD)}`,
+      });
+      expect(response.status).toBe(200);
+      const { access } = (await response.json()) as { access: string };
+      expect(await w.jwt.validate(access, "access")).toMatchObject({ user_id: "1" });
+    },
+  );
+});
+
 describe("portcullis/express: auth", () => {
   let running: Listening | undefined;
   afterEach(async () => {

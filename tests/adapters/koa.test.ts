@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { createRequire } from "node:module";
 import { dirname } from "node:path";
+import { parse as parseQuery } from "node:querystring";
 import Koa, { type Context, type Middleware, type Next } from "koa";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { type AuthState, auth, createAuth, mount } from "../../src/adapters/koa.js";
@@ -38,6 +39,16 @@ const jsonBody: Middleware = async (ctx: Context, next: Next) => {
     const chunks: Buffer[] = [];
     for await (const chunk of ctx.req) chunks.push(chunk as Buffer);
     (ctx.request as { body?: unknown }).body = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+  }
+  await next();
+};
+
+// As koa-bodyparser reads a form: a repeated field becomes an array.
+const formBody: Middleware = async (ctx: Context, next: Next) => {
+  if (ctx.is("application/x-www-form-urlencoded")) {
+    const chunks: Buffer[] = [];
+    for await (const chunk of ctx.req) chunks.push(chunk as Buffer);
+    (ctx.request as { body?: unknown }).body = parseQuery(Buffer.concat(chunks).toString("utf8"));
   }
   await next();
 };
@@ -162,6 +173,19 @@ describe("portcullis/koa", () => {
       body: JSON.stringify({ username: "ada", password: PASSWORD }),
     });
     expect(obtained.status).toBe(200);
+  });
+
+  it("replays a parsed form's repeated field once per value: its last value counts, as in Django", async () => {
+    const w = await world();
+    running = await listen(createServer(app(w, [formBody]).callback()));
+    const response = await running.fetch("/api/token/", {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded" },
+      body: `username=nobody&username=ada&password=${encodeURIComponent(PASSWORD)}`,
+    });
+    expect(response.status).toBe(200);
+    const { access } = (await response.json()) as { access: string };
+    expect(await w.jwt.validate(access, "access")).toMatchObject({ user_id: "1" });
   });
 
   it("sends a mounted handler's null body as no body, even under a JSON Content-Type (Koa 3 would send null)", async () => {

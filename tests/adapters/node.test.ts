@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { sendAuthError, toAuthRequest } from "../../src/adapters/node.js";
+import { sendAuthError, toAuthRequest, toFetchRequest } from "../../src/adapters/node.js";
 import { type AuthRequest, authenticate, guard } from "../../src/index.js";
 import { type Listening, listen } from "./listen.js";
 import {
@@ -282,5 +282,49 @@ describe("portcullis/node: sendAuthError", () => {
     expect(await read(down)).toEqual({ ...refusal(503, UNAVAILABLE), retryAfter: "5" });
     const ok = await running.fetch("/guarded/", { headers: { Authorization: GOOD_BASIC } });
     expect(await ok.json()).toEqual({ user: ADA });
+  });
+});
+
+describe("portcullis/node: toFetchRequest replays what a body parser left", () => {
+  // A request whose stream a parser has read to its end.
+  const consumed = (type: string) =>
+    ({
+      method: "POST",
+      url: "/login/",
+      headers: { host: "api.test", "content-type": type, "content-length": "999" },
+      readable: false,
+      readableEnded: true,
+    }) as unknown as IncomingMessage;
+
+  it("a form: a repeated field once per value, a nested one by its bracketed name, numbers and empties as text", async () => {
+    const parsed = {
+      username: ["nobody", "ada"],
+      user: { name: "ada", tags: ["a", "b"] },
+      n: 7,
+      empty: null,
+    };
+    const request = toFetchRequest(consumed("application/x-www-form-urlencoded"), parsed);
+    expect(request.url).toBe("http://api.test/login/");
+    expect(request.headers.get("content-length")).toBeNull();
+    expect(await request.text()).toBe(
+      "username=nobody&username=ada&user%5Bname%5D=ada&user%5Btags%5D=a&user%5Btags%5D=b&n=7&empty=",
+    );
+  });
+
+  it("a form nested past 32 levels (a parser's cycle) is a TypeError, not a hang", () => {
+    const cycle: Record<string, unknown> = {};
+    cycle.self = cycle;
+    expect(() => toFetchRequest(consumed("application/x-www-form-urlencoded"), cycle)).toThrow(
+      new TypeError("The parsed form body nests deeper than 32."),
+    );
+  });
+
+  it("JSON as JSON, a string or bytes as they are", async () => {
+    const json = toFetchRequest(consumed("application/json"), { username: ["a", "b"] });
+    expect(await json.text()).toBe('{"username":["a","b"]}');
+    expect(await toFetchRequest(consumed("text/plain"), "as is").text()).toBe("as is");
+    expect(await toFetchRequest(consumed("application/octet-stream"), Buffer.from("bytes")).text()).toBe(
+      "bytes",
+    );
   });
 });
