@@ -1,4 +1,5 @@
 import fc from "fast-check";
+import { SignJWT } from "jose";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { callSync } from "../../src/core/sync-path.js";
 import {
@@ -309,5 +310,28 @@ describe("JWTStatelessUserAuthentication", () => {
     expect(result?.user.get("missing")).toBeUndefined();
     expect(stateless.name).toBe("jwt-stateless");
     expect(stateless.authenticateHeader()).toBe('Bearer realm="api"');
+  });
+
+  it("refuses a token whose user id claim is missing, or names nobody (simplejwt: a TokenUser with id None)", async () => {
+    const { jwt } = await setup();
+    const stateless = new JWTStatelessUserAuthentication({ jwt });
+    const now = Math.floor(Date.now() / 1000);
+    const signed = (extra: Record<string, unknown>) =>
+      new SignJWT({ token_type: "access", jti: "0".repeat(32), ...extra })
+        .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+        .setIssuedAt(now)
+        .setExpirationTime(now + 300)
+        .sign(new TextEncoder().encode(SECRET));
+    const missing = await failure(stateless.authenticate(bearer(await signed({}))));
+    expect([missing.code, missing.detail]).toEqual([
+      "token_not_valid",
+      "Token contained no recognizable user identification",
+    ]);
+    for (const nobody of [null, { id: 1 }, [1]]) {
+      const error = await failure(stateless.authenticate(bearer(await signed({ user_id: nobody }))));
+      expect([error.status, error.code, error.detail]).toEqual([401, "user_not_found", "User not found"]);
+    }
+    const numeric = await stateless.authenticate(bearer(await signed({ user_id: 7 })));
+    expect(numeric?.user.id).toBe("7");
   });
 });
