@@ -313,6 +313,10 @@ export function describeAdapter(
         });
       });
 
+      it("takes a form body as sent: a repeated field counts by its last value", async () => {
+        await expectLastUsernameCounts(app.fetch, w);
+      });
+
       it("passes the method and the handler's headers through (405 with Allow)", async () => {
         const response = await get("/api/token/");
         expect(response.status).toBe(405);
@@ -366,3 +370,22 @@ export function describeAdapter(
 
 /** ada's credentials as form fields. */
 export const PASSWORD_FORM = { username: "ada", password: PASSWORD };
+
+/**
+ * Obtains a JWT pair at /api/token/ with a form whose `username` is repeated (`nobody`, then `ada`) and
+ * checks the access token is ada's: the endpoint reads a repeated field's last value (Django's `QueryDict`),
+ * whether the body streamed to it or a parser read it first.
+ */
+export async function expectLastUsernameCounts(
+  fetch: (path: string, init?: RequestInit) => Promise<Response>,
+  w: World,
+): Promise<void> {
+  const response = await fetch("/api/token/", {
+    method: "POST",
+    headers: { "Content-Type": "application/x-www-form-urlencoded" },
+    body: `username=nobody&username=ada&password=${encodeURIComponent(PASSWORD)}`,
+  });
+  expect(response.status).toBe(200);
+  const { access } = (await response.json()) as { access: string };
+  expect(await w.jwt.validate(access, "access")).toMatchObject({ user_id: "1" });
+}
