@@ -38,8 +38,14 @@ export const CSRF_REASONS = {
   noCookie: "CSRF cookie not set.",
   /** `REASON_CSRF_TOKEN_MISSING`: neither the form field nor the header. */
   tokenMissing: "CSRF token missing.",
-  /** `REASON_CSRF_TOKEN_INCORRECT`: a well-formed token for another secret. */
-  tokenIncorrect: "CSRF token incorrect.",
+  /**
+   * `_bad_token_message` (Django 4.1+): a token that is malformed (`"has incorrect length"`, `"has invalid
+   * characters"`) or `"incorrect"` (well-formed, for another secret), naming where it came from: the form
+   * field (`null`: `CSRF token from POST incorrect.`) or the header, as Django names its
+   * `CSRF_HEADER_NAME` (`CSRF token from the 'X-Csrftoken' HTTP header incorrect.`).
+   */
+  badToken: (problem: string, headerName: string | null): string =>
+    `CSRF token from ${headerName === null ? "POST" : `the ${pythonRepr(djangoHeaderName(headerName))} HTTP header`} ${problem}.`,
   /** Not Django's: `Sec-Fetch-Site: cross-site` on an unsafe request. */
   crossSite: "Sec-Fetch-Site checking failed - cross-site request.",
 } as const;
@@ -246,19 +252,42 @@ export class CsrfPolicy {
     const secret = read.value.length === CSRF_TOKEN_LENGTH ? unmaskCsrfToken(read.value) : read.value;
 
     let token = request.method === "POST" ? (input.formToken ?? "") : "";
+    // Where the token came from, for the reason: the form field (null) or the header.
+    let source: string | null = null;
     if (token === "") {
       const header = request.headers.get(this.headerName);
       if (header === null) return CSRF_REASONS.tokenMissing;
       token = header;
+      source = this.headerName;
     }
     const tokenError = tokenFormatError(token);
-    if (tokenError !== null) return `CSRF token ${tokenError}.`;
+    if (tokenError !== null) return CSRF_REASONS.badToken(tokenError, source);
     const unmasked = token.length === CSRF_TOKEN_LENGTH ? unmaskCsrfToken(token) : token;
     // Both comparisons always run, so the time does not tell which one failed.
     const matches = timingSafeEqual(unmasked, secret);
     const bound = input.sessionSecret == null || timingSafeEqual(secret, input.sessionSecret);
-    return matches && bound ? null : CSRF_REASONS.tokenIncorrect;
+    return matches && bound ? null : CSRF_REASONS.badToken("incorrect", source);
   }
+}
+
+// The header as Django's message names it: `HttpHeaders.parse_header_name` of its `META` key, so
+// underscores read as hyphens and Python's `str.title()` applies (a letter after a non-letter upper-case,
+// every other letter lower-case): `X-CSRFToken` is `X-Csrftoken`.
+function djangoHeaderName(name: string): string {
+  let title = "";
+  let afterLetter = false;
+  for (const char of name.replaceAll("_", "-")) {
+    const letter = (char >= "a" && char <= "z") || (char >= "A" && char <= "Z");
+    title += !letter ? char : afterLetter ? char.toLowerCase() : char.toUpperCase();
+    afterLetter = letter;
+  }
+  return title;
+}
+
+// Python's repr() of a str of token characters (never a double quote or a backslash): in single quotes,
+// unless it holds one.
+function pythonRepr(text: string): string {
+  return text.includes("'") ? `"${text}"` : `'${text}'`;
 }
 
 /** Django's `is_same_domain`: `.example.com` matches example.com and its subdomains. */

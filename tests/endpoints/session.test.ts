@@ -237,37 +237,45 @@ describe("sessionHandlers login (POST /api/session/login/)", () => {
       (s) => ({ body: { ...CREDENTIALS, csrfmiddlewaretoken: s } }),
       "CSRF token missing.",
     ],
-    ["an empty header", () => ({ headers: { "X-CSRFToken": "" } }), "CSRF token has incorrect length."],
-    ["a short token", () => ({ headers: { "X-CSRFToken": "abc" } }), "CSRF token has incorrect length."],
+    [
+      "an empty header",
+      () => ({ headers: { "X-CSRFToken": "" } }),
+      "CSRF token from the 'X-Csrftoken' HTTP header has incorrect length.",
+    ],
+    [
+      "a short token",
+      () => ({ headers: { "X-CSRFToken": "abc" } }),
+      "CSRF token from the 'X-Csrftoken' HTTP header has incorrect length.",
+    ],
     [
       "a 63-character token",
       (s) => ({ headers: { "X-CSRFToken": maskCsrfSecret(s).slice(1) } }),
-      "CSRF token has incorrect length.",
+      "CSRF token from the 'X-Csrftoken' HTTP header has incorrect length.",
     ],
     [
       "a 65-character token",
       (s) => ({ headers: { "X-CSRFToken": `${maskCsrfSecret(s)}a` } }),
-      "CSRF token has incorrect length.",
+      "CSRF token from the 'X-Csrftoken' HTTP header has incorrect length.",
     ],
     [
       "a 64-character token with '!'",
       (s) => ({ headers: { "X-CSRFToken": `${maskCsrfSecret(s).slice(1)}!` } }),
-      "CSRF token has invalid characters.",
+      "CSRF token from the 'X-Csrftoken' HTTP header has invalid characters.",
     ],
     [
       "a 32-character token with '-'",
       (s) => ({ headers: { "X-CSRFToken": `${s.slice(1)}-` } }),
-      "CSRF token has invalid characters.",
+      "CSRF token from the 'X-Csrftoken' HTTP header has invalid characters.",
     ],
     [
       "another secret's masked token",
       () => ({ headers: { "X-CSRFToken": maskCsrfSecret(OTHER_SECRET) } }),
-      "CSRF token incorrect.",
+      "CSRF token from the 'X-Csrftoken' HTTP header incorrect.",
     ],
     [
       "another secret, unmasked",
       () => ({ headers: { "X-CSRFToken": OTHER_SECRET } }),
-      "CSRF token incorrect.",
+      "CSRF token from the 'X-Csrftoken' HTTP header incorrect.",
     ],
   ])("answers 403 for %s", async (_, make, reason) => {
     const { views, store } = await world();
@@ -412,7 +420,25 @@ describe("sessionHandlers login (POST /api/session/login/)", () => {
       }),
     );
     expect(wrongField.status).toBe(403);
-    expect(await wrongField.json()).toEqual({ detail: "CSRF Failed: CSRF token incorrect." });
+    expect(await wrongField.json()).toEqual({ detail: "CSRF Failed: CSRF token from POST incorrect." });
+  });
+
+  it.each([
+    ["abc", "CSRF Failed: CSRF token from POST has incorrect length."],
+    [`${"a".repeat(31)}!`, "CSRF Failed: CSRF token from POST has invalid characters."],
+  ])("names the form field as POST when its token %s is malformed (Django 4.1+)", async (field, detail) => {
+    const { views } = await world();
+    const browser = new Browser(views);
+    await browser.csrf();
+    const response = await views.login(
+      post("login", {
+        cookie: browser.cookie,
+        headers: FORM,
+        body: form({ ...CREDENTIALS, csrfmiddlewaretoken: field }),
+      }),
+    );
+    expect(response.status).toBe(403);
+    expect(await response.json()).toEqual({ detail });
   });
 
   it.each([
@@ -556,7 +582,10 @@ describe("sessionHandlers login (POST /api/session/login/)", () => {
         (e: unknown) => e,
       );
       expect(error).toBeInstanceOf(PermissionDenied);
-      expect(error).toMatchObject({ status: 403, detail: "CSRF Failed: CSRF token incorrect." });
+      expect(error).toMatchObject({
+        status: 403,
+        detail: "CSRF Failed: CSRF token from the 'X-Csrftoken' HTTP header incorrect.",
+      });
     }
     expect((await unsafe(afterSecret, maskCsrfSecret(afterSecret)))?.user).toEqual(ada.user);
   });
@@ -735,7 +764,9 @@ describe("sessionHandlers logout (POST /api/session/logout/)", () => {
         }),
       );
       expect(response.status).toBe(403);
-      expect(await response.json()).toEqual({ detail: "CSRF Failed: CSRF token incorrect." });
+      expect(await response.json()).toEqual({
+        detail: "CSRF Failed: CSRF token from the 'X-Csrftoken' HTTP header incorrect.",
+      });
     }
     expect(await whoIs(id)).not.toBeNull();
     expect(store.size).toBe(2);

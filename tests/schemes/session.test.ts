@@ -177,13 +177,13 @@ describe("SessionAuthentication: CSRF on unsafe methods", () => {
     );
     expect(await refusal(({ cookie }) => ({ cookie }))).toBe("CSRF Failed: CSRF token missing.");
     expect(await refusal(({ cookie }) => ({ cookie, "X-CSRFToken": "short" }))).toBe(
-      "CSRF Failed: CSRF token has incorrect length.",
+      "CSRF Failed: CSRF token from the 'X-Csrftoken' HTTP header has incorrect length.",
     );
     expect(await refusal(({ cookie }) => ({ cookie, "X-CSRFToken": "!".repeat(32) }))).toBe(
-      "CSRF Failed: CSRF token has invalid characters.",
+      "CSRF Failed: CSRF token from the 'X-Csrftoken' HTTP header has invalid characters.",
     );
     expect(await refusal(({ cookie }) => ({ cookie, "X-CSRFToken": "a".repeat(32) }))).toBe(
-      "CSRF Failed: CSRF token incorrect.",
+      "CSRF Failed: CSRF token from the 'X-Csrftoken' HTTP header incorrect.",
     );
     expect(
       await refusal(({ id, secret }) => ({
@@ -214,7 +214,7 @@ describe("SessionAuthentication: CSRF on unsafe methods", () => {
     // My session, their token in the header: it does not match my cookie.
     await expect(
       auth.authenticate(request("POST", { cookie: mine.cookie, "X-CSRFToken": theirs.secret })),
-    ).rejects.toThrow("CSRF Failed: CSRF token incorrect.");
+    ).rejects.toThrow("CSRF Failed: CSRF token from the 'X-Csrftoken' HTTP header incorrect.");
     // My session with their csrftoken cookie and matching header (cookie tossing): not my session's secret.
     await expect(
       auth.authenticate(
@@ -223,7 +223,7 @@ describe("SessionAuthentication: CSRF on unsafe methods", () => {
           "X-CSRFToken": theirs.secret,
         }),
       ),
-    ).rejects.toThrow("CSRF Failed: CSRF token incorrect.");
+    ).rejects.toThrow("CSRF Failed: CSRF token from the 'X-Csrftoken' HTTP header incorrect.");
   });
 
   it("refuses the token a visitor had before logging in (rotation)", async () => {
@@ -239,7 +239,7 @@ describe("SessionAuthentication: CSRF on unsafe methods", () => {
       auth.authenticate(
         request("POST", { cookie: `sessionid=${id}; csrftoken=${preSecret}`, "X-CSRFToken": before.token }),
       ),
-    ).rejects.toThrow("CSRF Failed: CSRF token incorrect.");
+    ).rejects.toThrow("CSRF Failed: CSRF token from the 'X-Csrftoken' HTTP header incorrect.");
   });
 
   it("uses its own CSRF settings when given", async () => {

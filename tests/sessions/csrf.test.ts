@@ -92,7 +92,7 @@ describe("CsrfPolicy.check: Django's process_view, in order, with its reasons", 
   it("takes the form field first, and the header when the field is empty (Django)", () => {
     expect(policy.check(post({ cookie, "X-CSRFToken": SECRET }), { formToken: "" })).toBeNull();
     expect(policy.check(post({ cookie, "X-CSRFToken": SECRET }), { formToken: OTHER_SECRET })).toBe(
-      "CSRF token incorrect.",
+      "CSRF token from POST incorrect.",
     );
     // Only POST bodies are read for the field, as Django's request.POST.
     expect(policy.check(post({ cookie }, { method: "PUT" }), { formToken: SECRET })).toBe(
@@ -123,29 +123,60 @@ describe("CsrfPolicy.check: Django's process_view, in order, with its reasons", 
       { cookie: `${cookie}; X-CSRFToken=${SECRET}` },
       "CSRF token missing.",
     ],
-    ["an empty header", { cookie, "X-CSRFToken": "" }, "CSRF token has incorrect length."],
-    ["a short token", { cookie, "X-CSRFToken": "abc" }, "CSRF token has incorrect length."],
-    ["a 33-character token", { cookie, "X-CSRFToken": `${SECRET}a` }, "CSRF token has incorrect length."],
+    [
+      "an empty header",
+      { cookie, "X-CSRFToken": "" },
+      "CSRF token from the 'X-Csrftoken' HTTP header has incorrect length.",
+    ],
+    [
+      "a short token",
+      { cookie, "X-CSRFToken": "abc" },
+      "CSRF token from the 'X-Csrftoken' HTTP header has incorrect length.",
+    ],
+    [
+      "a 33-character token",
+      { cookie, "X-CSRFToken": `${SECRET}a` },
+      "CSRF token from the 'X-Csrftoken' HTTP header has incorrect length.",
+    ],
     [
       "a token with bad characters",
       { cookie, "X-CSRFToken": `${SECRET.slice(1)}!` },
-      "CSRF token has invalid characters.",
+      "CSRF token from the 'X-Csrftoken' HTTP header has invalid characters.",
     ],
-    ["another secret", { cookie, "X-CSRFToken": OTHER_SECRET }, "CSRF token incorrect."],
+    [
+      "another secret",
+      { cookie, "X-CSRFToken": OTHER_SECRET },
+      "CSRF token from the 'X-Csrftoken' HTTP header incorrect.",
+    ],
     [
       "another secret, masked",
       { cookie, "X-CSRFToken": maskCsrfSecret(OTHER_SECRET) },
-      "CSRF token incorrect.",
+      "CSRF token from the 'X-Csrftoken' HTTP header incorrect.",
     ],
   ])("refuses %s", (_, headers, reason) => {
     expect(policy.check(post(headers))).toBe(reason);
+  });
+
+  it("names a configured header as Django names CSRF_HEADER_NAME: hyphens, then Python's str.title()", () => {
+    const named = (headerName: string) => {
+      const custom = new CsrfPolicy({ headerName }, { secure: false });
+      return custom.check(post({ cookie, [headerName]: OTHER_SECRET }));
+    };
+    expect(named("X-XSRF-TOKEN")).toBe("CSRF token from the 'X-Xsrf-Token' HTTP header incorrect.");
+    expect(named("x_csrf2token")).toBe("CSRF token from the 'X-Csrf2Token' HTTP header incorrect.");
+    expect(named("X-Csrf'Token")).toBe(`CSRF token from the "X-Csrf'Token" HTTP header incorrect.`);
+    expect(CSRF_REASONS.badToken("has incorrect length", null)).toBe(
+      "CSRF token from POST has incorrect length.",
+    );
   });
 
   it("binds the cookie to the session's own secret when given", () => {
     const request = post({ cookie, "X-CSRFToken": SECRET });
     expect(policy.check(request, { sessionSecret: SECRET })).toBeNull();
     // A cookie and header that agree, but belong to another session (or were planted): refused.
-    expect(policy.check(request, { sessionSecret: OTHER_SECRET })).toBe("CSRF token incorrect.");
+    expect(policy.check(request, { sessionSecret: OTHER_SECRET })).toBe(
+      "CSRF token from the 'X-Csrftoken' HTTP header incorrect.",
+    );
   });
 
   describe("Origin", () => {
