@@ -51,10 +51,21 @@ export function postOnly(handle: (request: Request) => Promise<Response>): Endpo
     let response: Response;
     if (request.method === "POST") response = await unavailableAs503(handle, request);
     else if (request.method === "OPTIONS") response = jsonResponse(200, {});
-    else response = detailResponse(405, `Method "${request.method}" not allowed.`);
+    else response = methodNotAllowed(request.method, ALLOW_POST);
     response.headers.set("Allow", ALLOW_POST);
     return response;
   };
+}
+
+/**
+ * @internal
+ * DRF's 405 with `Allow`: `{"detail": "Method \"PATCH\" not allowed."}`, the method upper-cased as Django's
+ * `request.method` is (Fetch upper-cases only the standard methods: `patch` stays `patch`).
+ */
+export function methodNotAllowed(method: string, allow: string): Response {
+  const response = detailResponse(405, `Method "${method.toUpperCase()}" not allowed.`);
+  response.headers.set("Allow", allow);
+  return response;
 }
 
 /**

@@ -8,7 +8,14 @@ import { type CsrfOptions, CsrfPolicy } from "../sessions/csrf.js";
 import type { SessionManager } from "../sessions/manager.js";
 import type { UserStore } from "../stores/types.js";
 import { type ParsedBody, parseBody } from "./body.js";
-import { detailResponse, type EndpointHandler, jsonResponse, postOnly, unavailableAs503 } from "./http.js";
+import {
+  detailResponse,
+  type EndpointHandler,
+  jsonResponse,
+  methodNotAllowed,
+  postOnly,
+  unavailableAs503,
+} from "./http.js";
 import { checkLogin } from "./login.js";
 
 /** Options for {@link sessionHandlers}. */
@@ -101,9 +108,7 @@ export function sessionHandlers<User>(options: SessionHandlersOptions<User>): Se
 
   const csrfView: EndpointHandler = async (request) => {
     if (request.method !== "GET" && request.method !== "HEAD" && request.method !== "OPTIONS") {
-      const response = detailResponse(405, `Method "${request.method}" not allowed.`);
-      response.headers.set("Allow", "GET, HEAD, OPTIONS");
-      return response;
+      return methodNotAllowed(request.method, "GET, HEAD, OPTIONS");
     }
     const grant = await unavailableAs503(async () => {
       const { token, headers } = await sessions.csrfToken(request, csrf);

@@ -39,6 +39,16 @@ describe("methods (DRF's APIView)", () => {
     },
   );
 
+  it.each(names)(
+    "%s names a method Fetch leaves in lower case upper-cased, as Django's request.method",
+    async (name) => {
+      const { all } = await handlers();
+      const response = await read(await all[name](new Request(URL_BASE, { method: "patch" })));
+      expect(response.status).toBe(405);
+      expect(response.text).toBe(`{"detail":"Method \\"PATCH\\" not allowed."}`);
+    },
+  );
+
   it.each(names)("%s answers OPTIONS with 200, Allow and {}", async (name) => {
     const { all } = await handlers();
     const response = await read(await all[name](new Request(URL_BASE, { method: "OPTIONS" })));
