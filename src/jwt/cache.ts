@@ -7,6 +7,8 @@ interface Entry {
   /** The whole token: a hit is exactly this string, never a token that merely shares a slot. */
   token: string;
   claims: Record<string, unknown>;
+  /** Some claim is an object or an array: a hit copies the claims deeply, not member by member. */
+  nested: boolean;
   until: number;
   /** Hit since eviction last passed over it: it gets a second chance. */
   used: boolean;
@@ -17,8 +19,8 @@ interface Entry {
 /**
  * Verified claims, found by the whole token string (a caller can never choose what matches: fast-jwt's
  * GHSA-rp9m-7r4c-75qg came from a cache keyed by less than the token). Bounded (eviction below); an entry
- * is dropped once its `exp` (plus leeway) passes. Hits return a copy, and the service still checks
- * revocation, type and expiry on every hit.
+ * is dropped once its `exp` (plus leeway) passes. Hits return a copy (a deep one when a claim is an object
+ * or an array), and the service still checks revocation, type and expiry on every hit.
  *
  * Entries sit in slots numbered from the last five characters of the signature, and a hit compares the whole
  * token: a `Map` keyed by the token itself hashes all of its ~200 characters on every request, as much as
@@ -88,7 +90,9 @@ export class VerifiedTokenCache {
       return undefined; // past exp: verify again, which answers "Token is expired"
     }
     entry.used = true;
-    return { ...entry.claims };
+    // A copy, so what one request does to its claims no later request sees: deep only when it must be
+    // (simplejwt's claims are strings and numbers), as a member-by-member copy costs a fraction.
+    return entry.nested ? structuredClone(entry.claims) : { ...entry.claims };
   }
 
   set(token: string, claims: Record<string, unknown>): void {
@@ -99,7 +103,9 @@ export class VerifiedTokenCache {
     const slot = slotOf(token);
     if (!this.#entries.delete(slot) && this.#entries.size >= this.#size) this.#evict();
     const until = claims.exp + this.#leeway; // the registered-claims check refuses exp <= now - leeway
-    this.#entries.set(slot, { token, claims: { ...claims }, until, used: false, header: undefined });
+    const nested = Object.values(claims).some((value) => typeof value === "object" && value !== null);
+    const copy = nested ? structuredClone(claims) : { ...claims };
+    this.#entries.set(slot, { token, claims: copy, nested, until, used: false, header: undefined });
   }
 
   // The oldest entry not hit since it was last passed over; hit ones move to the back, unmarked. Ends

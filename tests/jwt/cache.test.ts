@@ -23,6 +23,23 @@ describe("VerifiedTokenCache", () => {
     expect(cache.get("aaa.bbb.signature", 1000)).toBeUndefined();
   });
 
+  it("copies nested claims (objects, arrays) deeply: what one caller changes, no later hit sees", () => {
+    const cache = new VerifiedTokenCache(10, 0);
+    const stored = { ...claims(2000), perms: ["read"], meta: { role: "user", tags: ["a"] } };
+    cache.set("aaa.bbb.nested1", stored);
+    stored.perms.push("set-time");
+    stored.meta.role = "set-time";
+    const hit = cache.get("aaa.bbb.nested1", 1000) as typeof stored;
+    hit.perms.push("admin");
+    hit.meta.role = "admin";
+    hit.meta.tags.push("b");
+    expect(cache.get("aaa.bbb.nested1", 1000)).toEqual({
+      ...claims(2000),
+      perms: ["read"],
+      meta: { role: "user", tags: ["a"] },
+    });
+  });
+
   it("never answers a token that only shares the characters the slot is read from", () => {
     const cache = new VerifiedTokenCache(10, 0);
     cache.set("header.payload-one.SAMEENDING", claims(2000, "1"));

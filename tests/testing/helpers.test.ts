@@ -104,6 +104,15 @@ describe("checkSchemeContract", () => {
     expect((error as Error).message).toMatch(/^Scheme "fake" .* \(seed 1\)\.$/);
   });
 
+  it("names a scheme that answers undefined without a header (DRF's contract is None: null)", async () => {
+    const scheme = { name: "lax", authenticate: async () => undefined as never };
+    await expect(checkSchemeContract(scheme, { runs: 5, seed: 1 })).rejects.toThrow(
+      new SchemeContractError(
+        'Scheme "lax" returned undefined (return null) for no header; expected null (seed 1).',
+      ),
+    );
+  });
+
   it("uses an explicit keyword", async () => {
     const scheme = fakeScheme(
       (h) => (/^apikey(?![^ \t\n\r\v\f])/i.test(h?.trim() ?? "") ? "fail" : "null"),
