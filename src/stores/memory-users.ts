@@ -20,8 +20,11 @@ export interface DefaultUser {
 }
 
 /**
- * A {@link UserStore} in a `Map`, for tests and demos. Records are copied in and out, so changing a
- * returned record never changes the store. Ids are `"1"`, `"2"`, … like Django's auto primary keys.
+ * A {@link UserStore} in a `Map`, for tests and demos. Records are copied in and out (one level: changing
+ * a returned record's `username` or `passwordHash` never changes the store), but a record's `user` is the
+ * application's own object, kept and handed back as it is, as a database-backed store would build it
+ * once per read: change it only as you would change that user. Ids are `"1"`, `"2"`, … like Django's
+ * auto primary keys.
  *
  * @example
  * ```ts
