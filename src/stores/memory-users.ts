@@ -22,9 +22,8 @@ export interface DefaultUser {
 /**
  * A {@link UserStore} in a `Map`, for tests and demos. Records are copied in and out (one level: changing
  * a returned record's `username` or `passwordHash` never changes the store), but a record's `user` is the
- * application's own object, kept and handed back as it is, as a database-backed store would build it
- * once per read: change it only as you would change that user. Ids are `"1"`, `"2"`, … like Django's
- * auto primary keys.
+ * application's own object, handed back as it is and never copied (it may be a class instance): changing
+ * it changes the user the store holds. Ids are `"1"`, `"2"`, … like Django's auto primary keys.
  *
  * @example
  * ```ts
