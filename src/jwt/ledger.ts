@@ -64,8 +64,8 @@ export class TokenLedger {
     const jti = claims[this.#s.jtiClaim] as string;
     const expiresAt = this.expiry(claims);
     if (!(await this.#store.consume(jti, expiresAt))) {
-      const family = claims[FAMILY_CLAIM];
-      if (typeof family === "string") await this.#store.revokeFamily(family);
+      // Its family; a token without one rooted the family its rotation started, under its own jti.
+      await this.#store.revokeFamily(this.#lineage(claims));
       throw new InvalidToken("Token is blacklisted");
     }
     if (this.#s.blacklistAfterRotation) await this.#store.revoke(jti, expiresAt);
@@ -90,7 +90,8 @@ export class TokenLedger {
     return new Date(((claims.exp as number) + this.#s.leeway) * 1000);
   }
 
-  // A refresh token's lineage: its rotation family, or without one the token's own jti.
+  // A refresh token's lineage: its rotation family, or without one the token's own jti (the family its
+  // rotation starts).
   #lineage(refresh: Claims): string {
     const family = refresh[FAMILY_CLAIM];
     return typeof family === "string" ? family : (refresh[this.#s.jtiClaim] as string);

@@ -82,6 +82,35 @@ describe("concurrent refreshes of one token (rotation with reuse detection)", ()
   });
 });
 
+describe("reuse detection for a refresh token minted without a family (by Django, or before it was on)", () => {
+  it("its rotation roots a family under its jti, and its replay revokes that family", async () => {
+    const { jwt } = await setup({ rotateRefreshTokens: true });
+    const now = Math.floor(Date.now() / 1000);
+    const django = forge({
+      token_type: "refresh",
+      exp: now + 3600,
+      iat: now,
+      jti: "aa67d517900f4112a6951413f5d84984",
+      user_id: 1,
+    });
+    const first = await jwt.refresh(django);
+    expect(claimsOf(first.refresh!)).toMatchObject({ family_id: "aa67d517900f4112a6951413f5d84984" });
+    const second = await jwt.refresh(first.refresh!);
+    expect(claimsOf(second.refresh!).family_id).toBe("aa67d517900f4112a6951413f5d84984");
+    // The Django token comes back: a replay, and the newest token of its line goes with it.
+    await refused(jwt.refresh(django), "Token is blacklisted");
+    await refused(jwt.refresh(second.refresh!), "Token is blacklisted");
+  });
+
+  it("without reuse detection (no store), a rotated token carries no family", async () => {
+    const users = new MemoryUserStore();
+    await users.create({ username: "ada", passwordHash: "pbkdf2_sha256$1$salt$hash" });
+    const jwt = new JWTService({ signingKey: SECRET, users, rotateRefreshTokens: true });
+    const { refresh } = await jwt.obtainPair({ id: "1" });
+    expect(claimsOf((await jwt.refresh(refresh)).refresh!)).not.toHaveProperty("family_id");
+  });
+});
+
 describe("refresh: the blacklist is checked before the user, with or without rotation", () => {
   for (const rotateRefreshTokens of [false, true]) {
     it(`a blacklisted token whose user changed password or is gone says "Token is blacklisted" (rotation ${rotateRefreshTokens})`, async () => {
