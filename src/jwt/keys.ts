@@ -143,6 +143,10 @@ export class KeyRing {
 function checkHmacLength(algorithm: JWTAlgorithm, key: JWTKey): void {
   const needed = HMAC_BYTES[algorithm];
   if (needed === undefined) return;
+  // A PEM is a public or private key, never an HMAC secret: the RS256-to-HS256 confusion (security.md §1B).
+  if (typeof key === "string" && key.includes("-----BEGIN")) {
+    throw new TypeError(`JWTService: an ${algorithm} secret cannot be a PEM key (a public or private key).`);
+  }
   const bytes = hmacKeyBytes(key);
   if (bytes !== null && bytes < needed) {
     throw new TypeError(`JWTService: an ${algorithm} key needs at least ${needed} bytes (got ${bytes}).`);
@@ -175,7 +179,24 @@ async function importAll(settings: JWTSettings, algorithm: JWTAlgorithm): Promis
       fast: null,
     })),
   );
-  return [main, ...extra];
+  const entries = [main, ...extra];
+  for (const entry of entries) {
+    checkRsaLength(entry.algorithm, entry.verify);
+    if (entry.sign !== null) checkRsaLength(entry.algorithm, entry.sign);
+  }
+  return entries;
+}
+
+// RSA keys under 2048 bits are refused (security.md §1B), on the node:crypto path as jose refuses them on
+// its own: at import, so both paths answer alike.
+function checkRsaLength(algorithm: JWTAlgorithm, key: CryptoKey): void {
+  if (!algorithm.startsWith("RS") && !algorithm.startsWith("PS")) return;
+  const bits = (key.algorithm as { modulusLength?: unknown }).modulusLength;
+  if (typeof bits === "number" && bits < 2048) {
+    throw new TypeError(
+      `JWTService: an ${algorithm} key needs a modulus of at least 2048 bits (got ${bits}).`,
+    );
+  }
 }
 
 async function importMain(settings: JWTSettings, algorithm: JWTAlgorithm): Promise<KeyEntry> {

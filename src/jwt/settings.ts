@@ -170,6 +170,10 @@ export function resolveSettings(settings: JWTSettings): ResolvedJWTSettings {
       : typeof settings.audience === "string"
         ? [settings.audience]
         : settings.audience;
+  // An empty list would be written as `aud: []`, which no verifier (this one included) accepts.
+  if (audience !== null && (audience.length === 0 || audience.some((aud) => typeof aud !== "string"))) {
+    throw new TypeError("JWTService: `audience` is a string or a non-empty list of strings.");
+  }
   return {
     accessTokenLifetime: parseDuration(settings.accessTokenLifetime ?? "5m", "accessTokenLifetime"),
     refreshTokenLifetime: parseDuration(settings.refreshTokenLifetime ?? "1d", "refreshTokenLifetime"),

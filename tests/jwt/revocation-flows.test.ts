@@ -2,7 +2,7 @@
  * The token service's revocation flows: concurrent rotation (security.md §2E-42), the order of the
  * blacklist and the user checks at refresh, and logout reaching access tokens with `checkRevokedAccess`.
  */
-import { createHmac } from "node:crypto";
+import { createHmac, generateKeyPairSync } from "node:crypto";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { JWTAuthentication } from "../../src/index.js";
 import type { InvalidToken } from "../../src/jwt/errors.js";
@@ -237,5 +237,54 @@ describe("HMAC keys shorter than the hash are refused in every form", () => {
           verifyingKeys: [{ kid: "old", key: { kty: "oct", k: "c2hvcnQ" } }],
         }),
     ).toThrow(/at least 32 bytes \(got 5\)/);
+  });
+});
+
+describe("keys that must never serve are refused", () => {
+  const pem = (bits: number) =>
+    generateKeyPairSync("rsa", {
+      modulusLength: bits,
+      publicKeyEncoding: { type: "spki", format: "pem" },
+      privateKeyEncoding: { type: "pkcs8", format: "pem" },
+    });
+
+  for (const useNodeCrypto of [true, false]) {
+    it(`refuses RSA keys under 2048 bits, signing or verifying (useNodeCrypto ${useNodeCrypto})`, async () => {
+      const small = pem(1024);
+      const signing = new JWTService({ algorithm: "RS256", signingKey: small.privateKey, useNodeCrypto });
+      await expect(signing.obtainPair({ id: "1" })).rejects.toThrow(
+        new TypeError("JWTService: an RS256 key needs a modulus of at least 2048 bits (got 1024)."),
+      );
+      const large = pem(2048);
+      const rotated = new JWTService({
+        algorithm: "PS256",
+        signingKey: large.privateKey,
+        verifyingKeys: [{ kid: "old", key: small.publicKey }],
+        useNodeCrypto,
+      });
+      await expect(rotated.obtainPair({ id: "1" })).rejects.toThrow(
+        /PS256 key needs a modulus of at least 2048/,
+      );
+      const fine = new JWTService({ algorithm: "RS256", signingKey: large.privateKey, useNodeCrypto });
+      const { access } = await fine.obtainPair({ id: "1" });
+      await expect(fine.validate(access, "access")).resolves.toMatchObject({ user_id: "1" });
+    });
+  }
+
+  it("refuses a PEM (public or private key) as an HMAC secret", () => {
+    const { publicKey } = pem(2048);
+    expect(() => new JWTService({ signingKey: publicKey })).toThrow(
+      new TypeError("JWTService: an HS256 secret cannot be a PEM key (a public or private key)."),
+    );
+    expect(
+      () => new JWTService({ signingKey: SECRET, verifyingKeys: [{ kid: "rsa", key: publicKey }] }),
+    ).toThrow(/HS256 secret cannot be a PEM key/);
+  });
+
+  it("refuses an empty audience list, which no token could satisfy", () => {
+    expect(() => new JWTService({ signingKey: SECRET, audience: [] })).toThrow(
+      new TypeError("JWTService: `audience` is a string or a non-empty list of strings."),
+    );
+    expect(() => new JWTService({ signingKey: SECRET, audience: ["api"] })).not.toThrow();
   });
 });

@@ -1,3 +1,4 @@
+import { createHmac } from "node:crypto";
 import { exportPKCS8, exportSPKI, generateKeyPair } from "jose";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { JWTService } from "../../src/jwt/service.js";
@@ -383,11 +384,14 @@ describe("JWTService: asymmetric algorithms and key rotation", () => {
     });
     await expect(after.validate(access, "access")).resolves.toMatchObject({ user_id: "1" });
     expect((await after.jwks()).keys.map((k) => (k as { kid: string }).kid)).toEqual(["2026", "2025"]);
-    // Algorithm confusion: HS256 signed with the public key's PEM as the secret.
+    // Algorithm confusion: HS256 signed with the public key's PEM as the secret (a JWTService refuses such
+    // a secret, so the attacker's token is made by hand).
     const pem = await exportSPKI(current.publicKey);
-    const confused = new JWTService({ signingKey: pem, keyId: "2026" });
-    const { access: forged } = await confused.obtainPair({ id: "1" });
-    await refused(after.validate(forged, "access"), "Token is invalid");
+    expect(() => new JWTService({ signingKey: pem })).toThrow(/cannot be a PEM key/);
+    const head = Buffer.from('{"alg":"HS256","typ":"JWT","kid":"2026"}').toString("base64url");
+    const body = access.split(".")[1]!;
+    const mac = createHmac("sha256", pem).update(`${head}.${body}`).digest("base64url");
+    await refused(after.validate(`${head}.${body}.${mac}`, "access"), "Token is invalid");
   });
 });
 
