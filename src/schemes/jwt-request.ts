@@ -3,7 +3,7 @@
  * user id claim, the challenge and RFC 6750's error on a refused token.
  * @internal
  */
-import { MAX_AUTHORIZATION_LENGTH, readAuthorization, usualAuthorization } from "../core/authorization.js";
+import { readAuthorization, usualAuthorization } from "../core/authorization.js";
 import { AuthenticationFailed } from "../core/errors.js";
 import type { AuthRequest } from "../core/scheme.js";
 import { callSync2, type MaybePromise } from "../core/sync-path.js";
@@ -16,16 +16,17 @@ export function challenge(jwt: JWTService): string {
 }
 
 // RFC 6750 §3: the challenge after a refused token.
+function invalidTokenChallenge(jwt: JWTService, detail: string): string {
+  const description = detail.replace(/[\\"]/g, "\\$&");
+  return `${challenge(jwt)}, error="invalid_token", error_description="${description}"`;
+}
+
 function invalidToken(
   jwt: JWTService,
   detail: string,
   options: ConstructorParameters<typeof InvalidToken>[1] = {},
 ) {
-  const description = detail.replace(/[\\"]/g, "\\$&");
-  return new InvalidToken(detail, {
-    ...options,
-    wwwAuthenticate: `${challenge(jwt)}, error="invalid_token", error_description="${description}"`,
-  });
+  return new InvalidToken(detail, { ...options, wwwAuthenticate: invalidTokenChallenge(jwt, detail) });
 }
 
 // simplejwt's get_header + get_raw_token + get_validated_token: the claims, at once when the service can
@@ -66,16 +67,18 @@ export function usualBearer(jwt: JWTService): UsualReader {
 // simplejwt's get_raw_token: the one credential after a configured type, null without one.
 function rawToken(jwt: JWTService, request: AuthRequest): string | null {
   const s = jwt.settings;
-  const header = request.headers.get(s.authHeaderName);
-  if (header !== null && header.length > MAX_AUTHORIZATION_LENGTH) {
-    // Over the cap: refused before parsing, and for a configured type as a token (RFC 6750's
-    // invalid_token), as the service refuses a token over 8 KiB.
-    if (readsAsType(request, s.authHeaderTypes, s.authHeaderName)) {
-      throw refusal(jwt, new InvalidToken("Token is invalid"));
-    }
-    return null;
+  let parsed: ReturnType<typeof readAuthorization>;
+  try {
+    parsed = readAuthorization(request, s.authHeaderTypes, s.authHeaderName);
+  } catch (error) {
+    // A header of a configured type over 8 KiB (the reader's only error) fails before parsing as every
+    // scheme's does (DESIGN §6: AuthenticationFailed, authentication_failed), with RFC 6750's invalid_token
+    // challenge (security.md §2C-32). A foreign one was null.
+    if (!(error instanceof AuthenticationFailed)) throw error;
+    throw new AuthenticationFailed(error.detail, error.code, {
+      wwwAuthenticate: invalidTokenChallenge(jwt, error.detail),
+    });
   }
-  const parsed = readAuthorization(request, s.authHeaderTypes, s.authHeaderName);
   if (parsed === null) return null;
   if (parsed.credentials.length !== 1) {
     throw new AuthenticationFailed(
@@ -84,16 +87,6 @@ function rawToken(jwt: JWTService, request: AuthRequest): string | null {
     );
   }
   return parsed.credentials[0]!;
-}
-
-// True when the (over-long) header starts with one of `types`: the reader refuses it as too long.
-function readsAsType(request: AuthRequest, types: readonly string[], name: string): boolean {
-  try {
-    return readAuthorization(request, types, name) !== null;
-  } catch (error) {
-    if (error instanceof AuthenticationFailed) return true;
-    throw error;
-  }
 }
 
 // simplejwt's answer to a refused access token; any other error goes on as it is.
