@@ -163,8 +163,8 @@ export class TokenAuthentication<User = unknown> implements BaseAuthentication<U
     if (record === null || record.digest !== digest) throw new AuthenticationFailed("Invalid token.");
     const now = Date.now();
     if (record.expiresAt !== null && record.expiresAt.getTime() < now) {
-      return andThen(callSync(this.#tokens, this.#tokens.delete, digest), () => {
-        this.#events?.emit("tokenExpired", { record });
+      return this.#cleanup(record, now).then(async () => {
+        if (await this.#tokens.delete(digest)) this.#events?.emit("tokenExpired", { record });
         throw new AuthenticationFailed("Invalid token.");
       });
     }
@@ -183,10 +183,25 @@ export class TokenAuthentication<User = unknown> implements BaseAuthentication<U
     const authenticated = { user: owner.user, auth: record };
     const changes = this.#touches(record, now);
     if (changes === null) return authenticated;
-    return andThen(callSync2(this.#tokens, this.#tokens.touch, record.digest, changes), () => {
+    const touched = andThen(callSync2(this.#tokens, this.#tokens.touch, record.digest, changes), () => {
       Object.assign(record, changes);
       return authenticated;
     });
+    // With the token's own write (lastUsedAt: at most once a minute), its owner's expired tokens go.
+    return changes.lastUsedAt === undefined
+      ? touched
+      : andThen(touched, () => this.#cleanup(record, now).then(() => authenticated));
+  }
+
+  // knox's _cleanup_token: the owner's other expired tokens are deleted, each with `tokenExpired`. knox
+  // runs it on every request, a query a database-backed store should not pay each time: here it runs when
+  // a token writes its lastUsedAt anyway (at most once a minute) and when an expired token is presented.
+  async #cleanup(record: TokenRecord, now: number): Promise<void> {
+    for (const other of await this.#tokens.listForUser(record.userId)) {
+      if (other.digest === record.digest || other.expiresAt === null || other.expiresAt.getTime() >= now)
+        continue;
+      if (await this.#tokens.delete(other.digest)) this.#events?.emit("tokenExpired", { record: other });
+    }
   }
 
   /**

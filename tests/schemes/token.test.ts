@@ -138,6 +138,47 @@ describe("TokenAuthentication: expiry, auto-refresh and last use", () => {
     expect(expired).toHaveBeenCalledWith({ record: expect.objectContaining({ digest: record.digest }) });
   });
 
+  it("deletes the owner's other expired tokens, as knox's _cleanup_token: with a token's lastUsedAt write, and when an expired one comes", async () => {
+    vi.useFakeTimers({ now: T0 });
+    const events = new AuthEvents();
+    const expired = vi.fn();
+    events.on("tokenExpired", expired);
+    const { auth, ada, users, tokens } = await setup({ events });
+    const carol = await users.create({ username: "carol", passwordHash: null });
+    const [old1, old2, theirs] = [
+      await auth.issue(ada.id, { ttl: 60 }),
+      await auth.issue(ada.id, { ttl: 120 }),
+      await auth.issue(carol.id, { ttl: 60 }),
+    ];
+    const live = await auth.issue(ada.id, { ttl: "1d" });
+    vi.setSystemTime(T0 + 200_000);
+    // The first use writes lastUsedAt, and ada's two expired tokens go; carol's stays (not ada's).
+    expect((await auth.authenticate(withAuth(`Token ${live.token}`)))?.user).toEqual(ada.user);
+    expect((await tokens.listForUser(ada.id)).map((r) => r.digest)).toEqual([live.record.digest]);
+    expect(await tokens.findByDigest(theirs.record.digest)).not.toBeNull();
+    expect(expired.mock.calls.map(([{ record }]) => record.digest)).toEqual([
+      old1.record.digest,
+      old2.record.digest,
+    ]);
+    // Within the minute nothing is written, so nothing is listed.
+    const listed = vi.spyOn(tokens, "listForUser");
+    await auth.authenticate(withAuth(`Token ${live.token}`));
+    expect(listed).not.toHaveBeenCalled();
+    // carol's expired token, presented: refused, deleted, and so would be her other expired ones.
+    const carolOld = await auth.issue(carol.id, { ttl: 1 });
+    vi.setSystemTime(T0 + 300_000);
+    expect((await failure(auth.authenticate(withAuth(`Token ${theirs.token}`)))).detail).toBe(
+      "Invalid token.",
+    );
+    expect(await tokens.listForUser(carol.id)).toEqual([]);
+    expect(
+      expired.mock.calls
+        .slice(2)
+        .map(([{ record }]) => record.digest)
+        .sort(),
+    ).toEqual([carolOld.record.digest, theirs.record.digest].sort());
+  });
+
   it("slides the expiry with autoRefresh, written only past minRefreshInterval, capped by maxTtl", async () => {
     vi.useFakeTimers({ now: T0 });
     const { auth, ada, tokens } = await setup({ ttl: "1h", autoRefresh: true, maxTtl: "3h" });
