@@ -88,8 +88,10 @@ export class PortcullisMigrationProvider implements MigrationProvider {
 
 /**
  * Creates the tables of every Kysely store, or brings them up to date: run it at startup or from a
- * deploy step. Running it again is a no-op; on PostgreSQL concurrent runs (several instances starting
- * at once) wait for each other on Kysely's migration lock.
+ * deploy step. Running it again is a no-op. Concurrent runs (several instances starting at once) are
+ * safe: on PostgreSQL they wait for each other on Kysely's migration lock; on SQLite, which has none
+ * across connections, a run that collides with another's (its migration already recorded, or the file
+ * locked) is tried again, up to five times in all, and finds the work done.
  *
  * @param db - the Kysely instance the stores use
  * @param options - table names, and the schema of the bookkeeping tables
@@ -111,29 +113,41 @@ export async function migrateToLatest(
   options: MigrateOptions = {},
 ): Promise<MigrationResult[]> {
   const provider = new PortcullisMigrationProvider(options.tables);
-  const migrationTableSchema = options.migrationTableSchema ?? (await currentSchema(db));
+  const postgres = isPostgres(db);
+  const migrationTableSchema =
+    options.migrationTableSchema ?? (postgres ? await currentSchema(db) : undefined);
   const migrator = new Migrator({
     db,
     provider,
     ...PORTCULLIS_MIGRATION_TABLES,
     ...(migrationTableSchema === undefined ? {} : { migrationTableSchema }),
   });
-  const { error, results } = await migrator.migrateToLatest();
-  if (error !== undefined) throw error;
-  return results ?? [];
+  for (let attempt = 1; ; attempt++) {
+    const { error, results } = await migrator.migrateToLatest();
+    if (error === undefined) return results ?? [];
+    // Each run is one transaction, so a collision left nothing behind; a real failure fails every time.
+    if (postgres || attempt === SQLITE_MIGRATION_ATTEMPTS) throw error;
+    await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** attempt + Math.random() * 20));
+  }
+}
+
+// How many times migrateToLatest runs the migrations on SQLite before it gives up.
+const SQLITE_MIGRATION_ATTEMPTS = 5;
+
+/** Whether `db` is on PostgreSQL: by its introspector (by name too: a second copy of kysely has its own class). */
+function isPostgres(db: AnyKysely): boolean {
+  const introspector = db.introspection as object;
+  return (
+    introspector instanceof PostgresIntrospector || introspector.constructor?.name === "PostgresIntrospector"
+  );
 }
 
 /**
- * PostgreSQL's `current_schema()`, or undefined on other databases. Without it Kysely's Migrator takes a
+ * PostgreSQL's `current_schema()`. Without it Kysely's Migrator takes a
  * `portcullis_migration` table in ANY schema for its own, so a second schema (another tenant, another
  * test run) would never be migrated.
  */
 async function currentSchema(db: AnyKysely): Promise<string | undefined> {
-  const introspector = db.introspection as object;
-  // By name too: a second copy of kysely (bundled, or another version) has its own class.
-  const postgres =
-    introspector instanceof PostgresIntrospector || introspector.constructor?.name === "PostgresIntrospector";
-  if (!postgres) return undefined;
   const { rows } = await sql<{ schema: string | null }>`select current_schema() as schema`.execute(db);
   return rows[0]?.schema ?? undefined;
 }

@@ -17,6 +17,41 @@ import {
 const later = (): Date => new Date(Date.now() + 3_600_000);
 const ROUNDS = 10;
 
+/**
+ * Starts one worker thread per `data` on `script` (tsx's loader registered in the thread: a worker runs
+ * outside vitest's transform), releases them all at once from a barrier when every one is ready, and
+ * answers what each posted.
+ */
+async function atBarrier<T = string>(script: string, data: Record<string, unknown>[]): Promise<T[]> {
+  const barrier = new SharedArrayBuffer(8);
+  const flag = new Int32Array(barrier);
+  const bootstrap = `import("tsx/esm/api").then(({ register }) => { register(); return import(${JSON.stringify(
+    new URL(script, import.meta.url).href,
+  )}); })`;
+  const workers = data.map(
+    (workerData) => new Worker(bootstrap, { eval: true, workerData: { ...workerData, barrier } }),
+  );
+  let failed: unknown;
+  const results = workers.map(
+    (worker) =>
+      new Promise<T>((resolve, reject) => {
+        worker.once("message", resolve);
+        worker.once("error", (error) => {
+          failed = error;
+          reject(error);
+        });
+      }),
+  );
+  for (const result of results) result.catch(() => {}); // surfaced by `failed` or the Promise.all below
+  while (Atomics.load(flag, 1) < workers.length && failed === undefined) {
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  if (failed !== undefined) throw failed;
+  Atomics.store(flag, 0, 1);
+  Atomics.notify(flag, 0);
+  return Promise.all(results);
+}
+
 /** 50 parallel `consume` of one jti spread over the stores, per round: exactly one true each time. */
 async function consumeRace(
   stores: KyselyRevocationStore[],
@@ -77,6 +112,18 @@ describe("50 parallel consume of one jti on SQLite", () => {
       await rm(dir, { recursive: true, force: true });
     });
 
+    it("migrateToLatest at once from every thread (each app instance at startup): one migrates, none fails", async () => {
+      const file = join(dir, "migrate.db");
+      const setup = sqliteDb(file);
+      await sql`pragma journal_mode = wal`.execute(setup);
+      await setup.destroy();
+      const answers = await atBarrier(
+        "./sqlite-migrate-worker.ts",
+        Array.from({ length: 5 }, () => ({ file })),
+      );
+      expect(answers.filter((answer) => answer !== "ran 0")).toEqual([expect.stringMatching(/^ran [1-9]/)]);
+    }, 60_000);
+
     it("exactly one true per jti across the threads", async () => {
       const file = join(dir, "race.db");
       const setup = sqliteDb(file);
@@ -89,35 +136,10 @@ describe("50 parallel consume of one jti on SQLite", () => {
         await recorder.recordOutstanding({ jti, userId: "1", familyId: null, expiresAt: later() });
       }
       await setup.destroy();
-      const barrier = new SharedArrayBuffer(8);
-      const flag = new Int32Array(barrier);
-      // A worker runs outside vitest's transform: tsx's loader, registered in the thread, loads the TypeScript.
-      const bootstrap = `import("tsx/esm/api").then(({ register }) => { register(); return import(${JSON.stringify(
-        new URL("./sqlite-consume-worker.ts", import.meta.url).href,
-      )}); })`;
-      const workers = Array.from(
-        { length: 5 },
-        () => new Worker(bootstrap, { eval: true, workerData: { file, jtis, calls: 10, barrier } }),
+      const won = await atBarrier<number[]>(
+        "./sqlite-consume-worker.ts",
+        Array.from({ length: 5 }, () => ({ file, jtis, calls: 10 })),
       );
-      let failed: unknown;
-      const results = workers.map(
-        (worker) =>
-          new Promise<number[]>((resolve, reject) => {
-            worker.once("message", resolve);
-            worker.once("error", (error) => {
-              failed = error;
-              reject(error);
-            });
-          }),
-      );
-      for (const result of results) result.catch(() => {}); // surfaced by `failed` or the Promise.all below
-      while (Atomics.load(flag, 1) < workers.length && failed === undefined) {
-        await new Promise((resolve) => setTimeout(resolve, 5));
-      }
-      if (failed !== undefined) throw failed;
-      Atomics.store(flag, 0, 1);
-      Atomics.notify(flag, 0);
-      const won = await Promise.all(results);
       // Per jti, the wins of all five threads together.
       expect(jtis.map((_, i) => won.reduce((sum, perThread) => sum + perThread[i]!, 0))).toEqual(
         jtis.map(() => 1),
