@@ -125,7 +125,8 @@ export async function migrateToLatest(
   for (let attempt = 1; ; attempt++) {
     const { error, results } = await migrator.migrateToLatest();
     if (error === undefined) return results ?? [];
-    // Each run is one transaction, so a collision left nothing behind; a real failure fails every time.
+    // A colliding run left nothing another cannot finish (every table and index IF NOT EXISTS); a real
+    // failure fails every time.
     if (postgres || attempt === SQLITE_MIGRATION_ATTEMPTS) throw error;
     await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** attempt + Math.random() * 20));
   }
