@@ -107,6 +107,11 @@ const COMMANDS: Readonly<Record<string, Command>> = {
         if (!/^[1-9][0-9]*$/.test(iterations)) {
           throw new UsageError("--iterations must be a positive whole number", "hash-password");
         }
+        // The hasher's own bound (PBKDF2's iteration count is a 32-bit signed integer), checked here so a
+        // wrong command line is a usage error, before the password is read.
+        if (Number(iterations) > 2_147_483_647) {
+          throw new UsageError("--iterations must be at most 2147483647", "hash-password");
+        }
         flags.iterations = Number(iterations);
       }
       await withConfig(io, stringOption(values, "config"), async (config) => {

@@ -323,8 +323,9 @@ describe("hash-password", () => {
     });
   });
 
-  it("reports the library's RangeError for an out-of-range cost, exit 1", async () => {
-    expect(await run(["hash-password", "--iterations", "2147483648"], { stdin: "x" })).toEqual({
+  it("reports the library's RangeError for an out-of-range cost from the config, exit 1", async () => {
+    const result = await run(["hash-password", "--config", "huge.config.mjs"], { stdin: "x" });
+    expect(result).toEqual({
       code: 1,
       stdout: "",
       stderr: "Error: iterations must be an integer from 1 to 2147483647.\n",
@@ -337,6 +338,7 @@ describe("hash-password", () => {
     [["--iterations", "0"], "--iterations must be a positive whole number"],
     [["--iterations", "1e3"], "--iterations must be a positive whole number"],
     [["--iterations", "01000"], "--iterations must be a positive whole number"],
+    [["--iterations", "2147483648"], "--iterations must be at most 2147483647"],
     [["--iterations", "-5"], "option '--iterations' needs a value"],
     [["--allow-empty=1"], "option '--allow-empty' takes no value"],
     [["secret"], "unexpected argument 'secret'"],
