@@ -42,7 +42,8 @@ JWTs (simplejwt's endpoints):
   curl -i -H "Authorization: Bearer <access>" ${base}/api/me/
   curl -s -X POST -H 'Content-Type: application/json' -d '{"refresh": "<refresh>"}' ${base}/api/token/refresh/
   curl -s -X POST -H 'Content-Type: application/json' -d '{"token": "<access>"}' ${base}/api/token/verify/
-  curl -s -X POST -H 'Content-Type: application/json' -d '{"refresh": "<refresh>"}' ${base}/api/token/blacklist/
+  (refresh rotates: the answer's "refresh" replaces <refresh>, the old one is blacklisted)
+  curl -s -X POST -H 'Content-Type: application/json' -d '{"refresh": "<new refresh>"}' ${base}/api/token/blacklist/
 
 Sessions (Django's CSRF): open ${base}/login in a browser, or
   curl -s -c jar -b jar ${base}/api/session/csrf/
