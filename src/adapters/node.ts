@@ -90,8 +90,8 @@ export function sendAuthError(
  * A Fetch `Request` over a node:http request, for the Fetch endpoint handlers: the body streams
  * through unread until the handler reads it. When a body parser already consumed the stream (Express's
  * `express.json()`, say), the parsed body is used instead: `parsedBody` (a Buffer or string as is, a
- * plain object as JSON or, for a form, as URL-encoded fields: a repeated field once per value, a nested
- * one by its bracketed name, `user[name]`).
+ * plain object as JSON or, for a form, as URL-encoded fields as the parser read them: a repeated field
+ * once per value, a nested one by its bracketed name, `user[name]`).
  *
  * @param req - the incoming request
  * @param parsedBody - what a body parser left on the request, if it read the stream
@@ -162,18 +162,17 @@ function replayBody(body: unknown, headers: Headers): BodyInit | null {
   return JSON.stringify(body);
 }
 
-// A parsed form back to its fields, as the client sent them: a repeated field (an array) as one field per
+// A parsed form back to fields, as the parser read them: a repeated field (an array) as one field per
 // value, so the handler's last-value rule holds; a nested one (qs, `express.urlencoded({ extended: true
-// })`) by its bracketed name (`user[name]`, `items[0][id]`). qs nests 5 deep by default.
+// })`) by its bracketed name (`user[name]`, `items[0][id]`). Past 32 levels (a parser's cycle) the value is
+// given as text rather than followed: the endpoints read flat fields only.
 const FORM_DEPTH = 32;
 
 function formFields(body: object): URLSearchParams {
   const fields = new URLSearchParams();
   const add = (name: string, value: unknown, depth: number): void => {
     if (value === null || value === undefined) fields.append(name, "");
-    else if (typeof value !== "object") fields.append(name, String(value));
-    else if (depth === FORM_DEPTH)
-      throw new TypeError(`The parsed form body nests deeper than ${FORM_DEPTH}.`);
+    else if (typeof value !== "object" || depth === FORM_DEPTH) fields.append(name, String(value));
     else if (Array.isArray(value)) {
       value.forEach((item: unknown, index) => {
         add(typeof item === "object" && item !== null ? `${name}[${index}]` : name, item, depth + 1);

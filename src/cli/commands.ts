@@ -10,6 +10,7 @@ import {
   parseDuration,
   revokeAllTokens,
 } from "../index.js";
+import { MAX_ITERATIONS } from "../passwords/pbkdf2.js";
 import { type OptionSpec, type ParsedArgs, parseCommandArgs, stringOption } from "./args.js";
 import { findConfig, type LoadedConfig, loadConfig, requireStores } from "./config.js";
 import { CommandError, UsageError } from "./errors.js";
@@ -107,10 +108,10 @@ const COMMANDS: Readonly<Record<string, Command>> = {
         if (!/^[1-9][0-9]*$/.test(iterations)) {
           throw new UsageError("--iterations must be a positive whole number", "hash-password");
         }
-        // The hasher's own bound (PBKDF2's iteration count is a 32-bit signed integer), checked here so a
-        // wrong command line is a usage error, before the password is read.
-        if (Number(iterations) > 2_147_483_647) {
-          throw new UsageError("--iterations must be at most 2147483647", "hash-password");
+        // The hasher's own bound, checked here so a wrong command line is a usage error, before the
+        // password is read.
+        if (Number(iterations) > MAX_ITERATIONS) {
+          throw new UsageError(`--iterations must be at most ${MAX_ITERATIONS}`, "hash-password");
         }
         flags.iterations = Number(iterations);
       }

@@ -22,7 +22,9 @@ type WithTwin<This, Args extends unknown[], R> = {
 
 /**
  * Registers `twin` as the synchronous form of `method`: same arguments, same answers and errors, but
- * it returns (or throws) at once when it can, and a promise only when it cannot.
+ * it returns (or throws) at once when it can, and a promise only when it cannot. Only portcullis's own
+ * callers reach a twin, and they never change or keep what it answers, so a twin may hand out what the
+ * method copies (MemoryUserStore's answers its stored record).
  *
  * @param method - an async method on a class prototype
  * @param twin - its synchronous form

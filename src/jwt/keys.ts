@@ -143,14 +143,26 @@ export class KeyRing {
 function checkHmacLength(algorithm: JWTAlgorithm, key: JWTKey): void {
   const needed = HMAC_BYTES[algorithm];
   if (needed === undefined) return;
-  // A PEM is a public or private key, never an HMAC secret: the RS256-to-HS256 confusion (security.md §1B).
-  if (typeof key === "string" && key.includes("-----BEGIN")) {
+  // A PEM or OpenSSH key is a public or private key, never an HMAC secret: the RS256-to-HS256 confusion
+  // (security.md §1B). As text or as bytes (a key file read with readFileSync), as PyJWT's prepare_key.
+  if (looksLikeAsymmetricKey(key)) {
     throw new TypeError(`JWTService: an ${algorithm} secret cannot be a PEM key (a public or private key).`);
   }
   const bytes = hmacKeyBytes(key);
   if (bytes !== null && bytes < needed) {
     throw new TypeError(`JWTService: an ${algorithm} key needs at least ${needed} bytes (got ${bytes}).`);
   }
+}
+
+const ASYMMETRIC_KEY_TEXT = /-----BEGIN |^\s*(?:ssh-(?:rsa|dss|ed25519|ed448)|ecdsa-sha2-[a-z0-9]+) /;
+
+function looksLikeAsymmetricKey(key: JWTKey): boolean {
+  if (typeof key === "string") return ASYMMETRIC_KEY_TEXT.test(key);
+  if (!(key instanceof Uint8Array)) return false;
+  // Latin-1, one character per byte: the markers are ASCII, whatever the rest of the bytes are.
+  let text = "";
+  for (let i = 0; i < Math.min(key.length, 4096); i++) text += String.fromCharCode(key[i]!);
+  return ASYMMETRIC_KEY_TEXT.test(text);
 }
 
 // The secret's length in bytes, whichever form it comes in; null when it cannot be told (jose or

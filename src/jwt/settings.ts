@@ -171,7 +171,10 @@ export function resolveSettings(settings: JWTSettings): ResolvedJWTSettings {
         ? [settings.audience]
         : settings.audience;
   // An empty list would be written as `aud: []`, which no verifier (this one included) accepts.
-  if (audience !== null && (audience.length === 0 || audience.some((aud) => typeof aud !== "string"))) {
+  if (
+    audience !== null &&
+    (!Array.isArray(audience) || audience.length === 0 || audience.some((aud) => typeof aud !== "string"))
+  ) {
     throw new TypeError("JWTService: `audience` is a string or a non-empty list of strings.");
   }
   return {

@@ -56,6 +56,10 @@ const TOKEN_CHARACTERS = /^[A-Za-z0-9_-]+$/;
  * - "Invalid token." for an unknown token, and for an expired one, which is deleted (`tokenExpired`);
  * - "User inactive or deleted." when the owner is missing or inactive.
  *
+ * The owner's other expired tokens are deleted too (knox's clean-up, each with `tokenExpired`) when a token
+ * writes its `lastUsedAt` (at most once a minute) and when an expired one is presented; a failure there is
+ * logged with `console.error` and changes no answer.
+ *
  * The token is looked up by its SHA-256 digest (one store read). Success:
  * `{ user: record.user, auth: TokenRecord }`: the stored record, never the plaintext.
  *
@@ -163,8 +167,9 @@ export class TokenAuthentication<User = unknown> implements BaseAuthentication<U
     if (record === null || record.digest !== digest) throw new AuthenticationFailed("Invalid token.");
     const now = Date.now();
     if (record.expiresAt !== null && record.expiresAt.getTime() < now) {
-      return this.#cleanup(record, now).then(async () => {
-        if (await this.#tokens.delete(digest)) this.#events?.emit("tokenExpired", { record });
+      return andThen(callSync(this.#tokens, this.#tokens.delete, digest), async (deleted) => {
+        if (deleted) this.#events?.emit("tokenExpired", { record });
+        await this.#cleanup(record, now);
         throw new AuthenticationFailed("Invalid token.");
       });
     }
@@ -196,7 +201,16 @@ export class TokenAuthentication<User = unknown> implements BaseAuthentication<U
   // knox's _cleanup_token: the owner's other expired tokens are deleted, each with `tokenExpired`. knox
   // runs it on every request, a query a database-backed store should not pay each time: here it runs when
   // a token writes its lastUsedAt anyway (at most once a minute) and when an expired token is presented.
+  // It is housekeeping of other tokens: its failure never changes this request's answer, and is reported.
   async #cleanup(record: TokenRecord, now: number): Promise<void> {
+    try {
+      await this.#deleteExpired(record, now);
+    } catch (error) {
+      console.error("portcullis: TokenAuthentication could not delete a user's expired tokens", error);
+    }
+  }
+
+  async #deleteExpired(record: TokenRecord, now: number): Promise<void> {
     for (const other of await this.#tokens.listForUser(record.userId)) {
       if (other.digest === record.digest || other.expiresAt === null || other.expiresAt.getTime() >= now)
         continue;

@@ -104,3 +104,25 @@ export function tokenFormatError(token: string): string | null {
   }
   return INVALID_CHARACTERS.test(token) ? "has invalid characters" : null;
 }
+
+// The header as Django's message names it: `HttpHeaders.parse_header_name` of its `META` key, so
+// underscores read as hyphens and Python's `str.title()` applies (a letter after a non-letter upper-case,
+// every other letter lower-case): `X-CSRFToken` is `X-Csrftoken`.
+/** @internal */
+export function djangoHeaderName(name: string): string {
+  let title = "";
+  let afterLetter = false;
+  for (const char of name.replaceAll("_", "-")) {
+    const letter = (char >= "a" && char <= "z") || (char >= "A" && char <= "Z");
+    title += !letter ? char : afterLetter ? char.toLowerCase() : char.toUpperCase();
+    afterLetter = letter;
+  }
+  return title;
+}
+
+// Python's repr() of a str of token characters (never a double quote or a backslash): in single quotes,
+// unless it holds one.
+/** @internal */
+export function pythonRepr(text: string): string {
+  return text.includes("'") ? `"${text}"` : `'${text}'`;
+}

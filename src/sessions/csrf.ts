@@ -8,7 +8,13 @@ import { timingSafeEqual } from "../core/crypto.js";
 import { type Duration, parseDuration } from "../core/duration.js";
 import type { AuthRequest } from "../core/scheme.js";
 import { readCookie, serializeCookie } from "./cookies.js";
-import { CSRF_TOKEN_LENGTH, tokenFormatError, unmaskCsrfToken } from "./csrf-tokens.js";
+import {
+  CSRF_TOKEN_LENGTH,
+  djangoHeaderName,
+  pythonRepr,
+  tokenFormatError,
+  unmaskCsrfToken,
+} from "./csrf-tokens.js";
 
 /** Methods that never need a CSRF token (RFC 9110 safe methods), matched case-sensitively as Django does. */
 const SAFE_METHODS: ReadonlySet<string> = new Set(["GET", "HEAD", "OPTIONS", "TRACE"]);
@@ -268,26 +274,6 @@ export class CsrfPolicy {
     const bound = input.sessionSecret == null || timingSafeEqual(secret, input.sessionSecret);
     return matches && bound ? null : CSRF_REASONS.badToken("incorrect", source);
   }
-}
-
-// The header as Django's message names it: `HttpHeaders.parse_header_name` of its `META` key, so
-// underscores read as hyphens and Python's `str.title()` applies (a letter after a non-letter upper-case,
-// every other letter lower-case): `X-CSRFToken` is `X-Csrftoken`.
-function djangoHeaderName(name: string): string {
-  let title = "";
-  let afterLetter = false;
-  for (const char of name.replaceAll("_", "-")) {
-    const letter = (char >= "a" && char <= "z") || (char >= "A" && char <= "Z");
-    title += !letter ? char : afterLetter ? char.toLowerCase() : char.toUpperCase();
-    afterLetter = letter;
-  }
-  return title;
-}
-
-// Python's repr() of a str of token characters (never a double quote or a backslash): in single quotes,
-// unless it holds one.
-function pythonRepr(text: string): string {
-  return text.includes("'") ? `"${text}"` : `'${text}'`;
 }
 
 /** Django's `is_same_domain`: `.example.com` matches example.com and its subdomains. */

@@ -279,6 +279,11 @@ describe("keys that must never serve are refused", () => {
     expect(
       () => new JWTService({ signingKey: SECRET, verifyingKeys: [{ kid: "rsa", key: publicKey }] }),
     ).toThrow(/HS256 secret cannot be a PEM key/);
+    // A key file read as bytes, and an OpenSSH public key, as text or bytes.
+    const ssh = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIObDPrzNWhHAUvNmyEB8BW3yrzUqJIg5l5ZnFRrdz1KR me@host";
+    for (const key of [Buffer.from(publicKey), ssh, new TextEncoder().encode(ssh)]) {
+      expect(() => new JWTService({ signingKey: key })).toThrow(/HS256 secret cannot be a PEM key/);
+    }
   });
 
   it("refuses an empty audience list, which no token could satisfy", () => {
@@ -286,5 +291,11 @@ describe("keys that must never serve are refused", () => {
       new TypeError("JWTService: `audience` is a string or a non-empty list of strings."),
     );
     expect(() => new JWTService({ signingKey: SECRET, audience: ["api"] })).not.toThrow();
+    // From JavaScript, neither a number nor a list with one.
+    for (const audience of [7, ["api", 7]]) {
+      expect(() => new JWTService({ signingKey: SECRET, audience: audience as never })).toThrow(
+        "JWTService: `audience` is a string or a non-empty list of strings.",
+      );
+    }
   });
 });

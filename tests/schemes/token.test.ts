@@ -179,6 +179,25 @@ describe("TokenAuthentication: expiry, auto-refresh and last use", () => {
     ).toEqual([carolOld.record.digest, theirs.record.digest].sort());
   });
 
+  it("a clean-up that fails changes no answer, and is logged", async () => {
+    vi.useFakeTimers({ now: T0 });
+    const { auth, ada, tokens } = await setup();
+    const live = await auth.issue(ada.id, { ttl: "1d" });
+    const old = await auth.issue(ada.id, { ttl: 1 });
+    vi.setSystemTime(T0 + 5_000);
+    const down = new Error("store down");
+    vi.spyOn(tokens, "listForUser").mockRejectedValue(down);
+    const logged = vi.spyOn(console, "error").mockImplementation(() => {});
+    expect((await auth.authenticate(withAuth(`Token ${live.token}`)))?.user).toEqual(ada.user);
+    expect((await failure(auth.authenticate(withAuth(`Token ${old.token}`)))).detail).toBe("Invalid token.");
+    expect(await tokens.findByDigest(old.record.digest)).toBeNull();
+    expect(logged.mock.calls).toEqual([
+      ["portcullis: TokenAuthentication could not delete a user's expired tokens", down],
+      ["portcullis: TokenAuthentication could not delete a user's expired tokens", down],
+    ]);
+    logged.mockRestore();
+  });
+
   it("slides the expiry with autoRefresh, written only past minRefreshInterval, capped by maxTtl", async () => {
     vi.useFakeTimers({ now: T0 });
     const { auth, ada, tokens } = await setup({ ttl: "1h", autoRefresh: true, maxTtl: "3h" });

@@ -91,7 +91,8 @@ export class PortcullisMigrationProvider implements MigrationProvider {
  * deploy step. Running it again is a no-op. Concurrent runs (several instances starting at once) are
  * safe: on PostgreSQL they wait for each other on Kysely's migration lock; on SQLite, which has none
  * across connections, a run that collides with another's (its migration already recorded, or the file
- * locked) is tried again, up to five times in all, and finds the work done.
+ * locked) is tried again, up to five times in all, and finds the work done; any other error is thrown at
+ * once.
  *
  * @param db - the Kysely instance the stores use
  * @param options - table names, and the schema of the bookkeeping tables
@@ -125,15 +126,21 @@ export async function migrateToLatest(
   for (let attempt = 1; ; attempt++) {
     const { error, results } = await migrator.migrateToLatest();
     if (error === undefined) return results ?? [];
-    // A colliding run left nothing another cannot finish (every table and index IF NOT EXISTS); a real
-    // failure fails every time.
-    if (postgres || attempt === SQLITE_MIGRATION_ATTEMPTS) throw error;
+    // Only a collision with another connection's run is tried again: its migration already recorded, or
+    // the file locked. It left nothing another run cannot finish (every table and index IF NOT EXISTS).
+    if (postgres || attempt === SQLITE_MIGRATION_ATTEMPTS || !isSqliteCollision(error)) throw error;
     await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** attempt + Math.random() * 20));
   }
 }
 
 // How many times migrateToLatest runs the migrations on SQLite before it gives up.
 const SQLITE_MIGRATION_ATTEMPTS = 5;
+
+// better-sqlite3's codes for a unique key taken meanwhile, or a database another connection holds.
+function isSqliteCollision(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" && /^SQLITE_(?:CONSTRAINT_(?:PRIMARYKEY|UNIQUE)|BUSY|LOCKED)/.test(code);
+}
 
 /** Whether `db` is on PostgreSQL: by its introspector (by name too: a second copy of kysely has its own class). */
 function isPostgres(db: AnyKysely): boolean {

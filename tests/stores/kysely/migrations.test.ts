@@ -1,4 +1,8 @@
-import { type Migration, Migrator, sql } from "kysely";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import { Kysely, type Migration, Migrator, SqliteDialect, sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   DEFAULT_TABLE_NAMES,
@@ -180,6 +184,26 @@ describe("migrateToLatest on SQLite", () => {
     const db = sqliteDb();
     await expect(migrateToLatest(db, { tables: { users: "" } })).rejects.toThrow(TypeError);
     expect(await sqliteCatalogue(db).tables()).toEqual([]);
+  });
+
+  it("throws an error that is no collision with another run at once, without trying again", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "portcullis-readonly-"));
+    try {
+      const file = join(dir, "readonly.db");
+      new Database(file).close();
+      const statements: string[] = [];
+      const db: AnyDb = new Kysely({
+        dialect: new SqliteDialect({ database: new Database(file, { readonly: true }) }),
+        log: (event) => {
+          statements.push(event.query.sql);
+        },
+      });
+      await expect(migrateToLatest(db)).rejects.toMatchObject({ code: "SQLITE_READONLY" });
+      expect(statements.filter((statement) => /^create table/i.test(statement))).toHaveLength(1);
+      await db.destroy();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 
