@@ -36,7 +36,7 @@ export class TokenLedger {
    */
   recordAccess(access: Claims, refresh: Claims): Promise<void> {
     if (!this.#s.checkRevokedAccess) return Promise.resolve();
-    return this.#record(access, this.#lineage(refresh));
+    return this.#record(access, this.lineage(refresh));
   }
 
   /**
@@ -65,7 +65,7 @@ export class TokenLedger {
     const expiresAt = this.expiry(claims);
     if (!(await this.#store.consume(jti, expiresAt))) {
       // Its family; a token without one rooted the family its rotation started, under its own jti.
-      await this.#store.revokeFamily(this.#lineage(claims));
+      await this.#store.revokeFamily(this.lineage(claims));
       throw new InvalidToken("Token is blacklisted");
     }
     if (this.#s.blacklistAfterRotation) await this.#store.revoke(jti, expiresAt);
@@ -74,7 +74,7 @@ export class TokenLedger {
   /** Blacklists a refresh token; with `checkRevokedAccess`, the access tokens minted from it too. */
   async blacklist(claims: Claims): Promise<void> {
     await this.revoke(claims);
-    if (this.#s.checkRevokedAccess) await this.#store.revokeFamily(this.#lineage(claims));
+    if (this.#s.checkRevokedAccess) await this.#store.revokeFamily(this.lineage(claims));
   }
 
   /** Revokes one token (a refresh token refused after a password change). */
@@ -90,9 +90,11 @@ export class TokenLedger {
     return new Date(((claims.exp as number) + this.#s.leeway) * 1000);
   }
 
-  // A refresh token's lineage: its rotation family, or without one the token's own jti (the family its
-  // rotation starts).
-  #lineage(refresh: Claims): string {
+  /**
+   * A refresh token's lineage: its rotation family, or without one (minted by Django, or before reuse
+   * detection was on) the token's own jti, the family its rotation starts.
+   */
+  lineage(refresh: Claims): string {
     const family = refresh[FAMILY_CLAIM];
     return typeof family === "string" ? family : (refresh[this.#s.jtiClaim] as string);
   }

@@ -130,11 +130,7 @@ export class JWTService {
       rotated[this.settings.jtiClaim] = newJti();
       rotated.exp = expiryAfter(at, this.settings.refreshTokenLifetime);
       rotated.iat = at;
-      // A refresh token without a family (minted by Django, or before reuse detection was on) roots one:
-      // its jti, which its replay revokes (../jwt/ledger.ts).
-      if (ledger !== null && typeof rotated[FAMILY_CLAIM] !== "string") {
-        rotated[FAMILY_CLAIM] = claims[this.settings.jtiClaim];
-      }
+      if (ledger !== null) rotated[FAMILY_CLAIM] = ledger.lineage(claims); // a family-less token roots one
       await this.#ledger?.record(rotated);
       return { access: signedAccess, refresh: await this.#sign(rotated) };
     } finally {
