@@ -204,17 +204,13 @@ export class TokenAuthentication<User = unknown> implements BaseAuthentication<U
   // It is housekeeping of other tokens: its failure never changes this request's answer, and is reported.
   async #cleanup(record: TokenRecord, now: number): Promise<void> {
     try {
-      await this.#deleteExpired(record, now);
+      for (const other of await this.#tokens.listForUser(record.userId)) {
+        const expired = other.expiresAt !== null && other.expiresAt.getTime() < now;
+        if (other.digest === record.digest || !expired) continue;
+        if (await this.#tokens.delete(other.digest)) this.#events?.emit("tokenExpired", { record: other });
+      }
     } catch (error) {
       console.error("portcullis: TokenAuthentication could not delete a user's expired tokens", error);
-    }
-  }
-
-  async #deleteExpired(record: TokenRecord, now: number): Promise<void> {
-    for (const other of await this.#tokens.listForUser(record.userId)) {
-      if (other.digest === record.digest || other.expiresAt === null || other.expiresAt.getTime() >= now)
-        continue;
-      if (await this.#tokens.delete(other.digest)) this.#events?.emit("tokenExpired", { record: other });
     }
   }
 
