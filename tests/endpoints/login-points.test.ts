@@ -74,7 +74,7 @@ async function answer(handler: EndpointHandler, request: Request) {
   const response = await handler(request);
   return {
     status: response.status,
-    headers: [...response.headers],
+    headers: headerList(response),
     body: await response.text(),
     hashes: deriveBits.mock.calls.map(([params]) => (params as Pbkdf2Params).iterations),
   };
@@ -177,3 +177,12 @@ describe.skipIf(pgSkip !== null)(
     });
   },
 );
+
+/** Every header of a response as [name, value] pairs, in order. */
+function headerList(response: Response): Array<[string, string]> {
+  const list: Array<[string, string]> = [];
+  response.headers.forEach((value, name) => {
+    list.push([name, value]);
+  });
+  return list;
+}

@@ -349,7 +349,7 @@ describe("BasicAuthentication with a user store", () => {
     const response = toResponse(await authenticate(withAuth(basicAuthHeader(username, password)), [basic]))!;
     return {
       status: response.status,
-      headers: [...response.headers],
+      headers: headerList(response),
       body: await response.text(),
       hashes: deriveBits.mock.calls.map(([params]) => (params as Pbkdf2Params).iterations),
     };
@@ -490,3 +490,12 @@ describe.skipIf(pgSkip !== null)(
     );
   },
 );
+
+/** Every header of a response as [name, value] pairs, in order. */
+function headerList(response: Response): Array<[string, string]> {
+  const list: Array<[string, string]> = [];
+  response.headers.forEach((value, name) => {
+    list.push([name, value]);
+  });
+  return list;
+}
