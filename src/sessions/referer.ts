@@ -5,7 +5,14 @@
  * @internal
  */
 
-/** The parts of a URL the CSRF check uses, and `geturl()`, which the bad-Referer reason quotes. */
+/**
+ * The parts of a URL the CSRF check uses, and `geturl()`, which the bad-Referer reason quotes.
+ * @internal
+ * @example
+ * ```ts
+ * const split: SplitReferer | null = splitReferer("HTTPS://evil.example/?"); // url "https://evil.example/"
+ * ```
+ */
 export interface SplitReferer {
   /** Lower-cased, or `""` when the text has none. */
   readonly scheme: string;
@@ -18,8 +25,13 @@ export interface SplitReferer {
 const SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*$/;
 
 /**
- * @internal
  * `urlsplit(text)`, or `null` where Python raises `ValueError`.
+ * @internal
+ * @example
+ * ```ts
+ * splitReferer("https://["); // null: Django's "Referer checking failed - Referer is malformed."
+ * splitReferer("https://[::1]:8443/x"); // { scheme: "https", netloc: "[::1]:8443", url: "https://[::1]:8443/x" }
+ * ```
  */
 export function splitReferer(text: string): SplitReferer | null {
   // urlsplit strips leading C0 controls and spaces, and removes every tab, CR and LF (WHATWG).
