@@ -31,8 +31,9 @@ export interface BasicUsersOptions<User> extends BasicCommonOptions {
 /** Basic authentication with your own check (an LDAP bind, a legacy table). */
 export interface BasicVerifyOptions<User> extends BasicCommonOptions {
   /**
-   * Returns (or resolves to) the user for a correct username and password, or `null`. Throw an `AuthError`
-   * for another answer (`new AuthenticationFailed("User inactive or deleted.")`).
+   * Returns (or resolves to) the user for a correct username and password, or `null` (also for a disabled
+   * account: another answer there tells a caller the password was right). Throw an `AuthError` for
+   * another answer. Never called for credentials holding a NUL character.
    */
   verify: (username: string, password: string, request: AuthRequest) => User | null | Promise<User | null>;
   /** Not with `verify`. */
@@ -49,11 +50,14 @@ export type BasicAuthenticationOptions<User> = BasicUsersOptions<User> | BasicVe
  * - `"Invalid basic header. No credentials provided."`, `"… Credentials string should not contain spaces."`,
  *   `"… Credentials not correctly base64 encoded."` (also when there is no colon);
  * - the decoded bytes are UTF-8, or latin-1 when they are not valid UTF-8; split on the FIRST colon;
- * - `"Invalid username/password."` for an unknown user or a wrong password, and
- *   `"User inactive or deleted."` for an inactive user with the right password.
+ * - `"Invalid username/password."` for an unknown user, a wrong password and an inactive user, right
+ *   password or not (Django's `ModelBackend` refuses inactive users before DRF sees them), and for a
+ *   username or password holding a NUL character, refused before the store or `verify` is asked
+ *   (Django's `ProhibitNullCharactersValidator`; PostgreSQL cannot store NUL in text).
  *
- * With `users`, an unknown username still costs one password hash (Django #20760), and a correct password
- * whose stored hash is weaker than configured is re-hashed and saved before the scheme returns.
+ * With `users`, an unknown username, a wrong password and an inactive user each cost one password hash
+ * (Django #20760), so neither the answer nor the work tells them apart; a correct password of an active
+ * user whose stored hash is weaker than configured is re-hashed and saved before the scheme returns.
  * Success: `{ user: record.user, auth: null }`.
  *
  * @example
@@ -108,13 +112,15 @@ export class BasicAuthentication<User = unknown> implements BaseAuthentication<U
     const pair = splitUserPass(binary);
     if (pair === null) throw new AuthenticationFailed(NOT_BASE64);
     const [username, password] = pair;
+    // A NUL never reaches a store: PostgreSQL refuses it (a 500), C libraries cut the string there.
+    if (username.includes("\0") || password.includes("\0")) throw new AuthenticationFailed(INVALID);
     const options = this.#options;
     if (options.verify !== undefined) {
       return andThen(options.verify(username, password, request), verified);
     }
     return checkCredentials(options.users, username, password, options.passwords).then((check) => {
-      if (check.outcome === "invalid") throw new AuthenticationFailed("Invalid username/password.");
-      if (check.outcome === "inactive") throw new AuthenticationFailed("User inactive or deleted.");
+      // ModelBackend.user_can_authenticate: an inactive user is refused as a wrong password is.
+      if (check.outcome !== "valid") throw new AuthenticationFailed(INVALID);
       return { user: check.record.user, auth: null };
     });
   }
@@ -152,6 +158,7 @@ function decodedCredentials(request: AuthRequest): string | null {
 }
 
 const NOT_BASE64 = "Invalid basic header. Credentials not correctly base64 encoded.";
+const INVALID = "Invalid username/password.";
 
 // `text` decoded when it is strict padded base64 holding nothing else, else null (the general path then
 // says what is wrong). atob() is WHATWG's forgiving-base64: it would also skip ASCII whitespace, which
@@ -182,7 +189,7 @@ const HIGH_BYTE = /[\x80-\xff]/;
 const BASIC = ["Basic"];
 
 function verified<User>(user: User | null): Authenticated<User, null> {
-  if (user === null || user === undefined) throw new AuthenticationFailed("Invalid username/password.");
+  if (user === null || user === undefined) throw new AuthenticationFailed(INVALID);
   return { user, auth: null };
 }
 

@@ -102,8 +102,11 @@ export function readCookieValues(request: AuthRequest, name: string): string[] {
 
 /** Attributes for {@link serializeCookie}. */
 export interface CookieAttributes {
-  /** Seconds until the cookie expires; 0 deletes it. Also written as `Expires` for old clients. */
-  maxAge: number;
+  /**
+   * Seconds until the cookie expires; 0 deletes it. Also written as `Expires` for old clients. `null`
+   * writes neither: a browser-session cookie, gone when the browser closes (Django's `max_age=None`).
+   */
+  maxAge: number | null;
   /** Hidden from `document.cookie`. */
   httpOnly: boolean;
   /** Sent over HTTPS only. */
@@ -121,7 +124,8 @@ const EPOCH = "Thu, 01 Jan 1970 00:00:00 GMT";
 const MAX_COOKIE_AGE = 400 * 86_400;
 
 /**
- * One `Set-Cookie` line, as Django writes them (`Max-Age` and `Expires` together), never with a `Domain`.
+ * One `Set-Cookie` line, as Django writes them (`Max-Age` and `Expires` together, or neither for a
+ * browser-session cookie), never with a `Domain`.
  *
  * @param name - a cookie-name token
  * @param value - cookie-octets only
@@ -133,6 +137,8 @@ const MAX_COOKIE_AGE = 400 * 86_400;
  * ```ts
  * serializeCookie("sessionid", id, { maxAge: 1_209_600, httpOnly: true, secure: false });
  * // "sessionid=<id>; Max-Age=1209600; Expires=…; Path=/; HttpOnly; SameSite=Lax"
+ * serializeCookie("csrftoken", secret, { maxAge: null, httpOnly: false, secure: true });
+ * // "csrftoken=<secret>; Path=/; Secure; SameSite=Lax"
  * ```
  */
 export function serializeCookie(name: string, value: string, attributes: CookieAttributes): string {
@@ -143,7 +149,7 @@ export function serializeCookie(name: string, value: string, attributes: CookieA
   if (!/^\/[\x20-\x3A\x3C-\x7E]*$/.test(path)) {
     throw new TypeError(`Invalid cookie path: ${JSON.stringify(path)}.`);
   }
-  if (!Number.isFinite(attributes.maxAge)) {
+  if (attributes.maxAge !== null && !Number.isFinite(attributes.maxAge)) {
     throw new RangeError(`Invalid Max-Age for the ${name} cookie: ${attributes.maxAge}.`);
   }
   if (/^__host-/i.test(name) && (!attributes.secure || path !== "/")) {
@@ -155,11 +161,15 @@ export function serializeCookie(name: string, value: string, attributes: CookieA
   if (attributes.sameSite === "None" && !attributes.secure) {
     throw new TypeError(`A SameSite=None cookie must be Secure (${name}).`);
   }
-  // RFC 6265bis §5.6.2: user agents cap Max-Age at 400 days; a larger value is written capped.
-  const maxAge = Math.min(MAX_COOKIE_AGE, Math.max(0, Math.floor(attributes.maxAge)));
-  const expires =
-    maxAge === 0 ? EPOCH : new Date((attributes.now ?? Date.now()) + maxAge * 1000).toUTCString();
-  let line = `${name}=${value}; Max-Age=${maxAge}; Expires=${expires}; Path=${path}`;
+  let line = `${name}=${value}`;
+  if (attributes.maxAge !== null) {
+    // RFC 6265bis §5.6.2: user agents cap Max-Age at 400 days; a larger value is written capped.
+    const maxAge = Math.min(MAX_COOKIE_AGE, Math.max(0, Math.floor(attributes.maxAge)));
+    const expires =
+      maxAge === 0 ? EPOCH : new Date((attributes.now ?? Date.now()) + maxAge * 1000).toUTCString();
+    line += `; Max-Age=${maxAge}; Expires=${expires}`;
+  }
+  line += `; Path=${path}`;
   if (attributes.httpOnly) line += "; HttpOnly";
   if (attributes.secure) line += "; Secure";
   return `${line}; SameSite=${attributes.sameSite ?? "Lax"}`;

@@ -15,6 +15,7 @@ import {
   tokenFormatError,
   unmaskCsrfToken,
 } from "./csrf-tokens.js";
+import { splitReferer } from "./referer.js";
 
 /** Methods that never need a CSRF token (RFC 9110 safe methods), matched case-sensitively as Django does. */
 const SAFE_METHODS: ReadonlySet<string> = new Set(["GET", "HEAD", "OPTIONS", "TRACE"]);
@@ -33,10 +34,10 @@ export const CSRF_REASONS = {
     `Origin checking failed - ${origin} does not match any trusted origins.`,
   /** `REASON_NO_REFERER`: an HTTPS request with neither `Origin` nor `Referer`. */
   noReferer: "Referer checking failed - no Referer.",
-  /** `REASON_BAD_REFERER`: a `Referer` from another host. */
+  /** `REASON_BAD_REFERER`: a `Referer` from another host (quoted as Python's `geturl()` writes it). */
   badReferer: (referer: string): string =>
     `Referer checking failed - ${referer} does not match any trusted origins.`,
-  /** `REASON_MALFORMED_REFERER`: a `Referer` without a scheme and host. */
+  /** `REASON_MALFORMED_REFERER`: a `Referer` that is not a URL (`https://[`), or has no scheme or host. */
   malformedReferer: "Referer checking failed - Referer is malformed.",
   /** `REASON_INSECURE_REFERER`: an `http:` Referer on an HTTPS request. */
   insecureReferer: "Referer checking failed - Referer is insecure while host is secure.",
@@ -77,8 +78,12 @@ export interface CsrfOptions {
   headerName?: string;
   /** The form field carrying the token. Default `"csrfmiddlewaretoken"`. */
   fieldName?: string;
-  /** Lifetime of the cookie (Django's `CSRF_COOKIE_AGE`). Default one year: 31,449,600 seconds. */
-  cookieAge?: Duration;
+  /**
+   * Lifetime of the cookie (Django's `CSRF_COOKIE_AGE`): seconds or `"52w"`. Default one year:
+   * 31,449,600 seconds. `null` (Django's `None`) makes a browser-session cookie, without `Max-Age` or
+   * `Expires`, gone when the browser closes.
+   */
+  cookieAge?: Duration | null;
 }
 
 /** What {@link CsrfPolicy.check} needs besides the request. */
@@ -111,7 +116,7 @@ export class CsrfPolicy {
   readonly headerName: string;
   /** The form field carrying the token. */
   readonly fieldName: string;
-  readonly #cookieAge: number;
+  readonly #cookieAge: number | null;
   readonly #secure: boolean;
   readonly #exactOrigins: ReadonlySet<string>;
   /** scheme → domain patterns (`.example.com`), from `scheme://*.example.com`. */
@@ -131,7 +136,9 @@ export class CsrfPolicy {
     if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(this.headerName)) {
       throw new TypeError(`Invalid CSRF header name: ${JSON.stringify(this.headerName)}.`);
     }
-    this.#cookieAge = parseDuration(options.cookieAge ?? 31_449_600, "csrf.cookieAge");
+    // Only undefined takes the default: null is Django's CSRF_COOKIE_AGE = None, a session cookie.
+    this.#cookieAge =
+      options.cookieAge === null ? null : parseDuration(options.cookieAge ?? 31_449_600, "csrf.cookieAge");
     this.#secure = cookie.secure ?? true;
     serializeCookie(this.cookieName, "", { maxAge: 0, httpOnly: false, secure: this.#secure });
 
@@ -213,7 +220,8 @@ export class CsrfPolicy {
 
   /**
    * The `Set-Cookie` line that stores a secret: readable by scripts (the page copies it into the
-   * header), `SameSite=Lax`, `Path=/`, `Secure` unless configured off.
+   * header), `SameSite=Lax`, `Path=/`, `Secure` unless configured off; `Max-Age` and `Expires` from
+   * `cookieAge`, neither when it is `null`.
    *
    * @param secret - a 32-character secret
    * @returns the header value
@@ -241,13 +249,13 @@ export class CsrfPolicy {
   #checkReferer(request: AuthRequest, host: string): string | null {
     const referer = request.headers.get("referer");
     if (referer === null) return CSRF_REASONS.noReferer;
-    // urllib.parse.urlsplit's reading: a scheme, "//", then a non-empty netloc.
-    const match = /^([a-z][a-z0-9+.-]*):\/\/([^/?#]*)/i.exec(referer);
-    if (match === null || match[2] === "") return CSRF_REASONS.malformedReferer;
-    if (match[1]!.toLowerCase() !== "https") return CSRF_REASONS.insecureReferer;
-    const netloc = match[2]!;
+    // Django: urlsplit raising ValueError ("https://[") or no scheme or netloc is a malformed Referer.
+    const split = splitReferer(referer);
+    if (split === null || split.scheme === "" || split.netloc === "") return CSRF_REASONS.malformedReferer;
+    if (split.scheme !== "https") return CSRF_REASONS.insecureReferer;
+    const { netloc } = split;
     if (this.#trustedHosts.some((pattern) => isSameDomain(netloc, pattern))) return null;
-    return isSameDomain(netloc, host) ? null : CSRF_REASONS.badReferer(referer);
+    return isSameDomain(netloc, host) ? null : CSRF_REASONS.badReferer(split.url);
   }
 
   #checkToken(request: AuthRequest, input: CsrfCheckInput): string | null {

@@ -141,6 +141,33 @@ describe("sessionHandlers csrf (GET /api/session/csrf/)", () => {
     expect(unmaskCsrfToken((JSON.parse(text) as { csrfToken: string }).csrfToken)).toBe(secret);
   });
 
+  it("sets a browser-session csrftoken cookie (no Max-Age, no Expires) with cookieAge: null, at login too", async () => {
+    const ctx = await setup();
+    const sessions = new SessionManager({
+      store: new MemorySessionStore(),
+      users: ctx.users,
+      secure: false,
+      csrf: { cookieAge: null },
+    });
+    const browser = new Browser(sessionHandlers({ sessions, passwords }));
+    const token = await browser.csrf();
+    const secret = browser.jar.get("csrftoken")!;
+    expect(secret).toMatch(SECRET);
+    expect(unmaskCsrfToken(token)).toBe(secret);
+    const grant = await browser.views.csrf(
+      new Request(`${HTTP}/api/session/csrf/`, { headers: { Cookie: browser.cookie } }),
+    );
+    expect(grant.headers.getSetCookie()).toEqual([`csrftoken=${secret}; Path=/; SameSite=Lax`]);
+
+    const login = await browser.login();
+    expect(login.status).toBe(200);
+    const [sessionLine, csrfLine] = login.headers.getSetCookie();
+    expect(sessionLine).toMatch(/^sessionid=[^;]+; Max-Age=1209600; Expires=/);
+    const rotated = browser.jar.get("csrftoken")!;
+    expect(rotated).not.toBe(secret);
+    expect(csrfLine).toBe(`csrftoken=${rotated}; Path=/; SameSite=Lax`);
+  });
+
   it("gives each new visitor another secret", async () => {
     const { views } = await world();
     const first = new Browser(views);

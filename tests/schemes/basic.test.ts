@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import {
   AuthenticationFailed,
   authenticate,
@@ -10,8 +10,10 @@ import {
   toResponse,
   verifyPassword,
 } from "../../src/index.js";
+import { KyselyUserStore, migrateToLatest } from "../../src/stores/kysely/index.js";
 import { basicAuthHeader, checkSchemeContract, makeRequest } from "../../src/testing/index.js";
 import { failure } from "../failure.js";
+import { type PostgresSchema, postgresSchema, postgresSkipReason } from "../stores/kysely/databases.js";
 import rfc7617 from "../vectors/rfc7617.json" with { type: "json" };
 
 const withAuth = (authorization: string) => makeRequest({ headers: { Authorization: authorization } });
@@ -84,7 +86,7 @@ describe("BasicAuthentication: parsing (RFC 7617, DRF)", () => {
   });
 
   it("passes the password exactly: no trimming, truncation or case folding", async () => {
-    const password = ` ${"Pässwörd:".repeat(20)}\u0000 `;
+    const password = ` ${"Pässwörd:".repeat(20)}\u0001\u00ff `;
     const { basic, seen } = verifying(["ada", password]);
     expect(await basic.authenticate(withAuth(encode(`ada:${password}`)))).not.toBeNull();
     expect(seen[0]![1]).toBe(password);
@@ -150,7 +152,9 @@ describe("BasicAuthentication: parsing (RFC 7617, DRF)", () => {
         );
       } catch {}
       const colon = text.indexOf(":");
-      return colon === -1 ? "base64" : `${text.slice(0, colon)}|${text.slice(colon + 1)}`;
+      if (colon === -1) return "base64";
+      // A NUL anywhere is refused as invalid credentials before verify is asked.
+      return text.includes("\0") ? "nul" : `${text.slice(0, colon)}|${text.slice(colon + 1)}`;
     };
     const seen: string[] = [];
     const basic = new BasicAuthentication({
@@ -167,9 +171,9 @@ describe("BasicAuthentication: parsing (RFC 7617, DRF)", () => {
         seen.length = 0;
         const detail = (await failure(basic.authenticate(withAuth(value)))).detail;
         const expected = reference(value);
-        if (expected.includes("|")) {
+        if (expected.includes("|") || expected === "nul") {
           expect(detail).toBe("Invalid username/password.");
-          expect(seen).toEqual([expected]);
+          expect(seen).toEqual(expected === "nul" ? [] : [expected]);
         } else {
           expect(detail).toBe(
             expected === "base64"
@@ -184,12 +188,42 @@ describe("BasicAuthentication: parsing (RFC 7617, DRF)", () => {
   });
 
   it("decodes the bytes as UTF-8 on the fast path too (the property's alphabet can spell U+9004)", async () => {
-    // 60 e9 80 84 00 00 3a 62 63: valid UTF-8, so DRF reads "`\u9004\0\0", not the latin-1 "`Ã©\x80\x84\0\0".
+    // 60 e9 80 84 41 42 3a 62 63: valid UTF-8, so DRF reads "`\u9004AB", not the latin-1 "`Ã©\x80\x84AB".
     const { basic, seen } = verifying();
+    expect((await failure(basic.authenticate(withAuth("Basic YOmAhEFCOmJj")))).detail).toBe(
+      "Invalid username/password.",
+    );
+    expect(seen).toEqual([["`\u9004AB", "bc"]]);
+    // The property's own example, 60 e9 80 84 00 00 3a 62 63, holds NULs: refused before verify.
     expect((await failure(basic.authenticate(withAuth("Basic YOmAhAAAOmJj")))).detail).toBe(
       "Invalid username/password.",
     );
-    expect(seen).toEqual([["`\u9004\0\0", "bc"]]);
+    expect(seen).toHaveLength(1);
+  });
+
+  it.each([
+    ["a NUL at the end of the username", "ada\u0000", "secret"],
+    ["a NUL inside the username", "a\u0000da", "secret"],
+    ["a NUL at the end of the password", "ada", "secret\u0000"],
+    ["a NUL inside the password", "ada", "sec\u0000ret"],
+    ["a NUL alone", "\u0000", "\u0000"],
+  ])("refuses %s as invalid credentials without calling verify", async (_case, username, password) => {
+    const { basic, seen } = verifying(["ada", "secret"]);
+    const response = toResponse(await authenticate(withAuth(encode(`${username}:${password}`)), [basic]))!;
+    expect(response.status).toBe(401);
+    expect(response.headers.get("WWW-Authenticate")).toBe('Basic realm="api"');
+    expect(await response.text()).toBe(
+      '{"detail":"Invalid username/password.","code":"authentication_failed"}',
+    );
+    expect(seen).toEqual([]);
+  });
+
+  it("refuses a NUL in latin-1 credentials (bytes that are not UTF-8) as well", async () => {
+    const { basic, seen } = verifying();
+    // 61 ff 00 3a 62: not UTF-8, read as latin-1 "a\xff\0" / "b".
+    const error = await failure(basic.authenticate(withAuth("Basic Yf8AOmI=")));
+    expect(error.detail).toBe("Invalid username/password.");
+    expect(seen).toEqual([]);
   });
 
   it("keeps the scheme contract", async () => {
@@ -298,7 +332,7 @@ describe("BasicAuthentication with a user store", () => {
     ["an empty password", "ada", "", "Invalid username/password."],
     ["an unusable password", "eve", "", "Invalid username/password."],
     ["an inactive user with a wrong password", "bob", "nope", "Invalid username/password."],
-    ["an inactive user with the right password", "bob", "secret", "User inactive or deleted."],
+    ["an inactive user with the right password", "bob", "secret", "Invalid username/password."],
   ])("refuses %s with exactly one password hash", async (_case, username, password, detail) => {
     const { basic } = await seeded();
     const deriveBits = vi.spyOn(crypto.subtle, "deriveBits");
@@ -306,6 +340,67 @@ describe("BasicAuthentication with a user store", () => {
     expect(error.detail).toBe(detail);
     expect(error.status).toBe(401);
     expect(deriveBits).toHaveBeenCalledTimes(1);
+  });
+
+  /** The answer through the runner, byte for byte, and the PBKDF2 iteration counts it ran. */
+  async function answer(basic: BasicAuthentication<unknown>, username: string, password: string) {
+    const deriveBits = vi.spyOn(crypto.subtle, "deriveBits");
+    deriveBits.mockClear();
+    const response = toResponse(await authenticate(withAuth(basicAuthHeader(username, password)), [basic]))!;
+    return {
+      status: response.status,
+      headers: headerList(response),
+      body: await response.text(),
+      hashes: deriveBits.mock.calls.map(([params]) => (params as Pbkdf2Params).iterations),
+    };
+  }
+
+  it("answers an inactive user's right and wrong passwords as an unknown user's, one hash each", async () => {
+    const { users, basic } = await seeded();
+    const setPasswordHash = vi.spyOn(users, "setPasswordHash");
+    const right = await answer(basic, "bob", "secret");
+    expect(right).toEqual({
+      status: 401,
+      headers: [
+        ["content-type", "application/json"],
+        ["www-authenticate", 'Basic realm="api"'],
+      ],
+      body: '{"detail":"Invalid username/password.","code":"authentication_failed"}',
+      hashes: [1000],
+    });
+    expect(await answer(basic, "bob", "nope")).toEqual(right);
+    expect(await answer(basic, "nobody", "secret")).toEqual(right);
+    expect(await answer(basic, "ada", "nope")).toEqual(right);
+    expect(setPasswordHash).not.toHaveBeenCalled();
+  });
+
+  it("gives an inactive user's right password a wrong one's cost when the stored hash is weaker", async () => {
+    const { users, basic } = await seeded();
+    await users.setPasswordHash("2", await hashPassword("secret", { iterations: 500 }));
+    const setPasswordHash = vi.spyOn(users, "setPasswordHash");
+    const right = await answer(basic, "bob", "secret");
+    // A wrong password verifies at 500 and pads to the configured 1000 (Django's harden_runtime); no upgrade.
+    expect(right.hashes).toEqual([500, 500]);
+    expect(right.body).toBe('{"detail":"Invalid username/password.","code":"authentication_failed"}');
+    expect(await answer(basic, "bob", "nope")).toEqual(right);
+    expect(setPasswordHash).not.toHaveBeenCalled();
+  });
+
+  it.each([
+    ["demo\u0000", "secret"],
+    ["ada\u0000", "secret"],
+    ["ada", "secret\u0000"],
+    ["ada", "secret\u0000\u0000"],
+    ["\u0000ada", "secret"],
+  ])("refuses %j / %j before asking the store or hashing", async (username, password) => {
+    const { users, basic } = await seeded();
+    const findByUsername = vi.spyOn(users, "findByUsername");
+    const deriveBits = vi.spyOn(crypto.subtle, "deriveBits");
+    const error = await failure(basic.authenticate(withAuth(basicAuthHeader(username, password))));
+    expect(error).toBeInstanceOf(AuthenticationFailed);
+    expect(error.detail).toBe("Invalid username/password.");
+    expect(findByUsername).not.toHaveBeenCalled();
+    expect(deriveBits).not.toHaveBeenCalled();
   });
 
   it("costs exactly one hash for a correct password too", async () => {
@@ -340,3 +435,67 @@ describe("BasicAuthentication with a user store", () => {
     await checkSchemeContract(basic, { seed: 11, runs: 100 });
   });
 });
+
+const pgSkip = await postgresSkipReason();
+
+describe.skipIf(pgSkip !== null)(
+  `BasicAuthentication over a KyselyUserStore on PostgreSQL${pgSkip === null ? "" : ` (skipped: ${pgSkip})`}`,
+  () => {
+    let schema: PostgresSchema;
+    let users: KyselyUserStore;
+    beforeAll(async () => {
+      schema = await postgresSchema(2);
+      await migrateToLatest(schema.db);
+      users = new KyselyUserStore({ db: schema.db });
+      await users.create({
+        username: "demo",
+        passwordHash: await hashPassword("demo", { iterations: 1000 }),
+      });
+    });
+    afterAll(async () => {
+      await schema?.drop();
+    });
+
+    it("finds the real user, so the store is really asked", async () => {
+      const basic = new BasicAuthentication({ users, passwords: { iterations: 1000 } });
+      const result = await authenticate(withAuth(basicAuthHeader("demo", "demo")), [basic]);
+      expect(result).toMatchObject({ outcome: "success", user: { username: "demo" } });
+    });
+
+    it("shows that PostgreSQL itself refuses a NUL (the 500 this guards against)", async () => {
+      await expect(users.findByUsername("demo\u0000")).rejects.toThrow();
+    });
+
+    it.each([
+      ["demo\u0000", "demo"],
+      ["demo\u0000\u0000", "demo"],
+      ["demo", "demo\u0000"],
+    ])(
+      "answers %j / %j with 401 Invalid username/password., never a SchemeError",
+      async (username, password) => {
+        const basic = new BasicAuthentication({ users, passwords: { iterations: 1000 } });
+        const findByUsername = vi.spyOn(users, "findByUsername");
+        const response = toResponse(
+          await authenticate(withAuth(basicAuthHeader(username, password)), [basic]),
+        )!;
+        expect(response.status).toBe(401);
+        expect(response.headers.get("WWW-Authenticate")).toBe('Basic realm="api"');
+        expect(await response.json()).toEqual({
+          detail: "Invalid username/password.",
+          code: "authentication_failed",
+        });
+        expect(findByUsername).not.toHaveBeenCalled();
+        findByUsername.mockRestore();
+      },
+    );
+  },
+);
+
+/** Every header of a response as [name, value] pairs, in order. */
+function headerList(response: Response): Array<[string, string]> {
+  const list: Array<[string, string]> = [];
+  response.headers.forEach((value, name) => {
+    list.push([name, value]);
+  });
+  return list;
+}

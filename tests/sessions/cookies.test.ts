@@ -176,6 +176,18 @@ describe("serializeCookie", () => {
       { maxAge: 3600.9, httpOnly: false, secure: false, now: T0 },
       "sessionid=v; Max-Age=3600; Expires=Sat, 28 Nov 2026 13:00:00 GMT; Path=/; SameSite=Lax",
     ],
+    [
+      "csrftoken",
+      "s3cr3t",
+      { maxAge: null, httpOnly: false, secure: true, now: T0 },
+      "csrftoken=s3cr3t; Path=/; Secure; SameSite=Lax",
+    ],
+    [
+      "__Host-sessionid",
+      "abc",
+      { maxAge: null, httpOnly: true, secure: true, sameSite: "Strict" },
+      "__Host-sessionid=abc; Path=/; HttpOnly; Secure; SameSite=Strict",
+    ],
   ])("writes %s=%j with %j exactly", (name, value, attributes, line) => {
     expect(serializeCookie(name, value, attributes)).toBe(line);
   });

@@ -259,6 +259,7 @@ describe("CsrfPolicy.check: Django's process_view, in order, with its reasons", 
   });
 
   describe("Referer, for HTTPS requests without Origin", () => {
+    const MALFORMED = "Referer checking failed - Referer is malformed.";
     const https = (headers: Record<string, string>) =>
       post({ cookie, "X-CSRFToken": SECRET, ...headers }, { url: "https://api.example.com/login/" });
     const trusting = new CsrfPolicy({ trustedOrigins: ["https://*.example.org", "https://app.example.net"] });
@@ -286,11 +287,53 @@ describe("CsrfPolicy.check: Django's process_view, in order, with its reasons", 
         { Referer: "https://api.example.com.evil.example/" },
         "Referer checking failed - https://api.example.com.evil.example/ does not match any trusted origins.",
       ],
+      ["an unclosed IPv6 bracket (urlsplit's ValueError)", { Referer: "https://[" }, MALFORMED],
+      ["a closing bracket alone", { Referer: "https://]/" }, MALFORMED],
+      ["a bracket inside the host", { Referer: "https://api.example.com]/" }, MALFORMED],
+      ["a bracketed host that is not an address", { Referer: "https://[api.example.com]/" }, MALFORMED],
+      ["an IPv4 address in brackets", { Referer: "https://[127.0.0.1]/" }, MALFORMED],
+      ["text before the bracket", { Referer: "https://a[::1]/" }, MALFORMED],
+      ["text between the bracket and the port", { Referer: "https://[::1]x:443/" }, MALFORMED],
+      ["a scheme only", { Referer: "https:" }, MALFORMED],
+      ["no scheme", { Referer: "//api.example.com/page" }, MALFORMED],
+      [
+        "another host, quoted as Python's geturl() writes it",
+        { Referer: "HTTPS://evil.example/pa\tge?#" },
+        "Referer checking failed - https://evil.example/page does not match any trusted origins.",
+      ],
+      [
+        "a well-formed IPv6 Referer from another host",
+        { Referer: "https://[::1]:8443/x" },
+        "Referer checking failed - https://[::1]:8443/x does not match any trusted origins.",
+      ],
       ["the same host", { Referer: "https://api.example.com/page?x=1" }, null],
       ["a trusted wildcard host", { Referer: "https://www.example.org/" }, null],
       ["a trusted exact host", { Referer: "https://app.example.net/x" }, null],
     ])("%s", (_, headers, reason) => {
       expect(trusting.check(https(headers))).toBe(reason);
+    });
+
+    it("accepts a bracketed IPv6 Referer naming the request's own host", () => {
+      const request = post(
+        { cookie, "X-CSRFToken": SECRET, Referer: "https://[2001:db8::1]/page" },
+        { url: "https://[2001:db8::1]/login/" },
+      );
+      expect(policy.check(request)).toBeNull();
+    });
+
+    it("refuses a host that NFKC turns into another URL (U+2100 is a/c) as malformed", () => {
+      // Fetch headers hold latin-1 only; a framework's own header object may hold any text.
+      const headers = new Map([
+        ["cookie", cookie],
+        ["x-csrftoken", SECRET],
+        ["referer", "https://\u2100.api.example.com/"],
+      ]);
+      const request = {
+        method: "POST",
+        url: "https://api.example.com/login/",
+        headers: { get: (name: string) => headers.get(name.toLowerCase()) ?? null },
+      };
+      expect(policy.check(request)).toBe("Referer checking failed - Referer is malformed.");
     });
 
     it("skips the Referer when an Origin is present, and for plain http", () => {
@@ -309,6 +352,17 @@ describe("CsrfPolicy: the cookie", () => {
     expect(line).not.toContain("HttpOnly");
     expect(line).not.toContain("Domain");
     expect(policy.cookie(SECRET)).not.toContain("Secure");
+  });
+
+  it("writes a browser-session cookie, without Max-Age or Expires, for cookieAge: null (CSRF_COOKIE_AGE = None)", () => {
+    expect(new CsrfPolicy({ cookieAge: null }).cookie(SECRET)).toBe(
+      `csrftoken=${SECRET}; Path=/; Secure; SameSite=Lax`,
+    );
+    expect(
+      new CsrfPolicy({ cookieAge: null, cookieName: "XSRF-TOKEN" }, { secure: false }).cookie(SECRET),
+    ).toBe(`XSRF-TOKEN=${SECRET}; Path=/; SameSite=Lax`);
+    // Left out, the age is Django's default year; null is not read as "left out".
+    expect(new CsrfPolicy({ cookieAge: undefined }).cookie(SECRET)).toContain("; Max-Age=31449600; Expires=");
   });
 
   it("honours the cookie, header and field names", () => {
