@@ -14,10 +14,6 @@ type Claims = Record<string, unknown>;
 export class TokenLedger {
   readonly #store: RevocationStore;
   readonly #s: ResolvedJWTSettings;
-  // Refresh tokens this process is rotating now. A second refresh of one of them, arriving while the
-  // first runs, lost a race (a client firing its refresh twice); it is refused without revoking the
-  // family, so the winner's new token stays usable. One that arrives after the rotation is a replay.
-  readonly #rotating = new Set<string>();
 
   constructor(store: RevocationStore, settings: ResolvedJWTSettings) {
     this.#store = store;
@@ -40,41 +36,65 @@ export class TokenLedger {
   }
 
   /**
-   * Marks `token` as being rotated by this caller; false when another refresh of it is already running
-   * in this process (call {@link TokenLedger.end} only after a true).
-   */
-  begin(token: string): boolean {
-    if (this.#rotating.has(token)) return false;
-    this.#rotating.add(token);
-    return true;
-  }
-
-  /** The rotation of `token` that {@link TokenLedger.begin} admitted is over. */
-  end(token: string): void {
-    this.#rotating.delete(token);
-  }
-
-  /**
-   * Uses up a refresh token that is being rotated: exactly one caller gets past `consume`. A token that
-   * was already consumed (or revoked) is a replay: its whole family is revoked (RFC 9700 §4.14.2).
+   * Uses up a refresh token that is being rotated: exactly one caller, in any process, gets past
+   * `consume`. The others are refused; of those, a token rotated more than `reuseGraceSeconds` ago is a
+   * replay and its whole family is revoked (RFC 9700 §4.14.2), one rotated within it is a duplicate of
+   * the winner's request (two tabs, a retry) and revokes nothing, and a blacklisted one that was never
+   * rotated is merely refused (DESIGN §6).
    *
-   * @throws InvalidToken "Token is blacklisted" for a replayed or revoked token
+   * @throws InvalidToken "Token is blacklisted" for a replayed, duplicate or revoked token
    */
   async rotate(claims: Claims): Promise<void> {
     const jti = claims[this.#s.jtiClaim] as string;
     const expiresAt = this.expiry(claims);
-    if (!(await this.#store.consume(jti, expiresAt))) {
+    if (await this.#store.consume(jti, expiresAt)) {
+      if (this.#s.blacklistAfterRotation) await this.#store.revoke(jti, expiresAt);
+      return;
+    }
+    const consumedAt = await this.#store.consumedAt(jti);
+    if (consumedAt !== null && !this.#withinGrace(consumedAt)) {
       // Its family; a token without one rooted the family its rotation started, under its own jti.
       await this.#store.revokeFamily(this.lineage(claims));
-      throw new InvalidToken("Token is blacklisted");
     }
-    if (this.#s.blacklistAfterRotation) await this.#store.revoke(jti, expiresAt);
+    throw new InvalidToken("Token is blacklisted");
   }
 
-  /** Blacklists a refresh token; with `checkRevokedAccess`, the access tokens minted from it too. */
+  /**
+   * For a refresh refused for its user: the "blacklisted" verdict comes first, so a token already
+   * rotated or revoked is refused as {@link TokenLedger.rotate} refuses it (a replay revokes its
+   * family); an unused one is left unused.
+   *
+   * @throws InvalidToken "Token is blacklisted" for a rotated or revoked token
+   */
+  async refuseIfUsed(claims: Claims): Promise<void> {
+    const jti = claims[this.#s.jtiClaim] as string;
+    if ((await this.#store.isRevoked(jti)) || (await this.#store.consumedAt(jti)) !== null) {
+      await this.rotate(claims); // consume answers false for it: the refusal, and the family if a replay
+    }
+  }
+
+  /**
+   * Blacklists a refresh token (logout); with `checkRevokedAccess`, the access tokens minted from it too.
+   * With reuse detection, the token is consumed first, so a logout and a refresh of the same token
+   * racing each other have exactly one winner, and its whole family is revoked: a token that was already
+   * rotated is reuse (a thief may hold its successor), whenever it was rotated.
+   *
+   * @throws InvalidToken "Token is blacklisted" for a token already blacklisted or already rotated
+   */
   async blacklist(claims: Claims): Promise<void> {
-    await this.revoke(claims);
-    if (this.#s.checkRevokedAccess) await this.#store.revokeFamily(this.lineage(claims));
+    if (!this.#s.rotateRefreshTokens) {
+      await this.revoke(claims);
+      if (this.#s.checkRevokedAccess) await this.#store.revokeFamily(this.lineage(claims));
+      return;
+    }
+    const jti = claims[this.#s.jtiClaim] as string;
+    const expiresAt = this.expiry(claims);
+    const won = await this.#store.consume(jti, expiresAt);
+    const rotated = !won && (await this.#store.consumedAt(jti)) !== null;
+    if (!won && !rotated) throw new InvalidToken("Token is blacklisted"); // blacklisted before
+    await this.#store.revokeFamily(this.lineage(claims));
+    await this.#store.revoke(jti, expiresAt);
+    if (rotated) throw new InvalidToken("Token is blacklisted");
   }
 
   /** Revokes one token (a refresh token refused after a password change). */
@@ -97,6 +117,12 @@ export class TokenLedger {
   lineage(refresh: Claims): string {
     const family = refresh[FAMILY_CLAIM];
     return typeof family === "string" ? family : (refresh[this.#s.jtiClaim] as string);
+  }
+
+  // The store's clock against this one's: a skew between them shifts the window by as much.
+  #withinGrace(consumedAt: Date): boolean {
+    const grace = this.#s.reuseGraceSeconds * 1000;
+    return grace > 0 && Date.now() - consumedAt.getTime() < grace;
   }
 
   #record(claims: Claims, familyId: string | null): Promise<void> {

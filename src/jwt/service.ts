@@ -4,7 +4,7 @@
  */
 import { AuthenticationFailed } from "../core/errors.js";
 import { defineSyncTwin, type MaybePromise, settle } from "../core/sync-path.js";
-import type { RevocationStore, UserStore } from "../stores/types.js";
+import type { RevocationStore, UserRecord, UserStore } from "../stores/types.js";
 import { tokenDigest } from "../tokens/digest.js";
 import { VerifiedTokenCache } from "./cache.js";
 import {
@@ -98,44 +98,43 @@ export class JWTService {
 
   /**
    * `TokenRefreshView`: a new access token from a refresh token; with `rotateRefreshTokens`, a new refresh
-   * token too (the old one is blacklisted with `blacklistAfterRotation`). Presenting a refresh token that
-   * was already rotated revokes its whole family (RFC 9700 §4.14.2); of concurrent refreshes of one token,
-   * exactly one succeeds, and its new refresh token stays usable (a refresh of a token that this service
-   * is still rotating is refused without touching the family; one that comes after is a replay).
+   * token too (the old one is blacklisted with `blacklistAfterRotation`). With reuse detection, of
+   * concurrent refreshes of one token, in one process or many, exactly one succeeds and the others are
+   * refused; presenting a rotated token again more than `reuseGraceSeconds` after its rotation revokes its
+   * whole family (RFC 9700 §4.14.2), within it only refuses it. Every read that can fail (the user) comes
+   * before the token is used up, so a store outage (503) leaves it usable for a retry.
    *
    * @param token - the refresh token
    * @returns `{ access }`, and `refresh` when rotating
    * @throws InvalidToken for a refused token; AuthenticationFailed "No active account found for the given
-   *   token." (`no_active_account`) when its user is missing or inactive
+   *   token." (`no_active_account`) when its user is missing or inactive; StoreUnavailable when a store
+   *   cannot answer
    */
   async refresh(token: string): Promise<RefreshedTokens> {
     const ledger = this.reuseDetection ? this.#ledger : null;
-    // Claimed before the first await, so a concurrent refresh of the same token in this process sees it.
-    const first = ledger?.begin(token) ?? true;
-    try {
-      // With reuse detection, `rotate` is the blacklist check: a rotated (or blacklisted) token that comes
-      // back revokes its family, rather than being merely refused. It runs before the user checks, as
-      // simplejwt checks the blacklist before the user.
-      const claims = await this.#validate(token, "refresh", ledger === null);
-      if (!first) throw new InvalidToken("Token is blacklisted");
-      await ledger?.rotate(claims);
-      await this.#checkUser(claims);
-      const access = accessClaimsFrom(this.settings, claims);
-      await this.#ledger?.recordAccess(access, claims);
-      const signedAccess = await this.#sign(access);
-      if (!this.settings.rotateRefreshTokens) return { access: signedAccess };
+    // With reuse detection, `rotate` is the blacklist check: a rotated (or blacklisted) token that comes
+    // back revokes its family, rather than being merely refused.
+    const claims = await this.#validate(token, "refresh", ledger === null);
+    // Read before the token is used up: a user store that is down answers 503 with the token intact.
+    const user = await this.#findUser(claims);
+    // The "blacklisted" verdict before the user's, as simplejwt checks the blacklist before the user; a
+    // token refused for its user is not used up (simplejwt blacklists it only after the user check).
+    if (this.#userRefusal(claims, user) === null) await ledger?.rotate(claims);
+    else await ledger?.refuseIfUsed(claims);
+    await this.#checkUser(claims, user);
+    const access = accessClaimsFrom(this.settings, claims);
+    await this.#ledger?.recordAccess(access, claims);
+    const signedAccess = await this.#sign(access);
+    if (!this.settings.rotateRefreshTokens) return { access: signedAccess };
 
-      const at = now();
-      const rotated: JWTClaims = { ...claims };
-      rotated[this.settings.jtiClaim] = newJti();
-      rotated.exp = expiryAfter(at, this.settings.refreshTokenLifetime);
-      rotated.iat = at;
-      if (ledger !== null) rotated[FAMILY_CLAIM] = ledger.lineage(claims); // a family-less token roots one
-      await this.#ledger?.record(rotated);
-      return { access: signedAccess, refresh: await this.#sign(rotated) };
-    } finally {
-      if (first) ledger?.end(token);
-    }
+    const at = now();
+    const rotated: JWTClaims = { ...claims };
+    rotated[this.settings.jtiClaim] = newJti();
+    rotated.exp = expiryAfter(at, this.settings.refreshTokenLifetime);
+    rotated.iat = at;
+    if (ledger !== null) rotated[FAMILY_CLAIM] = ledger.lineage(claims); // a family-less token roots one
+    await this.#ledger?.record(rotated);
+    return { access: signedAccess, refresh: await this.#sign(rotated) };
   }
 
   /**
@@ -155,16 +154,22 @@ export class JWTService {
   }
 
   /**
-   * `TokenBlacklistView`: blacklists a refresh token (logout). With `checkRevokedAccess`, the access
-   * tokens minted from it are revoked too: with rotation, every token of its family; without, those
-   * minted from this refresh token.
+   * `TokenBlacklistView`: blacklists a refresh token (logout). With rotation, its whole family is revoked
+   * with it, and a token that was already rotated is reuse: its family is revoked (cutting off whoever
+   * holds its successor) and the call refused with "Token is blacklisted"; a logout racing a refresh of
+   * the same token leaves exactly one of them effective. With `checkRevokedAccess`, the access tokens
+   * minted from it are revoked too: with rotation, every token of its family; without, those minted from
+   * this refresh token.
    *
    * @param token - the refresh token
-   * @throws InvalidToken for a refused or already blacklisted token; TypeError without a revocation store
+   * @throws InvalidToken for a refused, already blacklisted or already rotated token; TypeError without a
+   *   revocation store
    */
   async blacklist(token: string): Promise<void> {
     if (this.#ledger === null) throw new TypeError("JWTService.blacklist needs a `revocations` store.");
-    const claims = await this.validate(token, "refresh");
+    // With rotation the ledger decides "blacklisted" atomically, rotated tokens included (they may be
+    // blacklisted after rotation, and must still revoke their family).
+    const claims = await this.#validate(token, "refresh", !this.settings.rotateRefreshTokens);
     await this.#ledger.blacklist(claims);
   }
 
@@ -193,7 +198,7 @@ export class JWTService {
    */
   async refreshSliding(token: string): Promise<string> {
     const claims = await this.validate(token, "sliding");
-    await this.#checkUser(claims);
+    await this.#checkUser(claims, await this.#findUser(claims));
     const at = now();
     const refreshExp = claims[this.settings.slidingTokenRefreshExpClaim];
     if (refreshExp === undefined)
@@ -303,21 +308,36 @@ export class JWTService {
     return claims;
   }
 
+  // The token's user, read for #checkUser: undefined when there is nothing to check (no user store, or
+  // a token without a user id), null when the store has no such user.
+  async #findUser(claims: JWTClaims): Promise<UserRecord<unknown> | null | undefined> {
+    const id = claims[this.settings.userIdClaim];
+    if (this.#users === null || id === undefined || id === null) return undefined;
+    return this.#users.findById(String(id));
+  }
+
   // simplejwt's USER_AUTHENTICATION_RULE at refresh, when a user store is configured; with
   // checkRevokeToken, a token from before a password change is blacklisted and refused.
-  async #checkUser(claims: JWTClaims): Promise<void> {
-    if (this.#users === null) return;
+  async #checkUser(claims: JWTClaims, record: UserRecord<unknown> | null | undefined): Promise<void> {
+    const refusal = this.#userRefusal(claims, record);
+    if (refusal === null) return;
+    if (refusal.code === "password_changed") await this.#ledger?.revoke(claims);
+    throw refusal;
+  }
+
+  #userRefusal(
+    claims: JWTClaims,
+    record: UserRecord<unknown> | null | undefined,
+  ): AuthenticationFailed | null {
+    if (record === undefined) return null;
     const s = this.settings;
-    const id = claims[s.userIdClaim];
-    if (id === undefined || id === null) return;
-    const record = await this.#users.findById(String(id));
     if (record === null || (s.checkUserIsActive && !record.isActive)) {
-      throw new AuthenticationFailed("No active account found for the given token.", "no_active_account");
+      return new AuthenticationFailed("No active account found for the given token.", "no_active_account");
     }
     if (s.checkRevokeToken && claims[s.revokeTokenClaim] !== this.revokeTokenValue(record.passwordHash)) {
-      await this.#ledger?.revoke(claims);
-      throw new AuthenticationFailed("The user's password has been changed.", "password_changed");
+      return new AuthenticationFailed("The user's password has been changed.", "password_changed");
     }
+    return null;
   }
 
   #sign(claims: JWTClaims): Promise<string> {

@@ -60,6 +60,14 @@ export interface JWTSettings {
   /** BLACKLIST_AFTER_ROTATION: the rotated refresh token is blacklisted. Default false. Needs `revocations`. */
   blacklistAfterRotation?: boolean;
   /**
+   * With reuse detection (`rotateRefreshTokens` and `revocations`): for this many seconds after a refresh
+   * token was rotated, presenting it again is taken for a duplicate (two tabs, a retried request, another
+   * instance) and refused with "Token is blacklisted" without revoking its family; after that it is a
+   * replay and revokes the family. Default 5; 0 is strict RFC 9700 (any second use revokes the family).
+   * simplejwt has no reuse detection, so no such setting.
+   */
+  reuseGraceSeconds?: number;
+  /**
    * UPDATE_LAST_LOGIN: the obtain endpoints record the login through `users.updateLastLogin` (the store
    * given to `handlers()` must have it). Default false.
    */
@@ -131,6 +139,7 @@ export interface ResolvedJWTSettings {
   refreshTokenLifetime: number;
   rotateRefreshTokens: boolean;
   blacklistAfterRotation: boolean;
+  reuseGraceSeconds: number;
   updateLastLogin: boolean;
   algorithm: JWTAlgorithm;
   audience: readonly string[] | null;
@@ -182,6 +191,7 @@ export function resolveSettings(settings: JWTSettings): ResolvedJWTSettings {
     refreshTokenLifetime: parseDuration(settings.refreshTokenLifetime ?? "1d", "refreshTokenLifetime"),
     rotateRefreshTokens: settings.rotateRefreshTokens ?? false,
     blacklistAfterRotation: settings.blacklistAfterRotation ?? false,
+    reuseGraceSeconds: parseDuration(settings.reuseGraceSeconds ?? 5, "reuseGraceSeconds"),
     updateLastLogin: settings.updateLastLogin ?? false,
     algorithm: settings.algorithm ?? "HS256",
     audience,

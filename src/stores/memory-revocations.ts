@@ -12,7 +12,8 @@ interface RevocationRow {
   expiresAt: number;
   recorded: boolean;
   revoked: boolean;
-  consumed: boolean;
+  /** Epoch milliseconds of the one successful `consume`, or null while unconsumed. */
+  consumedAt: number | null;
 }
 
 /**
@@ -51,7 +52,7 @@ export class MemoryRevocationStore implements RevocationStore {
     let row = this.#rows.get(token.jti);
     if (row?.recorded) return; // idempotent: the first record wins
     if (row === undefined) {
-      row = { userId, familyId, expiresAt, recorded: true, revoked: false, consumed: false };
+      row = { userId, familyId, expiresAt, recorded: true, revoked: false, consumedAt: null };
       this.#rows.set(token.jti, row);
     } else {
       // Revoked or consumed before it was recorded (possible when the caller records late).
@@ -98,13 +99,20 @@ export class MemoryRevocationStore implements RevocationStore {
     // concurrent callers exactly one sees the row unconsumed. Keep it free of awaits.
     const row = this.#rows.get(jti);
     if (row === undefined) {
-      this.#rows.set(jti, unrecorded(expiry, { consumed: true }));
+      this.#rows.set(jti, unrecorded(expiry, { consumedAt: Date.now() }));
       return true;
     }
-    if (row.revoked || row.consumed) return false;
-    row.consumed = true;
+    if (row.revoked || row.consumedAt !== null) return false;
+    row.consumedAt = Date.now();
     row.expiresAt = Math.max(row.expiresAt, expiry);
     return true;
+  }
+
+  /** {@inheritDoc RevocationStore.consumedAt} */
+  async consumedAt(jti: string): Promise<Date | null> {
+    checkJti(jti);
+    const at = this.#rows.get(jti)?.consumedAt ?? null;
+    return at === null ? null : new Date(at);
   }
 
   /** {@inheritDoc RevocationStore.revokeFamily} */
@@ -158,14 +166,14 @@ export class MemoryRevocationStore implements RevocationStore {
   }
 }
 
-function unrecorded(expiresAt: number, flags: { revoked?: boolean; consumed?: boolean }): RevocationRow {
+function unrecorded(expiresAt: number, flags: { revoked?: boolean; consumedAt?: number }): RevocationRow {
   return {
     userId: null,
     familyId: null,
     expiresAt,
     recorded: false,
     revoked: flags.revoked ?? false,
-    consumed: flags.consumed ?? false,
+    consumedAt: flags.consumedAt ?? null,
   };
 }
 

@@ -181,9 +181,10 @@ export interface OutstandingToken {
  * await revocations.recordOutstanding({ jti, userId: "1", familyId, expiresAt });
  *
  * // Refresh with rotation: exactly one concurrent caller wins.
- * if (await revocations.isRevoked(jti)) throw new AuthenticationFailed("Token is blacklisted", "token_not_valid");
  * if (!(await revocations.consume(jti, expiresAt))) {
- *   await revocations.revokeFamily(familyId); // reuse of a rotated token: RFC 9700 §4.14.2
+ *   const consumedAt = await revocations.consumedAt(jti); // null: revoked, never rotated
+ *   // A rotated token presented again after the grace window is reuse: RFC 9700 §4.14.2.
+ *   if (consumedAt !== null && Date.now() - consumedAt.getTime() >= 5_000) await revocations.revokeFamily(familyId);
  *   throw new AuthenticationFailed("Token is blacklisted", "token_not_valid");
  * }
  *
@@ -224,14 +225,37 @@ export interface RevocationStore {
   /**
    * Atomically marks the jti as used (rotation): true for exactly one caller, false for every later or
    * concurrent caller and for a revoked jti. Consuming does not revoke: `isRevoked` stays false, so
-   * rotation without blacklisting is expressible. A consumed jti presented again (`false` here for a jti
-   * that is not revoked) is the reuse signal the caller acts on, by revoking the family.
+   * rotation without blacklisting is expressible. The store records when the jti was consumed
+   * ({@link RevocationStore.consumedAt}). A consumed jti presented again is the reuse signal the caller
+   * acts on, by revoking the family, unless it comes within the grace window of the rotation.
    *
    * @param jti - the token's `jti` claim
    * @param expiresAt - the token's `exp`, after which the row may be flushed
    * @returns true for the one caller that may rotate the token
    */
   consume(jti: string, expiresAt: Date): Promise<boolean>;
+
+  /**
+   * When the jti was consumed: the time the one successful {@link RevocationStore.consume} took effect,
+   * by the store's clock, kept until the row is flushed and never moved by later calls (a refused
+   * `consume`, `revoke`, `revokeFamily`). `null` for a jti that was never consumed: unknown, only
+   * recorded, or only revoked. The token service asks it after `consume` answered false, to tell a
+   * duplicate that arrives just after a rotation (within `reuseGraceSeconds`: refused, nothing revoked)
+   * from a replay (the family is revoked). The answer cannot change between the two calls, since a
+   * consumed jti stays consumed until it is flushed. A store that kept no time for a jti consumed before
+   * it learnt to (a row from an older version) answers the epoch, `new Date(0)`: long ago.
+   *
+   * @param jti - the token's `jti` claim
+   * @returns when it was consumed, or `null`
+   * @example
+   * ```ts
+   * if (!(await revocations.consume(jti, expiresAt))) {
+   *   const at = await revocations.consumedAt(jti);
+   *   const duplicate = at !== null && Date.now() - at.getTime() < 5_000;
+   * }
+   * ```
+   */
+  consumedAt(jti: string): Promise<Date | null>;
 
   /**
    * Revokes every outstanding token of a family (reuse detection) and any token later recorded in it,

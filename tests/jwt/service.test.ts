@@ -276,6 +276,8 @@ describe("JWTService: refresh, rotation, reuse detection, blacklist", () => {
     const jwt = new JWTService({ signingKey: SECRET, revocations, rotateRefreshTokens: true });
     const { refresh: r1 } = await jwt.obtainPair({ id: "1" });
     const { refresh: r2 } = await jwt.refresh(r1);
+    // Past the reuse grace window (5 s by default): a replay, not a duplicate of the rotation.
+    vi.useFakeTimers({ now: Date.now() + 5_001, toFake: ["Date"] });
     await refused(jwt.refresh(r1), "Token is blacklisted"); // the thief, or the victim: either way
     await refused(jwt.refresh(r2!), "Token is blacklisted"); // the whole lineage is gone
   });
@@ -431,6 +433,7 @@ describe("JWTService: reuse of a rotated token that was also blacklisted", () =>
       revocations,
       rotateRefreshTokens: true,
       blacklistAfterRotation: true,
+      reuseGraceSeconds: 0, // strict RFC 9700: any second use is reuse
     });
     const { refresh: r1 } = await jwt.obtainPair({ id: "1" });
     const { refresh: r2 } = await jwt.refresh(r1);

@@ -131,6 +131,35 @@ describe("the suites catch broken stores", () => {
     ]);
   });
 
+  it("fail a revocation store whose consumedAt does not keep the time of the consume", async () => {
+    const forgetful = await runSuite((t) =>
+      testRevocationStore(
+        () => wrap<RevocationStore>(new MemoryRevocationStore(), { consumedAt: async () => null }),
+        t,
+      ),
+    );
+    expect([...forgetful.keys()]).toEqual([
+      "RevocationStore conformance > consumedAt > answers null until the jti is consumed, then when, and keeps that time",
+      "RevocationStore conformance > consumedAt > forgets the time with the row at the flush",
+    ]);
+    // One whose answer moves from call to call.
+    const moving = await runSuite((t) =>
+      testRevocationStore(() => {
+        const inner = new MemoryRevocationStore();
+        let calls = 0;
+        return wrap<RevocationStore>(inner, {
+          consumedAt: async (jti) => {
+            const at = await inner.consumedAt(jti);
+            return at === null ? null : new Date(at.getTime() + calls++);
+          },
+        });
+      }, t),
+    );
+    expect([...moving.keys()]).toEqual([
+      "RevocationStore conformance > consumedAt > answers null until the jti is consumed, then when, and keeps that time",
+    ]);
+  });
+
   it("fail a revocation store whose flushExpired does nothing", async () => {
     const failures = await runSuite((t) =>
       testRevocationStore(

@@ -83,6 +83,20 @@ describe("MemoryRevocationStore", () => {
       expect(await store.isRevoked("a")).toBe(false);
     });
 
+    it("stamps consumedAt with the clock of the one successful consume, and keeps it", async () => {
+      await store.recordOutstanding(token("a", "1", "f"));
+      expect(await store.consumedAt("a")).toBeNull();
+      vi.setSystemTime(T0 + 1_234);
+      expect(await store.consume("a", at(3600))).toBe(true);
+      vi.setSystemTime(T0 + 60_000);
+      expect(await store.consume("a", at(3600))).toBe(false);
+      await store.revoke("a", at(3600));
+      expect(await store.consumedAt("a")).toEqual(new Date(T0 + 1_234));
+      await store.revoke("b", at(3600));
+      expect(await store.consume("b", at(3600))).toBe(false);
+      expect(await store.consumedAt("b")).toBeNull();
+    });
+
     it("lets a consumed jti be revoked afterwards", async () => {
       expect(await store.consume("a", at(3600))).toBe(true);
       expect(await store.revoke("a", at(3600))).toBe(true);

@@ -82,7 +82,10 @@ export class PortcullisMigrationProvider implements MigrationProvider {
 
   /** The migrations by name, oldest first. */
   async getMigrations(): Promise<Record<string, Migration>> {
-    return { "0001_portcullis_initial": initial(this.#tables) };
+    return {
+      "0001_portcullis_initial": initial(this.#tables),
+      "0002_portcullis_revocation_consumed_at": revocationConsumedAt(this.#tables),
+    };
   }
 }
 
@@ -240,4 +243,45 @@ function initial(tables: Required<KyselyTableNames>): Migration {
 
 async function createIndex(db: AnyKysely, table: string, suffix: string, columns: string[]): Promise<void> {
   await db.schema.createIndex(indexName(table, suffix)).ifNotExists().on(table).columns(columns).execute();
+}
+
+/**
+ * When each jti was consumed (`RevocationStore.consumedAt`, for the refresh grace window): a nullable
+ * column, so it adds in place to a populated table on SQLite and PostgreSQL; rows consumed before it
+ * keep NULL, which the store reads as "long ago".
+ */
+function revocationConsumedAt(tables: Required<KyselyTableNames>): Migration {
+  const { revocations } = tables;
+  return {
+    async up(db) {
+      if (isPostgres(db)) {
+        await db.schema
+          .alterTable(revocations)
+          .addColumn("consumed_at", "bigint", (column) => column.ifNotExists())
+          .execute();
+        return;
+      }
+      // SQLite has no ADD COLUMN IF NOT EXISTS: a run whose bookkeeping was lost, or one that raced another
+      // connection, finds the column there already.
+      try {
+        await db.schema.alterTable(revocations).addColumn("consumed_at", "bigint").execute();
+      } catch (error) {
+        if (!(await hasColumn(db, revocations, "consumed_at"))) throw error;
+      }
+    },
+
+    async down(db) {
+      await db.schema.alterTable(revocations).dropColumn("consumed_at").execute();
+    },
+  };
+}
+
+/** Whether `column` can be selected from `table` (SQLite: a failed statement leaves the transaction usable). */
+async function hasColumn(db: AnyKysely, table: string, column: string): Promise<boolean> {
+  try {
+    await db.selectFrom(table).select(column).limit(0).execute();
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -21,19 +21,24 @@ export function later(table: string): RawBuilder<number> {
   return sql<number>`case when excluded.expires_at > ${current} then excluded.expires_at else ${current} end`;
 }
 
-/** A row for a jti revoked or consumed before it was recorded: no owner, no family, not recorded. */
+/**
+ * A row for a jti revoked or consumed before it was recorded: no owner, no family, not recorded.
+ * `consumedAt` (epoch ms) marks it consumed then.
+ */
 export function unrecorded(
   jti: string,
   expiresAt: number,
-  flags: { revoked?: 1; consumed?: 1 },
+  flags: { revoked?: 1; consumedAt?: number },
 ): Record<string, unknown> {
-  return {
+  const row: Record<string, unknown> = {
     jti,
     user_id: null,
     family_id: null,
     expires_at: expiresAt,
     recorded: 0,
     revoked: flags.revoked ?? 0,
-    consumed: flags.consumed ?? 0,
+    consumed: flags.consumedAt === undefined ? 0 : 1,
   };
+  if (flags.consumedAt !== undefined) row.consumed_at = flags.consumedAt;
+  return row;
 }

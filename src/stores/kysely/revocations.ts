@@ -12,6 +12,7 @@ import {
   type KyselyStoreOptions,
   millis,
   resolveTables,
+  toDate,
   toMillis,
 } from "./tables.js";
 import { guarded, retried } from "./unavailable.js";
@@ -21,8 +22,8 @@ const NAME = "KyselyRevocationStore";
 
 /**
  * A {@link RevocationStore} over two SQL tables through Kysely, on SQLite or PostgreSQL, shared by every
- * instance of the app: one row per jti (recorded, revoked and consumed flags, owner, family, expiry;
- * indexed by user, family and expiry) and one tombstone per revoked family, as docs/revocation.md
+ * instance of the app: one row per jti (recorded, revoked and consumed flags, when it was consumed,
+ * owner, family, expiry; indexed by user, family and expiry) and one tombstone per revoked family, as docs/revocation.md
  * describes. Create them with {@link migrateToLatest}; run {@link KyselyRevocationStore.flushExpired}
  * from a scheduled job.
  *
@@ -169,14 +170,16 @@ export class KyselyRevocationStore implements RevocationStore {
     checkKey(jti, `${NAME}: jti`);
     const expiry = toMillis(expiresAt, `${NAME}: expiresAt`);
     const rows = this.#rows;
+    // The application's clock, as for every other time this store writes (flushExpired compares with it).
+    const now = Date.now();
     const won = await guarded(STORE, () =>
       this.#db
         .insertInto(rows)
-        .values(unrecorded(jti, expiry, { consumed: 1 }))
+        .values(unrecorded(jti, expiry, { consumedAt: now }))
         .onConflict((conflict) =>
           conflict
             .column("jti")
-            .doUpdateSet({ consumed: 1, expires_at: later(rows) })
+            .doUpdateSet({ consumed: 1, consumed_at: now, expires_at: later(rows) })
             .where((eb) =>
               eb.and([
                 eb(`${rows}.consumed`, "=", 0),
@@ -189,6 +192,21 @@ export class KyselyRevocationStore implements RevocationStore {
         .executeTakeFirst(),
     );
     return won !== undefined;
+  }
+
+  /** @inheritDoc */
+  async consumedAt(jti: string): Promise<Date | null> {
+    checkKey(jti, `${NAME}: jti`);
+    const row = await guarded(STORE, () =>
+      this.#db
+        .selectFrom(this.#rows)
+        .select(["consumed", "consumed_at"])
+        .where("jti", "=", jti)
+        .executeTakeFirst(),
+    );
+    if (row === undefined || Number(row.consumed) !== 1) return null;
+    // Consumed before migration 0002 added the column: the time is unknown, so long ago.
+    return row.consumed_at === null ? new Date(0) : toDate(row.consumed_at);
   }
 
   /** @inheritDoc */

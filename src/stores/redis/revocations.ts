@@ -21,8 +21,9 @@ const UNFLUSHED_TTL_MS = 24 * 60 * 60 * 1000;
 const FLUSH_BATCH = 500;
 
 // Keys, as docs/revocation.md's SQL table in hashes:
-//   <prefix>jti:<jti>             hash: expiresAt (epoch ms, the latest seen), userId, familyId, and
-//                                 recorded, revoked, consumed ("1" when set); expires at expiresAt
+//   <prefix>jti:<jti>             hash: expiresAt (epoch ms, the latest seen), userId, familyId,
+//                                 recorded, revoked, consumed ("1" when set), and consumedAt (epoch ms,
+//                                 the server's clock); expires at expiresAt
 //   <prefix>jti-user:<userId>     set of the user's recorded jtis   } alive at least as long as
 //   <prefix>jti-family:<familyId> set of the family's recorded jtis } their longest-lived member
 //   <prefix>revoked-family:<id>   the revoked family's latest expiry; expires then
@@ -106,7 +107,7 @@ local found = redis.call('HMGET', KEYS[2], 'revoked', 'consumed', 'expiresAt')
 if found[1] or found[2] then return 0 end
 local now = now_ms()
 local expires = later(tonumber(ARGV[2]), found[3])
-redis.call('HSET', KEYS[2], 'consumed', '1', 'expiresAt', expires)
+redis.call('HSET', KEYS[2], 'consumed', '1', 'consumedAt', now, 'expiresAt', expires)
 reindex(KEYS[2], ARGV[1], expire(KEYS[2], 'jti:' .. ARGV[1], expires, now), now)
 return 1
 `);
@@ -252,6 +253,16 @@ export class RedisRevocationStore implements RevocationStore {
     checkKey(jti, `${NAME}: jti`);
     const expiry = epoch(expiresAt, NAME, "expiresAt");
     return (await this.#run(CONSUME, [this.#row(jti)], [jti, expiry])) === 1;
+  }
+
+  /** @inheritDoc */
+  async consumedAt(jti: string): Promise<Date | null> {
+    checkKey(jti, `${NAME}: jti`);
+    const key = this.#row(jti);
+    const row = await guarded(STORE, () => this.#client.hgetall(key));
+    if (row.consumed === undefined) return null;
+    // Consumed by a version that kept no time: long ago.
+    return new Date(row.consumedAt === undefined ? 0 : Number(row.consumedAt));
   }
 
   /** @inheritDoc */

@@ -12,7 +12,11 @@ import {
 } from "./harness.js";
 import { testRevocationConcurrency } from "./revocation-concurrency.js";
 import { testRevocationExpiry } from "./revocation-expiry.js";
-import { future, token } from "./revocation-fixtures.js";
+import { future, past, token } from "./revocation-fixtures.js";
+
+// How far `consumedAt` may be from the test's clock (ms): the store may stamp it with its own database or
+// Redis clock, which the token service compares with its own for `reuseGraceSeconds`.
+const CONSUMED_AT_TOLERANCE_MS = 2_000;
 
 /**
  * Options for {@link testRevocationStore}.
@@ -39,6 +43,9 @@ export interface RevocationConformanceOptions extends ConformanceOptions {
  * - `revoke` answers true once, then false, for recorded and never-recorded jtis;
  * - `consume` answers true exactly once, false after and for a jti revoked directly, by family or by
  *   user, and does not revoke (`isRevoked` stays false);
+ * - `consumedAt` answers null for a jti never consumed (unknown, recorded, revoked), the time of the one
+ *   successful `consume` afterwards (within 2 s of the test's clock: the store may use its own),
+ *   unchanged by refused consumes and revocations, and null again once the row is flushed;
  * - `revokeFamily` revokes the family's outstanding tokens and those recorded in it later;
  *   `revokeForUser` those recorded so far, not later ones; both count only newly revoked tokens;
  * - `flushExpired` removes expired rows (outstanding, revoked, consumed, family tombstones), keeps live
@@ -180,6 +187,43 @@ export function testRevocationStore(
         await store.consume("b", future());
         expect(await store.revokeFamily("f")).toBe(1); // b only: a was already revoked
         expect(await store.isRevoked("b")).toBe(true);
+      });
+    });
+
+    t.describe("consumedAt", () => {
+      test("answers null until the jti is consumed, then when, and keeps that time", async ({
+        store,
+        expect,
+      }) => {
+        await store.recordOutstanding(token("a", "1", "f"));
+        await store.revoke("revoked", future());
+        for (const jti of ["a", "unknown", "revoked"]) expect(await store.consumedAt(jti)).toBeNull();
+        const before = Date.now();
+        expect(await store.consume("a", future())).toBe(true);
+        const after = Date.now();
+        const at = await store.consumedAt("a");
+        expect(at).toBeInstanceOf(Date);
+        const when = (at as Date).getTime();
+        expect(when).toBeGreaterThanOrEqual(before - CONSUMED_AT_TOLERANCE_MS);
+        expect(when).toBeLessThanOrEqual(after + CONSUMED_AT_TOLERANCE_MS);
+        // Neither a refused consume nor a revocation moves it.
+        expect(await store.consume("a", future())).toBe(false);
+        await store.revoke("a", future());
+        await store.revokeFamily("f");
+        expect((await store.consumedAt("a"))?.getTime()).toBe(when);
+        // A jti consumed without being recorded has a time too; a revoked one never gets one.
+        expect(await store.consume("b", future())).toBe(true);
+        expect(await store.consumedAt("b")).toBeInstanceOf(Date);
+        expect(await store.consume("revoked", future())).toBe(false);
+        expect(await store.consumedAt("revoked")).toBeNull();
+      });
+
+      test("forgets the time with the row at the flush", async ({ store, expect }) => {
+        await store.consume("old", past());
+        await store.consume("new", future());
+        await store.flushExpired();
+        expect(await store.consumedAt("old")).toBeNull();
+        expect(await store.consumedAt("new")).toBeInstanceOf(Date);
       });
     });
 

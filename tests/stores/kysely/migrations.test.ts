@@ -2,10 +2,11 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import { Kysely, type Migration, Migrator, SqliteDialect, sql } from "kysely";
+import { Kysely, type Migration, Migrator, NO_MIGRATIONS, SqliteDialect, sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   DEFAULT_TABLE_NAMES,
+  KyselyRevocationStore,
   KyselyTokenStore,
   migrateToLatest,
   PORTCULLIS_MIGRATION_TABLES,
@@ -78,7 +79,10 @@ function migrationTests(fresh: () => Promise<{ db: AnyDb; catalogue: Catalogue }
     const first = await migrateToLatest(db);
     expect(
       first.map(({ migrationName, direction, status }) => ({ migrationName, direction, status })),
-    ).toEqual([{ migrationName: "0001_portcullis_initial", direction: "Up", status: "Success" }]);
+    ).toEqual([
+      { migrationName: "0001_portcullis_initial", direction: "Up", status: "Success" },
+      { migrationName: "0002_portcullis_revocation_consumed_at", direction: "Up", status: "Success" },
+    ]);
     expect(await catalogue.tables()).toEqual(expect.arrayContaining(EXPECTED_TABLES));
     expect(await catalogue.tables()).not.toContain("kysely_migration"); // the app's own migrations stay apart
     const indexes = await catalogue.indexes();
@@ -118,7 +122,7 @@ function migrationTests(fresh: () => Promise<{ db: AnyDb; catalogue: Catalogue }
     const { db, catalogue } = await fresh();
     await migrateToLatest(db);
     await db.schema.dropTable(PORTCULLIS_MIGRATION_TABLES.migrationTableName).execute();
-    expect(await migrateToLatest(db)).toHaveLength(1);
+    expect(await migrateToLatest(db)).toHaveLength(2);
     expect(await catalogue.tables()).toEqual(expect.arrayContaining(EXPECTED_TABLES));
   });
 
@@ -154,7 +158,7 @@ function migrationTests(fresh: () => Promise<{ db: AnyDb; catalogue: Catalogue }
     };
     const own = new Migrator({ db, provider: { getMigrations: async () => ownMigrations } });
     expect((await own.migrateToLatest()).error).toBeUndefined();
-    expect(await migrateToLatest(db)).toHaveLength(1);
+    expect(await migrateToLatest(db)).toHaveLength(2);
     const again = await own.migrateToLatest();
     expect(again.error).toBeUndefined();
     expect(again.results).toEqual([]);
@@ -168,9 +172,46 @@ function migrationTests(fresh: () => Promise<{ db: AnyDb; catalogue: Catalogue }
       provider: new PortcullisMigrationProvider(),
       ...PORTCULLIS_MIGRATION_TABLES,
     });
-    expect((await migrator.migrateDown()).error).toBeUndefined();
+    expect((await migrator.migrateTo(NO_MIGRATIONS)).error).toBeUndefined();
     const names = await catalogue.tables();
     for (const table of Object.values(DEFAULT_TABLE_NAMES)) expect(names).not.toContain(table);
+  });
+
+  it("upgrades a database of 0001 in place: consumed_at added, rows kept, older consumes long ago", async () => {
+    const { db } = await fresh();
+    await migrateToLatest(db); // creates the bookkeeping in this schema, for the Migrator below
+    const migrator = new Migrator({
+      db,
+      provider: new PortcullisMigrationProvider(),
+      ...PORTCULLIS_MIGRATION_TABLES,
+    });
+    // Down to 0001: the column goes.
+    expect((await migrator.migrateTo("0001_portcullis_initial")).error).toBeUndefined();
+    const consumedAt = () =>
+      db.selectFrom(DEFAULT_TABLE_NAMES.revocations).select("consumed_at").limit(1).execute();
+    await expect(consumedAt()).rejects.toThrow(/consumed_at/);
+    const expiresAt = Date.now() + 3_600_000;
+    // What the store of 0001 wrote for a rotated token and an outstanding one.
+    const row = { user_id: "1", family_id: "f", expires_at: expiresAt, recorded: 1, revoked: 0 };
+    await db
+      .insertInto(DEFAULT_TABLE_NAMES.revocations)
+      .values([
+        { jti: "old", ...row, consumed: 1 },
+        { jti: "live", ...row, consumed: 0 },
+      ])
+      .execute();
+    const ran = await migrateToLatest(db);
+    expect(ran.map(({ migrationName, status }) => [migrationName, status])).toEqual([
+      ["0002_portcullis_revocation_consumed_at", "Success"],
+    ]);
+    await expect(consumedAt()).resolves.toEqual([{ consumed_at: null }]);
+    const revocations = new KyselyRevocationStore({ db });
+    expect(await revocations.consumedAt("old")).toEqual(new Date(0));
+    expect(await revocations.consume("old", new Date(expiresAt))).toBe(false);
+    expect(await revocations.consumedAt("live")).toBeNull();
+    expect(await revocations.consume("live", new Date(expiresAt))).toBe(true);
+    expect(Math.abs((await revocations.consumedAt("live"))!.getTime() - Date.now())).toBeLessThan(2_000);
+    expect(await revocations.revokeFamily("f")).toBe(2);
   });
 }
 
@@ -227,8 +268,8 @@ describe.skipIf(skip !== null)(
       const a = await postgresSchema();
       const b = await postgresSchema();
       schemas.push(a, b);
-      expect(await migrateToLatest(a.db)).toHaveLength(1);
-      expect(await migrateToLatest(b.db)).toHaveLength(1);
+      expect(await migrateToLatest(a.db)).toHaveLength(2);
+      expect(await migrateToLatest(b.db)).toHaveLength(2);
       expect(await postgresCatalogue(b.db).tables()).toEqual(expect.arrayContaining(EXPECTED_TABLES));
     });
 
@@ -265,7 +306,7 @@ describe.skipIf(skip !== null)(
       it("wait for each other on the migration lock: one runs the migration, the others find nothing to do", async () => {
         const instances = Array.from({ length: 4 }, () => schema.connect(2));
         const results = await Promise.all(instances.map((db) => migrateToLatest(db)));
-        expect(results.map((ran) => ran.length).sort()).toEqual([0, 0, 0, 1]);
+        expect(results.map((ran) => ran.length).sort()).toEqual([0, 0, 0, 2]);
         expect(await postgresCatalogue(schema.db).tables()).toEqual(expect.arrayContaining(EXPECTED_TABLES));
       });
     });

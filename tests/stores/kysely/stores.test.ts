@@ -207,9 +207,14 @@ function storeTests(fresh: (migrate?: boolean) => Promise<AnyDb>): void {
     const revocations = new KyselyRevocationStore({ db });
     const expiresAt = new Date(Date.UTC(2030, 0, 1, 0, 0, 0, 789));
     await revocations.recordOutstanding({ jti: "j", userId: "1", familyId: null, expiresAt });
+    const before = Date.now();
     await revocations.consume("j", expiresAt);
+    const after = Date.now();
     const row = await db.selectFrom("portcullis_revocations").selectAll().executeTakeFirstOrThrow();
-    expect({ ...row, expires_at: Number(row.expires_at) }).toEqual({
+    const consumedAt = Number(row.consumed_at);
+    expect(consumedAt).toBeGreaterThanOrEqual(before);
+    expect(consumedAt).toBeLessThanOrEqual(after);
+    expect({ ...row, expires_at: Number(row.expires_at), consumed_at: consumedAt }).toEqual({
       jti: "j",
       user_id: "1",
       family_id: null,
@@ -217,7 +222,9 @@ function storeTests(fresh: (migrate?: boolean) => Promise<AnyDb>): void {
       recorded: 1,
       revoked: 0,
       consumed: 1,
+      consumed_at: consumedAt,
     });
+    expect(await revocations.consumedAt("j")).toEqual(new Date(consumedAt));
   });
 }
 

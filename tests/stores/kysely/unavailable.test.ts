@@ -75,6 +75,7 @@ function everyOperation(db: AnyDb): [store: string, method: string, call: () => 
     ["revocations", "isRevoked", () => revocations.isRevoked("j")],
     ["revocations", "revoke", () => revocations.revoke("j", later())],
     ["revocations", "consume", () => revocations.consume("j", later())],
+    ["revocations", "consumedAt", () => revocations.consumedAt("j")],
     ["revocations", "revokeFamily", () => revocations.revokeFamily("f")],
     ["revocations", "revokeForUser", () => revocations.revokeForUser("1")],
     ["revocations", "flushExpired", () => revocations.flushExpired()],

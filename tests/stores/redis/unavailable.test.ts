@@ -60,6 +60,7 @@ function everyMethod(
     ["revocations", "isRevoked", () => revocations.isRevoked("j")],
     ["revocations", "revoke", () => revocations.revoke("j", soon())],
     ["revocations", "consume", () => revocations.consume("j", soon())],
+    ["revocations", "consumedAt", () => revocations.consumedAt("j")],
     ["revocations", "revokeFamily", () => revocations.revokeFamily("f")],
     ["revocations", "revokeForUser", () => revocations.revokeForUser("1")],
     ["revocations", "flushExpired", () => revocations.flushExpired()],
