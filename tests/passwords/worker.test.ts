@@ -130,12 +130,59 @@ describe("the worker pool", () => {
   });
 });
 
+describe("Web Workers (a runtime without node:worker_threads)", () => {
+  it("runs the job in a classic Web Worker made from a Blob URL", async () => {
+    // A Web Worker stand-in on top of worker_threads: it runs the Blob's script with the node handle
+    // hidden, so the worker's own code takes its Web path (onmessage / postMessage on the global scope).
+    const threads = process.getBuiltinModule("node:worker_threads");
+    const { resolveObjectURL } = process.getBuiltinModule("node:buffer");
+    const scripts: string[] = [];
+    class FakeWebWorker {
+      readonly #ready: Promise<InstanceType<typeof threads.Worker>>;
+      readonly #listeners = new Map<string, (event: unknown) => void>();
+      constructor(url: string) {
+        this.#ready = resolveObjectURL(url)!
+          .text()
+          .then((code) => {
+            scripts.push(code);
+            const prelude = `const { parentPort } = require("node:worker_threads"); delete process.getBuiltinModule;
+              globalThis.postMessage = (m) => parentPort.postMessage(m);
+              parentPort.on("message", (data) => globalThis.onmessage({ data }));`;
+            const worker = new threads.Worker(`${prelude}\n${code}`, { eval: true });
+            worker.on("message", (data) => this.#listeners.get("message")?.({ data }));
+            worker.on("error", (error) => this.#listeners.get("error")?.(error));
+            worker.unref();
+            return worker;
+          });
+      }
+      addEventListener(type: string, listener: (event: unknown) => void) {
+        this.#listeners.set(type, listener);
+      }
+      postMessage(message: unknown) {
+        void this.#ready.then((worker) => worker.postMessage(message));
+      }
+    }
+    const real = process.getBuiltinModule.bind(process);
+    vi.spyOn(process, "getBuiltinModule").mockImplementation(((id: string) =>
+      id === "node:worker_threads" ? undefined : real(id)) as typeof process.getBuiltinModule);
+    vi.stubGlobal("Worker", FakeWebWorker);
+    try {
+      const pool = await import("../../src/passwords/worker-pool.js");
+      const fresh = await import("../../src/passwords/index.js");
+      expect(pool.workerKind()).toBe("web");
+      const v = data.vectors.find((x) => x.name === "argon2i v=16 with version field")!;
+      expect(await fresh.verifyPassword(v.password, v.encoded)).toEqual({ valid: true, needsRehash: true });
+      expect(scripts).toHaveLength(1);
+      expect(pool.workerCount()).toBe(1);
+    } finally {
+      vi.unstubAllGlobals();
+    }
+  });
+});
+
 describe("the worker's code", () => {
   it("is the current bundle of hash-worker-entry.ts (node scripts/build-hash-worker.mjs)", async () => {
-    const script = (await import("../../scripts/build-hash-worker.mjs")) as {
-      bundle(): Promise<string>;
-      committed(): string;
-    };
+    const script = await import("../../scripts/build-hash-worker.mjs");
     expect(script.committed()).toBe(await script.bundle());
   });
 });
