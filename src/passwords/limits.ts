@@ -65,7 +65,7 @@ export const DEFAULT_PASSWORD_LIMITS: ResolvedPasswordLimits = Object.freeze({
 });
 
 /**
- * What {@link PasswordOptions.onWarning} receives when a stored hash asks for more than a ceiling allows.
+ * What `PasswordOptions.onWarning` receives when a stored hash asks for more than a ceiling allows.
  * It never carries the password or the hash.
  *
  * @example
