@@ -48,6 +48,15 @@ try {
     execFileSync(process.execPath, ["--input-type=commonjs", "-e", cjs], { cwd: dir, stdio: "inherit" });
     console.log(`pack-smoke: import and require ${specifier}: ok`);
   }
+  // argon2 in JavaScript runs in a worker whose code ships inside the bundle: hash and verify with it.
+  const argon2 = `const o = { algorithm: "argon2", argon2: { timeCost: 1, memoryCost: 64 } };
+    const h = await m.hashPassword("pw", o); const r = await m.verifyPassword("pw", h, o);
+    if (!h.startsWith("argon2$argon2id$v=19$m=64,t=1,p=1$") || !r.valid) throw new Error("argon2: " + h);`;
+  const argon2Esm = `const m = await import(${JSON.stringify(pkg.name)}); ${argon2}`;
+  const argon2Cjs = `const m = require(${JSON.stringify(pkg.name)}); (async () => { ${argon2} })().catch((e) => { console.error(e); process.exit(1); });`;
+  execFileSync(process.execPath, ["--input-type=module", "-e", argon2Esm], { cwd: dir, stdio: "inherit" });
+  execFileSync(process.execPath, ["--input-type=commonjs", "-e", argon2Cjs], { cwd: dir, stdio: "inherit" });
+  console.log("pack-smoke: argon2 hash and verify, import and require: ok");
   const bin = join(dir, "node_modules", ".bin", "portcullis");
   const version = execFileSync(bin, ["--version"], { cwd: dir, encoding: "utf8" }).trim();
   if (version !== pkg.version) throw new Error(`pack-smoke: portcullis --version printed ${version}`);

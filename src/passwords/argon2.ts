@@ -2,12 +2,14 @@
  * Django's Argon2PasswordHasher: `argon2` + argon2-cffi's PHC string,
  * `argon2$argon2id$v=19$m=<KiB>,t=<passes>,p=<lanes>$<b64 salt>$<b64 hash>` (base64 without padding).
  * Also verifies argon2i, argon2d and version 0x10 (with or without the `v=` field).
- * node:crypto's argon2 (Node >= 24.7, version 0x13 only) where present, else @noble/hashes' async variants.
+ * node:crypto's argon2 (Node >= 24.7, version 0x13 only) where present, else @noble/hashes in a worker
+ * (worker-pool.ts), else @noble/hashes' async variants on this thread.
  * @internal
  */
 import { getNodeCrypto, timingSafeEqual } from "../core/crypto.js";
 import { decodeBase64, encodeBase64NoPad, utf8 } from "../core/encoding.js";
-import { costOption, isWeakSalt, parseDecimal } from "./salt.js";
+import { ANY_COST, costOption, isWeakSalt, parseDecimal } from "./salt.js";
+import { deriveInWorker } from "./worker-pool.js";
 
 /**
  * Argon2id cost parameters (RFC 9106 §3.1); defaults are OWASP's m=19456 KiB, t=2, p=1.
@@ -62,7 +64,7 @@ export function resolveArgon2(options: Argon2Options | undefined): Costs {
   return { timeCost, memoryCost, parallelism };
 }
 
-/** Parses a stored value; null when it is not a well-formed Argon2 hash within bounds. */
+/** Parses a stored value; null when it is not a well-formed Argon2 hash. t, m and p are bounded by limits.ts. */
 export function parseArgon2(encoded: string): Argon2Hash | null {
   const parts = encoded.split("$");
   const [algorithm, type] = parts;
@@ -71,9 +73,9 @@ export function parseArgon2(encoded: string): Argon2Hash | null {
   if (parts.length !== 6) return null;
   const version = parts[2] === "v=19" ? 0x13 : parts[2] === "v=16" ? 0x10 : null;
   const match = PARAMS.exec(parts[3] ?? "");
-  const m = parseDecimal(match?.[1], MAX_M);
-  const t = parseDecimal(match?.[2], MAX_T);
-  const p = parseDecimal(match?.[3], MAX_P);
+  const m = parseDecimal(match?.[1], ANY_COST);
+  const t = parseDecimal(match?.[2], ANY_COST);
+  const p = parseDecimal(match?.[3], ANY_COST);
   const salt = unpadded(parts[4]);
   const hash = unpadded(parts[5]);
   if (version === null || m === null || t === null || p === null || m < 8 * p) return null;
@@ -133,9 +135,15 @@ async function argon2(
       nodeArgon2(type, parameters, (error, key) => (error ? reject(error) : resolve(key)));
     });
   }
-  const noble = await import("@noble/hashes/argon2.js");
-  const derive = { argon2id: noble.argon2idAsync, argon2i: noble.argon2iAsync, argon2d: noble.argon2dAsync }[
-    type
-  ];
-  return derive(password, salt, { t, m, p, version, dkLen, maxmem: m * 1024 });
+  const job = { kind: "argon2", type, version, password, salt, t, m, p, dkLen } as const;
+  return deriveInWorker(job, async () => {
+    // No worker here: noble's async variants yield to the event loop every few milliseconds.
+    const noble = await import("@noble/hashes/argon2.js");
+    const derive = {
+      argon2id: noble.argon2idAsync,
+      argon2i: noble.argon2iAsync,
+      argon2d: noble.argon2dAsync,
+    }[type];
+    return derive(password, salt, { t, m, p, version, dkLen, maxmem: m * 1024 });
+  });
 }

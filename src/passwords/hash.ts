@@ -15,6 +15,15 @@ import {
   verifyArgon2,
 } from "./argon2.js";
 import {
+  checkCostsWithinLimits,
+  DEFAULT_PASSWORD_LIMITS,
+  overLimit,
+  type PasswordLimits,
+  type PasswordWarning,
+  type ResolvedPasswordLimits,
+  resolveLimits,
+} from "./limits.js";
+import {
   encodePbkdf2,
   hardenPbkdf2,
   MAX_ITERATIONS,
@@ -31,11 +40,13 @@ import {
   SCRYPT_DEFAULTS,
   type ScryptHash,
   type ScryptOptions,
+  scryptFits,
   scryptIsWeaker,
   verifyScrypt,
 } from "./scrypt.js";
 
-export type { Argon2Options, ScryptOptions };
+export type { Argon2Options, PasswordLimits, PasswordWarning, ResolvedPasswordLimits, ScryptOptions };
+export { DEFAULT_PASSWORD_LIMITS };
 
 /**
  * The algorithms portcullis writes. It also verifies `pbkdf2_sha1`, argon2i and argon2d hashes.
@@ -67,6 +78,13 @@ export interface PasswordOptions {
   argon2?: Argon2Options;
   /** scrypt parameters, used when `algorithm` is `"scrypt"`. */
   scrypt?: ScryptOptions;
+  /**
+   * The most a stored hash may ask for (DoS ceilings). A hash over one is refused unrun: a failed login and a
+   * warning. Default {@link DEFAULT_PASSWORD_LIMITS}. The costs above must fit within them.
+   */
+  limits?: PasswordLimits;
+  /** Receives each refused hash's {@link PasswordWarning}. Default: `console.warn(warning.message)`. */
+  onWarning?: (warning: PasswordWarning) => void;
 }
 
 /**
@@ -117,11 +135,13 @@ export interface ResolvedPasswordOptions {
   readonly argon2: Readonly<Required<Argon2Options>>;
   /** scrypt parameters. */
   readonly scrypt: Readonly<Required<ScryptOptions>>;
+  /** The ceilings on a stored hash's parameters. */
+  readonly limits: ResolvedPasswordLimits;
 }
 
 /**
  * The defaults, frozen: pbkdf2_sha256 at 600,000 iterations; argon2id t=2, m=19456 KiB, p=1;
- * scrypt N=2^14, r=8, p=5.
+ * scrypt N=2^14, r=8, p=5; the ceilings of {@link DEFAULT_PASSWORD_LIMITS}.
  *
  * @example
  * ```ts
@@ -134,6 +154,7 @@ export const DEFAULT_PASSWORD_OPTIONS: ResolvedPasswordOptions = Object.freeze({
   iterations: 600_000,
   argon2: ARGON2_DEFAULTS,
   scrypt: SCRYPT_DEFAULTS,
+  limits: DEFAULT_PASSWORD_LIMITS,
 });
 
 const FAIL: VerifyPasswordResult = Object.freeze({ valid: false, needsRehash: false });
@@ -169,7 +190,9 @@ export async function hashPassword(password: string, options?: HashPasswordOptio
  *
  * Never throws for bad input: a null, unusable (`"!…"`), malformed, out-of-bounds or unknown-algorithm
  * hash (bcrypt, md5, sha1, unsalted) answers `{ valid: false, needsRehash: false }` after one dummy hash,
- * so the time taken does not tell a missing hash from a wrong password.
+ * so the time taken does not tell a missing hash from a wrong password. A hash whose parameters exceed
+ * `options.limits` is never run: it answers the same, after the same dummy hash, and `options.onWarning`
+ * (default `console.warn`) receives a {@link PasswordWarning}.
  *
  * @param password - What the user typed; a non-string or lone-surrogate value never verifies.
  * @param encoded - The stored hash (`UserRecord.passwordHash`).
@@ -191,6 +214,12 @@ export async function verifyPassword(
     return fakeRuntime(o);
   const stored = parse(encoded);
   if (!stored) return fakeRuntime(o);
+  const warning = overLimit(stored, o.limits);
+  if (warning) {
+    warn(options, warning);
+    return fakeRuntime(o);
+  }
+  if (stored.algorithm === "scrypt" && !scryptFits(stored)) return fakeRuntime(o);
   let valid: boolean;
   let weaker: boolean;
   if (stored.algorithm === "argon2") {
@@ -264,12 +293,25 @@ function resolveOptions(options: PasswordOptions | undefined): ResolvedPasswordO
     options?.iterations ?? DEFAULT_PASSWORD_OPTIONS.iterations,
     MAX_ITERATIONS,
   );
-  return {
-    algorithm,
-    iterations,
-    argon2: resolveArgon2(options?.argon2),
-    scrypt: resolveScrypt(options?.scrypt),
-  };
+  const argon2 = resolveArgon2(options?.argon2);
+  const scrypt = resolveScrypt(options?.scrypt);
+  const limits = resolveLimits(options?.limits);
+  checkCostsWithinLimits(iterations, argon2, scrypt, limits);
+  return { algorithm, iterations, argon2, scrypt, limits };
+}
+
+function warn(options: PasswordOptions | undefined, warning: PasswordWarning): void {
+  const onWarning = options?.onWarning;
+  if (onWarning === undefined) {
+    console.warn(warning.message);
+    return;
+  }
+  try {
+    onWarning(warning);
+  } catch (error) {
+    // Like an event listener's failure: reported, and the login still fails the usual way.
+    console.error("portcullis: passwords.onWarning failed", error);
+  }
 }
 
 /** Django's fake_runtime: one hash at the configured cost, so a bad stored value answers in the usual time. */

@@ -7,12 +7,16 @@ export type {
   Argon2Options,
   HashPasswordOptions,
   PasswordAlgorithm,
+  PasswordLimits,
   PasswordOptions,
+  PasswordWarning,
+  ResolvedPasswordLimits,
   ResolvedPasswordOptions,
   ScryptOptions,
   VerifyPasswordResult,
 } from "./hash.js";
 export {
+  DEFAULT_PASSWORD_LIMITS,
   DEFAULT_PASSWORD_OPTIONS,
   hashPassword,
   isPasswordUsable,

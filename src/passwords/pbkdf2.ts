@@ -6,7 +6,7 @@
  */
 import { timingSafeEqual } from "../core/crypto.js";
 import { decodeBase64, encodeBase64, isWellFormed, utf8 } from "../core/encoding.js";
-import { codePoints, isWeakSalt, parseDecimal } from "./salt.js";
+import { ANY_COST, codePoints, isWeakSalt, parseDecimal } from "./salt.js";
 
 export type Pbkdf2Algorithm = "pbkdf2_sha256" | "pbkdf2_sha1";
 
@@ -25,11 +25,11 @@ const DIGESTS = {
   pbkdf2_sha1: { hash: "SHA-1", bytes: 20 },
 } as const;
 
-/** Parses a stored value; null when it is not a well-formed PBKDF2 hash within bounds. */
+/** Parses a stored value; null when it is not a well-formed PBKDF2 hash. The count is bounded by limits.ts. */
 export function parsePbkdf2(encoded: string): Pbkdf2Hash | null {
   const [algorithm, count, salt, hash, ...rest] = encoded.split("$");
   if (rest.length > 0 || (algorithm !== "pbkdf2_sha256" && algorithm !== "pbkdf2_sha1")) return null;
-  const iterations = parseDecimal(count, MAX_ITERATIONS);
+  const iterations = parseDecimal(count, ANY_COST);
   if (iterations === null || !salt || !isWellFormed(salt) || hash === undefined) return null;
   if (decodeBase64(hash)?.length !== DIGESTS[algorithm].bytes) return null;
   return { algorithm, iterations, salt };

@@ -32,6 +32,12 @@ export function checkSalt(salt: unknown): string {
   return salt;
 }
 
+/**
+ * The bound for a stored cost field at parse time: any size is read, so that a hash over the configured
+ * ceilings (limits.ts) is recognised and reported rather than dismissed as malformed.
+ */
+export const ANY_COST: number = Number.MAX_SAFE_INTEGER;
+
 /** A stored decimal field: digits only, no sign, space or leading zero, within 1..max; else null. */
 export function parseDecimal(text: string | undefined, max: number): number | null {
   if (text === undefined || !/^[1-9][0-9]{0,15}$/.test(text)) return null;

@@ -1,11 +1,13 @@
 /**
  * Django's ScryptPasswordHasher: `scrypt$<N>$<salt>$<r>$<p>$<base64 of the 64-byte hash>`.
- * node:crypto's scrypt (libuv threadpool) where the runtime has it, else @noble/hashes' scryptAsync.
+ * node:crypto's scrypt (libuv threadpool) where the runtime has it, else @noble/hashes in a worker
+ * (worker-pool.ts), else @noble/hashes' scryptAsync on this thread.
  * @internal
  */
 import { getNodeCrypto, timingSafeEqual } from "../core/crypto.js";
 import { decodeBase64, encodeBase64, isWellFormed, utf8 } from "../core/encoding.js";
-import { codePoints, costOption, isWeakSalt, parseDecimal } from "./salt.js";
+import { ANY_COST, costOption, parseDecimal } from "./salt.js";
+import { deriveInWorker } from "./worker-pool.js";
 
 /**
  * scrypt cost parameters (RFC 7914 §2); defaults are Django's N=2^14, r=8, p=5.
@@ -61,15 +63,18 @@ export function resolveScrypt(options: ScryptOptions | undefined): Costs {
   return { workFactor, blockSize, parallelism };
 }
 
-/** Parses a stored value; null when it is not a well-formed scrypt hash within bounds. */
+/**
+ * Parses a stored value; null when it is not a well-formed scrypt hash (N a power of two from 2).
+ * N, r and p are bounded by limits.ts, then by {@link scryptFits}.
+ */
 export function parseScrypt(encoded: string): ScryptHash | null {
   const [algorithm, nText, salt, rText, pText, hash, ...rest] = encoded.split("$");
   if (algorithm !== "scrypt" || rest.length > 0 || !salt || !isWellFormed(salt) || hash === undefined)
     return null;
-  const n = parseDecimal(nText, MAX_N);
-  const r = parseDecimal(rText, 2 ** 30);
-  const p = parseDecimal(pText, 2 ** 30);
-  if (n === null || r === null || p === null || !valid(n, r, p)) return null;
+  const n = parseDecimal(nText, ANY_COST);
+  const r = parseDecimal(rText, ANY_COST);
+  const p = parseDecimal(pText, ANY_COST);
+  if (n === null || r === null || p === null || n < 2 || !Number.isInteger(Math.log2(n))) return null;
   if (decodeBase64(hash)?.length !== HASH_BYTES) return null;
   return { algorithm, n, r, p, salt };
 }
@@ -91,15 +96,18 @@ export async function verifyScrypt(password: string, encoded: string, stored: Sc
   return timingSafeEqual(encoded, await encodeScrypt(password, stored.salt, stored.n, stored.r, stored.p));
 }
 
-/** True when N, r or p is below the configured value or the salt has under 128 bits. */
+/** RFC 7914's limits and the 2 GiB memory ceiling, for a stored hash already within the configured limits. */
+export function scryptFits(stored: ScryptHash): boolean {
+  return valid(stored.n, stored.r, stored.p);
+}
+
+/**
+ * True when N, r or p is below the configured value. Django's `ScryptPasswordHasher.must_update` looks at
+ * N, r and p only: unlike PBKDF2 and argon2, a short salt does not ask for a rehash (issue 17, item 7).
+ */
 export function scryptIsWeaker(stored: ScryptHash, costs: Costs): boolean {
   const { workFactor, blockSize, parallelism } = costs;
-  return (
-    stored.n < workFactor ||
-    stored.r < blockSize ||
-    stored.p < parallelism ||
-    isWeakSalt(codePoints(stored.salt))
-  );
+  return stored.n < workFactor || stored.r < blockSize || stored.p < parallelism;
 }
 
 async function scrypt(
@@ -119,6 +127,9 @@ async function scrypt(
       );
     });
   }
-  const { scryptAsync } = await import("@noble/hashes/scrypt.js");
-  return scryptAsync(password, salt, { N, r, p, dkLen: HASH_BYTES, maxmem });
+  const job = { kind: "scrypt", password, salt, N, r, p, dkLen: HASH_BYTES, maxmem } as const;
+  return deriveInWorker(job, async () => {
+    const { scryptAsync } = await import("@noble/hashes/scrypt.js");
+    return scryptAsync(password, salt, { N, r, p, dkLen: HASH_BYTES, maxmem });
+  });
 }

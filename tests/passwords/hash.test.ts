@@ -103,10 +103,17 @@ describe("DEFAULT_PASSWORD_OPTIONS", () => {
       iterations: 600_000,
       argon2: { timeCost: 2, memoryCost: 19_456, parallelism: 1 },
       scrypt: { workFactor: 16_384, blockSize: 8, parallelism: 5 },
+      limits: {
+        iterations: 5_000_000,
+        argon2: { timeCost: 8, memoryCost: 262_144, parallelism: 32 },
+        scrypt: { workFactor: 2 ** 17, blockSize: 16, parallelism: 20 },
+      },
     });
     expect(Object.isFrozen(DEFAULT_PASSWORD_OPTIONS)).toBe(true);
     expect(Object.isFrozen(DEFAULT_PASSWORD_OPTIONS.argon2)).toBe(true);
     expect(Object.isFrozen(DEFAULT_PASSWORD_OPTIONS.scrypt)).toBe(true);
+    expect(Object.isFrozen(DEFAULT_PASSWORD_OPTIONS.limits.argon2)).toBe(true);
+    expect(Object.isFrozen(DEFAULT_PASSWORD_OPTIONS.limits.scrypt)).toBe(true);
   });
 });
 

@@ -55,7 +55,22 @@ describe("needsRehash", () => {
     ["scrypt, lower r", () => h.scryptR!, PW, scrypt, true],
     ["scrypt, lower p", () => h.scryptP!, PW, scrypt, true],
     ["scrypt, higher p", () => h.scryptPHigh!, PW, scrypt, false],
-    ["scrypt, weak salt", () => h.scryptSalt!, PW, scrypt, true],
+    // Django's ScryptPasswordHasher.must_update reads N, r and p only: a short salt is no reason (issue 17.7).
+    ["scrypt, 11-char salt", () => h.scryptSalt!, PW, scrypt, false],
+    [
+      "scrypt, Django's test_scrypt vector (salt 'seasalt') at its own N, r, p",
+      () => vector("django test_scrypt (N=16384 r=8 p=1)"),
+      PW,
+      { algorithm: "scrypt", scrypt: { workFactor: 2 ** 14, blockSize: 8, parallelism: 1 } },
+      false,
+    ],
+    [
+      "scrypt, Django's test_scrypt vector, p=5 configured",
+      () => vector("django test_scrypt (N=16384 r=8 p=1)"),
+      PW,
+      { algorithm: "scrypt" },
+      true,
+    ],
     ["scrypt stored, pbkdf2 configured", () => h.scrypt!, PW, low, true],
     ["argon2id, same cost", () => h.argon2!, PW, argon2, false],
     ["argon2id, lower t", () => h.argon2T!, PW, argon2, true],

@@ -1,14 +1,25 @@
-// Each implementation path, on this Node: node:crypto scrypt vs @noble/hashes, and a node:crypto.argon2 stand-in
-// (Node >= 24.7 has it; Node 20 does not) wired through the same vectors.
+// Each implementation path, on this Node: node:crypto scrypt vs @noble/hashes (in a worker, or on this thread
+// where no worker starts), and a node:crypto.argon2 stand-in (Node >= 24.7 has it; Node 20 does not) wired
+// through the same vectors.
 import { argon2d, argon2i, argon2id } from "@noble/hashes/argon2.js";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { NodeCrypto } from "../../src/core/crypto.js";
 import data from "../vectors/django-hashers.json" with { type: "json" };
 
 const { runtime, nobleLoaded } = vi.hoisted(() => ({
-  runtime: { crypto: null as NodeCrypto | null },
+  runtime: { crypto: null as NodeCrypto | null, workers: false },
   nobleLoaded: { scrypt: 0, argon2: 0 },
 }));
+
+// Workers off unless a test turns them on: the in-thread path is what a runtime without workers takes.
+vi.mock("../../src/passwords/worker-pool.js", async (importOriginal) => {
+  const actual = await importOriginal<typeof import("../../src/passwords/worker-pool.js")>();
+  return {
+    ...actual,
+    deriveInWorker: (...args: Parameters<typeof actual.deriveInWorker>) =>
+      runtime.workers ? actual.deriveInWorker(...args) : args[1](),
+  };
+});
 
 vi.mock("../../src/core/crypto.js", async (importOriginal) => {
   const actual = await importOriginal<typeof import("../../src/core/crypto.js")>();
@@ -40,7 +51,27 @@ const fakeArgon2 = vi.fn<NonNullable<NodeCrypto["argon2"]>>((algorithm, p, callb
 
 afterEach(() => {
   runtime.crypto = null;
+  runtime.workers = false;
   fakeArgon2.mockClear();
+});
+
+describe("in a worker (node:worker_threads here)", () => {
+  it.each([...scryptVectors, ...argon2Vectors].map((v) => [v.name, v] as const))(
+    "%s verifies, and @noble/hashes never loads on this thread",
+    async (_, v) => {
+      runtime.workers = true;
+      const before = { ...nobleLoaded };
+      expect(await verifyPassword(v.password, v.encoded, { iterations: 1 })).toEqual({
+        valid: true,
+        needsRehash: true,
+      });
+      expect(await verifyPassword(`${v.password}x`, v.encoded, { iterations: 1 })).toEqual({
+        valid: false,
+        needsRehash: false,
+      });
+      expect(nobleLoaded).toEqual(before);
+    },
+  );
 });
 
 describe("scrypt", () => {

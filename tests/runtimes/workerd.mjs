@@ -124,6 +124,14 @@ try {
     },
   );
 
+  await check("Basic: an argon2 hash verifies on workerd's own thread (no worker there)", async () => {
+    assert.deepEqual(JSON.parse((await get("/hash-workers")).text), { kind: null });
+    assertSuccess(await get("/basic", basic("hedy", "frequency hopping")), "basic", {
+      id: "3",
+      username: "hedy",
+    });
+  });
+
   await check("Token: the issued token answers 200 with the user", async () => {
     assertSuccess(await get("/token", `Token ${credentials.token}`), "token", ada);
   });

@@ -23,6 +23,7 @@ import {
   type TokenPair,
   toResponse,
 } from "../../../src/index.js";
+import { workerKind } from "../../../src/passwords/worker-pool.js";
 
 /** New hashes stay far below the 100,000-iteration PBKDF2 cap of deployed Workers (below). */
 const passwords = { iterations: 1_000 };
@@ -67,6 +68,9 @@ async function setup(): Promise<World> {
     passwordHash: await hashPassword("correct horse battery staple", passwords),
   });
   await users.create({ username: "grace", passwordHash: OVER_CAP_HASH });
+  // workerd has no Worker and no node:worker_threads: argon2 runs on this thread (docs/passwords.md).
+  const argon2 = { algorithm: "argon2", argon2: { timeCost: 1, memoryCost: 64, parallelism: 1 } } as const;
+  await users.create({ username: "hedy", passwordHash: await hashPassword("frequency hopping", argon2) });
   const tokens = new MemoryTokenStore();
   const { token } = await issueToken(tokens, ada.id, { name: "workerd" });
   const jwt = new JWTService({ signingKey: SIGNING_KEY, users });
@@ -91,6 +95,7 @@ export default {
       return Response.json({ token, access: pair.access, refresh: pair.refresh });
     }
     if (pathname === "/pbkdf2-refusals") return Response.json({ refusals: pbkdf2Refusals });
+    if (pathname === "/hash-workers") return Response.json({ kind: workerKind() });
     const chosen = schemes[pathname];
     if (chosen === undefined) return new Response("Not found", { status: 404 });
     const result = await authenticate(request, chosen);
