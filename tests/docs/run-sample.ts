@@ -50,7 +50,12 @@ export async function capturingListen(start: () => Promise<unknown>): Promise<Se
   Server.prototype.listen = function (this: Server, ...args: unknown[]) {
     started.push(this);
     const callback = args.find((arg) => typeof arg === "function") as (() => void) | undefined;
-    return listen.call(this, 0, "127.0.0.1", callback);
+    return (listen as (port: number, host: string, callback?: () => void) => Server).call(
+      this,
+      0,
+      "127.0.0.1",
+      callback,
+    );
   } as typeof Server.prototype.listen;
   try {
     await start();
