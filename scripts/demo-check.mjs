@@ -54,6 +54,19 @@ await step(
   ),
 );
 await step(
+  "POST /api/me/ anonymous: 401 before 405 (DRF authenticates before the method check)",
+  { path: "/api/me/", method: "POST" },
+  expect(
+    401,
+    (b, r) => r.headers.get("www-authenticate") === 'Basic realm="api"' && b.code === "not_authenticated",
+  ),
+);
+await step(
+  "POST /api/me/ with Basic: 405 with Allow",
+  { path: "/api/me/", method: "POST", headers: { Authorization: basic("demo", password) } },
+  expect(405, (b, r) => r.headers.get("allow") === "GET, HEAD" && b.detail === 'Method "POST" not allowed.'),
+);
+await step(
   "GET /api/me/ with Basic",
   { path: "/api/me/", headers: { Authorization: basic("demo", password) } },
   expect(200, isDemo),

@@ -21,8 +21,16 @@ export type { AuthEventListener, AuthEventMap } from "./core/events.js";
 export { AuthEvents } from "./core/events.js";
 export type { AuthOptions, GuardDeny, GuardOutcome, GuardPass } from "./core/guard.js";
 export { guard, withDefaults } from "./core/guard.js";
-export type { ErrorResponseParts, ServerErrorParts } from "./core/response.js";
-export { errorResponseParts, isStoreUnavailable, serverError, toResponse } from "./core/response.js";
+export type { ErrorResponseParts, ServerErrorParts, ToResponseOptions } from "./core/response.js";
+export {
+  authErrorParts,
+  errorParts,
+  errorResponseParts,
+  isStoreUnavailable,
+  routeChallenge,
+  serverError,
+  toResponse,
+} from "./core/response.js";
 export type { AuthFailure, AuthNone, AuthResult, AuthSuccess } from "./core/runner.js";
 export { authenticate } from "./core/runner.js";
 export type { Authenticated, AuthRequest, BaseAuthentication } from "./core/scheme.js";

@@ -142,13 +142,15 @@ export async function createDemoServer(options: DemoOptions = {}): Promise<Serve
     }
     const view = views[path];
     if (!view) return send(res, 404, { detail: "Not found." });
-    if (!view.methods.includes(req.method ?? "")) return notAllowed(res, req.method, view.methods);
 
+    // DRF's APIView.initial(): authentication runs before the method is checked, so an anonymous
+    // POST is asked for credentials (401) rather than told the method (405).
     const result = await authenticate(toAuthRequest(req), view.schemes);
     if (result.outcome !== "success") {
       const parts = errorResponseParts(result)!;
       return send(res, parts.status, parts.body, parts.headers);
     }
+    if (!view.methods.includes(req.method ?? "")) return notAllowed(res, req.method, view.methods);
     send(res, 200, view.answer(result.user));
   }
 }

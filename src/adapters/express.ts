@@ -2,7 +2,17 @@
  * `portcullis/express`: authentication middleware for Express 5 (and 4).
  */
 import type { NextFunction, Request, RequestHandler, Response } from "express";
-import { type AuthOptions, type GuardOutcome, guardNow, reportError, withDefaults } from "../core/guard.js";
+import { AuthError } from "../core/errors.js";
+import {
+  type AuthOptions,
+  denyThrown,
+  ENDPOINT_FAILED,
+  type GuardOutcome,
+  guardNow,
+  reportError,
+  withDefaults,
+} from "../core/guard.js";
+import type { BaseAuthentication } from "../core/scheme.js";
 import type { EndpointHandler } from "../endpoints/http.js";
 import { declareSlots } from "./internal/express-slots.js";
 import { expressUrl } from "./internal/express-url.js";
@@ -47,7 +57,9 @@ export interface ExpressAuthOptions<User, Required extends boolean = boolean> ex
  * with `Retry-After` when a store cannot answer; never anonymous, never the error's message. The error
  * goes to `onError` (default `console.error`). The view's `url` is the one Express sees:
  * `req.originalUrl` under a router or sub-app, and `req.protocol` and the forwarded host when the app
- * sets `trust proxy`.
+ * sets `trust proxy`. Used on a route (`app.get(path, auth(…), handler)`), an `AuthError` the route's
+ * handlers throw or reject with (`PermissionDenied`, `NotAuthenticated`) answers its own status as DRF's
+ * exception handler does: 403, or 401 with the first scheme's challenge.
  *
  * @param options - schemes, `required`, `onError`
  * @returns an Express middleware
@@ -62,12 +74,62 @@ export function auth<User, Required extends boolean = true>(
 ): RequestHandler {
   const resolved = withDefaults<User, ExpressAuthOptions<User, Required>>(options);
   const onError = resolved.onError ?? ((error, req) => reportError(error, req.method, req.originalUrl));
-  return (req: Request, res: Response, next: NextFunction): void => {
+  const middleware = (req: Request, res: Response, next: NextFunction): void => {
+    answerRouteAuthErrors(req, middleware, resolved.schemes);
     // The built-in schemes usually answer synchronously: next() then runs in the request's own tick.
     const outcome = guardNow(new NodeRequestView(req, expressUrl, req), resolved);
     if (outcome instanceof Promise)
       outcome.then((settled) => proceed(req, res, next, settled, onError)).catch(next);
     else proceed(req, res, next, outcome, onError);
+  };
+  return middleware;
+}
+
+type Layer = { handle?: unknown };
+type Handle = (this: unknown, req: Request, res: Response, next: NextFunction) => unknown;
+const guardedRoutes = new WeakSet<object>();
+
+// DRF's exception handler answers an AuthError a view raises. Express gives a middleware no way to see
+// what the handlers after it throw (they reach `next(err)` through the route's own dispatch), so the
+// first request through a route wraps the route's later handlers, once: an AuthError they throw or
+// reject with is answered here, anything else goes on to Express's error handling unchanged.
+function answerRouteAuthErrors(
+  req: Request,
+  middleware: unknown,
+  schemes: readonly BaseAuthentication<unknown>[],
+): void {
+  const route = (req as { route?: { stack?: unknown } }).route;
+  if (route === undefined || guardedRoutes.has(route) || !Array.isArray(route.stack)) return;
+  guardedRoutes.add(route);
+  const stack = route.stack as Layer[];
+  const at = stack.findIndex((layer) => layer.handle === middleware);
+  if (at === -1) return;
+  for (const layer of stack.slice(at + 1)) {
+    const handle = layer.handle;
+    // Four parameters: an error handler, which Express calls only with an error; left as it is.
+    if (typeof handle === "function" && handle.length <= 3)
+      layer.handle = answeringAuthErrors(handle as Handle, schemes);
+  }
+}
+
+function answeringAuthErrors(handle: Handle, schemes: readonly BaseAuthentication<unknown>[]): Handle {
+  return function portcullisRoute(this: unknown, req: Request, res: Response, next: NextFunction): unknown {
+    const answered = (error: unknown): boolean => {
+      if (!(error instanceof AuthError) || res.headersSent) return false;
+      sendAuthError(res, denyThrown(error, new NodeRequestView(req, expressUrl, req), schemes));
+      return true;
+    };
+    let result: unknown;
+    try {
+      result = handle.call(this, req, res, next);
+    } catch (error) {
+      if (answered(error)) return undefined;
+      throw error;
+    }
+    if (typeof (result as PromiseLike<unknown> | null)?.then !== "function") return result;
+    return Promise.resolve(result).then(undefined, (error: unknown) => {
+      if (!answered(error)) throw error;
+    });
   };
 }
 
@@ -124,26 +186,55 @@ export function createAuth<User>(defaults: ExpressAuthOptions<User>): ExpressAut
   return { auth: (options) => auth(withDefaults(defaults, options)) };
 }
 
+/** Options for {@link mount}. */
+export interface ExpressMountOptions {
+  /**
+   * Where an unexpected error (a bug, a store that cannot answer) is reported before the 500/503
+   * answer. Default `console.error`, with the request's method and URL.
+   */
+  onError?: (error: unknown, req: Request) => void;
+}
+
 /**
  * Serves a Fetch endpoint handler (the token, JWT and session endpoints) from Express. The body
  * streams to the handler; if a body parser ran first, what it parsed (`req.body`) is replayed. The
  * request's URL is the one Express sees (`req.originalUrl`, `req.protocol` behind a trusted proxy), so
- * the login's CSRF origin check passes behind a TLS-terminating proxy. A handler that rejects goes to
- * Express's error handling (`next(error)`).
+ * the login's CSRF origin check passes behind a TLS-terminating proxy.
+ *
+ * The endpoint's failures are answered here, whatever error handler the app has: an `AuthError` with
+ * its own status and DRF's body; a store that cannot answer 503 `{"detail": "Service temporarily
+ * unavailable, try again later.", "code": "service_unavailable"}` with `Retry-After`; anything else 500
+ * `{"detail": "A server error occurred.", "code": "error"}`: JSON, never the error's message, never
+ * Express's HTML page. The unexpected error goes to `onError`.
  *
  * @param handler - a Fetch handler, such as `sessionHandlers(...).login`
+ * @param options - `onError`
  * @returns an Express route handler
  * @example
  * ```ts
  * const views = sessionHandlers({ sessions });
- * app.all("/api/session/login/", mount(views.login));
+ * app.all("/api/session/login/", mount(views.login, { onError: (error) => logger.error(error) }));
  * ```
  */
-export function mount(handler: EndpointHandler): RequestHandler {
-  return (req, res, next) => {
+export function mount(handler: EndpointHandler, options: ExpressMountOptions = {}): RequestHandler {
+  const onError =
+    options.onError ?? ((error, req) => reportError(error, req.method, req.originalUrl, ENDPOINT_FAILED));
+  return (req, res) => {
     Promise.resolve()
       .then(() => handler(toFetchRequest(req, (req as { body?: unknown }).body, { url: expressUrl(req) })))
-      .then((response) => sendFetchResponse(res, response))
-      .catch(next);
+      .then(
+        (response) => sendFetchResponse(res, response),
+        (error: unknown) => {
+          const deny = denyThrown(error, null, undefined);
+          if (deny.error !== undefined) onError(deny.error, req);
+          if (res.headersSent) res.end();
+          else sendAuthError(res, deny);
+        },
+      )
+      .catch((error: unknown) => {
+        // Writing the answer failed (the client went away mid-body): nothing left to answer.
+        onError(error, req);
+        if (!res.writableEnded) res.destroy();
+      });
   };
 }

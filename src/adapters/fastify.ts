@@ -7,9 +7,19 @@ import type {
   FastifyReply,
   FastifyRequest,
   preHandlerHookHandler,
+  RouteOptions,
 } from "fastify";
+import { AuthError } from "../core/errors.js";
 import { fetchResponseParts } from "../core/fetch-response.js";
-import { type AuthOptions, type GuardOutcome, guardNow, withDefaults } from "../core/guard.js";
+import {
+  type AuthOptions,
+  denyThrown,
+  type GuardDeny,
+  type GuardOutcome,
+  guardNow,
+  withDefaults,
+} from "../core/guard.js";
+import type { BaseAuthentication } from "../core/scheme.js";
 import type { EndpointHandler } from "../endpoints/http.js";
 import { joinUrl, NodeRequestView } from "./internal/node-request.js";
 import { toFetchRequest } from "./node.js";
@@ -64,6 +74,7 @@ export function auth<User, Required extends boolean = true>(
   // Callback style, so a synchronous answer (the built-in schemes usually give one) costs no promise:
   // done() runs in the same tick. A refused request is answered here and done() is not called.
   return function portcullisAuth(request: FastifyRequest, reply: FastifyReply, done): void {
+    routeSchemes.set(request, resolved.schemes);
     const outcome = guardNow(new NodeRequestView(request.raw, fastifyUrl, request), resolved);
     if (outcome instanceof Promise) outcome.then((settled) => proceed(request, reply, done, settled), done);
     else proceed(request, reply, done, outcome);
@@ -85,9 +96,48 @@ function proceed(
   }
   const { error } = outcome;
   if (error !== undefined) request.log.error({ err: error }, "authentication failed unexpectedly");
+  send(reply, outcome);
+}
+
+function send(reply: FastifyReply, deny: GuardDeny): FastifyReply {
   // A Buffer, so Fastify keeps the Content-Type exactly (it appends a charset to a string body).
-  const body = Buffer.from(JSON.stringify(outcome.body));
-  reply.code(outcome.status).headers(outcome.headers).send(body);
+  return reply
+    .code(deny.status)
+    .headers(deny.headers)
+    .send(Buffer.from(JSON.stringify(deny.body)));
+}
+
+// The schemes of the auth() a request went through, for the challenge of an AuthError its handler throws.
+const routeSchemes = new WeakMap<FastifyRequest, readonly BaseAuthentication<unknown>[]>();
+
+type Handler = RouteOptions["handler"];
+
+// DRF's exception handler answers an AuthError a view raises. A preHandler cannot see what the handler
+// throws, and the app's error handler (Fastify's default sends `{statusCode, code, error, message}`) is
+// not ours to rely on: the plugin wraps each route's handler as the route is added. Only an AuthError is
+// answered; anything else goes on to the app's error handling unchanged. A synchronous handler stays
+// synchronous.
+function answeringAuthErrors(handler: Handler): Handler {
+  return function portcullisRoute(this: FastifyInstance, request, reply) {
+    const answered = (error: unknown): boolean => {
+      if (!(error instanceof AuthError) || reply.sent) return false;
+      const view = new NodeRequestView(request.raw, fastifyUrl, request);
+      send(reply, denyThrown(error, view, routeSchemes.get(request)));
+      return true;
+    };
+    let result: unknown;
+    try {
+      result = handler.call(this, request, reply);
+    } catch (error) {
+      if (answered(error)) return reply;
+      throw error;
+    }
+    if (typeof (result as PromiseLike<unknown> | null)?.then !== "function") return result;
+    return Promise.resolve(result).then(undefined, (error: unknown) => {
+      if (answered(error)) return reply;
+      throw error;
+    });
+  };
 }
 
 /** The URL Fastify sees: `request.protocol` and `request.host` honour its `trustProxy`. */
@@ -97,7 +147,9 @@ function fastifyUrl(request: FastifyRequest): string {
 
 /**
  * Decorates `request.user` and `request.auth` (null until {@link auth} runs), for the whole app: it
- * is not encapsulated, as `fastify-plugin` would mark it.
+ * is not encapsulated, as `fastify-plugin` would mark it. Every route added after it answers an
+ * `AuthError` its handler throws (`PermissionDenied`, `NotAuthenticated`) with its own status, as DRF's
+ * exception handler does: 403, or 401 with the first scheme's challenge of the route's {@link auth}.
  *
  * @param app - the Fastify instance
  * @example
@@ -109,6 +161,9 @@ export const plugin: FastifyPluginAsync = Object.assign(
   async function portcullis(app: FastifyInstance): Promise<void> {
     if (!app.hasRequestDecorator("user")) app.decorateRequest("user", null);
     if (!app.hasRequestDecorator("auth")) app.decorateRequest("auth", null);
+    app.addHook("onRoute", (route) => {
+      route.handler = answeringAuthErrors(route.handler);
+    });
   },
   { [Symbol.for("skip-override")]: true, [Symbol.for("fastify.display-name")]: "portcullis" },
 );
@@ -141,26 +196,50 @@ export function createAuth<User>(defaults: FastifyAuthOptions<User>): FastifyAut
   return { auth: (options) => auth(withDefaults(defaults, options)) };
 }
 
+/** Options for {@link mount}. */
+export interface FastifyMountOptions {
+  /** Where an unexpected error is reported before the 500/503 answer. Default `request.log.error`. */
+  onError?: (error: unknown, request: FastifyRequest) => void;
+}
+
 /**
  * Serves a Fetch endpoint handler (the token, JWT and session endpoints) from Fastify, as a plugin to
  * register under the endpoint's path: the body reaches the handler unparsed (the plugin's own content
  * parser passes the stream through), for every method. The request's URL is the one Fastify sees
  * (`request.protocol` and `request.host`, which honour `trustProxy`). HTTP/2 (`http2: true`) works too.
  *
+ * The endpoint's failures are answered inside the route, whatever error handler the app has: an
+ * `AuthError` with its own status and DRF's body; a store that cannot answer 503 with `Retry-After`;
+ * anything else 500 `{"detail": "A server error occurred.", "code": "error"}`, never the error's
+ * message (Fastify's default handler would send it, and a driver's message names hosts and users).
+ * The unexpected error goes to `onError`, default `request.log.error`.
+ *
  * @param handler - a Fetch handler, such as `sessionHandlers(...).login`
+ * @param options - `onError`
  * @returns a plugin serving the handler at its prefix
  * @example
  * ```ts
  * await app.register(mount(views.login), { prefix: "/api/session/login/" });
  * ```
  */
-export function mount(handler: EndpointHandler): FastifyPluginAsync {
+export function mount(handler: EndpointHandler, options: FastifyMountOptions = {}): FastifyPluginAsync {
+  const onError =
+    options.onError ??
+    ((error, request) => request.log.error({ err: error }, "the endpoint failed unexpectedly"));
   return async (app) => {
     app.removeAllContentTypeParsers();
     app.addContentTypeParser("*", (_request, payload, done) => done(null, payload));
     app.all("/", async (request, reply) => {
-      const response = await handler(toFetchRequest(request.raw, undefined, { url: fastifyUrl(request) }));
-      const { status, headers, cookies, body } = await fetchResponseParts(response);
+      let parts: Awaited<ReturnType<typeof fetchResponseParts>>;
+      try {
+        const response = await handler(toFetchRequest(request.raw, undefined, { url: fastifyUrl(request) }));
+        parts = await fetchResponseParts(response);
+      } catch (error) {
+        const deny = denyThrown(error, null, undefined);
+        if (deny.error !== undefined) onError(deny.error, request);
+        return send(reply, deny);
+      }
+      const { status, headers, cookies, body } = parts;
       reply.code(status).headers(headers);
       if (cookies.length > 0) reply.header("set-cookie", cookies);
       return reply.send(body === undefined ? undefined : Buffer.from(body));

@@ -2,7 +2,17 @@
  * `portcullis/fetch`: authentication for Fetch-style handlers (Deno.serve, Bun.serve, Cloudflare
  * Workers, Next.js route handlers).
  */
-import { type AuthOptions, guard, reportError, withDefaults } from "../core/guard.js";
+import { AuthError } from "../core/errors.js";
+import {
+  type AuthOptions,
+  denyThrown,
+  ENDPOINT_FAILED,
+  type GuardDeny,
+  guard,
+  reportError,
+  withDefaults,
+} from "../core/guard.js";
+import type { EndpointHandler } from "../endpoints/http.js";
 
 /** What a handler wrapped by {@link withAuth} receives besides the request. */
 export interface FetchAuthContext<User> {
@@ -32,7 +42,8 @@ export type AuthedFetchHandler<User, Required extends boolean, Rest extends unkn
 /**
  * Wraps a Fetch handler: runs the schemes first and calls the handler with `{ user, auth, scheme }`, or
  * answers 401/403 with DRF's JSON body and `WWW-Authenticate`, 500 for a broken scheme, 503 for a
- * store that cannot answer. Extra arguments (Workers' `env` and `ctx`, Next.js's `{ params }`) pass
+ * store that cannot answer. An `AuthError` the handler throws (`PermissionDenied`, `NotAuthenticated`)
+ * answers its own status, as DRF's exception handler does: 403, or 401 with the first scheme's challenge. Extra arguments (Workers' `env` and `ctx`, Next.js's `{ params }`) pass
  * through. The user's type comes from the schemes: no global declaration merging.
  *
  * @param handler - the handler to protect
@@ -54,10 +65,56 @@ export function withAuth<User, Required extends boolean = true, Rest extends unk
     const outcome = await guard(request, resolved);
     if (!outcome.ok) {
       if (outcome.error !== undefined) onError(outcome.error, request);
-      return new Response(JSON.stringify(outcome.body), { status: outcome.status, headers: outcome.headers });
+      return answer(outcome);
     }
     const context = { user: outcome.user as User, auth: outcome.auth, scheme: outcome.scheme };
-    return handler(request, context, ...rest);
+    try {
+      return await handler(request, context, ...rest);
+    } catch (error) {
+      // DRF's exception handler: an AuthError raised by the view answers its own status. Anything
+      // else is the application's to answer (the runtime's 500).
+      if (!(error instanceof AuthError)) throw error;
+      return answer(denyThrown(error, request, resolved.schemes));
+    }
+  };
+}
+
+function answer(deny: GuardDeny): Response {
+  return new Response(JSON.stringify(deny.body), { status: deny.status, headers: deny.headers });
+}
+
+/** Options for {@link mount}. */
+export interface FetchMountOptions {
+  /** Where an unexpected error is reported before the 500/503 answer. Default `console.error`. */
+  onError?: (error: unknown, request: Request) => void;
+}
+
+/**
+ * Wraps a Fetch endpoint handler (the token, JWT and session endpoints, or one of your own) so that it
+ * never rejects: an `AuthError` it throws answers its own status with DRF's body (403, or 401 when the
+ * error carries a challenge), a store that cannot answer 503 with `Retry-After`, anything else 500
+ * `{"detail": "A server error occurred.", "code": "error"}`, never the error's message; the
+ * unexpected error goes to `onError`.
+ *
+ * @param handler - a Fetch handler, such as `sessionHandlers(...).login`
+ * @param options - `onError`
+ * @returns a handler that always resolves to a Response
+ * @example
+ * ```ts
+ * Deno.serve(mount(jwt.handlers({ users }).obtainPair, { onError: (error) => log.error(error) }));
+ * ```
+ */
+export function mount(handler: EndpointHandler, options: FetchMountOptions = {}): EndpointHandler {
+  const onError =
+    options.onError ?? ((error, request) => reportError(error, request.method, request.url, ENDPOINT_FAILED));
+  return async (request) => {
+    try {
+      return await handler(request);
+    } catch (error) {
+      const deny = denyThrown(error, null, undefined);
+      if (deny.error !== undefined) onError(deny.error, request);
+      return answer(deny);
+    }
   };
 }
 

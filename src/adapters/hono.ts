@@ -1,8 +1,18 @@
 /**
  * `portcullis/hono`: authentication middleware for Hono 4, on every runtime Hono runs on.
  */
-import type { Context, MiddlewareHandler } from "hono";
-import { type AuthOptions, guard, reportError, withDefaults } from "../core/guard.js";
+import type { Context, Handler, MiddlewareHandler } from "hono";
+import { AuthError } from "../core/errors.js";
+import {
+  type AuthOptions,
+  denyThrown,
+  ENDPOINT_FAILED,
+  type GuardDeny,
+  guard,
+  reportError,
+  withDefaults,
+} from "../core/guard.js";
+import type { EndpointHandler } from "../endpoints/http.js";
 
 /**
  * The Hono `Variables` that {@link auth} sets: `c.get("user")` and `c.get("auth")`, typed.
@@ -43,7 +53,9 @@ export interface HonoAuthOptions<User, Required extends boolean = boolean> exten
 /**
  * The middleware: runs the schemes on `c.req.raw`, sets `c.var.user` and `c.var.auth` (typed through
  * Hono's `Variables`), and awaits `next()`; or answers 401/403 as JSON with `WWW-Authenticate`
- * (DRF's body), 500 for a broken scheme, 503 for a store that cannot answer: never anonymous.
+ * (DRF's body), 500 for a broken scheme, 503 for a store that cannot answer: never anonymous. An
+ * `AuthError` the route throws (`PermissionDenied`, `NotAuthenticated`) answers its own status as DRF's
+ * exception handler does: 403, or 401 with the first scheme's challenge.
  *
  * @param options - schemes, `required`, `onError`
  * @returns a Hono middleware
@@ -63,10 +75,52 @@ export function auth<User, Required extends boolean = true>(
       c.set("user", outcome.user as AuthVariables<User, Required>["user"]);
       c.set("auth", outcome.auth);
       await next();
+      // DRF's exception handler: an AuthError raised by the route answers its own status. Hono has
+      // already caught it (and given it to the app's onError); its answer is replaced by DRF's.
+      if (c.error instanceof AuthError) c.res = answer(denyThrown(c.error, c.req.raw, resolved.schemes));
       return;
     }
     if (outcome.error !== undefined) onError(outcome.error, c);
-    return new Response(JSON.stringify(outcome.body), { status: outcome.status, headers: outcome.headers });
+    return answer(outcome);
+  };
+}
+
+function answer(deny: GuardDeny): Response {
+  return new Response(JSON.stringify(deny.body), { status: deny.status, headers: deny.headers });
+}
+
+/** Options for {@link mount}. */
+export interface HonoMountOptions {
+  /** Where an unexpected error is reported before the 500/503 answer. Default `console.error`. */
+  onError?: (error: unknown, c: Context) => void;
+}
+
+/**
+ * Serves a Fetch endpoint handler (the token, JWT and session endpoints) as a Hono route handler,
+ * answering its failures itself, whatever `app.onError` does: an `AuthError` with its own status and
+ * DRF's body; a store that cannot answer 503 with `Retry-After`; anything else 500 `{"detail": "A
+ * server error occurred.", "code": "error"}`, never the error's message. The unexpected error goes to
+ * `onError`, default `console.error`.
+ *
+ * @param handler - a Fetch handler, such as `sessionHandlers(...).login`
+ * @param options - `onError`
+ * @returns a Hono handler
+ * @example
+ * ```ts
+ * app.all("/api/session/login/", mount(views.login));
+ * ```
+ */
+export function mount(handler: EndpointHandler, options: HonoMountOptions = {}): Handler {
+  const onError =
+    options.onError ?? ((error, c) => reportError(error, c.req.method, c.req.url, ENDPOINT_FAILED));
+  return async (c) => {
+    try {
+      return await handler(c.req.raw);
+    } catch (error) {
+      const deny = denyThrown(error, null, undefined);
+      if (deny.error !== undefined) onError(deny.error, c);
+      return answer(deny);
+    }
   };
 }
 

@@ -2,8 +2,9 @@
  * `portcullis/koa`: authentication middleware for Koa 3 (and 2).
  */
 import type { Context, Middleware, Next } from "koa";
+import { AuthError } from "../core/errors.js";
 import { fetchResponseParts } from "../core/fetch-response.js";
-import { type AuthOptions, guard, withDefaults } from "../core/guard.js";
+import { type AuthOptions, denyThrown, type GuardDeny, guard, withDefaults } from "../core/guard.js";
 import type { EndpointHandler } from "../endpoints/http.js";
 import { joinUrl, NodeRequestView } from "./internal/node-request.js";
 import { toFetchRequest } from "./node.js";
@@ -56,14 +57,25 @@ export function auth<User, Required extends boolean = true>(
     if (outcome.ok) {
       ctx.state.user = outcome.user;
       ctx.state.auth = outcome.auth;
-      return next();
+      try {
+        return await next();
+      } catch (error) {
+        // DRF's exception handler: an AuthError raised downstream answers its own status (401 with this
+        // route's first challenge, else 403). Anything else is the app's: Koa's error handling.
+        if (!(error instanceof AuthError) || ctx.headerSent) throw error;
+        return answer(ctx, denyThrown(error, new NodeRequestView(ctx.req, koaUrl, ctx), resolved.schemes));
+      }
     }
     if (outcome.error !== undefined) ctx.app.emit("error", outcome.error, ctx);
-    ctx.status = outcome.status;
-    ctx.set(outcome.headers);
-    // A string: Koa 2 would set `application/json; charset=utf-8` over ours for an object body.
-    ctx.body = JSON.stringify(outcome.body);
+    answer(ctx, outcome);
   };
+}
+
+function answer(ctx: Context, deny: GuardDeny): void {
+  ctx.status = deny.status;
+  ctx.set(deny.headers);
+  // A string: Koa 2 would set `application/json; charset=utf-8` over ours for an object body.
+  ctx.body = JSON.stringify(deny.body);
 }
 
 /** The URL Koa sees: before a mount rewrote `ctx.url`; `ctx.protocol` and `ctx.host` honour `app.proxy`. */
@@ -107,25 +119,44 @@ export function createAuth<User, Required extends boolean = true>(
   return { auth: (options) => auth(withDefaults<User, KoaAuthOptions<User>>(defaults, options)) as never };
 }
 
+/** Options for {@link mount}. */
+export interface KoaMountOptions {
+  /** Where an unexpected error is reported before the 500/503 answer. Default: the app's `error` event. */
+  onError?: (error: unknown, ctx: Context) => void;
+}
+
 /**
  * Serves a Fetch endpoint handler (the token, JWT and session endpoints) from Koa. The body streams to
  * the handler; if a body parser ran first, what it parsed (`ctx.request.body`) is replayed. The
  * request's URL is the one Koa sees (`ctx.originalUrl`, `ctx.protocol` and `ctx.host`). A response
  * without a body is sent without one, whatever its `Content-Type`.
  *
+ * The endpoint's failures are answered here, whatever error handling the app has: an `AuthError` with
+ * its own status and DRF's body; a store that cannot answer 503 with `Retry-After`; anything else 500
+ * `{"detail": "A server error occurred.", "code": "error"}`, never the error's message. The unexpected
+ * error goes to `onError`, default the app's `error` event.
+ *
  * @param handler - a Fetch handler, such as `sessionHandlers(...).login`
+ * @param options - `onError`
  * @returns a Koa middleware
  * @example
  * ```ts
  * router.all("/api/session/login/", mount(views.login));
  * ```
  */
-export function mount(handler: EndpointHandler): Middleware {
+export function mount(handler: EndpointHandler, options: KoaMountOptions = {}): Middleware {
+  const onError = options.onError ?? ((error, ctx) => ctx.app.emit("error", error, ctx));
   return async (ctx: Context) => {
     const parsed = (ctx.request as { body?: unknown }).body;
-    const { status, headers, cookies, body } = await fetchResponseParts(
-      await handler(toFetchRequest(ctx.req, parsed, { url: koaUrl(ctx) })),
-    );
+    let parts: Awaited<ReturnType<typeof fetchResponseParts>>;
+    try {
+      parts = await fetchResponseParts(await handler(toFetchRequest(ctx.req, parsed, { url: koaUrl(ctx) })));
+    } catch (error) {
+      const deny = denyThrown(error, null, undefined);
+      if (deny.error !== undefined) onError(deny.error, ctx);
+      return answer(ctx, deny);
+    }
+    const { status, headers, cookies, body } = parts;
     // No body: null before the headers, or Koa 3 sends "null" under a JSON Content-Type (and Koa turns a
     // null body into 204, hence the status after it).
     if (body === undefined) ctx.body = null;

@@ -7,7 +7,7 @@ import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
 import { Readable } from "node:stream";
 import { fetchResponseParts } from "../core/fetch-response.js";
 import type { GuardDeny } from "../core/guard.js";
-import { errorResponseParts } from "../core/response.js";
+import { errorParts, errorResponseParts } from "../core/response.js";
 import type { AuthResult } from "../core/runner.js";
 import type { AuthRequest } from "../core/scheme.js";
 import { NodeHeaders, nodeUrl, nodeView } from "./internal/node-request.js";
@@ -65,24 +65,38 @@ export function toAuthRequest(req: NodeRequest, options?: NodeRequestOptions): A
 
 /**
  * Answers a refused request: the status, `WWW-Authenticate` on a 401 and DRF's JSON body. Nothing is
- * written for a success.
+ * written for a success. Given an error (what a handler threw): an `AuthError` answers its own status
+ * (403, or 401 when it carries a challenge), anything else 500, or 503 for a store that cannot answer,
+ * never with the error's message: the catch-all of a node:http server.
  *
  * @param res - the response
- * @param result - the runner's result, or an adapter's deny outcome
+ * @param result - the runner's result, an adapter's deny outcome, or an error
  * @returns true when an answer was sent (stop handling), false for a success
  * @example
  * ```ts
  * const result = await authenticate(toAuthRequest(req), schemes);
  * if (sendAuthError(res, result)) return;
  * ```
+ * @example The server's catch-all
+ * ```ts
+ * createServer((req, res) => {
+ *   handle(req, res).catch((error: unknown) => {
+ *     console.error(error);
+ *     sendAuthError(res, error instanceof Error ? error : new Error(String(error)));
+ *   });
+ * });
+ * ```
  */
 export function sendAuthError(
   res: ServerResponse | Http2ServerResponse,
-  result: AuthResult<unknown> | GuardDeny,
+  result: AuthResult<unknown> | GuardDeny | Error,
 ): boolean {
-  const parts = "ok" in result ? result : errorResponseParts(result);
+  const parts =
+    result instanceof Error ? errorParts(result) : "ok" in result ? result : errorResponseParts(result);
   if (parts === null) return false;
-  res.writeHead(parts.status, parts.headers).end(JSON.stringify(parts.body));
+  // Headers already out (the handler failed mid-answer): no second status line, just end it.
+  if (res.headersSent) res.end();
+  else res.writeHead(parts.status, parts.headers).end(JSON.stringify(parts.body));
   return true;
 }
 
@@ -159,7 +173,59 @@ function replayBody(body: unknown, headers: Headers): BodyInit | null {
   if (typeof body === "string" || body instanceof Uint8Array) return body as BodyInit;
   const type = headers.get("content-type") ?? "";
   if (/application\/x-www-form-urlencoded/i.test(type) && typeof body === "object") return formFields(body);
-  return JSON.stringify(body);
+  return jsonText(body);
+}
+
+// JSON.stringify recurses: a body nested deeper than the stack (`express.json()` parses 50,000 levels
+// of `[` in its 100 kB) would throw a RangeError, a 500. Past that, the parsed value (plain JSON data)
+// is written again without recursion, so the endpoint reads what the client sent and answers it.
+function jsonText(body: unknown): string {
+  try {
+    return JSON.stringify(body);
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    return jsonTextFlat(body);
+  }
+}
+
+function jsonTextFlat(root: unknown): string {
+  const out: string[] = [];
+  // Work is taken from the end: text to write as is, or a value ({ value }) to write.
+  const work: Array<string | { value: unknown }> = [{ value: root }];
+  while (work.length > 0) {
+    const item = work.pop()!;
+    if (typeof item === "string") {
+      out.push(item);
+      continue;
+    }
+    const { value } = item;
+    if (
+      value === null ||
+      typeof value !== "object" ||
+      typeof (value as { toJSON?: unknown }).toJSON === "function"
+    ) {
+      out.push(JSON.stringify(value) ?? "null");
+    } else if (Array.isArray(value)) {
+      work.push("]");
+      for (let i = value.length - 1; i >= 0; i--) {
+        work.push({ value: value[i] });
+        if (i > 0) work.push(",");
+      }
+      work.push("[");
+    } else {
+      const entries = Object.entries(value).filter(
+        ([, inner]) => inner !== undefined && typeof inner !== "function" && typeof inner !== "symbol",
+      );
+      work.push("}");
+      for (let i = entries.length - 1; i >= 0; i--) {
+        const [key, inner] = entries[i]!;
+        work.push({ value: inner }, `${JSON.stringify(key)}:`);
+        if (i > 0) work.push(",");
+      }
+      work.push("{");
+    }
+  }
+  return out.join("");
 }
 
 // A parsed form back to fields, as the parser read them: a repeated field (an array) as one field per

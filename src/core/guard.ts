@@ -2,7 +2,13 @@
  * What every adapter does with a request, in one place: run the schemes, apply `required`, and turn
  * the outcome into "let it through with this user" or "answer with this status, headers and body".
  */
-import { type ErrorResponseParts, errorResponseParts, serverError } from "./response.js";
+import {
+  type ErrorResponseParts,
+  errorParts,
+  errorResponseParts,
+  routeChallenge,
+  serverError,
+} from "./response.js";
 import { type AuthResult, run } from "./runner.js";
 import type { AuthRequest, BaseAuthentication } from "./scheme.js";
 import type { MaybePromise } from "./sync-path.js";
@@ -129,6 +135,32 @@ function decide<User>(result: AuthResult<User>, required: boolean): GuardOutcome
 }
 
 /**
+ * The adapters' answer to an error thrown after authentication (internal): by the route's handler, a
+ * mounted endpoint or the app. An `AuthError` answers its own status, as DRF's exception handler
+ * does (a 401 with the route's first scheme's challenge, else 403); anything else 500/503, with
+ * `error` set so the adapter reports it.
+ *
+ * @param error - what was thrown
+ * @param request - the request, for the challenge
+ * @param schemes - the route's schemes (none for a mounted endpoint)
+ * @example
+ * ```ts
+ * const deny = denyThrown(error, request, options.schemes);
+ * if (deny.error !== undefined) onError(deny.error, request);
+ * ```
+ */
+export function denyThrown(
+  error: unknown,
+  request: AuthRequest | null,
+  schemes: readonly BaseAuthentication<unknown, unknown>[] | undefined,
+): GuardDeny {
+  const parts = errorParts(error, routeChallenge(request, schemes));
+  return parts.error === undefined
+    ? { ok: false, status: parts.status, headers: parts.headers, body: parts.body }
+    : { ok: false, status: parts.status, headers: parts.headers, body: parts.body, error: parts.error };
+}
+
+/**
  * Project-wide defaults with per-route override (DRF's `DEFAULT_AUTHENTICATION_CLASSES` and a view's
  * `authentication_classes`): the route's options win, key by key. A key the route leaves `undefined`
  * keeps the project's value, so `auth({ required: undefined })` under `createAuth({ required: false })`
@@ -165,11 +197,20 @@ export function withDefaults<User, Options extends AuthOptions<User> = AuthOptio
  * @param error - what the scheme threw (a `SchemeError`)
  * @param method - the request's method
  * @param url - the request's URL or path
+ * @param what - what failed (default: authentication)
  * @example
  * ```ts
  * if (outcome.error !== undefined) reportError(outcome.error, request.method, request.url);
  * ```
  */
-export function reportError(error: unknown, method: string, url: string): void {
-  console.error(`portcullis: authentication failed unexpectedly for ${method} ${url}`, error);
+export function reportError(
+  error: unknown,
+  method: string,
+  url: string,
+  what = "authentication failed unexpectedly",
+): void {
+  console.error(`portcullis: ${what} for ${method} ${url}`, error);
 }
+
+/** What {@link reportError} says for a mounted endpoint that failed (internal). */
+export const ENDPOINT_FAILED = "the endpoint failed unexpectedly";

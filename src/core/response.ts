@@ -1,8 +1,9 @@
 /**
  * Turning a failed or anonymous result into DRF's error response.
  */
-import { NotAuthenticated, StoreUnavailable } from "./errors.js";
+import { AuthError, NotAuthenticated, StoreUnavailable } from "./errors.js";
 import type { AuthResult } from "./runner.js";
+import type { AuthRequest, BaseAuthentication } from "./scheme.js";
 
 /**
  * The status, headers and JSON body of the error response for a result, for adapters that write
@@ -124,12 +125,97 @@ export function isStoreUnavailable(error: unknown): boolean {
 }
 
 /**
+ * The answer to an {@link AuthError} thrown after authentication (by a view, a handler, a mounted
+ * endpoint), as DRF's exception handler gives it: the error's status and body; a 401 carries the
+ * error's own challenge, else `challenge` (the route's first scheme's `authenticateHeader`); a 401
+ * with no challenge at all becomes 403, as DRF's `APIView.handle_exception` does.
+ *
+ * @param error - the AuthError thrown
+ * @param challenge - the route's first scheme's challenge, if any
+ * @returns status, headers and body
+ * @see https://www.django-rest-framework.org/api-guide/exceptions/
+ * @example
+ * ```ts
+ * const parts = authErrorParts(new PermissionDenied()); // 403, {"detail": "You do not have …", "code": "permission_denied"}
+ * ```
+ */
+export function authErrorParts(error: AuthError, challenge?: string): ErrorResponseParts {
+  const header = error.status === 401 ? error.wwwAuthenticate || challenge : undefined;
+  const status = header ? 401 : 403;
+  return errorResponseParts(
+    header
+      ? { outcome: "fail", error, status, wwwAuthenticate: header, scheme: "" }
+      : { outcome: "fail", error, status, scheme: "" },
+  )!;
+}
+
+/**
+ * The first scheme's challenge for a request (DRF's `get_authenticate_header`), or `undefined` when it
+ * has none or its `authenticateHeader` throws (the answer is then 403, never a 500 over a header).
+ *
+ * @param request - the request
+ * @param schemes - the route's schemes, in order
+ * @returns the `WWW-Authenticate` value, or undefined
+ * @example
+ * ```ts
+ * routeChallenge(request, [new BasicAuthentication({ users })]); // 'Basic realm="api"'
+ * ```
+ */
+export function routeChallenge(
+  request: AuthRequest | null | undefined,
+  schemes: readonly BaseAuthentication<unknown, unknown>[] | undefined,
+): string | undefined {
+  const first = schemes?.[0];
+  if (!first?.authenticateHeader || !request) return undefined;
+  try {
+    return first.authenticateHeader(request) || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The answer to anything thrown while a request is handled: an {@link AuthError} answers its own
+ * status ({@link authErrorParts}); anything else 500, or 503 for a {@link StoreUnavailable}
+ * ({@link serverError}), never with the error's message. `error` is set on the result only for the
+ * unexpected ones, the errors to report.
+ *
+ * @param error - what was thrown
+ * @param challenge - the route's first scheme's challenge, for a 401
+ * @returns status, headers, body, and the error to report (unexpected errors only)
+ * @example
+ * ```ts
+ * const parts = errorParts(error, routeChallenge(request, schemes));
+ * if (parts.error !== undefined) log.error(parts.error);
+ * return new Response(JSON.stringify(parts.body), parts);
+ * ```
+ */
+export function errorParts(
+  error: unknown,
+  challenge?: string,
+): (ErrorResponseParts & { error?: undefined }) | ServerErrorParts {
+  return error instanceof AuthError ? authErrorParts(error, challenge) : serverError(error);
+}
+
+/** Options for {@link toResponse} given an error: the route, for a 401's challenge. */
+export interface ToResponseOptions {
+  /** The request the error answers (the first scheme's challenge may depend on it). */
+  request?: AuthRequest;
+  /** The route's schemes: the first one's `authenticateHeader` is a 401's challenge. */
+  schemes?: readonly BaseAuthentication<unknown, unknown>[];
+}
+
+/**
  * A Fetch `Response` answering a result that is not a success: the status, `Content-Type:
  * application/json`, `WWW-Authenticate` on a 401, and the body `{"detail": "…", "code": "…"}`.
- * `null` on success, so the caller goes on to its handler. Given an error instead (what `authenticate`
- * rejected with), it answers 500, or 503 when a {@link StoreUnavailable} caused it.
+ * `null` on success, so the caller goes on to its handler. Given an error instead: an
+ * {@link AuthError} (thrown by a view, as DRF's exception handler sees it) answers its own status, a
+ * 401 with the error's challenge or the first of `options.schemes`' (403 when there is none, as DRF);
+ * anything else (what `authenticate` rejected with) answers 500, or 503 when a
+ * {@link StoreUnavailable} caused it.
  *
- * @param result - the outcome of {@link authenticate}, or the error it rejected with
+ * @param result - the outcome of {@link authenticate}, or an error
+ * @param options - for an error: the request and the route's schemes, for a 401's challenge
  * @returns the error response, or `null` on success
  * @example
  * ```ts
@@ -138,9 +224,20 @@ export function isStoreUnavailable(error: unknown): boolean {
  * if (denied) return denied;
  * return Response.json({ user: result.user });
  * ```
+ * @example An error thrown by a view
+ * ```ts
+ * toResponse(new PermissionDenied()); // 403 {"detail": "You do not have permission to perform this action.", "code": "permission_denied"}
+ * toResponse(new NotAuthenticated(), { request, schemes }); // 401 with the first scheme's challenge
+ * ```
  */
-export function toResponse(result: AuthResult<unknown> | Error): Response | null {
-  const parts = result instanceof Error ? serverError(result) : errorResponseParts(result);
+export function toResponse(
+  result: AuthResult<unknown> | Error,
+  options: ToResponseOptions = {},
+): Response | null {
+  const parts =
+    result instanceof Error
+      ? errorParts(result, routeChallenge(options.request, options.schemes))
+      : errorResponseParts(result);
   if (parts === null) return null;
   return new Response(JSON.stringify(parts.body), { status: parts.status, headers: parts.headers });
 }

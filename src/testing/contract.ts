@@ -7,13 +7,21 @@ import { makeRequest } from "./request.js";
 
 /** Options for {@link checkSchemeContract}. */
 export interface SchemeContractOptions {
-  /** The scheme's Authorization keyword; default: the first word of its `authenticateHeader()`. */
+  /**
+   * The scheme's keyword (`Token`, `ApiKey`); default, for a scheme reading `Authorization`: the first
+   * word of its `authenticateHeader()`. A scheme reading another header (`headerName`) without a
+   * keyword is checked as keyword-less: any value in that header is an attempt.
+   */
   keyword?: string;
   /** How many random headers to try (default 200). */
   runs?: number;
   /** The seed for the random headers (default: random; reported in a failure so it can be replayed). */
   seed?: number;
-  /** The header the scheme reads (default `"authorization"`). */
+  /**
+   * The header the scheme reads (default `"authorization"`). Another header without a `keyword`
+   * (`"x-api-key"`) means a keyword-less scheme: no header is `null`, any value in it an `AuthError`
+   * unless it is the right one, and credentials in `Authorization` are someone else's (`null`).
+   */
   headerName?: string;
 }
 
@@ -33,6 +41,11 @@ type Expect = "null" | "auth-error" | "null-or-auth-error";
  *   9 KiB of credentials, …) and random credentials after it: an {@link AuthError}, nothing else;
  * - random headers with random keywords: `null` or an `AuthError`, never a user and never another error.
  *
+ * A scheme that reads a header of its own without a keyword (`X-API-Key: <key>`, with `headerName`
+ * and no `keyword`) is held to the same contract where any value is an attempt: no header → `null`;
+ * `Authorization` credentials of any kind → `null`; any value in its header, malformed or random → an
+ * `AuthError`, never a user and never another error.
+ *
  * Give it a scheme configured cheaply (a fast `verify`, a low password work factor): it calls the scheme
  * a few hundred times.
  *
@@ -41,25 +54,34 @@ type Expect = "null" | "auth-error" | "null-or-auth-error";
  * @example
  * ```ts
  * it("keeps the DRF contract", async () => {
- *   await checkSchemeContract(new ApiKeyAuthentication(), { keyword: "ApiKey" });
+ *   await checkSchemeContract(new TokenLikeAuthentication(), { keyword: "ApiKey" });
  * });
+ * ```
+ * @example A scheme reading `X-API-Key: <key>`
+ * ```ts
+ * await checkSchemeContract(new ApiKeyAuthentication(), { headerName: "x-api-key" });
  * ```
  */
 export async function checkSchemeContract(
   scheme: BaseAuthentication<unknown, unknown>,
   options: SchemeContractOptions = {},
 ): Promise<void> {
-  const headerName = options.headerName ?? "authorization";
+  const headerName = (options.headerName ?? "authorization").toLowerCase();
   const seed = options.seed ?? Math.floor(Math.random() * 2 ** 32);
   const random = mulberry32(seed);
-  const keyword = options.keyword ?? scheme.authenticateHeader?.(makeRequest())?.trim().split(/[\s,]/)[0];
+  const ownHeader = headerName !== "authorization";
+  // A challenge names the scheme, not what a header of its own starts with: derived for Authorization only.
+  const keyword =
+    options.keyword ??
+    (ownHeader ? undefined : scheme.authenticateHeader?.(makeRequest())?.trim().split(/[\s,]/)[0]);
+  const keywordLess = ownHeader && keyword === undefined;
 
-  const check = async (header: string | null, expect: Expect): Promise<void> => {
-    const headers: Record<string, string> = header === null ? {} : { [headerName]: header };
+  const check = async (header: string | null, expect: Expect, name = headerName): Promise<void> => {
+    const headers: Record<string, string> = header === null ? {} : { [name]: header };
+    const value =
+      header === null ? "" : JSON.stringify(header.length > 80 ? `${header.slice(0, 77)}...` : header);
     const shown =
-      header === null
-        ? "no header"
-        : JSON.stringify(header.length > 80 ? `${header.slice(0, 77)}...` : header);
+      header === null ? "no header" : name === "authorization" && !ownHeader ? value : `${name}: ${value}`;
     let outcome: string;
     try {
       const result = await scheme.authenticate(makeRequest({ headers }));
@@ -85,6 +107,10 @@ export async function checkSchemeContract(
   };
 
   await check(null, "null");
+  if (keywordLess) {
+    await checkKeywordLess(check, random, options.runs ?? 200);
+    return;
+  }
   for (const foreign of [
     "Foreign abc",
     "Negotiate YWJj",
@@ -121,6 +147,33 @@ export async function checkSchemeContract(
     if (keyword !== undefined) {
       await check(`${keyword} ${randomText(random, 1 + Math.floor(random() * 60))}`, "auth-error");
     }
+  }
+}
+
+type Check = (header: string | null, expect: Expect, name?: string) => Promise<void>;
+
+// A header of the scheme's own without a keyword: every value is an attempt.
+async function checkKeywordLess(check: Check, random: () => number, runs: number): Promise<void> {
+  for (const foreign of ["Basic YWJjOmRlZg==", "Bearer abc", "Token abc", "ApiKey abc"]) {
+    await check(foreign, "null", "authorization");
+  }
+  const attempts = [
+    "Foreign abc",
+    "Token abc",
+    "a b",
+    "!!!",
+    "==",
+    '"quoted"',
+    "a\u0000b",
+    "\u00ff\u00fe\u00fd",
+    "\u2603\u{1F600}",
+    "A".repeat(9000),
+  ];
+  for (const header of attempts) await check(header, "auth-error");
+  for (let i = 0; i < runs; i++) {
+    const header = randomText(random, 1 + Math.floor(random() * 60));
+    // HTTP trims a field's value: one of blanks only arrives empty, which a scheme may read as no header.
+    await check(header, header.trim() === "" ? "null-or-auth-error" : "auth-error");
   }
 }
 

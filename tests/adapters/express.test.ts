@@ -9,7 +9,7 @@ import express, {
 } from "express";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { type AuthenticatedRequest, auth, createAuth, mount } from "../../src/adapters/express.js";
-import { type DefaultUser, SchemeError } from "../../src/index.js";
+import { type DefaultUser, NotAuthenticated, PermissionDenied, SchemeError } from "../../src/index.js";
 import { type Listening, listen } from "./listen.js";
 import {
   ADA,
@@ -19,6 +19,7 @@ import {
   expectLastUsernameCounts,
   GOOD_BASIC,
   Jar,
+  NOT_AUTHENTICATED,
   PASSWORD_FORM,
   type Reported,
   read,
@@ -26,7 +27,7 @@ import {
   SERVER_ERROR,
   UNAVAILABLE,
 } from "./suite.js";
-import { PASSWORD, type World, whoAmI, world } from "./world.js";
+import { FAILING_ENDPOINTS, PASSWORD, RAISED, type World, whoAmI, world } from "./world.js";
 
 const answer: RequestHandler = (req, res) => {
   const { user, auth: proof } = req as AuthenticatedRequest<DefaultUser, false>;
@@ -61,13 +62,37 @@ function app(w: World, hooks: Hooks = {}, make: () => Express = express): Expres
   server.get("/api/default/", project.auth(), answer);
   server.get("/api/override/", project.auth({ schemes: [token] }), answer);
   server.get("/api/default-optional/", project.auth({ required: false }), answer);
-  server.all("/api/token/", mount(w.views.jwt.obtainPair));
-  server.all("/api/token/refresh/", mount(w.views.jwt.refresh));
-  server.all("/api/session/csrf/", mount(w.views.session.csrf));
-  server.all("/api/session/login/", mount(w.views.session.login));
+  server.all("/api/token/", mount(w.views.jwt.obtainPair, onError));
+  server.all("/api/token/refresh/", mount(w.views.jwt.refresh, onError));
+  server.all("/api/session/csrf/", mount(w.views.session.csrf, onError));
+  server.all("/api/session/login/", mount(w.views.session.login, onError));
+  server.get("/api/raise/denied/", auth({ schemes: [basic, token, bearer] }), raise("denied"));
+  server.get(
+    "/api/raise/not-authenticated/",
+    auth({ schemes: [basic, token, bearer] }),
+    raise("not-authenticated"),
+  );
+  server.get(
+    "/api/raise/failed-session-first/",
+    auth({ schemes: [session, basic] }),
+    raise("failed-session-first"),
+  );
+  for (const [path, failing] of Object.entries(FAILING_ENDPOINTS)) server.all(path, mount(failing, onError));
+  server.all("/api/token/missing-table/", mount(w.views.missingTable.obtainPair, onError));
   for (const hook of hooks.after ?? []) server.use(hook);
+  // The app's own error handler, of the kind that leaks: what reaches it is sent as is.
+  server.use(((err, _req, res, _next) => {
+    sendJson(res, 500, { code: (err as { code?: unknown }).code, message: (err as Error).message });
+  }) as ErrorRequestHandler);
   return server;
 }
+
+/** A handler that rejects with `RAISED[kind]()` after authentication. */
+const raise =
+  (kind: keyof typeof RAISED): RequestHandler =>
+  async () => {
+    throw RAISED[kind]();
+  };
 
 /** What an app's JSON error middleware sends (exactly `application/json`, as DRF). */
 function sendJson(res: Response, status: number, body: object): void {
@@ -183,20 +208,68 @@ describe("portcullis/express: a broken scheme is answered as JSON by the middlew
     expect(errors).not.toHaveBeenCalled();
   });
 
-  it("a mounted handler that rejects goes to the error middleware", async () => {
-    const server = express();
-    server.all(
-      "/x/",
-      mount(() => Promise.reject(new Error("store down"))),
+  it.each(["production", "development"])(
+    "a mounted handler that rejects is answered by mount in %s, never by the error middleware",
+    async (env) => {
+      const log = vi.spyOn(console, "error").mockImplementation(() => {});
+      const server = express();
+      server.set("env", env);
+      server.all(
+        "/x/",
+        mount(() => Promise.reject(new Error("connect ECONNREFUSED db.internal:5432"))),
+      );
+      const errors = vi.fn<ErrorRequestHandler>((_err, _req, res) => res.status(599).end());
+      server.use(errors);
+      running = await listen(createServer(server));
+      expect(await read(await running.fetch("/x/?a=1", { method: "POST" }))).toEqual(
+        refusal(500, SERVER_ERROR),
+      );
+      expect(errors).not.toHaveBeenCalled();
+      expect(log).toHaveBeenCalledTimes(1);
+      expect(log.mock.calls[0]![0]).toBe("portcullis: the endpoint failed unexpectedly for POST /x/?a=1");
+      expect((log.mock.calls[0]![1] as Error).message).toBe("connect ECONNREFUSED db.internal:5432");
+    },
+  );
+
+  it.each([
+    ["Express 5", express],
+    ["Express 4", express4],
+  ])("answers an AuthError a route throws synchronously, under %s", async (_, make) => {
+    const w = await world();
+    const server = make();
+    const afterward = vi.fn<RequestHandler>((_req, res) => res.json({ reached: true }));
+    server.get(
+      "/sync/",
+      auth({ schemes: [w.schemes.basic] }),
+      () => {
+        throw new PermissionDenied("Read only.", "read_only");
+      },
+      afterward,
     );
-    const seen: string[] = [];
-    server.use(((err, _req, res, _next) => {
-      seen.push((err as Error).message);
-      sendJson(res, 500, SERVER_ERROR);
-    }) as ErrorRequestHandler);
+    server.get("/async/", auth({ schemes: [w.schemes.basic] }), async () => {
+      throw new NotAuthenticated();
+    });
+    server.get("/bug/", auth({ schemes: [w.schemes.basic] }), () => {
+      throw new Error("a bug");
+    });
+    const errors = vi.fn<ErrorRequestHandler>((err, _req, res, _next) => {
+      sendJson(res, 500, { message: (err as Error).message });
+    });
+    server.use(errors);
     running = await listen(createServer(server));
-    expect(await read(await running.fetch("/x/", { method: "POST" }))).toEqual(refusal(500, SERVER_ERROR));
-    expect(seen).toEqual(["store down"]);
+    const headers = { Authorization: GOOD_BASIC };
+    for (let round = 0; round < 2; round++) {
+      expect(await read(await running.fetch("/sync/", { headers }))).toEqual(
+        refusal(403, { detail: "Read only.", code: "read_only" }),
+      );
+      expect(await read(await running.fetch("/async/", { headers }))).toEqual(
+        refusal(401, NOT_AUTHENTICATED, 'Basic realm="api"'),
+      );
+    }
+    expect(afterward).not.toHaveBeenCalled();
+    // Anything but an AuthError still goes to the app's error handling, untouched.
+    expect(await (await running.fetch("/bug/", { headers })).json()).toEqual({ message: "a bug" });
+    expect(errors).toHaveBeenCalledTimes(1);
   });
 });
 
@@ -243,6 +316,34 @@ describe("portcullis/express: mount after a body parser (the parsed body is repl
     expect(response.status).toBe(200);
     expect(Object.keys((await response.json()) as object)).toEqual(["refresh", "access"]);
   });
+
+  it.each([
+    // Under the endpoints' 64 KiB, over what JSON.stringify can recurse through.
+    ["an array", "[".repeat(20_000) + "]".repeat(20_000)],
+    ["an object", `${'{"a":'.repeat(10_000)}1${"}".repeat(10_000)}`],
+  ])(
+    "answers a deeply nested body (%s) 400 after express.json(), as without it, never a 500",
+    async (_, body) => {
+      const w = await world();
+      const log = vi.spyOn(console, "error").mockImplementation(() => {});
+      const answers: string[] = [];
+      for (const before of [[], [express.json()]]) {
+        running = await listen(createServer(app(w, { before })));
+        const response = await running.fetch("/api/token/", {
+          method: "POST",
+          headers: { "Content-Type": "application/json" },
+          body,
+        });
+        expect(response.status).toBe(400);
+        expect(response.headers.get("content-type")).toBe("application/json");
+        answers.push(await response.text());
+        await running.close();
+        running = undefined;
+      }
+      expect(answers[1]).toBe(answers[0]);
+      expect(log).not.toHaveBeenCalled();
+    },
+  );
 
   it("logs in (JSON body, X-CSRFToken) with express.json() registered first", async () => {
     const w = await world();

@@ -1,7 +1,7 @@
 import Fastify, { type FastifyInstance, type InjectOptions, type LightMyRequestResponse } from "fastify";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { type AuthenticatedRequest, auth, createAuth, mount, plugin } from "../../src/adapters/fastify.js";
-import type { DefaultUser } from "../../src/index.js";
+import { type DefaultUser, NotAuthenticated, PermissionDenied } from "../../src/index.js";
 import {
   ADA,
   BOOM_REPORTED,
@@ -14,7 +14,7 @@ import {
   refusal,
   SERVER_ERROR,
 } from "./suite.js";
-import { PASSWORD, type World, whoAmI, world } from "./world.js";
+import { FAILING_ENDPOINTS, PASSWORD, RAISED, type World, whoAmI, world } from "./world.js";
 
 interface LogLine {
   level: number;
@@ -70,6 +70,24 @@ async function app(w: World): Promise<{ app: FastifyInstance; log: LogLine[] }> 
   await app.register(mount(w.views.jwt.refresh), { prefix: "/api/token/refresh/" });
   await app.register(mount(w.views.session.csrf), { prefix: "/api/session/csrf/" });
   await app.register(mount(w.views.session.login), { prefix: "/api/session/login/" });
+  const raise = (kind: keyof typeof RAISED) => async () => {
+    throw RAISED[kind]();
+  };
+  app.get("/api/raise/denied/", { preHandler: auth({ schemes: [basic, token, bearer] }) }, raise("denied"));
+  app.get(
+    "/api/raise/not-authenticated/",
+    { preHandler: auth({ schemes: [basic, token, bearer] }) },
+    raise("not-authenticated"),
+  );
+  app.get(
+    "/api/raise/failed-session-first/",
+    { preHandler: auth({ schemes: [session, basic] }) },
+    raise("failed-session-first"),
+  );
+  for (const [prefix, failing] of Object.entries(FAILING_ENDPOINTS))
+    await app.register(mount(failing), { prefix });
+  await app.register(mount(w.views.missingTable.obtainPair), { prefix: "/api/token/missing-table/" });
+  // Fastify's default error handler stays: it sends an error's `code` and `message` to the client.
   await app.ready();
   return { app, log };
 }
@@ -192,6 +210,35 @@ describe("portcullis/fastify", () => {
     expect(refused.status).toBe(401);
     expect(refused.headers.get("www-authenticate")).toBe('Basic realm="api"');
     expect(built.log).toEqual([]);
+  });
+
+  it("answers an AuthError a synchronous handler throws, and leaves other errors to Fastify", async () => {
+    const w = await world();
+    const { app: built } = fastify();
+    server = built;
+    await server.register(plugin);
+    server.get("/sync/", { preHandler: auth({ schemes: [w.schemes.basic] }) }, () => {
+      throw new PermissionDenied("Read only.", "read_only");
+    });
+    server.get("/reply/", { preHandler: auth({ schemes: [w.schemes.basic] }) }, (_request, reply) => {
+      reply.send({ sync: true });
+    });
+    server.get("/hook/", async () => {
+      throw new NotAuthenticated();
+    });
+    server.get("/bug/", { preHandler: auth({ schemes: [w.schemes.basic] }) }, () => {
+      throw Object.assign(new Error("a bug"), { statusCode: 418 });
+    });
+    const headers = { Authorization: GOOD_BASIC };
+    expect(await read(toResponse(await server.inject({ url: "/sync/", headers })))).toEqual(
+      refusal(403, { detail: "Read only.", code: "read_only" }),
+    );
+    expect((await server.inject({ url: "/reply/", headers })).json()).toEqual({ sync: true });
+    // No auth() on the route: DRF's exception handler still answers, with no challenge to give: 403.
+    expect(await read(toResponse(await server.inject({ url: "/hook/" })))).toEqual(
+      refusal(403, NOT_AUTHENTICATED),
+    );
+    expect((await server.inject({ url: "/bug/", headers })).statusCode).toBe(418);
   });
 
   it("never runs the route after refusing, and logs nothing for a refusal", async () => {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { createAuth, withAuth } from "../../src/adapters/fetch.js";
+import { createAuth, mount, withAuth } from "../../src/adapters/fetch.js";
 import type { EndpointHandler } from "../../src/index.js";
 import {
   BOOM_REPORTED,
@@ -11,9 +11,14 @@ import {
   refusal,
   SERVER_ERROR,
 } from "./suite.js";
-import { type World, whoAmI, world } from "./world.js";
+import { FAILING_ENDPOINTS, RAISED, type World, whoAmI, world } from "./world.js";
 
 const ORIGIN = "http://127.0.0.1";
+
+/** A handler that rejects with `RAISED[kind]()` after authentication. */
+const raise = (kind: keyof typeof RAISED) => async (): Promise<Response> => {
+  throw RAISED[kind]();
+};
 
 function toReported(error: unknown): Reported {
   return { name: (error as Error).name, message: (error as Error).message };
@@ -35,11 +40,22 @@ function app(w: World, onError: (error: unknown, request: Request) => void) {
     "/api/default/": project.withAuth(answer),
     "/api/override/": project.withAuth(answer, { schemes: [token] }),
     "/api/default-optional/": project.withAuth(answer, { required: false }),
-    "/api/token/": w.views.jwt.obtainPair,
-    "/api/token/refresh/": w.views.jwt.refresh,
-    "/api/session/csrf/": w.views.session.csrf,
-    "/api/session/login/": w.views.session.login,
+    "/api/token/": mount(w.views.jwt.obtainPair, { onError }),
+    "/api/token/refresh/": mount(w.views.jwt.refresh, { onError }),
+    "/api/session/csrf/": mount(w.views.session.csrf, { onError }),
+    "/api/session/login/": mount(w.views.session.login, { onError }),
+    "/api/token/missing-table/": mount(w.views.missingTable.obtainPair, { onError }),
+    "/api/raise/denied/": withAuth(raise("denied"), { schemes: [basic, token, bearer], onError }),
+    "/api/raise/not-authenticated/": withAuth(raise("not-authenticated"), {
+      schemes: [basic, token, bearer],
+      onError,
+    }),
+    "/api/raise/failed-session-first/": withAuth(raise("failed-session-first"), {
+      schemes: [session, basic],
+      onError,
+    }),
   };
+  for (const [path, failing] of Object.entries(FAILING_ENDPOINTS)) routes[path] = mount(failing, { onError });
   return (request: Request): Promise<Response> => {
     const route = routes[new URL(request.url).pathname];
     return route ? route(request) : Promise.resolve(new Response(null, { status: 404 }));

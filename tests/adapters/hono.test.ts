@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { auth, createAuth } from "../../src/adapters/hono.js";
+import { auth, createAuth, mount } from "../../src/adapters/hono.js";
 import type { DefaultUser, EndpointHandler } from "../../src/index.js";
 import {
   BOOM_REPORTED,
@@ -11,7 +11,7 @@ import {
   refusal,
   SERVER_ERROR,
 } from "./suite.js";
-import { type World, whoAmI, world } from "./world.js";
+import { FAILING_ENDPOINTS, RAISED, type World, whoAmI, world } from "./world.js";
 
 function toReported(error: unknown): Reported {
   return { name: (error as Error).name, message: (error as Error).message };
@@ -42,11 +42,31 @@ function app(w: World, onError: (error: unknown) => void): Hono {
   hono.get("/api/default-optional/", project.auth({ required: false }), (c) =>
     c.json(whoAmI(c.get("user"), c.get("auth"))),
   );
-  const mount = (path: string, handler: EndpointHandler) => hono.all(path, (c) => handler(c.req.raw));
-  mount("/api/token/", w.views.jwt.obtainPair);
-  mount("/api/token/refresh/", w.views.jwt.refresh);
-  mount("/api/session/csrf/", w.views.session.csrf);
-  mount("/api/session/login/", w.views.session.login);
+  const at = (path: string, handler: EndpointHandler) => hono.all(path, mount(handler, { onError }));
+  at("/api/token/", w.views.jwt.obtainPair);
+  at("/api/token/refresh/", w.views.jwt.refresh);
+  at("/api/session/csrf/", w.views.session.csrf);
+  at("/api/session/login/", w.views.session.login);
+  for (const [path, failing] of Object.entries(FAILING_ENDPOINTS)) at(path, failing);
+  at("/api/token/missing-table/", w.views.missingTable.obtainPair);
+  const raise = (kind: keyof typeof RAISED) => async (): Promise<Response> => {
+    throw RAISED[kind]();
+  };
+  hono.get("/api/raise/denied/", auth({ schemes: [basic, token, bearer], onError }), raise("denied"));
+  hono.get(
+    "/api/raise/not-authenticated/",
+    auth({ schemes: [basic, token, bearer], onError }),
+    raise("not-authenticated"),
+  );
+  hono.get(
+    "/api/raise/failed-session-first/",
+    auth({ schemes: [session, basic], onError }),
+    raise("failed-session-first"),
+  );
+  // The app's own error handler, of the kind that leaks: what reaches it is sent as is.
+  hono.onError((error, c) =>
+    c.json({ code: (error as { code?: unknown }).code, message: error.message }, 500),
+  );
   return hono;
 }
 

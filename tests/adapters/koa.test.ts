@@ -21,7 +21,7 @@ import {
   refusal,
   SERVER_ERROR,
 } from "./suite.js";
-import { PASSWORD, type World, whoAmI, world } from "./world.js";
+import { FAILING_ENDPOINTS, PASSWORD, RAISED, type World, whoAmI, world } from "./world.js";
 
 /** A route without a router package: the method(s), the exact path, then the middleware in turn. */
 function route(methods: string[], path: string, ...stack: Middleware[]): Middleware {
@@ -75,8 +75,49 @@ function app(w: World, before: Middleware[] = []): Koa {
   koa.use(route(all, "/api/token/refresh/", mount(w.views.jwt.refresh)));
   koa.use(route(all, "/api/session/csrf/", mount(w.views.session.csrf)));
   koa.use(route(all, "/api/session/login/", mount(w.views.session.login)));
+  const raise =
+    (kind: keyof typeof RAISED): Middleware =>
+    async () => {
+      throw RAISED[kind]();
+    };
+  koa.use(
+    route(
+      ["GET"],
+      "/api/raise/denied/",
+      auth({ schemes: [basic, token, bearer] }) as Middleware,
+      raise("denied"),
+    ),
+  );
+  koa.use(
+    route(
+      ["GET"],
+      "/api/raise/not-authenticated/",
+      auth({ schemes: [basic, token, bearer] }) as Middleware,
+      raise("not-authenticated"),
+    ),
+  );
+  koa.use(
+    route(
+      ["GET"],
+      "/api/raise/failed-session-first/",
+      auth({ schemes: [session, basic] }) as Middleware,
+      raise("failed-session-first"),
+    ),
+  );
+  for (const [path, failing] of Object.entries(FAILING_ENDPOINTS)) koa.use(route(all, path, mount(failing)));
+  koa.use(route(all, "/api/token/missing-table/", mount(w.views.missingTable.obtainPair)));
   return koa;
 }
+
+/** The app's own error middleware, of the kind that leaks: what reaches it is sent as is. */
+const leaky: Middleware = async (ctx, next) => {
+  try {
+    await next();
+  } catch (error) {
+    ctx.status = 500;
+    ctx.body = { code: (error as { code?: unknown }).code, message: (error as Error).message };
+  }
+};
 
 function toReported(error: unknown): Reported {
   return { name: (error as Error).name, message: (error as Error).message };
@@ -86,7 +127,7 @@ describeAdapter(
   "portcullis/koa",
   async (w) => {
     const reported: Reported[] = [];
-    const koa = app(w);
+    const koa = app(w, [leaky]);
     koa.on("error", (error: unknown, ctx: Context) => {
       expect(ctx.path).toMatch(/^\/api\//);
       reported.push(toReported(error));

@@ -15,12 +15,17 @@
  * | /api/default-optional/ | GET | the same → `auth({ required: false })` |
  * | /api/token/, /api/token/refresh/ | all | mounted `views.jwt.obtainPair` / `.refresh` |
  * | /api/session/csrf/, /api/session/login/ | all | mounted `views.session.csrf` / `.login` |
+ * | /api/raise/denied/, /api/raise/not-authenticated/ | GET | `[basic, token, bearer]`; the handler rejects with `RAISED[kind]()` |
+ * | /api/raise/failed-session-first/ | GET | `[session, basic]`; the handler rejects with `RAISED[kind]()` |
+ * | /api/fail/bug/, /api/fail/down/, /api/fail/denied/ | all | mounted `FAILING_ENDPOINTS[path]` |
+ * | /api/token/missing-table/ | all | mounted `views.missingTable.obtainPair` |
  *
- * Every guarded route answers 200 {@link whoAmI}`(user, auth)`.
+ * Every guarded route answers 200 {@link whoAmI}`(user, auth)`. The app has an error handler of its own
+ * that would send the error's message (Fastify's default does): the adapter must answer before it.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { basicAuthHeader } from "../../src/testing/index.js";
-import { PASSWORD, type World, world } from "./world.js";
+import { LEAKED, PASSWORD, type World, world } from "./world.js";
 
 /** An error as the app reported it (onError, the app's `error` event, the log). */
 export interface Reported {
@@ -281,6 +286,77 @@ export function describeAdapter(
         });
       });
     }
+
+    describe("an AuthError the route's handler throws answers its own status (DRF's exception handler)", () => {
+      it("PermissionDenied: 403 with DRF's body, no challenge", async () => {
+        expect(await read(await get("/api/raise/denied/", { Authorization: GOOD_BASIC }))).toEqual(
+          refusal(403, {
+            detail: "You do not have permission to perform this action.",
+            code: "permission_denied",
+          }),
+        );
+      });
+
+      it("NotAuthenticated: 401 with the route's first scheme's challenge", async () => {
+        expect(
+          await read(await get("/api/raise/not-authenticated/", { Authorization: `Token ${w.key}` })),
+        ).toEqual(refusal(401, NOT_AUTHENTICATED, 'Basic realm="api"'));
+      });
+
+      it("AuthenticationFailed on a route whose first scheme has no challenge: 403", async () => {
+        const response = await get("/api/raise/failed-session-first/", { Authorization: GOOD_BASIC });
+        expect(await read(response)).toEqual(refusal(403, { detail: "Nope.", code: "nope" }));
+      });
+
+      it("reports none of them: they are answers, not failures", async () => {
+        const before = app.reported().length;
+        await get("/api/raise/denied/", { Authorization: GOOD_BASIC });
+        await get("/api/raise/not-authenticated/", { Authorization: GOOD_BASIC });
+        expect(app.reported().slice(before)).toEqual([]);
+      });
+    });
+
+    describe("a mounted endpoint's failures are answered by mount, whatever the app's error handler", () => {
+      it("a bug: 500 with the standard body, never the error's message; reported", async () => {
+        const before = app.reported().length;
+        expect(await read(await app.fetch("/api/fail/bug/", { method: "POST" }))).toEqual(
+          refusal(500, SERVER_ERROR),
+        );
+        expect(app.reported().slice(before)).toEqual([
+          { name: "Error", message: "no such table: auth_token (db.internal)" },
+        ]);
+      });
+
+      it("a store that cannot answer: 503 with Retry-After; reported", async () => {
+        const before = app.reported().length;
+        expect(await read(await app.fetch("/api/fail/down/", { method: "POST" }))).toEqual({
+          ...refusal(503, UNAVAILABLE),
+          retryAfter: "5",
+        });
+        expect(app.reported().slice(before)).toEqual([
+          { name: "StoreUnavailable", message: "The users store is unavailable." },
+        ]);
+      });
+
+      it("an AuthError: its own status and DRF's body; not reported", async () => {
+        const before = app.reported().length;
+        expect(await read(await app.fetch("/api/fail/denied/", { method: "POST" }))).toEqual(
+          refusal(403, { detail: "Not yours.", code: "not_yours" }),
+        );
+        expect(app.reported().slice(before)).toEqual([]);
+      });
+
+      it("the JWT login over a missing table: 500, the SQL error kept from the client", async () => {
+        const before = app.reported().length;
+        const response = await postJson("/api/token/missing-table/", { username: "ada", password: PASSWORD });
+        const answer = await read(response);
+        expect(answer).toEqual(refusal(500, SERVER_ERROR));
+        expect(answer.text).not.toContain(LEAKED);
+        expect(app.reported().slice(before)).toEqual([
+          { name: "Error", message: "no such table: auth_user (db.internal:5432, user portcullis_admin)" },
+        ]);
+      });
+    });
 
     describe("the Fetch endpoint handlers, mounted", () => {
       it("obtains a JWT pair, uses the access token, refreshes it", async () => {

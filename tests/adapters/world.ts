@@ -3,6 +3,7 @@
  * (a PermissionDenied, a bug, a store that cannot answer) and the Fetch endpoint handlers to mount.
  */
 import {
+  AuthenticationFailed,
   type AuthRequest,
   type BaseAuthentication,
   BasicAuthentication,
@@ -15,6 +16,7 @@ import {
   MemorySessionStore,
   MemoryTokenStore,
   MemoryUserStore,
+  NotAuthenticated,
   PermissionDenied,
   SessionAuthentication,
   type SessionHandlers,
@@ -23,6 +25,7 @@ import {
   sessionHandlers,
   TokenAuthentication,
   type TokenRecord,
+  type UserRecord,
 } from "../../src/index.js";
 
 /** Cheap hashing: the schemes and handlers verify and dummy-hash with the parameters of the seeds. */
@@ -59,6 +62,42 @@ export class DownTokenStore extends MemoryTokenStore {
   }
 }
 
+/** A user store over a database whose table is missing: the driver's error names the table and the host. */
+export class MissingTableUserStore extends MemoryUserStore {
+  override async findByUsername(): Promise<UserRecord<DefaultUser> | null> {
+    throw Object.assign(new Error("no such table: auth_user (db.internal:5432, user portcullis_admin)"), {
+      code: "SQLITE_ERROR",
+    });
+  }
+}
+
+/** The driver's message, which must never reach a client. */
+export const LEAKED = "no such table";
+
+/**
+ * What a route's handler throws after authentication, by path: DRF's exception handler answers each.
+ * `/api/raise/denied/` → 403; `/api/raise/not-authenticated/` → 401 with the route's first challenge;
+ * `/api/raise/failed-session-first/` → 403 (the first scheme, Session, has no challenge).
+ */
+export const RAISED = {
+  denied: () => new PermissionDenied(),
+  "not-authenticated": () => new NotAuthenticated(),
+  "failed-session-first": () => new AuthenticationFailed("Nope.", "nope"),
+} as const;
+
+/** Fetch endpoint handlers that fail: a bug, a store that cannot answer, an AuthError, each rejecting. */
+export const FAILING_ENDPOINTS = {
+  "/api/fail/bug/": async (): Promise<Response> => {
+    throw Object.assign(new Error("no such table: auth_token (db.internal)"), { code: "SQLITE_ERROR" });
+  },
+  "/api/fail/down/": async (): Promise<Response> => {
+    throw new StoreUnavailable("users", { cause: new Error("connect ECONNREFUSED db.internal:5432") });
+  },
+  "/api/fail/denied/": async (): Promise<Response> => {
+    throw new PermissionDenied("Not yours.", "not_yours");
+  },
+};
+
 export type World = Awaited<ReturnType<typeof world>>;
 
 /**
@@ -81,9 +120,10 @@ export async function world() {
     boom: new BoomAuthentication(),
     down: new TokenAuthentication({ tokens: new DownTokenStore(), users }),
   };
-  const views: { jwt: JWTHandlers; session: SessionHandlers } = {
+  const views: { jwt: JWTHandlers; session: SessionHandlers; missingTable: JWTHandlers } = {
     jwt: jwt.handlers({ users, passwords }),
     session: sessionHandlers({ sessions, passwords }),
+    missingTable: jwt.handlers({ users: new MissingTableUserStore(), passwords }),
   };
   return { users, ada, tokens, key, jwt, sessions, schemes, views };
 }

@@ -5,12 +5,70 @@ import {
   type BaseAuthentication,
   errorResponseParts,
   isStoreUnavailable,
+  NotAuthenticated,
   PermissionDenied,
   SchemeError,
   StoreUnavailable,
   toResponse,
 } from "../../src/index.js";
 import { makeRequest } from "../../src/testing/index.js";
+
+describe("toResponse given an AuthError a view raised (DRF's exception handler)", () => {
+  it("answers PermissionDenied 403 with DRF's body and no challenge", async () => {
+    const response = toResponse(new PermissionDenied())!;
+    expect(response.status).toBe(403);
+    expect(response.headers.get("content-type")).toBe("application/json");
+    expect(response.headers.has("www-authenticate")).toBe(false);
+    expect(await response.text()).toBe(
+      '{"detail":"You do not have permission to perform this action.","code":"permission_denied"}',
+    );
+  });
+
+  it("answers a 401 with the first scheme's challenge when given the route", async () => {
+    const first: BaseAuthentication = {
+      authenticate: async () => null,
+      authenticateHeader: () => 'Basic realm="api"',
+    };
+    const response = toResponse(new NotAuthenticated(), { request: makeRequest(), schemes: [first] })!;
+    expect(response.status).toBe(401);
+    expect(response.headers.get("www-authenticate")).toBe('Basic realm="api"');
+    expect(await response.json()).toEqual({
+      detail: "Authentication credentials were not provided.",
+      code: "not_authenticated",
+    });
+  });
+
+  it("prefers the error's own challenge (RFC 6750's invalid_token)", () => {
+    const error = new AuthenticationFailed("Token is expired", "token_not_valid", {
+      wwwAuthenticate: 'Bearer realm="api", error="invalid_token"',
+    });
+    const response = toResponse(error)!;
+    expect(response.status).toBe(401);
+    expect(response.headers.get("www-authenticate")).toBe('Bearer realm="api", error="invalid_token"');
+  });
+
+  it("turns a 401 without any challenge into 403, as APIView.handle_exception does", async () => {
+    const noChallenge: BaseAuthentication = { authenticate: async () => null };
+    for (const response of [
+      toResponse(new AuthenticationFailed("Nope."))!,
+      toResponse(new NotAuthenticated(), { request: makeRequest(), schemes: [noChallenge] })!,
+    ]) {
+      expect(response.status).toBe(403);
+      expect(response.headers.has("www-authenticate")).toBe(false);
+    }
+  });
+
+  it("keeps an error's extra members after detail and code", async () => {
+    const error = new PermissionDenied("Locked.", "locked", { extra: { retry: false } });
+    expect(await toResponse(error)!.text()).toBe('{"detail":"Locked.","code":"locked","retry":false}');
+  });
+
+  it("still answers any other error 500, and a store that cannot answer 503", async () => {
+    expect(toResponse(new Error("secret host"))!.status).toBe(500);
+    expect(await toResponse(new Error("secret host"))!.text()).not.toContain("secret");
+    expect(toResponse(new StoreUnavailable("users"))!.status).toBe(503);
+  });
+});
 
 describe("toResponse", () => {
   it("is null on success", () => {

@@ -55,10 +55,24 @@ describe("the demo server", () => {
     const missing = await fetch(`${base}/nope/`);
     expect(missing.status).toBe(404);
     expect(await missing.json()).toEqual({ detail: "Not found." });
-    const post = await fetch(`${base}/api/me/`, { method: "POST" });
+    const post = await fetch(`${base}/api/me/`, {
+      method: "POST",
+      headers: { Authorization: basicAuthHeader("demo", "s3cret") },
+    });
     expect(post.status).toBe(405);
     expect(post.headers.get("allow")).toBe("GET, HEAD");
     expect(await post.json()).toEqual({ detail: 'Method "POST" not allowed.' });
+  });
+
+  it("authenticates before it checks the method, as DRF's initial(): an anonymous POST is a 401", async () => {
+    const post = await fetch(`${base}/api/me/`, { method: "POST" });
+    expect(post.status).toBe(401);
+    expect(post.headers.get("www-authenticate")).toBe('Basic realm="api"');
+    expect(post.headers.get("allow")).toBeNull();
+    expect(await post.json()).toEqual({
+      detail: "Authentication credentials were not provided.",
+      code: "not_authenticated",
+    });
   });
 });
 

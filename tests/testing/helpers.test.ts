@@ -129,3 +129,83 @@ describe("tokenAuthHeader", () => {
     expect(tokenAuthHeader("pct_abc", "Bearer")).toBe("Bearer pct_abc");
   });
 });
+
+describe("checkSchemeContract for a keyword-less header scheme (X-API-Key)", () => {
+  const KEYS = new Map([["k-123", { id: "1" }]]);
+
+  // The shape docs/getting-started.md shows: any value in the header is an attempt.
+  class ApiKey implements BaseAuthentication<{ id: string }, null> {
+    readonly name = "api-key";
+    async authenticate(request: { headers: { get(name: string): string | null } }) {
+      const key = request.headers.get("x-api-key");
+      if (key === null) return null;
+      const user = KEYS.get(key);
+      if (!user) throw new AuthenticationFailed("Invalid API key.");
+      return { user, auth: null };
+    }
+    authenticateHeader() {
+      return 'ApiKey realm="api"';
+    }
+  }
+
+  it("passes a correct scheme with headerName alone, its challenge's first word notwithstanding", async () => {
+    await expect(
+      checkSchemeContract(new ApiKey(), { headerName: "x-api-key", runs: 50 }),
+    ).resolves.toBeUndefined();
+    await expect(
+      checkSchemeContract(new ApiKey(), { headerName: "X-API-Key", runs: 50 }),
+    ).resolves.toBeUndefined();
+  });
+
+  it("refuses a scheme that reads a value it does not like as 'no credentials'", async () => {
+    class Lenient extends ApiKey {
+      override async authenticate(request: { headers: { get(name: string): string | null } }) {
+        if (request.headers.get("x-api-key")?.startsWith("Foreign")) return null;
+        return super.authenticate(request);
+      }
+    }
+    await expect(checkSchemeContract(new Lenient(), { headerName: "x-api-key", seed: 1 })).rejects.toThrow(
+      new SchemeContractError(
+        'Scheme "api-key" returned null for x-api-key: "Foreign abc"; expected an AuthError (seed 1).',
+      ),
+    );
+  });
+
+  it("refuses a scheme that takes Authorization credentials it was not written for", async () => {
+    class Greedy extends ApiKey {
+      override async authenticate(request: { headers: { get(name: string): string | null } }) {
+        if (request.headers.get("authorization") !== null) throw new AuthenticationFailed();
+        return super.authenticate(request);
+      }
+    }
+    await expect(checkSchemeContract(new Greedy(), { headerName: "x-api-key", seed: 2 })).rejects.toThrow(
+      new SchemeContractError(
+        'Scheme "api-key" threw AuthenticationFailed: Incorrect authentication credentials. for authorization: "Basic YWJjOmRlZg=="; expected null (seed 2).',
+      ),
+    );
+  });
+
+  it("refuses a scheme that lets any key in", async () => {
+    class Open extends ApiKey {
+      override async authenticate(request: { headers: { get(name: string): string | null } }) {
+        return request.headers.get("x-api-key") === null ? null : { user: { id: "1" }, auth: null };
+      }
+    }
+    await expect(checkSchemeContract(new Open(), { headerName: "x-api-key", seed: 3 })).rejects.toThrow(
+      SchemeContractError,
+    );
+  });
+
+  it("keeps the keyword mode when a keyword is given for a header of the scheme's own", async () => {
+    class Keyed extends ApiKey {
+      override async authenticate(request: { headers: { get(name: string): string | null } }) {
+        const value = request.headers.get("x-api-key");
+        if (value === null || !/^apikey(\s|$)/i.test(value.trimStart())) return null;
+        throw new AuthenticationFailed();
+      }
+    }
+    await expect(
+      checkSchemeContract(new Keyed(), { headerName: "x-api-key", keyword: "ApiKey", runs: 20 }),
+    ).resolves.toBeUndefined();
+  });
+});
