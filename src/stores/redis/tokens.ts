@@ -3,6 +3,7 @@
  */
 import type { TokenRecord, TokenStore, TokenTouch } from "../types.js";
 import {
+  checkServerOnce,
   DEFAULT_PREFIX,
   DELETE_ROW,
   DELETE_ROWS_FOR_USER,
@@ -134,6 +135,7 @@ export class RedisTokenStore implements TokenStore {
   constructor(options: RedisStoreOptions) {
     this.#client = options.client;
     this.#prefix = options.prefix ?? DEFAULT_PREFIX;
+    checkServerOnce(this.#client, options.events);
   }
 
   /** @inheritDoc */
