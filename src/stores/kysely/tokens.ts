@@ -65,14 +65,11 @@ export class KyselyTokenStore implements TokenStore {
     await guarded(STORE, () => this.#db.insertInto(this.#table).values(row).execute());
   }
 
-  /**
-   * {@inheritDoc TokenStore.saveWithinLimit}
-   *
-   * One `INSERT … SELECT … WHERE (SELECT count(*) …) < limit`. SQLite runs a writing statement under its
-   * write lock, so the count and the insert cannot interleave with another writer's. PostgreSQL's READ
-   * COMMITTED would let two such statements count the same rows, so there the statement runs in a
-   * transaction after `pg_advisory_xact_lock` on (table, user): logins of one user queue, others do not.
-   */
+  // One `INSERT … SELECT … WHERE (SELECT count(*) …) < limit`. SQLite runs a writing statement under its
+  // write lock, so the count and the insert cannot interleave with another writer's. PostgreSQL's READ
+  // COMMITTED would let two such statements count the same rows, so there the statement runs in a
+  // transaction after `pg_advisory_xact_lock` on (table, user): logins of one user queue, others do not.
+  /** @inheritDoc */
   async saveWithinLimit(record: TokenRecord, limit: number): Promise<boolean> {
     const row = toRow(record);
     const table = this.#table;

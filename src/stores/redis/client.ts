@@ -232,7 +232,16 @@ redis.call('DEL', KEYS[2])
 return count
 `);
 
-/** What {@link checkRedisDurability} read, and what it warns of. */
+/**
+ * What {@link checkRedisDurability} read, and what it warns of.
+ *
+ * @example
+ * ```ts
+ * const durability: RedisDurability = await checkRedisDurability(client);
+ * durability.appendonly; // "yes"
+ * durability.warnings; // []
+ * ```
+ */
 export interface RedisDurability {
   /** `appendonly` as the server reports it (`"yes"`, `"no"`), or `null` when it could not be read. */
   appendonly: string | null;

@@ -148,7 +148,8 @@ export class RedisTokenStore implements TokenStore {
     if (saved !== 1) throw new Error(`${NAME}: a token with this digest exists.`);
   }
 
-  /** {@inheritDoc TokenStore.saveWithinLimit} One Lua script counts and writes. */
+  // One Lua script counts and writes.
+  /** @inheritDoc */
   async saveWithinLimit(record: TokenRecord, limit: number): Promise<boolean> {
     const { createdAt, expiresAt, fields } = encode(record);
     const keys = [this.#row(record.digest), this.#index(record.userId), this.#prefix];
