@@ -101,9 +101,8 @@ const pending = new WeakMap<TokenStore, Map<string, Promise<unknown>>>();
 
 function saveWithinLimit(tokens: TokenStore, record: TokenRecord, limit: number): Promise<boolean> {
   if (tokens.saveWithinLimit) return tokens.saveWithinLimit(record, limit);
-  let queues = pending.get(tokens);
-  if (queues === undefined) pending.set(tokens, (queues = new Map()));
-  const queue = queues;
+  const queue = pending.get(tokens) ?? new Map<string, Promise<unknown>>();
+  pending.set(tokens, queue);
   const previous = queue.get(record.userId) ?? Promise.resolve();
   const next = previous.then(async () => {
     const now = record.createdAt.getTime();

@@ -106,10 +106,10 @@ export class KyselyTokenStore implements TokenStore {
       await sql`select pg_advisory_xact_lock(hashtext(${table}), hashtext(${row.user_id}))`.execute(trx);
       return insert(trx);
     };
+    this.#postgres ??= !isSqlite(this.#db);
+    const postgres = this.#postgres;
     const result = await guarded(STORE, () =>
-      retried(() =>
-        (this.#postgres ??= !isSqlite(this.#db)) ? this.#inTransaction(locked) : insert(this.#db),
-      ),
+      retried(() => (postgres ? this.#inTransaction(locked) : insert(this.#db))),
     );
     return count(result.numInsertedOrUpdatedRows) > 0;
   }
