@@ -62,7 +62,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
     async run({ values, positionals: [username = ""] }, io) {
       const ttl = parseTTL(stringOption(values, "ttl"));
       const name = stringOption(values, "name") ?? null;
-      await withConfig(io, stringOption(values, "config"), async (config) => {
+      await withConfig(io, stringOption(values, "config"), { discover: true }, async (config) => {
         const { users, tokens } = requireStores(config, io.cwd);
         const user = await users.findByUsername(username);
         if (user === null) throw new CommandError(`Cannot create the Token: user ${username} does not exist`);
@@ -76,7 +76,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
     options: { config: CONFIG_OPTION, help: HELP_OPTION },
     positionals: ["username"],
     async run({ values, positionals: [username = ""] }, io) {
-      await withConfig(io, stringOption(values, "config"), async (config) => {
+      await withConfig(io, stringOption(values, "config"), { discover: true }, async (config) => {
         const { users, tokens } = requireStores(config, io.cwd);
         const user = await users.findByUsername(username);
         if (user === null) throw new CommandError(`Cannot revoke tokens: user ${username} does not exist`);
@@ -115,7 +115,9 @@ const COMMANDS: Readonly<Record<string, Command>> = {
         }
         flags.iterations = Number(iterations);
       }
-      await withConfig(io, stringOption(values, "config"), async (config) => {
+      // Needs no configuration: only an explicit --config is loaded, never ./portcullis.config.js, so
+      // hashing a password never runs the code (and opens the connections) of whatever folder it is in.
+      await withConfig(io, stringOption(values, "config"), { discover: false }, async (config) => {
         const options: PasswordOptions = { ...config?.passwords, ...flags };
         if (flags.iterations !== undefined && (options.algorithm ?? "pbkdf2_sha256") !== "pbkdf2_sha256") {
           throw new UsageError(
@@ -192,15 +194,17 @@ function parseTTL(value: string | undefined): number | null {
 }
 
 /**
- * Loads the config when there is one, runs `body`, then calls the config's `close` whatever happened.
- * An error from `close` is reported only when `body` succeeded.
+ * Loads the config when there is one (`--config`, or with `discover` the working folder's), runs `body`,
+ * then calls the config's `close` whatever happened. An error from `close` is reported only when `body`
+ * succeeded.
  */
 async function withConfig(
   io: CommandIO,
   explicit: string | undefined,
+  { discover }: { discover: boolean },
   body: (config: LoadedConfig | null) => Promise<void>,
 ): Promise<void> {
-  const path = findConfig(io.cwd, explicit);
+  const path = explicit === undefined && !discover ? null : findConfig(io.cwd, explicit);
   const config = path === null ? null : await loadConfig(path);
   let failure: { error: unknown } | null = null;
   try {

@@ -31,8 +31,8 @@ Options:
   -h, --help                 Show this help; "portcullis <command> --help" shows a command's
   --version                  Print the portcullis version
 
-The stores come from portcullis.config.js or portcullis.config.mjs in the current folder,
-or from --config PATH. Exit status: 0 done, 1 error, 2 bad command line.
+The token commands' stores come from portcullis.config.js or portcullis.config.mjs in the
+current folder, or from --config PATH; hash-password needs no config. Exit status: 0 done, 1 error, 2 bad command line.
 `,
   "create-token": `${USAGE["create-token"]}
 
@@ -59,13 +59,15 @@ ${HELP_LINE}
 Read a password from stdin and print its hash in Django's encoded form, for a UserStore or
 Django's auth_user.password. Piped input is read to the end, less one trailing newline
 (echo -n secret | portcullis hash-password); at a terminal, the password is asked for and not shown.
-The config's "passwords" options are the defaults; the flags override them.
+Needs no config: a config file is read only when --config names one, and then its
+"passwords" options are the defaults, which the flags override.
 
 Options:
   --algorithm ALGORITHM  pbkdf2_sha256 (default), argon2 or scrypt
   --iterations N         PBKDF2 iterations (default 600000)
   --allow-empty          Hash an empty password instead of refusing it
-  --config PATH          Config file (default: portcullis.config.js or .mjs in this folder)
+  --config PATH          Config file whose "passwords" to use (default: none; the current
+                         folder's portcullis.config.js is not read)
   -h, --help             Show this help
 `,
 });

@@ -46,6 +46,13 @@ export interface AuthEventMap {
     /** The record as it was before deletion. */
     record: TokenRecord;
   };
+  /** A store found a setting that breaks its promises, such as a Redis without persistence. */
+  storeWarning: {
+    /** The store or backend, such as `"redis"`. */
+    store: string;
+    /** What is wrong and what to set. */
+    message: string;
+  };
   /** A listener threw (or its promise rejected). */
   error: {
     /** What the listener threw. */

@@ -39,7 +39,8 @@ export interface ObtainAuthTokenOptions<User = unknown> {
  * every login issues a new token (DRF's `get_or_create` returns the user's one key). Revoke old ones with
  * `revokeToken` / `revokeAllTokens`, or give them a `ttl`.
  *
- * A failing store or hasher makes the returned promise reject: let the server answer 500.
+ * A store that cannot be asked (`StoreUnavailable`) is answered 503 with `Retry-After`; any other failure
+ * makes the returned promise reject: let the server answer 500.
  *
  * @param options - the stores, and optionally events, password options and token lifetime
  * @returns the handler `(request: Request) => Promise<Response>`

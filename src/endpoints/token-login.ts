@@ -54,7 +54,8 @@ const NAME_FIELD = { name: { required: false, allowNull: true, allowBlank: true,
  * 413/415, 405): 403 `{"detail": "Maximum amount of tokens allowed per user exceeded."}` when
  * `maxTokensPerUser` unexpired tokens exist. Each login issues a new token, as knox does.
  *
- * A failing store or hasher makes the returned promise reject: let the server answer 500.
+ * A store that cannot be asked (`StoreUnavailable`) is answered 503 with `Retry-After`; any other failure
+ * makes the returned promise reject: let the server answer 500.
  *
  * @param options - stores, and optionally events, password options, ttl, per-user limit and prefix
  * @returns the handler `(request: Request) => Promise<Response>`

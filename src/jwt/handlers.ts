@@ -68,7 +68,8 @@ const TOKEN_FIELD: CharFieldSpec = {};
  * `Cache-Control: no-store`. Bodies, methods, sizes and field errors follow the other endpoints: JSON,
  * urlencoded or multipart; 405, 413, 415; 400 `{"refresh": ["This field is required."]}`.
  *
- * A failing store or hasher makes the promise reject (let the server answer 500); so does `blacklist` on a
+ * A store that cannot be asked (`StoreUnavailable`) is answered 503 with `Retry-After`; any other failing
+ * store or hasher makes the promise reject (let the server answer 500); so does `blacklist` on a
  * service without a `revocations` store (the `TypeError` of `JWTService.blacklist`: a misconfiguration).
  *
  * @param jwt - the token service

@@ -25,6 +25,20 @@ export class MemoryTokenStore implements TokenStore {
       throw new Error("MemoryTokenStore: a token with this digest exists.");
   }
 
+  /** {@inheritDoc TokenStore.saveWithinLimit} */
+  async saveWithinLimit(record: TokenRecord, limit: number): Promise<boolean> {
+    // Count and add in one synchronous step: no other call can run between them.
+    const now = record.createdAt.getTime();
+    let live = 0;
+    for (const row of this.#byDigest.values()) {
+      if (row.userId === record.userId && (row.expiresAt === null || row.expiresAt > now)) live++;
+    }
+    if (live >= limit) return false;
+    if (!this.#byDigest.add(toRow(record)))
+      throw new Error("MemoryTokenStore: a token with this digest exists.");
+    return true;
+  }
+
   /** {@inheritDoc TokenStore.findByDigest} */
   async findByDigest(digest: string): Promise<TokenRecord | null> {
     return this.#findByDigest(digest);

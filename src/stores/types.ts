@@ -129,6 +129,21 @@ export interface TokenTouch {
 export interface TokenStore {
   /** Stores a new record. Throws if a record with the same digest exists. */
   save(record: TokenRecord): Promise<void>;
+  /**
+   * Stores a new record unless its user already has `limit` tokens unexpired at `record.createdAt`
+   * (`expiresAt` null or later), as ONE atomic step: concurrent calls never leave more than `limit`.
+   * `issueToken` uses it for `maxTokensPerUser`. Throws like `save` for a digest that exists. Optional:
+   * without it the limit holds within one process only (see docs/stores.md for how to write it).
+   *
+   * @param record - the new token
+   * @param limit - the most unexpired tokens the user may hold, at least 1
+   * @returns true when the record was stored, false when the user is at the limit
+   * @example
+   * ```ts
+   * if (!(await tokens.saveWithinLimit(record, 5))) throw new PermissionDenied("Too many tokens.");
+   * ```
+   */
+  saveWithinLimit?(record: TokenRecord, limit: number): Promise<boolean>;
   /** The record with this digest, or `null`. Expired records may be returned: the scheme checks expiry. */
   findByDigest(digest: string): Promise<TokenRecord | null>;
   /** Deletes a record; true when it existed. */

@@ -31,7 +31,11 @@ export interface IssueTokenOptions {
   name?: string | null;
   /** Up to 16 characters of [A-Za-z0-9_-] before the random part. Default `"pct_"`. */
   prefix?: string;
-  /** Refuse to issue when the user already has this many unexpired tokens (knox's TOKEN_LIMIT_PER_USER). */
+  /**
+   * Refuse to issue when the user already has this many unexpired tokens (knox's TOKEN_LIMIT_PER_USER).
+   * Holds under concurrency: the count and the save are one atomic `TokenStore.saveWithinLimit` (every
+   * built-in store has it); a store without it is serialised per user, which holds within one process.
+   */
   maxTokensPerUser?: number | null;
   /** Emits `tokenIssued`. */
   events?: AuthEvents;
@@ -74,17 +78,6 @@ export async function issueToken(
     throw new RangeError("maxTokensPerUser must be a positive integer or null.");
   }
   const now = Date.now();
-  if (limit !== null) {
-    const live = (await tokens.listForUser(userId)).filter(
-      (t) => t.expiresAt === null || t.expiresAt.getTime() > now,
-    );
-    if (live.length >= limit) {
-      throw new PermissionDenied(
-        "Maximum amount of tokens allowed per user exceeded.",
-        "token_limit_exceeded",
-      );
-    }
-  }
   const token = `${prefix}${encodeBase64Url(randomBytes(32))}`;
   const record: TokenRecord = {
     digest: tokenDigest(token),
@@ -94,9 +87,41 @@ export async function issueToken(
     expiresAt: ttl === null ? null : new Date(now + ttl * 1000),
     lastUsedAt: null,
   };
-  await tokens.save(record);
+  if (limit === null) await tokens.save(record);
+  else if (!(await saveWithinLimit(tokens, record, limit))) {
+    throw new PermissionDenied("Maximum amount of tokens allowed per user exceeded.", "token_limit_exceeded");
+  }
   options.events?.emit("tokenIssued", { record });
   return { token, record };
+}
+
+// A count then a save is a race (12 of 20 concurrent logins got a token with a limit of 1): the store's
+// atomic saveWithinLimit decides; a store without it is serialised per user, which holds in one process.
+const pending = new WeakMap<TokenStore, Map<string, Promise<unknown>>>();
+
+function saveWithinLimit(tokens: TokenStore, record: TokenRecord, limit: number): Promise<boolean> {
+  if (tokens.saveWithinLimit) return tokens.saveWithinLimit(record, limit);
+  const queue = pending.get(tokens) ?? new Map<string, Promise<unknown>>();
+  pending.set(tokens, queue);
+  const previous = queue.get(record.userId) ?? Promise.resolve();
+  const next = previous.then(async () => {
+    const now = record.createdAt.getTime();
+    const live = (await tokens.listForUser(record.userId)).filter(
+      (t) => t.expiresAt === null || t.expiresAt.getTime() > now,
+    );
+    if (live.length >= limit) return false;
+    await tokens.save(record);
+    return true;
+  });
+  const settled = next.then(
+    () => undefined,
+    () => undefined,
+  );
+  queue.set(record.userId, settled);
+  void settled.then(() => {
+    if (queue.get(record.userId) === settled) queue.delete(record.userId);
+  });
+  return next;
 }
 
 /**

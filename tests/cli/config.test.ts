@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { FIXTURES, run } from "./fixtures/io.js";
-import { closed, tokens, users } from "./fixtures/memory-stores.js";
+import { closed, loadedFrom, tokens, users } from "./fixtures/memory-stores.js";
 
 const TOKEN_LINE = /^Generated token pct_\S+ for user ada\n$/;
 const fixture = (name: string) => join(FIXTURES, name);
@@ -12,6 +12,7 @@ beforeAll(async () => {
 beforeEach(async () => {
   await tokens.deleteForUser("1");
   closed.count = 0;
+  loadedFrom.length = 0;
 });
 
 describe("config exports", () => {
@@ -83,7 +84,7 @@ describe("config exports", () => {
 });
 
 describe("finding the config", () => {
-  // Each folder's config sets its own PBKDF2 iterations, so hash-password shows which file was loaded.
+  // Each folder's config sets its own PBKDF2 iterations, so hash-password shows which --config it read.
   const iterations = async (cwd: string, ...args: string[]) => {
     const { stdout, stderr } = await run(["hash-password", ...args], { cwd, stdin: "x" });
     expect(stderr).toBe("");
@@ -91,11 +92,41 @@ describe("finding the config", () => {
   };
 
   it("loads portcullis.config.js or portcullis.config.mjs from the working folder, .js first", async () => {
-    expect(await iterations(fixture("cwd-js"))).toBe("1001");
-    expect(await iterations(fixture("cwd-mjs"))).toBe("1002");
-    expect(await iterations(fixture("cwd-both"))).toBe("1001");
-    const created = await run(["create-token", "ada"], { cwd: fixture("cwd-mjs") });
-    expect(created.stdout).toMatch(TOKEN_LINE);
+    for (const folder of ["cwd-js", "cwd-mjs", "cwd-both"]) {
+      const created = await run(["create-token", "ada"], { cwd: fixture(folder) });
+      expect(created).toEqual({ code: 0, stdout: expect.stringMatching(TOKEN_LINE), stderr: "" });
+    }
+    expect(await run(["revoke-tokens", "ada"], { cwd: fixture("cwd-js") })).toMatchObject({ code: 0 });
+    expect(loadedFrom).toEqual([
+      "cwd-js/portcullis.config.js",
+      "cwd-mjs/portcullis.config.mjs",
+      "cwd-both/portcullis.config.js",
+      "cwd-js/portcullis.config.js",
+    ]);
+  });
+
+  it("hash-password never imports the working folder's config: it needs none", async () => {
+    // Both files throw when imported; the hash comes out all the same.
+    const { code, stdout, stderr } = await run(["hash-password", "--iterations", "1000"], {
+      cwd: fixture("cwd-throws"),
+      stdin: "secret",
+    });
+    expect({ code, stderr }).toEqual({ code: 0, stderr: "" });
+    expect(stdout).toMatch(/^pbkdf2_sha256\$1000\$[A-Za-z0-9]{22}\$\S{44}\n$/);
+    // A loadable config in the folder is not read either: its passwords (1001 iterations) are not used.
+    expect(await iterations(fixture("cwd-js"))).toBe("600000");
+    expect(loadedFrom).toEqual([]);
+  });
+
+  it("hash-password still loads a config named with --config", async () => {
+    expect(await iterations(fixture("cwd-js"), "--config", "portcullis.config.js")).toBe("1001");
+    expect(loadedFrom).toEqual(["cwd-js/portcullis.config.js"]);
+    const path = fixture("cwd-throws/portcullis.config.js");
+    expect(await run(["hash-password", "--config", path], { stdin: "x" })).toEqual({
+      code: 1,
+      stdout: "",
+      stderr: `Error: cannot load ${path}: hash-password imported ./portcullis.config.js\n`,
+    });
   });
 
   it("prefers --config, relative to the working folder or absolute", async () => {

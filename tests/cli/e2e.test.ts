@@ -3,7 +3,7 @@
  * in a JSON file: what one run writes, the next run and TokenAuthentication read.
  */
 import { execFile } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -132,5 +132,25 @@ describe("portcullis, end to end", () => {
       valid: true,
       needsRehash: false,
     });
+  });
+
+  it("hash-password runs in a folder whose portcullis.config.js throws on import, and never imports it", async () => {
+    const sub = join(folder, "app");
+    mkdirSync(sub);
+    const marker = join(sub, "imported");
+    writeFileSync(
+      join(sub, "portcullis.config.js"),
+      `import { writeFileSync } from "node:fs";\nwriteFileSync(${JSON.stringify(marker)}, "");\nthrow new Error("boom");\n`,
+    );
+    writeFileSync(join(sub, "package.json"), '{"type": "module"}\n');
+    const { code, stdout, stderr } = await shell(
+      "cd app && echo -n secret | portcullis hash-password --iterations 1000",
+    );
+    expect({ code, stderr }).toEqual({ code: 0, stderr: "" });
+    expect((await verifyPassword("secret", stdout.trim(), { iterations: 1000 })).valid).toBe(true);
+    expect(existsSync(marker)).toBe(false);
+    // The same folder's config is what the token commands load.
+    expect(await shell("cd app && portcullis revoke-tokens ada")).toMatchObject({ code: 1 });
+    expect(existsSync(marker)).toBe(true);
   });
 });

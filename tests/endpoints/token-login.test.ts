@@ -159,10 +159,25 @@ describe("tokenLogin", () => {
     expect(() => tokenLogin({ users } as never)).toThrow(TypeError);
   });
 
+  it("20 concurrent logins with a limit of 1 answer one 200 and nineteen 403s (no check-then-write race)", async () => {
+    const { users, tokens, ada } = await setup();
+    const handler = tokenLogin({ users, tokens, passwords, maxTokensPerUser: 1 });
+    const answers = await Promise.all(Array.from({ length: 20 }, () => login(handler)));
+    expect(answers.filter((a) => a.status === 200)).toHaveLength(1);
+    const refused = answers.filter((a) => a.status !== 200).map((a) => [a.status, a.text]);
+    expect(refused).toEqual(
+      Array.from({ length: 19 }, () => [
+        403,
+        '{"detail":"Maximum amount of tokens allowed per user exceeded."}',
+      ]),
+    );
+    expect(await tokens.listForUser(ada.id)).toHaveLength(1);
+  });
+
   it("rejects (not 4xx) when the token store cannot count tokens", async () => {
     const { users, tokens } = await setup();
     const outage = new Error("database is down");
-    vi.spyOn(tokens, "listForUser").mockRejectedValue(outage);
+    vi.spyOn(tokens, "saveWithinLimit").mockRejectedValue(outage);
     const handler = tokenLogin({ users, tokens, passwords, maxTokensPerUser: 3 });
     await expect(handler(postJson(CREDENTIALS))).rejects.toBe(outage);
   });

@@ -7,6 +7,7 @@ import {
   PermissionDenied,
   revokeAllTokens,
   revokeToken,
+  type TokenStore,
   tokenDigest,
 } from "../../src/index.js";
 
@@ -89,6 +90,49 @@ describe("issueToken", () => {
     });
     vi.setSystemTime(11_000);
     await expect(issueToken(tokens, "1", { maxTokensPerUser: 2 })).resolves.toBeDefined();
+  });
+
+  it("holds maxTokensPerUser under 20 concurrent issues, through the store's atomic saveWithinLimit", async () => {
+    const tokens = new MemoryTokenStore();
+    const atomic = vi.spyOn(tokens, "saveWithinLimit");
+    const counted = vi.spyOn(tokens, "listForUser");
+    const results = await Promise.allSettled(
+      Array.from({ length: 20 }, () => issueToken(tokens, "1", { maxTokensPerUser: 1 })),
+    );
+    expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+    expect(results.filter((r) => r.status === "rejected")).toHaveLength(19);
+    expect(atomic).toHaveBeenCalledTimes(20);
+    expect(atomic).toHaveBeenCalledWith(expect.objectContaining({ userId: "1" }), 1);
+    expect(counted).not.toHaveBeenCalled();
+    expect(await tokens.listForUser("1")).toHaveLength(1);
+  });
+
+  it("holds maxTokensPerUser in one process for a store without saveWithinLimit, and other users do not wait", async () => {
+    const memory = new MemoryTokenStore();
+    const slow = <T>(value: Promise<T>) =>
+      value.then((v) => new Promise<T>((r) => setTimeout(() => r(v), 2)));
+    // A store of the app's own: a count that takes a while, and no saveWithinLimit.
+    let failures = 0;
+    const tokens: TokenStore = {
+      save: (record) => (failures-- > 0 ? Promise.reject(new Error("disk full")) : slow(memory.save(record))),
+      findByDigest: (digest) => memory.findByDigest(digest),
+      delete: (digest) => memory.delete(digest),
+      deleteForUser: (userId) => memory.deleteForUser(userId),
+      listForUser: (userId) => slow(memory.listForUser(userId)),
+      touch: (digest, changes) => memory.touch(digest, changes),
+    };
+    const results = await Promise.allSettled(
+      Array.from({ length: 20 }, (_, i) => issueToken(tokens, i < 10 ? "1" : "2", { maxTokensPerUser: 3 })),
+    );
+    expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(6);
+    const refusals = results.flatMap((r) => (r.status === "rejected" ? [r.reason as unknown] : []));
+    for (const error of refusals) expect(error).toMatchObject({ status: 403, code: "token_limit_exceeded" });
+    expect(await memory.listForUser("1")).toHaveLength(3);
+    expect(await memory.listForUser("2")).toHaveLength(3);
+    // A failing save does not jam the user's queue.
+    failures = 1;
+    await expect(issueToken(tokens, "3", { maxTokensPerUser: 1 })).rejects.toThrow("disk full");
+    await expect(issueToken(tokens, "3", { maxTokensPerUser: 1 })).resolves.toBeDefined();
   });
 
   it("emits tokenIssued", async () => {

@@ -1,6 +1,7 @@
 /**
  * The Kysely token store.
  */
+import { SqliteAdapter, sql } from "kysely";
 import { defineSyncTwin } from "../../core/sync-path.js";
 import type { TokenRecord, TokenStore, TokenTouch } from "../types.js";
 import { HotQuery } from "./hot-query.js";
@@ -14,7 +15,7 @@ import {
   toDateOrNull,
   toMillis,
 } from "./tables.js";
-import { guarded } from "./unavailable.js";
+import { guarded, retried } from "./unavailable.js";
 
 const STORE = "tokens";
 
@@ -42,6 +43,7 @@ export class KyselyTokenStore implements TokenStore {
   readonly #db: AnyKysely;
   readonly #table: string;
   readonly #byDigest: HotQuery;
+  #postgres: boolean | undefined;
 
   /**
    * @param options - the Kysely instance and, optionally, table names
@@ -59,17 +61,62 @@ export class KyselyTokenStore implements TokenStore {
 
   /** @inheritDoc */
   async save(record: TokenRecord): Promise<void> {
-    const row = {
-      digest: record.digest,
-      user_id: record.userId,
-      name: record.name,
-      created_at: toMillis(record.createdAt, "KyselyTokenStore: createdAt"),
-      expires_at:
-        record.expiresAt === null ? null : toMillis(record.expiresAt, "KyselyTokenStore: expiresAt"),
-      last_used_at:
-        record.lastUsedAt === null ? null : toMillis(record.lastUsedAt, "KyselyTokenStore: lastUsedAt"),
-    };
+    const row = toRow(record);
     await guarded(STORE, () => this.#db.insertInto(this.#table).values(row).execute());
+  }
+
+  // One `INSERT … SELECT … WHERE (SELECT count(*) …) < limit`. SQLite runs a writing statement under its
+  // write lock, so the count and the insert cannot interleave with another writer's. PostgreSQL's READ
+  // COMMITTED would let two such statements count the same rows, so there the statement runs in a
+  // transaction after `pg_advisory_xact_lock` on (table, user): logins of one user queue, others do not.
+  /** @inheritDoc */
+  async saveWithinLimit(record: TokenRecord, limit: number): Promise<boolean> {
+    const row = toRow(record);
+    const table = this.#table;
+    const insert = (db: AnyKysely) =>
+      db
+        .insertInto(table)
+        .columns([...TOKEN_COLUMNS])
+        .expression(
+          db
+            .selectNoFrom([
+              sql<string>`cast(${row.digest} as text)`.as("digest"),
+              sql<string>`cast(${row.user_id} as text)`.as("user_id"),
+              sql<string | null>`cast(${row.name} as text)`.as("name"),
+              sql<number>`cast(${row.created_at} as bigint)`.as("created_at"),
+              sql<number | null>`cast(${row.expires_at} as bigint)`.as("expires_at"),
+              sql<number | null>`cast(${row.last_used_at} as bigint)`.as("last_used_at"),
+            ])
+            .where((eb) =>
+              eb(
+                eb
+                  .selectFrom(table)
+                  .select((count) => count.fn.countAll().as("live"))
+                  .where("user_id", "=", row.user_id)
+                  .where((live) =>
+                    live.or([live("expires_at", "is", null), live("expires_at", ">", row.created_at)]),
+                  ),
+                "<",
+                limit,
+              ),
+            ),
+        )
+        .executeTakeFirst();
+    const locked = async (trx: AnyKysely) => {
+      await sql`select pg_advisory_xact_lock(hashtext(${table}), hashtext(${row.user_id}))`.execute(trx);
+      return insert(trx);
+    };
+    this.#postgres ??= !isSqlite(this.#db);
+    const postgres = this.#postgres;
+    const result = await guarded(STORE, () =>
+      retried(() => (postgres ? this.#inTransaction(locked) : insert(this.#db))),
+    );
+    return count(result.numInsertedOrUpdatedRows) > 0;
+  }
+
+  // A store built on a transaction (`{ db: trx }`) runs inside it: the lock lasts until that one ends.
+  #inTransaction<T>(body: (trx: AnyKysely) => Promise<T>): Promise<T> {
+    return this.#db.isTransaction ? body(this.#db) : this.#db.transaction().execute(body);
   }
 
   /** @inheritDoc */
@@ -132,6 +179,25 @@ export class KyselyTokenStore implements TokenStore {
 }
 
 const TOKEN_COLUMNS = ["digest", "user_id", "name", "created_at", "expires_at", "last_used_at"] as const;
+
+function toRow(record: TokenRecord) {
+  return {
+    digest: record.digest,
+    user_id: record.userId,
+    name: record.name,
+    created_at: toMillis(record.createdAt, "KyselyTokenStore: createdAt"),
+    expires_at: record.expiresAt === null ? null : toMillis(record.expiresAt, "KyselyTokenStore: expiresAt"),
+    last_used_at:
+      record.lastUsedAt === null ? null : toMillis(record.lastUsedAt, "KyselyTokenStore: lastUsedAt"),
+  };
+}
+
+// Kysely's SQLite adapter, also when another copy of kysely made it; every other dialect is taken for
+// PostgreSQL, the only other database these stores support.
+function isSqlite(db: AnyKysely): boolean {
+  const adapter = db.getExecutor().adapter;
+  return adapter instanceof SqliteAdapter || adapter.constructor.name === "SqliteAdapter";
+}
 
 function toRecordOrNull(row: Record<string, unknown> | undefined): TokenRecord | null {
   return row === undefined ? null : toRecord(row);

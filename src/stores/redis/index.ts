@@ -24,8 +24,8 @@
  * @packageDocumentation
  */
 
-export type { RedisClient, RedisStoreOptions } from "./client.js";
-export { isConnectionError } from "./client.js";
+export type { RedisClient, RedisDurability, RedisStoreOptions } from "./client.js";
+export { checkRedisDurability, isConnectionError } from "./client.js";
 export { RedisRevocationStore } from "./revocations.js";
 export { RedisSessionStore } from "./sessions.js";
 export { RedisTokenStore } from "./tokens.js";

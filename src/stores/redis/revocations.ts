@@ -4,6 +4,7 @@
 import { checkKey, optionalKey } from "../keys.js";
 import type { OutstandingToken, RevocationStore } from "../types.js";
 import {
+  checkServerOnce,
   DEFAULT_PREFIX,
   epoch,
   guarded,
@@ -220,6 +221,7 @@ export class RedisRevocationStore implements RevocationStore {
   constructor(options: RedisStoreOptions) {
     this.#client = options.client;
     this.#prefix = options.prefix ?? DEFAULT_PREFIX;
+    checkServerOnce(this.#client, options.events);
   }
 
   /** @inheritDoc */

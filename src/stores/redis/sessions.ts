@@ -3,6 +3,7 @@
  */
 import type { SessionRecord, SessionStore } from "../types.js";
 import {
+  checkServerOnce,
   DEFAULT_PREFIX,
   DELETE_ROW,
   DELETE_ROWS_FOR_USER,
@@ -83,6 +84,7 @@ export class RedisSessionStore implements SessionStore {
   constructor(options: RedisStoreOptions) {
     this.#client = options.client;
     this.#prefix = options.prefix ?? DEFAULT_PREFIX;
+    checkServerOnce(this.#client, options.events);
   }
 
   /** @inheritDoc */

@@ -3,6 +3,7 @@
  */
 import type { TokenRecord, TokenStore, TokenTouch } from "../types.js";
 import {
+  checkServerOnce,
   DEFAULT_PREFIX,
   DELETE_ROW,
   DELETE_ROWS_FOR_USER,
@@ -25,6 +26,31 @@ const NAME = "RedisTokenStore";
 const SAVE = new Script(`
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 redis.call('HSET', KEYS[1], unpack(ARGV, 4))
+local fresh = redis.call('EXISTS', KEYS[2]) == 0
+redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
+if ARGV[3] == '' then
+  redis.call('PERSIST', KEYS[2])
+else
+  local at = tonumber(ARGV[3])
+  if fresh then redis.call('PEXPIREAT', KEYS[2], at) else extend(KEYS[2], at, now_ms()) end
+  redis.call('PEXPIREAT', KEYS[1], at)
+end
+return 1
+`);
+
+// SAVE, unless the user already has ARGV[5] tokens unexpired at ARGV[4] (2 then, and nothing written).
+// KEYS: row, index, prefix. ARGV: digest, createdAt, expiresAt or '', now, limit, userId, then the hash's
+// field/value pairs. One script: no other command runs between the count and the write.
+const SAVE_WITHIN_LIMIT = new Script(`
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+local now = tonumber(ARGV[4])
+local live = 0
+for _, digest in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
+  local found = redis.call('HMGET', KEYS[3] .. 'token:' .. digest, 'userId', 'expiresAt')
+  if found[1] == ARGV[6] and (not found[2] or tonumber(found[2]) > now) then live = live + 1 end
+end
+if live >= tonumber(ARGV[5]) then return 2 end
+redis.call('HSET', KEYS[1], unpack(ARGV, 7))
 local fresh = redis.call('EXISTS', KEYS[2]) == 0
 redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
 if ARGV[3] == '' then
@@ -109,21 +135,28 @@ export class RedisTokenStore implements TokenStore {
   constructor(options: RedisStoreOptions) {
     this.#client = options.client;
     this.#prefix = options.prefix ?? DEFAULT_PREFIX;
+    checkServerOnce(this.#client, options.events);
   }
 
   /** @inheritDoc */
   async save(record: TokenRecord): Promise<void> {
-    const createdAt = epoch(record.createdAt, NAME, "createdAt");
-    const expiresAt = record.expiresAt === null ? null : epoch(record.expiresAt, NAME, "expiresAt");
-    const fields: (string | number)[] = ["userId", record.userId, "createdAt", createdAt];
-    if (record.name !== null) fields.push("name", record.name);
-    if (expiresAt !== null) fields.push("expiresAt", expiresAt);
-    if (record.lastUsedAt !== null) fields.push("lastUsedAt", epoch(record.lastUsedAt, NAME, "lastUsedAt"));
+    const { createdAt, expiresAt, fields } = encode(record);
     const keys = [this.#row(record.digest), this.#index(record.userId)];
     const saved = await guarded(STORE, () =>
-      SAVE.run(this.#client, keys, [record.digest, createdAt, expiresAt ?? "", ...fields]),
+      SAVE.run(this.#client, keys, [record.digest, createdAt, expiresAt, ...fields]),
     );
     if (saved !== 1) throw new Error(`${NAME}: a token with this digest exists.`);
+  }
+
+  // One Lua script counts and writes.
+  /** @inheritDoc */
+  async saveWithinLimit(record: TokenRecord, limit: number): Promise<boolean> {
+    const { createdAt, expiresAt, fields } = encode(record);
+    const keys = [this.#row(record.digest), this.#index(record.userId), this.#prefix];
+    const args = [record.digest, createdAt, expiresAt, createdAt, limit, record.userId, ...fields];
+    const saved = await guarded(STORE, () => SAVE_WITHIN_LIMIT.run(this.#client, keys, args));
+    if (saved === 0) throw new Error(`${NAME}: a token with this digest exists.`);
+    return saved === 1;
   }
 
   /** @inheritDoc */
@@ -176,6 +209,21 @@ export class RedisTokenStore implements TokenStore {
   #index(userId: string): string {
     return `${this.#prefix}token-user:${userId}`;
   }
+}
+
+/** A record's times as epoch ms (expiresAt '' for never) and its hash's field/value pairs. */
+function encode(record: TokenRecord): {
+  createdAt: number;
+  expiresAt: number | "";
+  fields: (string | number)[];
+} {
+  const createdAt = epoch(record.createdAt, NAME, "createdAt");
+  const expiresAt = record.expiresAt === null ? null : epoch(record.expiresAt, NAME, "expiresAt");
+  const fields: (string | number)[] = ["userId", record.userId, "createdAt", createdAt];
+  if (record.name !== null) fields.push("name", record.name);
+  if (expiresAt !== null) fields.push("expiresAt", expiresAt);
+  if (record.lastUsedAt !== null) fields.push("lastUsedAt", epoch(record.lastUsedAt, NAME, "lastUsedAt"));
+  return { createdAt, expiresAt: expiresAt ?? "", fields };
 }
 
 function decode(digest: string, fields: Record<string, string>, key: string): TokenRecord {

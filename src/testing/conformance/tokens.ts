@@ -1,7 +1,9 @@
 /**
  * The TokenStore conformance suite.
  */
+import { PermissionDenied } from "../../core/errors.js";
 import type { TokenRecord, TokenStore } from "../../stores/types.js";
+import { issueToken } from "../../tokens/issue.js";
 import {
   type ConformanceExpect,
   type ConformanceOptions,
@@ -21,7 +23,8 @@ import {
  * field (Dates as Dates, to the millisecond), `null` for unknown and inexact digests, a duplicate digest
  * refused, copies in and out, `delete`, `deleteForUser` (counts, other users untouched), `listForUser`
  * oldest first, `touch` (partial, `null` expiry, nothing for a missing digest), expired records (returned
- * or not, never an error) and concurrent saves.
+ * or not, never an error), concurrent saves, and `maxTokensPerUser` under concurrency (through `issueToken`,
+so through the store's atomic `saveWithinLimit` when it has one).
  *
  * @param factory - makes a fresh, empty store per test (or a `{ store, cleanup }` fixture)
  * @param t - the runner's `{ describe, it, expect }`
@@ -224,7 +227,74 @@ export function testTokenStore(
       const listed = await Promise.all(same.map((r) => store.listForUser(r.userId)));
       expect(listed.flat()).toHaveLength(1);
     });
+
+    test("maxTokensPerUser: 20 concurrent issues with a limit of 1 leave 1 token and 19 refusals", async ({
+      store,
+      expect,
+    }) => {
+      const results = await Promise.allSettled(
+        Array.from({ length: 20 }, () => issueToken(store, "1", { maxTokensPerUser: 1 })),
+      );
+      const issued = results.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
+      expect(issued).toHaveLength(1);
+      const refusals = results.flatMap((r) => (r.status === "rejected" ? [r.reason as unknown] : []));
+      expect(refusals).toHaveLength(19);
+      for (const refusal of refusals) expectLimit(expect, refusal);
+      const stored = await store.listForUser("1");
+      expect(stored.map((r) => r.digest)).toEqual([issued[0]!.record.digest]);
+    });
+
+    test("maxTokensPerUser: concurrent issues stop at the limit, counting only the user's unexpired tokens", async ({
+      store,
+      expect,
+    }) => {
+      const now = Date.now();
+      // Expired tokens and other users' tokens do not count.
+      await store.save(
+        token("old", "1", () => new Date(now), {
+          createdAt: new Date(now - 2 * DAY),
+          expiresAt: new Date(now - DAY),
+        }),
+      );
+      for (const label of ["o1", "o2", "o3"]) await store.save(token(label, "2", () => new Date(now)));
+      await store.save(token("live", "1", () => new Date(now), { expiresAt: new Date(now + DAY) }));
+      const results = await Promise.allSettled(
+        Array.from({ length: 12 }, (_, i) => issueToken(store, "1", { maxTokensPerUser: 4, name: `n${i}` })),
+      );
+      expect(fulfilled(results)).toBe(3);
+      const live = (await store.listForUser("1")).filter(
+        (r) => r.expiresAt === null || r.expiresAt.getTime() > Date.now(),
+      );
+      expect(live).toHaveLength(4);
+      expect(await store.listForUser("2")).toHaveLength(3);
+      // At the limit one after another too; a revoked token frees its place.
+      expectLimit(expect, await rejection(issueToken(store, "1", { maxTokensPerUser: 4 })));
+      expect(await store.delete(hex64("live"))).toBe(true);
+      const { record } = await issueToken(store, "1", { maxTokensPerUser: 4, ttl: 60 });
+      expect((await store.findByDigest(record.digest))?.digest).toBe(record.digest);
+      expectLimit(expect, await rejection(issueToken(store, "1", { maxTokensPerUser: 4 })));
+      expect(fulfilled(await Promise.allSettled([issueToken(store, "2", { maxTokensPerUser: 4 })]))).toBe(1);
+    });
   });
+}
+
+/** Checks the refusal `issueToken` throws over the limit (answered 403 by `tokenLogin`). */
+function expectLimit(expect: ConformanceExpect, error: unknown): void {
+  expect(error).toBeInstanceOf(PermissionDenied);
+  const { status, code, detail } = error as PermissionDenied;
+  expect({ status, code, detail }).toEqual({
+    status: 403,
+    code: "token_limit_exceeded",
+    detail: "Maximum amount of tokens allowed per user exceeded.",
+  });
+}
+
+/** What a promise rejected with (`undefined` when it resolved, which `expectLimit` then refuses). */
+async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  return promise.then(
+    () => undefined,
+    (error: unknown) => error,
+  );
 }
 
 /** A token record: the digest from a label, created a day ago, no expiry, never used. */

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { TokenRecord } from "../../../src/index.js";
+import { issueToken, PermissionDenied, type TokenRecord } from "../../../src/index.js";
 import { RedisTokenStore } from "../../../src/stores/redis/index.js";
 import { connect, deleteKeys, freshPrefix, keysUnder, skipRedis } from "./service.js";
 
@@ -142,6 +142,44 @@ describe.skipIf(skipRedis)("RedisTokenStore", () => {
     await client.script("FLUSH");
     await store.save(token("d2", "7"));
     expect(await store.deleteForUser("7")).toBe(2);
+  });
+
+  it("maxTokensPerUser: 20 concurrent issues over two connections with a limit of 1 leave 1 token", async () => {
+    const other = await connect();
+    try {
+      const stores = [store, new RedisTokenStore({ client: other, prefix })];
+      for (let round = 0; round < 5; round++) {
+        const user = `race-${round}`;
+        const results = await Promise.allSettled(
+          Array.from({ length: 20 }, (_, i) => issueToken(stores[i % 2]!, user, { maxTokensPerUser: 1 })),
+        );
+        const refused = results.filter((r) => r.status === "rejected").map((r) => r.reason as unknown);
+        expect(refused).toHaveLength(19);
+        for (const error of refused) {
+          expect(error).toBeInstanceOf(PermissionDenied);
+          expect(error).toMatchObject({ status: 403, code: "token_limit_exceeded" });
+        }
+        expect(await store.listForUser(user)).toHaveLength(1);
+      }
+    } finally {
+      await other.quit();
+    }
+  });
+
+  it("saveWithinLimit counts the user's unexpired tokens, writes nothing at the limit, refuses a known digest", async () => {
+    await store.save(token("other", "8"));
+    await store.save(token("soon", "7", { expiresAt: new Date(Date.now() + HOUR) }));
+    await store.save(token("never", "7"));
+    // Expired at the new token's createdAt, though Redis has not dropped it yet.
+    const late = token("late", "7", { createdAt: new Date(Date.now() + 2 * HOUR) });
+    expect(await store.saveWithinLimit(late, 2)).toBe(true);
+    expect(await store.saveWithinLimit(token("third", "7"), 3)).toBe(false);
+    expect(await client.exists(`${prefix}token:third`)).toBe(0);
+    await expect(store.saveWithinLimit(token("never", "9"), 5)).rejects.toThrow(
+      "RedisTokenStore: a token with this digest exists.",
+    );
+    expect((await store.listForUser("7")).map((r) => r.digest).sort()).toEqual(["late", "never", "soon"]);
+    expect(await store.listForUser("9")).toEqual([]);
   });
 
   it("refuses an invalid Date before it reaches Redis", async () => {
