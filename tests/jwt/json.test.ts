@@ -121,6 +121,31 @@ describe("parseJsonObject", () => {
     expect(parseJsonObject(text)).toBeNull();
   });
 
+  // Issue #17 item 21: the lone-surrogate check reads the decoded strings, not the text.
+  it.each([
+    ['{"a":"\\\\ude00"}', { a: "\\ude00" }],
+    ['{"a":"\\\\ud800"}', { a: "\\ud800" }],
+    ['{"a":"\\\\\\\\ud800\\\\udc00"}', { a: "\\\\ud800\\udc00" }],
+    ['{"\\\\udfff":1}', { "\\udfff": 1 }],
+    ['{"a":["x","\\ud83d\\ude00"]}', { a: ["x", "\u{1F600}"] }],
+    ['{"a":"\\uD83D\\uDE00"}', { a: "\u{1F600}" }],
+  ])("accepts the escaped backslash before surrogate-like text, and real pairs: %s", (text, expected) => {
+    expect(parseJsonObject(text)).toEqual(expected);
+  });
+
+  it.each([
+    ['{"a":"\\ude00"}'],
+    ['{"a":"\\uDC00x"}'],
+    ['{"a":"x\\ud83d"}'],
+    ['{"a":"\\\\ud800\\udc00"}'],
+    ['{"a":"\\ud800\\\\udc00"}'],
+    ['{"a":["ok",{"b":"\\udbff"}]}'],
+    ['{"\\ud800":1}'],
+    ['{"\\\\ud800\\udc00":1}'],
+  ])("refuses a lone surrogate escape wherever it sits once decoded: %s", (text) => {
+    expect(parseJsonObject(text)).toBeNull();
+  });
+
   it("accepts nesting up to the limit", () => {
     const depth = MAX_JSON_DEPTH - 1;
     expect(parseJsonObject(`{"a":${"[".repeat(depth)}${"]".repeat(depth)}}`)).not.toBeNull();
