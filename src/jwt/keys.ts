@@ -53,6 +53,7 @@ const HMAC_BYTES: Partial<Record<JWTAlgorithm, number>> = { HS256: 32, HS384: 48
 export class KeyRing {
   readonly #ready: Promise<KeyEntry[]>;
   #loaded: KeyEntry[] | null = null;
+  #onlyKey: KeyEntry | null = null;
   readonly #remote: ReturnType<typeof createRemoteJWKSet> | null;
   readonly signingKid: string | null;
   readonly algorithm: JWTAlgorithm;
@@ -78,6 +79,10 @@ export class KeyRing {
               fast: syncSigner(entry.algorithm, entry.verify, entry.sign),
             }));
       this.#loaded = entries;
+      // One key without an id and no JWK Set: any string `kid` selects it, as PyJWT and simplejwt ignore
+      // the header's kid there. With several keys, or ids, the kid selects and an unknown one is refused.
+      this.#onlyKey =
+        entries.length === 1 && entries[0]!.kid === null && this.#remote === null ? entries[0]! : null;
       return entries;
     });
     this.#ready.catch(() => {}); // reported on first use, not as an unhandled rejection
@@ -100,6 +105,7 @@ export class KeyRing {
     const kid = header.kid;
     if (kid === undefined) return keys[0]!;
     if (typeof kid !== "string") return null;
+    if (this.#onlyKey !== null) return this.#onlyKey;
     return keys.find((k) => k.kid === kid) ?? (this.#remote === null ? null : undefined);
   }
 
@@ -112,6 +118,7 @@ export class KeyRing {
     const kid = header.kid;
     if (kid === undefined) return keys[0]!; // simplejwt ignores kid: a token without one uses the main key
     if (typeof kid !== "string") return null;
+    if (this.#onlyKey !== null) return this.#onlyKey;
     const local = keys.find((k) => k.kid === kid);
     if (local) return local;
     if (this.#remote === null) return null;
