@@ -68,8 +68,10 @@ export function checkTokenClaims(
   const exp = Object.hasOwn(claims, "exp") ? claims.exp : undefined;
   if (exp === undefined) return "Token has no 'exp' claim";
   if ((exp as number) <= at - s.leeway) return "Token 'exp' claim has expired";
-  const jti = Object.hasOwn(claims, s.jtiClaim) ? claims[s.jtiClaim] : undefined;
-  if (typeof jti !== "string" || jti === "") return "Token has no id";
+  if (s.withJti) {
+    const jti = Object.hasOwn(claims, s.jtiClaim) ? claims[s.jtiClaim] : undefined;
+    if (typeof jti !== "string" || jti === "") return "Token has no id";
+  }
   if (type !== null) {
     const actual = Object.hasOwn(claims, s.tokenTypeClaim) ? claims[s.tokenTypeClaim] : undefined;
     if (actual === undefined) return "Token has no type";
@@ -88,7 +90,7 @@ export function newJti(): string {
   return crypto.randomUUID().replace(/-/g, "");
 }
 
-/** A new token's first claims, in simplejwt's order: token_type, exp, iat, jti. */
+/** A new token's first claims, in simplejwt's order: token_type, exp, iat, jti (none with `jtiClaim: null`). */
 export function newClaims(
   s: ResolvedJWTSettings,
   type: TokenType,
@@ -99,7 +101,7 @@ export function newClaims(
   claims[s.tokenTypeClaim] = type;
   claims.exp = expiryAfter(at, lifetime);
   claims.iat = at;
-  claims[s.jtiClaim] = newJti();
+  if (s.withJti) claims[s.jtiClaim] = newJti();
   return claims;
 }
 

@@ -127,7 +127,7 @@ export class JWTService {
 
       const at = now();
       const rotated: JWTClaims = { ...claims };
-      rotated[this.settings.jtiClaim] = newJti();
+      if (this.settings.withJti) rotated[this.settings.jtiClaim] = newJti();
       rotated.exp = expiryAfter(at, this.settings.refreshTokenLifetime);
       rotated.iat = at;
       if (ledger !== null) rotated[FAMILY_CLAIM] = ledger.lineage(claims); // a family-less token roots one

@@ -90,8 +90,12 @@ export interface JWTSettings {
   userIdClaim?: string;
   /** TOKEN_TYPE_CLAIM; default "token_type". */
   tokenTypeClaim?: string;
-  /** JTI_CLAIM; default "jti". */
-  jtiClaim?: string;
+  /**
+   * JTI_CLAIM; default "jti". `null` (simplejwt's `JTI_CLAIM = None`) issues tokens without an id and
+   * skips the "Token has no id" check; it cannot be combined with `revocations` (the blacklist, rotation
+   * with reuse detection and `checkRevokedAccess` name tokens by their jti).
+   */
+  jtiClaim?: string | null;
   /** SLIDING_TOKEN_REFRESH_EXP_CLAIM; default "refresh_exp". */
   slidingTokenRefreshExpClaim?: string;
   /** SLIDING_TOKEN_LIFETIME; default 5 minutes. */
@@ -140,7 +144,10 @@ export interface ResolvedJWTSettings {
   authHeaderName: string;
   userIdClaim: string;
   tokenTypeClaim: string;
+  /** The jti claim's name ("jti" when `jtiClaim: null`, where it is neither written nor required). */
   jtiClaim: string;
+  /** False with `jtiClaim: null`: tokens are issued without a jti, and none is required. */
+  withJti: boolean;
   slidingTokenRefreshExpClaim: string;
   slidingTokenLifetime: number;
   slidingTokenRefreshLifetime: number;
@@ -154,6 +161,27 @@ export interface ResolvedJWTSettings {
 export function resolveSettings(settings: JWTSettings): ResolvedJWTSettings {
   if (settings.signingKey === undefined || settings.signingKey === null || settings.signingKey === "") {
     throw new TypeError("JWTService needs a `signingKey` (simplejwt's SIGNING_KEY); there is no fallback.");
+  }
+  if (settings.jtiClaim === null) {
+    // simplejwt would issue them and then fail to blacklist (OutstandingToken needs a jti): refuse now.
+    const needsJti = settings.revocations
+      ? "a `revocations` store"
+      : settings.blacklistAfterRotation
+        ? "`blacklistAfterRotation`"
+        : settings.checkRevokedAccess
+          ? "`checkRevokedAccess`"
+          : null;
+    if (needsJti !== null) {
+      throw new TypeError(
+        `JWTService: \`jtiClaim: null\` issues tokens without a jti, but ${needsJti} names tokens by their jti ` +
+          "(blacklist, rotation with reuse detection, revoked access tokens). Set `jtiClaim` or drop the store.",
+      );
+    }
+  } else if (
+    settings.jtiClaim !== undefined &&
+    (typeof settings.jtiClaim !== "string" || settings.jtiClaim === "")
+  ) {
+    throw new TypeError("JWTService: `jtiClaim` is a claim name, or null for tokens without a jti.");
   }
   const needsStore = (name: string) =>
     new TypeError(
@@ -192,6 +220,7 @@ export function resolveSettings(settings: JWTSettings): ResolvedJWTSettings {
     userIdClaim: settings.userIdClaim ?? "user_id",
     tokenTypeClaim: settings.tokenTypeClaim ?? "token_type",
     jtiClaim: settings.jtiClaim ?? "jti",
+    withJti: settings.jtiClaim !== null,
     slidingTokenRefreshExpClaim: settings.slidingTokenRefreshExpClaim ?? "refresh_exp",
     slidingTokenLifetime: parseDuration(settings.slidingTokenLifetime ?? "5m", "slidingTokenLifetime"),
     slidingTokenRefreshLifetime: parseDuration(
