@@ -23,7 +23,7 @@ import { KeyRing } from "./keys.js";
 import { TokenLedger } from "./ledger.js";
 import { type JWTSettings, type ResolvedJWTSettings, resolveSettings } from "./settings.js";
 import type { JWTClaims, JWTUser, PublicJWKSet, RefreshedTokens, TokenPair } from "./types.js";
-import { type TokenValidation, validateToken } from "./validation.js";
+import { type TokenValidation, validateAuthToken, validateToken } from "./validation.js";
 
 export type { JWTClaims, JWTUser, PublicJWKSet, RefreshedTokens, TokenPair } from "./types.js";
 export { FAMILY_CLAIM };
@@ -212,13 +212,21 @@ export class JWTService {
   /**
    * Validates a token as simplejwt's `Token(token)` does: signature and registered claims, then the
    * blacklist (refresh and sliding tokens; access tokens too with `checkRevokedAccess`), `exp`, `jti`, type.
+   * Without a type, as the JWT schemes do (simplejwt's `get_validated_token`): as each of `authTokenTypes`.
    *
    * @param token - the token
-   * @param type - the expected `token_type`, or `null` for any (simplejwt's `UntypedToken`)
+   * @param type - the expected `token_type`, `null` for any (simplejwt's `UntypedToken`), or omitted for
+   *   any of `authTokenTypes`
    * @returns the claims
-   * @throws InvalidToken with simplejwt's message
+   * @throws InvalidToken with simplejwt's message; without a type, "Given token not valid for any token
+   *   type" with one `messages` entry per type tried
+   * @example
+   * ```ts
+   * const claims = await jwt.validate(access, "access");
+   * const forRequests = await jwt.validate(token); // as the Bearer scheme would: authTokenTypes
+   * ```
    */
-  validate(token: string, type: TokenType | null): Promise<JWTClaims> {
+  validate(token: string, type?: TokenType | null): Promise<JWTClaims> {
     return settle(this, this.#validate, token, type, true);
   }
 
@@ -227,15 +235,22 @@ export class JWTService {
   static {
     defineSyncTwin(
       JWTService.prototype.validate,
-      function (this: JWTService, token: string, type: TokenType | null) {
-        return validateToken(this.#validation, token, type, true);
+      function (this: JWTService, token: string, type?: TokenType | null) {
+        return type === undefined
+          ? validateAuthToken(this.#validation, token)
+          : validateToken(this.#validation, token, type, true);
       },
     );
     cacheOf = (jwt) => jwt.#validation.cache;
   }
 
   // The pipeline (signature, registered claims, blacklist, exp, jti, type) lives in ./validation.ts.
-  #validate(token: string, type: TokenType | null, checkBlacklist: boolean): MaybePromise<JWTClaims> {
+  #validate(
+    token: string,
+    type: TokenType | null | undefined,
+    checkBlacklist: boolean,
+  ): MaybePromise<JWTClaims> {
+    if (type === undefined) return validateAuthToken(this.#validation, token);
     return validateToken(this.#validation, token, type, checkBlacklist);
   }
 

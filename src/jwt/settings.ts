@@ -4,6 +4,10 @@
 import type { JWK } from "jose";
 import { type Duration, parseDuration } from "../core/duration.js";
 import type { RevocationStore, UserStore } from "../stores/types.js";
+import type { TokenType } from "./claims.js";
+
+/** The token types that may authenticate a request (simplejwt's AUTH_TOKEN_CLASSES). */
+export type AuthTokenType = "access" | "sliding";
 
 /** The signing algorithms portcullis accepts (RFC 7518 §3.1 and RFC 8037). */
 export type JWTAlgorithm =
@@ -82,6 +86,13 @@ export interface JWTSettings {
   jwkUrl?: string;
   /** LEEWAY in seconds for `exp`, `nbf` and `iat`; default 0. */
   leeway?: Duration;
+  /**
+   * AUTH_TOKEN_CLASSES: the token types the JWT schemes (and `validate(token)` without a type) accept,
+   * tried in this order; default `["access"]`. `["sliding"]` authenticates with sliding tokens, and
+   * `["access", "sliding"]` with both. A refresh token never authenticates a request here (simplejwt
+   * would allow `RefreshToken` in the list; RFC 9700 keeps refresh tokens for the token endpoint).
+   */
+  authTokenTypes?: readonly AuthTokenType[];
   /** AUTH_HEADER_TYPES; default ["Bearer"]. */
   authHeaderTypes?: readonly string[];
   /** AUTH_HEADER_NAME; default "authorization". */
@@ -140,6 +151,7 @@ export interface ResolvedJWTSettings {
   audience: readonly string[] | null;
   issuer: string | null;
   leeway: number;
+  authTokenTypes: readonly TokenType[];
   authHeaderTypes: readonly string[];
   authHeaderName: string;
   userIdClaim: string;
@@ -215,6 +227,7 @@ export function resolveSettings(settings: JWTSettings): ResolvedJWTSettings {
     audience,
     issuer: settings.issuer ?? null,
     leeway: parseDuration(settings.leeway ?? 0, "leeway"),
+    authTokenTypes: authTokenTypes(settings.authTokenTypes),
     authHeaderTypes: settings.authHeaderTypes ?? ["Bearer"],
     authHeaderName: settings.authHeaderName ?? "authorization",
     userIdClaim: settings.userIdClaim ?? "user_id",
@@ -232,4 +245,19 @@ export function resolveSettings(settings: JWTSettings): ResolvedJWTSettings {
     revokeTokenClaim: settings.revokeTokenClaim ?? "hash_password",
     checkRevokedAccess: settings.checkRevokedAccess ?? false,
   };
+}
+
+// AUTH_TOKEN_CLASSES as a non-empty list of "access" and "sliding", each once, in the order given.
+function authTokenTypes(types: readonly AuthTokenType[] | undefined): readonly TokenType[] {
+  if (types === undefined) return ["access"];
+  if (
+    !Array.isArray(types) ||
+    types.length === 0 ||
+    types.some((type) => type !== "access" && type !== "sliding")
+  ) {
+    throw new TypeError(
+      'JWTService: `authTokenTypes` is a non-empty list of "access" and "sliding" (a refresh token never authenticates a request).',
+    );
+  }
+  return [...new Set(types)];
 }

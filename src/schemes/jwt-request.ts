@@ -40,7 +40,7 @@ export function validatedToken(
   if (token === null) return null;
   let claims: MaybePromise<JWTClaims>;
   try {
-    claims = callSync2(jwt, jwt.validate, token, "access");
+    claims = callSync2(jwt, jwt.validate, token, undefined); // as each of authTokenTypes
   } catch (error) {
     throw refusal(jwt, error);
   }
@@ -89,11 +89,13 @@ function rawToken(jwt: JWTService, request: AuthRequest): string | null {
   return parsed.credentials[0]!;
 }
 
-// simplejwt's answer to a refused access token; any other error goes on as it is.
+// simplejwt's answer to a refused token ("Given token not valid for any token type", with a message per
+// type of authTokenTypes), with RFC 6750's challenge; any other error goes on as it is.
 function refusal(jwt: JWTService, error: unknown): unknown {
   if (!(error instanceof InvalidToken)) return error;
-  const messages = [{ token_class: "AccessToken", token_type: "access", message: error.detail }];
-  return invalidToken(jwt, "Given token not valid for any token type", { cause: error, messages });
+  const options =
+    error.messages === undefined ? { cause: error } : { cause: error.cause, messages: error.messages };
+  return invalidToken(jwt, error.detail, options);
 }
 
 // simplejwt: a missing claim is "no recognizable user identification"; a claim that names nobody (null,

@@ -88,7 +88,7 @@ export class JWTStatelessUserAuthentication implements BaseAuthentication<TokenU
   }
 
   /**
-   * Authenticates a Bearer access token; the user comes from its claims.
+   * Authenticates a Bearer token (one of the service's `authTokenTypes`); the user comes from its claims.
    *
    * @param request - the request
    * @returns `{ user: TokenUser, auth: claims }`, or `null` without a Bearer header

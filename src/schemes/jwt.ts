@@ -19,12 +19,14 @@ export interface JWTAuthenticationOptions<User> {
 }
 
 /**
- * `Authorization: Bearer <access token>`: simplejwt's `JWTAuthentication`, with its errors and codes:
+ * `Authorization: Bearer <access token>`: simplejwt's `JWTAuthentication`, with its errors and codes. The
+ * token types it accepts are the service's `authTokenTypes` (AUTH_TOKEN_CLASSES, default `["access"]`;
+ * `["sliding"]` for sliding tokens), tried in order.
  *
  * - another keyword or no header: `null`; header types compare case-insensitively (simplejwt PR #977);
  * - "Authorization header must contain two space-delimited values" (`bad_authorization_header`);
  * - "Given token not valid for any token type" (`token_not_valid`, with `messages` on the error and in
- *   the body: `[{ token_class: "AccessToken", token_type: "access", message: "Token is expired" }]`);
+ *   the body, one per type tried: `[{ token_class: "AccessToken", token_type: "access", message: "Token is expired" }]`);
  * - "Token contained no recognizable user identification" (`token_not_valid`);
  * - "User not found" (`user_not_found`), "User is inactive" (`user_inactive`),
  *   "The user's password has been changed." (`password_changed`, with `checkRevokeToken`).
@@ -58,7 +60,7 @@ export class JWTAuthentication<User = unknown> implements BaseAuthentication<Use
   }
 
   /**
-   * Authenticates a Bearer access token and loads its user.
+   * Authenticates a Bearer token (one of `authTokenTypes`) and loads its user.
    *
    * @param request - the request
    * @returns `{ user, auth: claims }`, or `null` without a Bearer header
