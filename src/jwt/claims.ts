@@ -115,3 +115,44 @@ export function accessClaimsFrom(
   for (const [name, value] of Object.entries(refresh)) if (!skip.has(name)) access[name] = value;
   return access;
 }
+
+/**
+ * Writes the `claims(user)` hook's result into a new token's claims (simplejwt's `get_token` override).
+ * The registered claims and the ones the service writes or reads (`token_type`, the user id, `jti`,
+ * `family_id`, `refresh_exp`, the revoke-token claim, under their configured names) are refused: a hook
+ * that set them could forge a type, an identity or a lifetime.
+ *
+ * @throws TypeError naming the claim, or when the hook gives no plain object
+ */
+export function addCustomClaims(
+  claims: Record<string, unknown>,
+  extra: unknown,
+  s: ResolvedJWTSettings,
+): void {
+  if (typeof extra !== "object" || extra === null || Array.isArray(extra)) {
+    throw new TypeError("JWTService: the `claims` hook must return an object of claims.");
+  }
+  const reserved = new Set([
+    "exp",
+    "iat",
+    "nbf",
+    "jti",
+    "iss",
+    "aud",
+    FAMILY_CLAIM,
+    s.tokenTypeClaim,
+    s.jtiClaim,
+    s.userIdClaim,
+    s.slidingTokenRefreshExpClaim,
+    s.revokeTokenClaim,
+    "__proto__", // would set the claims object's prototype rather than a claim
+  ]);
+  for (const [name, value] of Object.entries(extra)) {
+    if (reserved.has(name)) {
+      throw new TypeError(
+        `JWTService: the \`claims\` hook may not set "${name}": the service writes (or reads) it itself.`,
+      );
+    }
+    claims[name] = value;
+  }
+}

@@ -60,7 +60,7 @@ export class KeyRing {
   /** jws.ts's bounded cache of header verdicts by segment text; they hold only once the keys are imported. */
   readonly headerVerdicts: Map<string, HeaderVerdict | null> = new Map();
 
-  constructor(settings: JWTSettings) {
+  constructor(settings: JWTSettings<object>) {
     const algorithm = settings.algorithm ?? "HS256";
     if (!ALGORITHMS.includes(algorithm))
       throw new TypeError(`Unrecognized algorithm type '${String(algorithm)}'.`);
@@ -187,7 +187,7 @@ function hmacKeyBytes(key: JWTKey): number | null {
   return Math.floor((k.replace(/=+$/, "").length * 3) / 4);
 }
 
-async function importAll(settings: JWTSettings, algorithm: JWTAlgorithm): Promise<KeyEntry[]> {
+async function importAll(settings: JWTSettings<object>, algorithm: JWTAlgorithm): Promise<KeyEntry[]> {
   const main = await importMain(settings, algorithm);
   const extra = await Promise.all(
     (settings.verifyingKeys ?? []).map(async ({ kid, key, algorithm: alg = algorithm }) => ({
@@ -218,7 +218,7 @@ function checkRsaLength(algorithm: JWTAlgorithm, key: CryptoKey): void {
   }
 }
 
-async function importMain(settings: JWTSettings, algorithm: JWTAlgorithm): Promise<KeyEntry> {
+async function importMain(settings: JWTSettings<object>, algorithm: JWTAlgorithm): Promise<KeyEntry> {
   const kid = settings.keyId ?? null;
   if (algorithm.startsWith("HS")) {
     const secret = await importHmac(settings.signingKey, algorithm);

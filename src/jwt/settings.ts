@@ -5,6 +5,7 @@ import type { JWK } from "jose";
 import { type Duration, parseDuration } from "../core/duration.js";
 import type { RevocationStore, UserStore } from "../stores/types.js";
 import type { TokenType } from "./claims.js";
+import type { JWTUser, NoCustomClaims } from "./types.js";
 
 /** The token types that may authenticate a request (simplejwt's AUTH_TOKEN_CLASSES). */
 export type AuthTokenType = "access" | "sliding";
@@ -54,7 +55,7 @@ export interface JWTVerifyingKey {
  * ```
  * @see https://django-rest-framework-simplejwt.readthedocs.io/en/latest/settings.html
  */
-export interface JWTSettings {
+export interface JWTSettings<Claims extends object = NoCustomClaims> {
   /** ACCESS_TOKEN_LIFETIME; default 5 minutes. */
   accessTokenLifetime?: Duration;
   /** REFRESH_TOKEN_LIFETIME; default 1 day. */
@@ -138,6 +139,24 @@ export interface JWTSettings {
   verifiedTokenCache?: number;
   /** Users, for `refresh` (simplejwt's USER_AUTHENTICATION_RULE) and the revoke-token claim. */
   users?: UserStore<unknown>;
+  /**
+   * Custom claims (simplejwt's `get_token(user)` override): called with the user each time a refresh/access
+   * pair or a sliding token is issued; its result (sync or async) is written into the token. An access
+   * token from `refresh` and a rotated refresh token carry the claims of the refresh token they came from,
+   * as simplejwt copies them. It may not set a registered or configured claim (`exp`, `iat`, `nbf`, `jti`,
+   * `iss`, `aud`, `token_type`, the user id claim, `family_id`, `refresh_exp`, the revoke-token claim):
+   * issuing then fails with a TypeError naming the claim. The JWT schemes hand the claims over as `auth`,
+   * typed by this function's result.
+   *
+   * @example
+   * ```ts
+   * const jwt = new JWTService({
+   *   signingKey,
+   *   claims: (user) => ({ role: (user.user as AppUser).role, tenant: "acme" }),
+   * });
+   * ```
+   */
+  claims?: (user: JWTUser) => Claims | Promise<Claims>;
 }
 
 /** Every setting resolved: lifetimes and leeway in seconds. @internal */
@@ -170,7 +189,7 @@ export interface ResolvedJWTSettings {
 }
 
 /** Fills in simplejwt's defaults and refuses combinations that cannot work. @internal */
-export function resolveSettings(settings: JWTSettings): ResolvedJWTSettings {
+export function resolveSettings(settings: JWTSettings<object>): ResolvedJWTSettings {
   if (settings.signingKey === undefined || settings.signingKey === null || settings.signingKey === "") {
     throw new TypeError("JWTService needs a `signingKey` (simplejwt's SIGNING_KEY); there is no fallback.");
   }
