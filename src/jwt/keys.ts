@@ -13,6 +13,7 @@ import {
   type JWTHeaderParameters,
 } from "jose";
 import { utf8 } from "../core/encoding.js";
+import { checkKeyFits, standardPem } from "./key-type.js";
 import { type SyncSigner, syncSigner } from "./node-jws.js";
 import type { JWTAlgorithm, JWTKey, JWTSettings } from "./settings.js";
 
@@ -65,8 +66,14 @@ export class KeyRing {
     if (!ALGORITHMS.includes(algorithm))
       throw new TypeError(`Unrecognized algorithm type '${String(algorithm)}'.`);
     checkHmacLength(algorithm, settings.signingKey);
-    for (const extra of settings.verifyingKeys ?? [])
-      checkHmacLength(extra.algorithm ?? algorithm, extra.key);
+    for (const extra of settings.verifyingKeys ?? []) {
+      const alg = extra.algorithm ?? algorithm;
+      if (!ALGORITHMS.includes(alg)) throw new TypeError(`Unrecognized algorithm type '${String(alg)}'.`);
+      checkHmacLength(alg, extra.key);
+    }
+    // Every key is read and matched with its algorithm now, synchronously: a key that cannot serve
+    // its algorithm is a construction error, never a failure at request time.
+    settings = preparedKeys(settings, algorithm);
     this.algorithm = algorithm;
     this.signingKid = settings.keyId ?? null;
     this.#remote = settings.jwkUrl ? createRemoteJWKSet(new URL(settings.jwkUrl)) : null;
@@ -145,6 +152,29 @@ export class KeyRing {
     }
     return { keys };
   }
+}
+
+// The settings with PKCS#1 / SEC1 PEMs converted (key-type.ts) and every key checked against its
+// algorithm; a copy, the caller's options are never changed.
+function preparedKeys(settings: JWTSettings<object>, algorithm: JWTAlgorithm): JWTSettings<object> {
+  const symmetric = algorithm.startsWith("HS");
+  const signingKey = standardPem(settings.signingKey, "signingKey");
+  checkKeyFits(algorithm, signingKey, "signingKey");
+  let verifyingKey = settings.verifyingKey;
+  if (verifyingKey !== undefined && !symmetric) {
+    verifyingKey = standardPem(verifyingKey, "verifyingKey");
+    checkKeyFits(algorithm, verifyingKey, "verifyingKey");
+  }
+  const verifyingKeys = settings.verifyingKeys?.map(({ kid, key, algorithm: alg = algorithm }) => {
+    const role = `verifyingKeys[${JSON.stringify(kid)}]`;
+    const converted = standardPem(key, role);
+    checkKeyFits(alg, converted, role);
+    return { kid, key: converted, algorithm: alg };
+  });
+  const prepared: JWTSettings<object> = { ...settings, signingKey };
+  if (verifyingKey !== undefined) prepared.verifyingKey = verifyingKey;
+  if (verifyingKeys !== undefined) prepared.verifyingKeys = verifyingKeys;
+  return prepared;
 }
 
 function checkHmacLength(algorithm: JWTAlgorithm, key: JWTKey): void {
