@@ -3,6 +3,7 @@
  * no duplicate member names at any depth, nesting no deeper than {@link MAX_JSON_DEPTH}.
  * @internal
  */
+import { isWellFormed } from "../core/encoding.js";
 import {
   CLOSE_BRACE,
   CLOSE_BRACKET,
@@ -66,17 +67,14 @@ function parseStrict(text: string): Record<string, unknown> | null {
 
 // Every string in the value, member names included, is well-formed UTF-16 (no unpaired surrogate).
 function wellFormed(value: unknown): boolean {
-  if (typeof value === "string") return !LONE_SURROGATE.test(value);
+  if (typeof value === "string") return isWellFormed(value);
   if (typeof value !== "object" || value === null) return true;
   if (Array.isArray(value)) return value.every(wellFormed);
   for (const name of Object.keys(value)) {
-    if (LONE_SURROGATE.test(name) || !wellFormed((value as Record<string, unknown>)[name])) return false;
+    if (!isWellFormed(name) || !wellFormed((value as Record<string, unknown>)[name])) return false;
   }
   return true;
 }
-
-// A high surrogate not followed by a low one, or a low one not preceded by a high one (linear: no nesting).
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 const NESTED = -1;
 const REFUSED = -2;
