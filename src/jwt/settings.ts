@@ -7,7 +7,16 @@ import type { RevocationStore, UserStore } from "../stores/types.js";
 import type { TokenType } from "./claims.js";
 import type { JWTUser, NoCustomClaims } from "./types.js";
 
-/** The token types that may authenticate a request (simplejwt's AUTH_TOKEN_CLASSES). */
+/**
+ * The token types that may authenticate a request (simplejwt's AUTH_TOKEN_CLASSES): see
+ * {@link JWTSettings.authTokenTypes}.
+ *
+ * @example
+ * ```ts
+ * const types: AuthTokenType[] = ["access", "sliding"];
+ * const jwt = new JWTService({ signingKey, authTokenTypes: types });
+ * ```
+ */
 export type AuthTokenType = "access" | "sliding";
 
 /** The signing algorithms portcullis accepts (RFC 7518 §3.1 and RFC 8037). */
