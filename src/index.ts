@@ -54,9 +54,18 @@ export type { TokenErrorMessage } from "./jwt/errors.js";
 export { InvalidToken } from "./jwt/errors.js";
 export type { JWTHandlers, JWTHandlersOptions } from "./jwt/handlers.js";
 export { createJWTHandlers } from "./jwt/handlers.js";
-export type { JWTClaims, JWTUser, PublicJWKSet, RefreshedTokens, TokenPair } from "./jwt/service.js";
+export type {
+  JWTClaims,
+  JWTUser,
+  NoCustomClaims,
+  PublicJWKSet,
+  RefreshedTokens,
+  TokenClaims,
+  TokenPair,
+} from "./jwt/service.js";
 export { FAMILY_CLAIM, JWTService } from "./jwt/service.js";
 export type {
+  AuthTokenType,
   JWTAlgorithm,
   JWTKey,
   JWTSettings,

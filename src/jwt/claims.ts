@@ -68,8 +68,10 @@ export function checkTokenClaims(
   const exp = Object.hasOwn(claims, "exp") ? claims.exp : undefined;
   if (exp === undefined) return "Token has no 'exp' claim";
   if ((exp as number) <= at - s.leeway) return "Token 'exp' claim has expired";
-  const jti = Object.hasOwn(claims, s.jtiClaim) ? claims[s.jtiClaim] : undefined;
-  if (typeof jti !== "string" || jti === "") return "Token has no id";
+  if (s.withJti) {
+    const jti = Object.hasOwn(claims, s.jtiClaim) ? claims[s.jtiClaim] : undefined;
+    if (typeof jti !== "string" || jti === "") return "Token has no id";
+  }
   if (type !== null) {
     const actual = Object.hasOwn(claims, s.tokenTypeClaim) ? claims[s.tokenTypeClaim] : undefined;
     if (actual === undefined) return "Token has no type";
@@ -88,7 +90,7 @@ export function newJti(): string {
   return crypto.randomUUID().replace(/-/g, "");
 }
 
-/** A new token's first claims, in simplejwt's order: token_type, exp, iat, jti. */
+/** A new token's first claims, in simplejwt's order: token_type, exp, iat, jti (none with `jtiClaim: null`). */
 export function newClaims(
   s: ResolvedJWTSettings,
   type: TokenType,
@@ -99,7 +101,7 @@ export function newClaims(
   claims[s.tokenTypeClaim] = type;
   claims.exp = expiryAfter(at, lifetime);
   claims.iat = at;
-  claims[s.jtiClaim] = newJti();
+  if (s.withJti) claims[s.jtiClaim] = newJti();
   return claims;
 }
 
@@ -112,4 +114,45 @@ export function accessClaimsFrom(
   const skip = new Set([s.tokenTypeClaim, "exp", "iat", s.jtiClaim, "jti", FAMILY_CLAIM]);
   for (const [name, value] of Object.entries(refresh)) if (!skip.has(name)) access[name] = value;
   return access;
+}
+
+/**
+ * Writes the `claims(user)` hook's result into a new token's claims (simplejwt's `get_token` override).
+ * The registered claims and the ones the service writes or reads (`token_type`, the user id, `jti`,
+ * `family_id`, `refresh_exp`, the revoke-token claim, under their configured names) are refused: a hook
+ * that set them could forge a type, an identity or a lifetime.
+ *
+ * @throws TypeError naming the claim, or when the hook gives no plain object
+ */
+export function addCustomClaims(
+  claims: Record<string, unknown>,
+  extra: unknown,
+  s: ResolvedJWTSettings,
+): void {
+  if (typeof extra !== "object" || extra === null || Array.isArray(extra)) {
+    throw new TypeError("JWTService: the `claims` hook must return an object of claims.");
+  }
+  const reserved = new Set([
+    "exp",
+    "iat",
+    "nbf",
+    "jti",
+    "iss",
+    "aud",
+    FAMILY_CLAIM,
+    s.tokenTypeClaim,
+    s.jtiClaim,
+    s.userIdClaim,
+    s.slidingTokenRefreshExpClaim,
+    s.revokeTokenClaim,
+    "__proto__", // would set the claims object's prototype rather than a claim
+  ]);
+  for (const [name, value] of Object.entries(extra)) {
+    if (reserved.has(name)) {
+      throw new TypeError(
+        `JWTService: the \`claims\` hook may not set "${name}": the service writes (or reads) it itself.`,
+      );
+    }
+    claims[name] = value;
+  }
 }

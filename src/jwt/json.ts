@@ -3,6 +3,7 @@
  * no duplicate member names at any depth, nesting no deeper than {@link MAX_JSON_DEPTH}.
  * @internal
  */
+import { isWellFormed } from "../core/encoding.js";
 import {
   CLOSE_BRACE,
   CLOSE_BRACKET,
@@ -17,11 +18,9 @@ import {
   stringEnd,
 } from "./json-reader.js";
 
-// "\ud800" not followed by a low surrogate, or "\udc00" not after a high one: text no UTF-8 can carry
-// (RFC 8259 §8.2), which Python and PyJWT refuse. (It may also catch an escaped backslash followed by
-// such text, which only refuses more.)
-const LONE_SURROGATE_ESCAPE =
-  /\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2}/;
+// A text without an escape of a surrogate (`\uD800` to `\uDFFF`, or a backslash before such text) cannot
+// decode to a lone surrogate: UTF-8 text carries none raw. Only a text with one has its strings walked.
+const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
 
 export { MAX_JSON_DEPTH };
 
@@ -34,8 +33,16 @@ export { MAX_JSON_DEPTH };
  * @internal
  */
 export function parseJsonObject(text: string): Record<string, unknown> | null {
+  const value = parseStrict(text);
+  // A lone surrogate (RFC 8259 §8.2) is text no UTF-8 can carry, which Python and PyJWT refuse. It is
+  // judged on the decoded strings: `"\\ude00"` is a backslash and five letters, `"\ude00"` a lone surrogate.
+  if (value !== null && text.includes("\\u") && SURROGATE_ESCAPE.test(text) && !wellFormed(value))
+    return null;
+  return value;
+}
+
+function parseStrict(text: string): Record<string, unknown> | null {
   const escapes = text.includes("\\");
-  if (escapes && text.includes("\\u") && LONE_SURROGATE_ESCAPE.test(text)) return null;
   // With an escape in the text, a member name is only known once decoded: the full scanner decodes and
   // compares them itself. The count below trusts JSON.parse to decode names, which only holds when no
   // name has an escape; a name with one is never left to JSON.parse (see readJsonObject).
@@ -56,6 +63,17 @@ export function parseJsonObject(text: string): Record<string, unknown> | null {
   // A flat object: JSON.parse made one own member per distinct name, so fewer members than the text
   // names means a name came twice ("__proto__" too: JSON.parse defines it as an own member).
   return members === NESTED || Object.keys(value).length === members ? value : null;
+}
+
+// Every string in the value, member names included, is well-formed UTF-16 (no unpaired surrogate).
+function wellFormed(value: unknown): boolean {
+  if (typeof value === "string") return isWellFormed(value);
+  if (typeof value !== "object" || value === null) return true;
+  if (Array.isArray(value)) return value.every(wellFormed);
+  for (const name of Object.keys(value)) {
+    if (!isWellFormed(name) || !wellFormed((value as Record<string, unknown>)[name])) return false;
+  }
+  return true;
 }
 
 const NESTED = -1;

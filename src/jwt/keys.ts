@@ -13,6 +13,7 @@ import {
   type JWTHeaderParameters,
 } from "jose";
 import { utf8 } from "../core/encoding.js";
+import { checkKeyFits, standardPem } from "./key-type.js";
 import { type SyncSigner, syncSigner } from "./node-jws.js";
 import type { JWTAlgorithm, JWTKey, JWTSettings } from "./settings.js";
 
@@ -53,19 +54,26 @@ const HMAC_BYTES: Partial<Record<JWTAlgorithm, number>> = { HS256: 32, HS384: 48
 export class KeyRing {
   readonly #ready: Promise<KeyEntry[]>;
   #loaded: KeyEntry[] | null = null;
+  #onlyKey: KeyEntry | null = null;
   readonly #remote: ReturnType<typeof createRemoteJWKSet> | null;
   readonly signingKid: string | null;
   readonly algorithm: JWTAlgorithm;
   /** jws.ts's bounded cache of header verdicts by segment text; they hold only once the keys are imported. */
   readonly headerVerdicts: Map<string, HeaderVerdict | null> = new Map();
 
-  constructor(settings: JWTSettings) {
+  constructor(settings: JWTSettings<object>) {
     const algorithm = settings.algorithm ?? "HS256";
     if (!ALGORITHMS.includes(algorithm))
       throw new TypeError(`Unrecognized algorithm type '${String(algorithm)}'.`);
     checkHmacLength(algorithm, settings.signingKey);
-    for (const extra of settings.verifyingKeys ?? [])
-      checkHmacLength(extra.algorithm ?? algorithm, extra.key);
+    for (const extra of settings.verifyingKeys ?? []) {
+      const alg = extra.algorithm ?? algorithm;
+      if (!ALGORITHMS.includes(alg)) throw new TypeError(`Unrecognized algorithm type '${String(alg)}'.`);
+      checkHmacLength(alg, extra.key);
+    }
+    // Every key is read and matched with its algorithm now, synchronously: a key that cannot serve
+    // its algorithm is a construction error, never a failure at request time.
+    settings = preparedKeys(settings, algorithm);
     this.algorithm = algorithm;
     this.signingKid = settings.keyId ?? null;
     this.#remote = settings.jwkUrl ? createRemoteJWKSet(new URL(settings.jwkUrl)) : null;
@@ -78,6 +86,10 @@ export class KeyRing {
               fast: syncSigner(entry.algorithm, entry.verify, entry.sign),
             }));
       this.#loaded = entries;
+      // One key without an id and no JWK Set: any string `kid` selects it, as PyJWT and simplejwt ignore
+      // the header's kid there. With several keys, or ids, the kid selects and an unknown one is refused.
+      this.#onlyKey =
+        entries.length === 1 && entries[0]!.kid === null && this.#remote === null ? entries[0]! : null;
       return entries;
     });
     this.#ready.catch(() => {}); // reported on first use, not as an unhandled rejection
@@ -100,6 +112,7 @@ export class KeyRing {
     const kid = header.kid;
     if (kid === undefined) return keys[0]!;
     if (typeof kid !== "string") return null;
+    if (this.#onlyKey !== null) return this.#onlyKey;
     return keys.find((k) => k.kid === kid) ?? (this.#remote === null ? null : undefined);
   }
 
@@ -112,6 +125,7 @@ export class KeyRing {
     const kid = header.kid;
     if (kid === undefined) return keys[0]!; // simplejwt ignores kid: a token without one uses the main key
     if (typeof kid !== "string") return null;
+    if (this.#onlyKey !== null) return this.#onlyKey;
     const local = keys.find((k) => k.kid === kid);
     if (local) return local;
     if (this.#remote === null) return null;
@@ -138,6 +152,29 @@ export class KeyRing {
     }
     return { keys };
   }
+}
+
+// The settings with PKCS#1 / SEC1 PEMs converted (key-type.ts) and every key checked against its
+// algorithm; a copy, the caller's options are never changed.
+function preparedKeys(settings: JWTSettings<object>, algorithm: JWTAlgorithm): JWTSettings<object> {
+  const symmetric = algorithm.startsWith("HS");
+  const signingKey = standardPem(settings.signingKey, "signingKey");
+  checkKeyFits(algorithm, signingKey, "signingKey");
+  let verifyingKey = settings.verifyingKey;
+  if (verifyingKey !== undefined && !symmetric) {
+    verifyingKey = standardPem(verifyingKey, "verifyingKey");
+    checkKeyFits(algorithm, verifyingKey, "verifyingKey");
+  }
+  const verifyingKeys = settings.verifyingKeys?.map(({ kid, key, algorithm: alg = algorithm }) => {
+    const role = `verifyingKeys[${JSON.stringify(kid)}]`;
+    const converted = standardPem(key, role);
+    checkKeyFits(alg, converted, role);
+    return { kid, key: converted, algorithm: alg };
+  });
+  const prepared: JWTSettings<object> = { ...settings, signingKey };
+  if (verifyingKey !== undefined) prepared.verifyingKey = verifyingKey;
+  if (verifyingKeys !== undefined) prepared.verifyingKeys = verifyingKeys;
+  return prepared;
 }
 
 function checkHmacLength(algorithm: JWTAlgorithm, key: JWTKey): void {
@@ -180,7 +217,7 @@ function hmacKeyBytes(key: JWTKey): number | null {
   return Math.floor((k.replace(/=+$/, "").length * 3) / 4);
 }
 
-async function importAll(settings: JWTSettings, algorithm: JWTAlgorithm): Promise<KeyEntry[]> {
+async function importAll(settings: JWTSettings<object>, algorithm: JWTAlgorithm): Promise<KeyEntry[]> {
   const main = await importMain(settings, algorithm);
   const extra = await Promise.all(
     (settings.verifyingKeys ?? []).map(async ({ kid, key, algorithm: alg = algorithm }) => ({
@@ -211,7 +248,7 @@ function checkRsaLength(algorithm: JWTAlgorithm, key: CryptoKey): void {
   }
 }
 
-async function importMain(settings: JWTSettings, algorithm: JWTAlgorithm): Promise<KeyEntry> {
+async function importMain(settings: JWTSettings<object>, algorithm: JWTAlgorithm): Promise<KeyEntry> {
   const kid = settings.keyId ?? null;
   if (algorithm.startsWith("HS")) {
     const secret = await importHmac(settings.signingKey, algorithm);

@@ -9,6 +9,7 @@ import { tokenDigest } from "../tokens/digest.js";
 import { VerifiedTokenCache } from "./cache.js";
 import {
   accessClaimsFrom,
+  addCustomClaims,
   expiryAfter,
   FAMILY_CLAIM,
   newClaims,
@@ -22,16 +23,32 @@ import { signCompact } from "./jws.js";
 import { KeyRing } from "./keys.js";
 import { TokenLedger } from "./ledger.js";
 import { type JWTSettings, type ResolvedJWTSettings, resolveSettings } from "./settings.js";
-import type { JWTClaims, JWTUser, PublicJWKSet, RefreshedTokens, TokenPair } from "./types.js";
-import { type TokenValidation, validateToken } from "./validation.js";
+import type {
+  JWTClaims,
+  JWTUser,
+  NoCustomClaims,
+  PublicJWKSet,
+  RefreshedTokens,
+  TokenClaims,
+  TokenPair,
+} from "./types.js";
+import { type TokenValidation, validateAuthToken, validateToken } from "./validation.js";
 
-export type { JWTClaims, JWTUser, PublicJWKSet, RefreshedTokens, TokenPair } from "./types.js";
+export type {
+  JWTClaims,
+  JWTUser,
+  NoCustomClaims,
+  PublicJWKSet,
+  RefreshedTokens,
+  TokenClaims,
+  TokenPair,
+} from "./types.js";
 export { FAMILY_CLAIM };
 
-let cacheOf: (jwt: JWTService) => VerifiedTokenCache | null;
+let cacheOf: (jwt: JWTService<object>) => VerifiedTokenCache | null;
 
 /** The service's verified-token cache, or null: for the JWT schemes' header reader. @internal */
-export function verifiedTokenCache(jwt: JWTService): VerifiedTokenCache | null {
+export function verifiedTokenCache(jwt: JWTService<object>): VerifiedTokenCache | null {
   return cacheOf(jwt);
 }
 
@@ -46,10 +63,14 @@ export function verifiedTokenCache(jwt: JWTService): VerifiedTokenCache | null {
  * const { access, refresh } = await jwt.obtainPair(user);
  * const claims = await jwt.validate(access, "access");
  * const next = await jwt.refresh(refresh); // { access, refresh }
+ *
+ * // Custom claims (simplejwt's get_token override), typed on `validate` and on the schemes' `auth`:
+ * const tenantJwt = new JWTService({ signingKey, claims: (user) => ({ tenant: "acme" }) });
  * ```
+ * @typeParam Claims - the application's own claims, as the `claims` setting returns them
  * @see https://django-rest-framework-simplejwt.readthedocs.io/en/latest/
  */
-export class JWTService {
+export class JWTService<Claims extends object = NoCustomClaims> {
   /** The resolved settings (lifetimes in seconds). */
   readonly settings: ResolvedJWTSettings;
   readonly #keys: KeyRing;
@@ -57,14 +78,18 @@ export class JWTService {
   readonly #ledger: TokenLedger | null;
   readonly #users: UserStore<unknown> | null;
   readonly #validation: TokenValidation;
+  readonly #claims: ((user: JWTUser) => unknown) | null;
 
   /**
    * @param settings - simplejwt's settings in camelCase, plus `revocations` and `users`
    * @throws TypeError for a missing signing key, an HMAC key shorter than its hash, or a setting that needs a
    *   store which is missing
    */
-  constructor(settings: JWTSettings) {
+  constructor(settings: JWTSettings<Claims>) {
     this.settings = resolveSettings(settings);
+    if (settings.claims !== undefined && typeof settings.claims !== "function")
+      throw new TypeError("JWTService: `claims` is a function of the user.");
+    this.#claims = settings.claims ?? null;
     this.#keys = new KeyRing(settings);
     this.#revocations = settings.revocations ?? null;
     this.#ledger = this.#revocations === null ? null : new TokenLedger(this.#revocations, this.settings);
@@ -129,7 +154,7 @@ export class JWTService {
 
     const at = now();
     const rotated: JWTClaims = { ...claims };
-    rotated[this.settings.jtiClaim] = newJti();
+    if (this.settings.withJti) rotated[this.settings.jtiClaim] = newJti();
     rotated.exp = expiryAfter(at, this.settings.refreshTokenLifetime);
     rotated.iat = at;
     if (ledger !== null) rotated[FAMILY_CLAIM] = ledger.lineage(claims); // a family-less token roots one
@@ -217,14 +242,23 @@ export class JWTService {
   /**
    * Validates a token as simplejwt's `Token(token)` does: signature and registered claims, then the
    * blacklist (refresh and sliding tokens; access tokens too with `checkRevokedAccess`), `exp`, `jti`, type.
+   * Without a type, as the JWT schemes do (simplejwt's `get_validated_token`): as each of `authTokenTypes`.
    *
    * @param token - the token
-   * @param type - the expected `token_type`, or `null` for any (simplejwt's `UntypedToken`)
+   * @param type - the expected `token_type`, `null` for any (simplejwt's `UntypedToken`), or omitted for
+   *   any of `authTokenTypes`
    * @returns the claims
-   * @throws InvalidToken with simplejwt's message
+   * @throws InvalidToken with simplejwt's message; without a type, "Given token not valid for any token
+   *   type" with one `messages` entry per type tried
+   * @example
+   * ```ts
+   * const claims = await jwt.validate(access, "access");
+   * const forRequests = await jwt.validate(token); // as the Bearer scheme would: authTokenTypes
+   * ```
    */
-  validate(token: string, type: TokenType | null): Promise<JWTClaims> {
-    return settle(this, this.#validate, token, type, true);
+  validate(token: string, type?: TokenType | null): Promise<TokenClaims<Claims>> {
+    // The claims are typed by the `claims` setting: the tokens this service issues carry them.
+    return settle(this, this.#validate, token, type, true) as Promise<TokenClaims<Claims>>;
   }
 
   // The schemes call this twin: with node:crypto and no revocation store to ask, a token is checked
@@ -232,15 +266,22 @@ export class JWTService {
   static {
     defineSyncTwin(
       JWTService.prototype.validate,
-      function (this: JWTService, token: string, type: TokenType | null) {
-        return validateToken(this.#validation, token, type, true);
+      function (this: JWTService<object>, token: string, type?: TokenType | null) {
+        return type === undefined
+          ? validateAuthToken(this.#validation, token)
+          : validateToken(this.#validation, token, type, true);
       },
     );
     cacheOf = (jwt) => jwt.#validation.cache;
   }
 
   // The pipeline (signature, registered claims, blacklist, exp, jti, type) lives in ./validation.ts.
-  #validate(token: string, type: TokenType | null, checkBlacklist: boolean): MaybePromise<JWTClaims> {
+  #validate(
+    token: string,
+    type: TokenType | null | undefined,
+    checkBlacklist: boolean,
+  ): MaybePromise<JWTClaims> {
+    if (type === undefined) return validateAuthToken(this.#validation, token);
     return validateToken(this.#validation, token, type, checkBlacklist);
   }
 
@@ -305,6 +346,7 @@ export class JWTService {
       const record = user.passwordHash !== undefined ? user : await this.#users!.findById(String(user.id));
       claims[s.revokeTokenClaim] = this.revokeTokenValue(record?.passwordHash ?? null);
     }
+    if (this.#claims !== null) addCustomClaims(claims, await this.#claims(user), s);
     return claims;
   }
 

@@ -4,6 +4,20 @@
 import type { JWK } from "jose";
 import { type Duration, parseDuration } from "../core/duration.js";
 import type { RevocationStore, UserStore } from "../stores/types.js";
+import type { TokenType } from "./claims.js";
+import type { JWTUser, NoCustomClaims } from "./types.js";
+
+/**
+ * The token types that may authenticate a request (simplejwt's AUTH_TOKEN_CLASSES): see
+ * {@link JWTSettings.authTokenTypes}.
+ *
+ * @example
+ * ```ts
+ * const types: AuthTokenType[] = ["access", "sliding"];
+ * const jwt = new JWTService({ signingKey, authTokenTypes: types });
+ * ```
+ */
+export type AuthTokenType = "access" | "sliding";
 
 /** The signing algorithms portcullis accepts (RFC 7518 §3.1 and RFC 8037). */
 export type JWTAlgorithm =
@@ -50,7 +64,7 @@ export interface JWTVerifyingKey {
  * ```
  * @see https://django-rest-framework-simplejwt.readthedocs.io/en/latest/settings.html
  */
-export interface JWTSettings {
+export interface JWTSettings<Claims extends object = NoCustomClaims> {
   /** ACCESS_TOKEN_LIFETIME; default 5 minutes. */
   accessTokenLifetime?: Duration;
   /** REFRESH_TOKEN_LIFETIME; default 1 day. */
@@ -90,6 +104,13 @@ export interface JWTSettings {
   jwkUrl?: string;
   /** LEEWAY in seconds for `exp`, `nbf` and `iat`; default 0. */
   leeway?: Duration;
+  /**
+   * AUTH_TOKEN_CLASSES: the token types the JWT schemes (and `validate(token)` without a type) accept,
+   * tried in this order; default `["access"]`. `["sliding"]` authenticates with sliding tokens, and
+   * `["access", "sliding"]` with both. A refresh token never authenticates a request here (simplejwt
+   * would allow `RefreshToken` in the list; RFC 9700 keeps refresh tokens for the token endpoint).
+   */
+  authTokenTypes?: readonly AuthTokenType[];
   /** AUTH_HEADER_TYPES; default ["Bearer"]. */
   authHeaderTypes?: readonly string[];
   /** AUTH_HEADER_NAME; default "authorization". */
@@ -98,8 +119,12 @@ export interface JWTSettings {
   userIdClaim?: string;
   /** TOKEN_TYPE_CLAIM; default "token_type". */
   tokenTypeClaim?: string;
-  /** JTI_CLAIM; default "jti". */
-  jtiClaim?: string;
+  /**
+   * JTI_CLAIM; default "jti". `null` (simplejwt's `JTI_CLAIM = None`) issues tokens without an id and
+   * skips the "Token has no id" check; it cannot be combined with `revocations` (the blacklist, rotation
+   * with reuse detection and `checkRevokedAccess` name tokens by their jti).
+   */
+  jtiClaim?: string | null;
   /** SLIDING_TOKEN_REFRESH_EXP_CLAIM; default "refresh_exp". */
   slidingTokenRefreshExpClaim?: string;
   /** SLIDING_TOKEN_LIFETIME; default 5 minutes. */
@@ -131,6 +156,24 @@ export interface JWTSettings {
   verifiedTokenCache?: number;
   /** Users, for `refresh` (simplejwt's USER_AUTHENTICATION_RULE) and the revoke-token claim. */
   users?: UserStore<unknown>;
+  /**
+   * Custom claims (simplejwt's `get_token(user)` override): called with the user each time a refresh/access
+   * pair or a sliding token is issued; its result (sync or async) is written into the token. An access
+   * token from `refresh` and a rotated refresh token carry the claims of the refresh token they came from,
+   * as simplejwt copies them. It may not set a registered or configured claim (`exp`, `iat`, `nbf`, `jti`,
+   * `iss`, `aud`, `token_type`, the user id claim, `family_id`, `refresh_exp`, the revoke-token claim):
+   * issuing then fails with a TypeError naming the claim. The JWT schemes hand the claims over as `auth`,
+   * typed by this function's result.
+   *
+   * @example
+   * ```ts
+   * const jwt = new JWTService({
+   *   signingKey,
+   *   claims: (user) => ({ role: (user.user as AppUser).role, tenant: "acme" }),
+   * });
+   * ```
+   */
+  claims?: (user: JWTUser) => Claims | Promise<Claims>;
 }
 
 /** Every setting resolved: lifetimes and leeway in seconds. @internal */
@@ -145,11 +188,15 @@ export interface ResolvedJWTSettings {
   audience: readonly string[] | null;
   issuer: string | null;
   leeway: number;
+  authTokenTypes: readonly TokenType[];
   authHeaderTypes: readonly string[];
   authHeaderName: string;
   userIdClaim: string;
   tokenTypeClaim: string;
+  /** The jti claim's name ("jti" when `jtiClaim: null`, where it is neither written nor required). */
   jtiClaim: string;
+  /** False with `jtiClaim: null`: tokens are issued without a jti, and none is required. */
+  withJti: boolean;
   slidingTokenRefreshExpClaim: string;
   slidingTokenLifetime: number;
   slidingTokenRefreshLifetime: number;
@@ -160,9 +207,30 @@ export interface ResolvedJWTSettings {
 }
 
 /** Fills in simplejwt's defaults and refuses combinations that cannot work. @internal */
-export function resolveSettings(settings: JWTSettings): ResolvedJWTSettings {
+export function resolveSettings(settings: JWTSettings<object>): ResolvedJWTSettings {
   if (settings.signingKey === undefined || settings.signingKey === null || settings.signingKey === "") {
     throw new TypeError("JWTService needs a `signingKey` (simplejwt's SIGNING_KEY); there is no fallback.");
+  }
+  if (settings.jtiClaim === null) {
+    // simplejwt would issue them and then fail to blacklist (OutstandingToken needs a jti): refuse now.
+    const needsJti = settings.revocations
+      ? "a `revocations` store"
+      : settings.blacklistAfterRotation
+        ? "`blacklistAfterRotation`"
+        : settings.checkRevokedAccess
+          ? "`checkRevokedAccess`"
+          : null;
+    if (needsJti !== null) {
+      throw new TypeError(
+        `JWTService: \`jtiClaim: null\` issues tokens without a jti, but ${needsJti} names tokens by their jti ` +
+          "(blacklist, rotation with reuse detection, revoked access tokens). Set `jtiClaim` or drop the store.",
+      );
+    }
+  } else if (
+    settings.jtiClaim !== undefined &&
+    (typeof settings.jtiClaim !== "string" || settings.jtiClaim === "")
+  ) {
+    throw new TypeError("JWTService: `jtiClaim` is a claim name, or null for tokens without a jti.");
   }
   const needsStore = (name: string) =>
     new TypeError(
@@ -197,11 +265,13 @@ export function resolveSettings(settings: JWTSettings): ResolvedJWTSettings {
     audience,
     issuer: settings.issuer ?? null,
     leeway: parseDuration(settings.leeway ?? 0, "leeway"),
+    authTokenTypes: authTokenTypes(settings.authTokenTypes),
     authHeaderTypes: settings.authHeaderTypes ?? ["Bearer"],
     authHeaderName: settings.authHeaderName ?? "authorization",
     userIdClaim: settings.userIdClaim ?? "user_id",
     tokenTypeClaim: settings.tokenTypeClaim ?? "token_type",
     jtiClaim: settings.jtiClaim ?? "jti",
+    withJti: settings.jtiClaim !== null,
     slidingTokenRefreshExpClaim: settings.slidingTokenRefreshExpClaim ?? "refresh_exp",
     slidingTokenLifetime: parseDuration(settings.slidingTokenLifetime ?? "5m", "slidingTokenLifetime"),
     slidingTokenRefreshLifetime: parseDuration(
@@ -213,4 +283,19 @@ export function resolveSettings(settings: JWTSettings): ResolvedJWTSettings {
     revokeTokenClaim: settings.revokeTokenClaim ?? "hash_password",
     checkRevokedAccess: settings.checkRevokedAccess ?? false,
   };
+}
+
+// AUTH_TOKEN_CLASSES as a non-empty list of "access" and "sliding", each once, in the order given.
+function authTokenTypes(types: readonly AuthTokenType[] | undefined): readonly TokenType[] {
+  if (types === undefined) return ["access"];
+  if (
+    !Array.isArray(types) ||
+    types.length === 0 ||
+    types.some((type) => type !== "access" && type !== "sliding")
+  ) {
+    throw new TypeError(
+      'JWTService: `authTokenTypes` is a non-empty list of "access" and "sliding" (a refresh token never authenticates a request).',
+    );
+  }
+  return [...new Set(types)];
 }

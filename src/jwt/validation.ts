@@ -81,3 +81,55 @@ function checkType(s: ResolvedJWTSettings, claims: JWTClaims, type: TokenType | 
   if (problem !== null) throw new InvalidToken(problem);
   return claims;
 }
+
+/** simplejwt's token class names, for the `messages` of a refused token. */
+const TOKEN_CLASS: Record<TokenType, string> = {
+  access: "AccessToken",
+  refresh: "RefreshToken",
+  sliding: "SlidingToken",
+};
+
+/**
+ * simplejwt's `JWTAuthentication.get_validated_token`: the token tried as each of `authTokenTypes` in
+ * turn; the first that accepts it wins. When none does: InvalidToken "Given token not valid for any token
+ * type" with one `messages` entry per type, and the first refusal as its cause.
+ */
+export function validateAuthToken(v: TokenValidation, token: string): MaybePromise<JWTClaims> {
+  return tryAs(v, token, 0, []);
+}
+
+function tryAs(
+  v: TokenValidation,
+  token: string,
+  i: number,
+  refusals: readonly InvalidToken[],
+): MaybePromise<JWTClaims> {
+  const type = v.settings.authTokenTypes[i]!;
+  let claims: MaybePromise<JWTClaims>;
+  try {
+    claims = validateToken(v, token, type, true);
+  } catch (error) {
+    return next(v, token, i, refusals, error);
+  }
+  if (typeof (claims as PromiseLike<JWTClaims>).then !== "function") return claims;
+  return Promise.resolve(claims).then(undefined, (error: unknown) => next(v, token, i, refusals, error));
+}
+
+function next(
+  v: TokenValidation,
+  token: string,
+  i: number,
+  refusals: readonly InvalidToken[],
+  error: unknown,
+): MaybePromise<JWTClaims> {
+  if (!(error instanceof InvalidToken)) throw error; // a store that could not answer is no refusal
+  const all = [...refusals, error];
+  const types = v.settings.authTokenTypes;
+  if (i + 1 < types.length) return tryAs(v, token, i + 1, all);
+  const messages = all.map((refusal, n) => ({
+    token_class: TOKEN_CLASS[types[n]!],
+    token_type: types[n]!,
+    message: refusal.detail,
+  }));
+  throw new InvalidToken("Given token not valid for any token type", { cause: all[0], messages });
+}

@@ -11,18 +11,18 @@ import { InvalidToken } from "../jwt/errors.js";
 import { type JWTClaims, type JWTService, verifiedTokenCache } from "../jwt/service.js";
 
 /** The challenge for a 401: `Bearer realm="api"` (the first header type). @internal */
-export function challenge(jwt: JWTService): string {
+export function challenge(jwt: JWTService<object>): string {
   return `${jwt.settings.authHeaderTypes[0]} realm="api"`;
 }
 
 // RFC 6750 §3: the challenge after a refused token.
-function invalidTokenChallenge(jwt: JWTService, detail: string): string {
+function invalidTokenChallenge(jwt: JWTService<object>, detail: string): string {
   const description = detail.replace(/[\\"]/g, "\\$&");
   return `${challenge(jwt)}, error="invalid_token", error_description="${description}"`;
 }
 
 function invalidToken(
-  jwt: JWTService,
+  jwt: JWTService<object>,
   detail: string,
   options: ConstructorParameters<typeof InvalidToken>[1] = {},
 ) {
@@ -32,7 +32,7 @@ function invalidToken(
 // simplejwt's get_header + get_raw_token + get_validated_token: the claims, at once when the service can
 // answer at once (its synchronous twin), else a promise; null without a Bearer header.
 export function validatedToken(
-  jwt: JWTService,
+  jwt: JWTService<object>,
   usual: UsualReader,
   request: AuthRequest,
 ): MaybePromise<JWTClaims> | null {
@@ -40,7 +40,7 @@ export function validatedToken(
   if (token === null) return null;
   let claims: MaybePromise<JWTClaims>;
   try {
-    claims = callSync2(jwt, jwt.validate, token, "access");
+    claims = callSync2(jwt, jwt.validate, token, undefined); // as each of authTokenTypes
   } catch (error) {
     throw refusal(jwt, error);
   }
@@ -56,7 +56,7 @@ export type UsualReader = (request: AuthRequest) => string | null;
 
 // The usual header: a configured type, one space and a compact JWS (base64url and dots). A token the
 // verified-token cache holds is one (the cache keeps no other), so its characters need no scan.
-export function usualBearer(jwt: JWTService): UsualReader {
+export function usualBearer(jwt: JWTService<object>): UsualReader {
   const s = jwt.settings;
   const cache = verifiedTokenCache(jwt);
   const known =
@@ -65,7 +65,7 @@ export function usualBearer(jwt: JWTService): UsualReader {
 }
 
 // simplejwt's get_raw_token: the one credential after a configured type, null without one.
-function rawToken(jwt: JWTService, request: AuthRequest): string | null {
+function rawToken(jwt: JWTService<object>, request: AuthRequest): string | null {
   const s = jwt.settings;
   let parsed: ReturnType<typeof readAuthorization>;
   try {
@@ -89,16 +89,18 @@ function rawToken(jwt: JWTService, request: AuthRequest): string | null {
   return parsed.credentials[0]!;
 }
 
-// simplejwt's answer to a refused access token; any other error goes on as it is.
-function refusal(jwt: JWTService, error: unknown): unknown {
+// simplejwt's answer to a refused token ("Given token not valid for any token type", with a message per
+// type of authTokenTypes), with RFC 6750's challenge; any other error goes on as it is.
+function refusal(jwt: JWTService<object>, error: unknown): unknown {
   if (!(error instanceof InvalidToken)) return error;
-  const messages = [{ token_class: "AccessToken", token_type: "access", message: error.detail }];
-  return invalidToken(jwt, "Given token not valid for any token type", { cause: error, messages });
+  const options =
+    error.messages === undefined ? { cause: error } : { cause: error.cause, messages: error.messages };
+  return invalidToken(jwt, error.detail, options);
 }
 
 // simplejwt: a missing claim is "no recognizable user identification"; a claim that names nobody (null,
 // an object) is looked up and not found.
-export function userIdOf(jwt: JWTService, claims: JWTClaims): string | null {
+export function userIdOf(jwt: JWTService<object>, claims: JWTClaims): string | null {
   if (!Object.hasOwn(claims, jwt.settings.userIdClaim)) {
     throw invalidToken(jwt, "Token contained no recognizable user identification");
   }

@@ -4,13 +4,13 @@
 import { AuthenticationFailed } from "../core/errors.js";
 import type { Authenticated, AuthRequest, BaseAuthentication } from "../core/scheme.js";
 import { defineSyncTwin, isPromiseLike, type MaybePromise, settle } from "../core/sync-path.js";
-import type { JWTClaims, JWTService } from "../jwt/service.js";
+import type { JWTClaims, JWTService, NoCustomClaims, TokenClaims } from "../jwt/service.js";
 import { challenge, type UsualReader, userIdOf, usualBearer, validatedToken } from "./jwt-request.js";
 
 /** Options for {@link JWTStatelessUserAuthentication}. */
-export interface JWTStatelessUserAuthenticationOptions {
-  /** The token service. */
-  jwt: JWTService;
+export interface JWTStatelessUserAuthenticationOptions<Claims extends object = NoCustomClaims> {
+  /** The token service; its `claims` type is the type of `auth`. */
+  jwt: JWTService<Claims>;
   /** The scheme's name in results; default `"jwt-stateless"`. */
   name?: string;
 }
@@ -71,16 +71,19 @@ export class TokenUser {
  * ```ts
  * const stateless = new JWTStatelessUserAuthentication({ jwt });
  * ```
+ * @typeParam Claims - the application's own claims (the service's `claims` setting)
  */
-export class JWTStatelessUserAuthentication implements BaseAuthentication<TokenUser, JWTClaims> {
+export class JWTStatelessUserAuthentication<Claims extends object = NoCustomClaims>
+  implements BaseAuthentication<TokenUser, TokenClaims<Claims>>
+{
   readonly name: string;
-  readonly #jwt: JWTService;
+  readonly #jwt: JWTService<Claims>;
   readonly #usual: UsualReader;
 
   /**
    * @param options - the token service
    */
-  constructor(options: JWTStatelessUserAuthenticationOptions) {
+  constructor(options: JWTStatelessUserAuthenticationOptions<Claims>) {
     if (!options.jwt) throw new TypeError("JWTStatelessUserAuthentication needs `jwt`.");
     this.#jwt = options.jwt;
     this.#usual = usualBearer(options.jwt);
@@ -88,36 +91,37 @@ export class JWTStatelessUserAuthentication implements BaseAuthentication<TokenU
   }
 
   /**
-   * Authenticates a Bearer access token; the user comes from its claims.
+   * Authenticates a Bearer token (one of the service's `authTokenTypes`); the user comes from its claims.
    *
    * @param request - the request
    * @returns `{ user: TokenUser, auth: claims }`, or `null` without a Bearer header
    * @throws AuthenticationFailed / InvalidToken with simplejwt's messages and codes
    */
-  authenticate(request: AuthRequest): Promise<Authenticated<TokenUser, JWTClaims> | null> {
+  authenticate(request: AuthRequest): Promise<Authenticated<TokenUser, TokenClaims<Claims>> | null> {
     return settle(this, this.#authenticate, request);
   }
 
   static {
     defineSyncTwin(
       JWTStatelessUserAuthentication.prototype.authenticate,
-      function (this: JWTStatelessUserAuthentication, request: AuthRequest) {
+      function (this: JWTStatelessUserAuthentication<object>, request: AuthRequest) {
         return this.#authenticate(request);
       },
     );
   }
 
-  #authenticate(request: AuthRequest): MaybePromise<Authenticated<TokenUser, JWTClaims> | null> {
+  #authenticate(request: AuthRequest): MaybePromise<Authenticated<TokenUser, TokenClaims<Claims>> | null> {
     const claims = validatedToken(this.#jwt, this.#usual, request);
     if (claims === null) return null;
     if (isPromiseLike(claims)) return Promise.resolve(claims).then((validated) => this.#accept(validated));
     return this.#accept(claims);
   }
 
-  #accept(claims: JWTClaims): Authenticated<TokenUser, JWTClaims> {
+  #accept(claims: JWTClaims): Authenticated<TokenUser, TokenClaims<Claims>> {
     if (userIdOf(this.#jwt, claims) === null)
       throw new AuthenticationFailed("User not found", "user_not_found");
-    return { user: new TokenUser(claims, this.#jwt.settings.userIdClaim), auth: claims };
+    const auth = claims as TokenClaims<Claims>; // typed by the service's claims hook
+    return { user: new TokenUser(claims, this.#jwt.settings.userIdClaim), auth };
   }
 
   /**

@@ -4,14 +4,14 @@
 import { AuthenticationFailed } from "../core/errors.js";
 import type { Authenticated, AuthRequest, BaseAuthentication } from "../core/scheme.js";
 import { callSync, defineSyncTwin, type MaybePromise, settle } from "../core/sync-path.js";
-import type { JWTClaims, JWTService } from "../jwt/service.js";
+import type { JWTClaims, JWTService, NoCustomClaims, TokenClaims } from "../jwt/service.js";
 import type { UserRecord, UserStore } from "../stores/types.js";
 import { challenge, type UsualReader, userIdOf, usualBearer, validatedToken } from "./jwt-request.js";
 
 /** Options for {@link JWTAuthentication}. */
-export interface JWTAuthenticationOptions<User> {
-  /** The token service (settings, keys, revocations). */
-  jwt: JWTService;
+export interface JWTAuthenticationOptions<User, Claims extends object = NoCustomClaims> {
+  /** The token service (settings, keys, revocations); its `claims` type is the type of `auth`. */
+  jwt: JWTService<Claims>;
   /** Where the token's user is found by id. */
   users: UserStore<User>;
   /** The scheme's name in results; default `"jwt"`. */
@@ -19,37 +19,49 @@ export interface JWTAuthenticationOptions<User> {
 }
 
 /**
- * `Authorization: Bearer <access token>`: simplejwt's `JWTAuthentication`, with its errors and codes:
+ * `Authorization: Bearer <access token>`: simplejwt's `JWTAuthentication`, with its errors and codes. The
+ * token types it accepts are the service's `authTokenTypes` (AUTH_TOKEN_CLASSES, default `["access"]`;
+ * `["sliding"]` for sliding tokens), tried in order.
  *
  * - another keyword or no header: `null`; header types compare case-insensitively (simplejwt PR #977);
  * - "Authorization header must contain two space-delimited values" (`bad_authorization_header`);
  * - "Given token not valid for any token type" (`token_not_valid`, with `messages` on the error and in
- *   the body: `[{ token_class: "AccessToken", token_type: "access", message: "Token is expired" }]`);
+ *   the body, one per type tried: `[{ token_class: "AccessToken", token_type: "access", message: "Token is expired" }]`);
  * - "Token contained no recognizable user identification" (`token_not_valid`);
  * - "User not found" (`user_not_found`), "User is inactive" (`user_inactive`),
  *   "The user's password has been changed." (`password_changed`, with `checkRevokeToken`).
  *
  * The challenge is `Bearer realm="api"`; after a refused token it adds RFC 6750's
- * `error="invalid_token"` and an `error_description`. Success: `{ user: record.user, auth: claims }`.
+ * `error="invalid_token"` and an `error_description`. Success: `{ user: record.user, auth: claims }`, the
+ * claims typed by the service's `claims` setting.
  *
  * @example
  * ```ts
  * const jwt = new JWTService({ signingKey: process.env.JWT_SECRET!, users });
  * const result = await authenticate(request, [new JWTAuthentication({ jwt, users })]);
+ *
+ * // Custom claims: `auth.role` is a string, without a cast.
+ * const roles = new JWTService({ signingKey, claims: (user) => ({ role: roleOf(user) }) });
+ * const scheme = new JWTAuthentication({ jwt: roles, users });
+ * const found = await scheme.authenticate(request);
+ * found?.auth.role;
  * ```
+ * @typeParam Claims - the application's own claims (the service's `claims` setting)
  * @see https://django-rest-framework-simplejwt.readthedocs.io/en/latest/getting_started.html
  * @see https://www.rfc-editor.org/rfc/rfc6750#section-3
  */
-export class JWTAuthentication<User = unknown> implements BaseAuthentication<User, JWTClaims> {
+export class JWTAuthentication<User = unknown, Claims extends object = NoCustomClaims>
+  implements BaseAuthentication<User, TokenClaims<Claims>>
+{
   readonly name: string;
-  readonly #jwt: JWTService;
+  readonly #jwt: JWTService<Claims>;
   readonly #usual: UsualReader;
   readonly #users: UserStore<User>;
 
   /**
    * @param options - the token service and the user store
    */
-  constructor(options: JWTAuthenticationOptions<User>) {
+  constructor(options: JWTAuthenticationOptions<User, Claims>) {
     if (!options.jwt || !options.users) throw new TypeError("JWTAuthentication needs `jwt` and `users`.");
     this.#jwt = options.jwt;
     this.#usual = usualBearer(options.jwt);
@@ -58,13 +70,13 @@ export class JWTAuthentication<User = unknown> implements BaseAuthentication<Use
   }
 
   /**
-   * Authenticates a Bearer access token and loads its user.
+   * Authenticates a Bearer token (one of `authTokenTypes`) and loads its user.
    *
    * @param request - the request
    * @returns `{ user, auth: claims }`, or `null` without a Bearer header
    * @throws AuthenticationFailed / InvalidToken with simplejwt's messages and codes
    */
-  authenticate(request: AuthRequest): Promise<Authenticated<User, JWTClaims> | null> {
+  authenticate(request: AuthRequest): Promise<Authenticated<User, TokenClaims<Claims>> | null> {
     return settle(this, this.#authenticate, request);
   }
 
@@ -79,7 +91,7 @@ export class JWTAuthentication<User = unknown> implements BaseAuthentication<Use
     );
   }
 
-  #authenticate(request: AuthRequest): MaybePromise<Authenticated<User, JWTClaims> | null> {
+  #authenticate(request: AuthRequest): MaybePromise<Authenticated<User, TokenClaims<Claims>> | null> {
     const claims = validatedToken(this.#jwt, this.#usual, request);
     if (claims === null) return null;
     // The thenable tests are written out: monomorphic `then` reads (see ../core/runner.ts).
@@ -89,7 +101,7 @@ export class JWTAuthentication<User = unknown> implements BaseAuthentication<Use
     return this.#withUser(claims as JWTClaims);
   }
 
-  #withUser(claims: JWTClaims): MaybePromise<Authenticated<User, JWTClaims>> {
+  #withUser(claims: JWTClaims): MaybePromise<Authenticated<User, TokenClaims<Claims>>> {
     const id = userIdOf(this.#jwt, claims);
     if (id === null) throw new AuthenticationFailed("User not found", "user_not_found");
     const users = this.#users;
@@ -100,7 +112,7 @@ export class JWTAuthentication<User = unknown> implements BaseAuthentication<Use
     return this.#accept(claims, record as UserRecord<User> | null);
   }
 
-  #accept(claims: JWTClaims, record: UserRecord<User> | null): Authenticated<User, JWTClaims> {
+  #accept(claims: JWTClaims, record: UserRecord<User> | null): Authenticated<User, TokenClaims<Claims>> {
     const s = this.#jwt.settings;
     if (record === null) throw new AuthenticationFailed("User not found", "user_not_found");
     if (s.checkUserIsActive && !record.isActive)
@@ -111,7 +123,7 @@ export class JWTAuthentication<User = unknown> implements BaseAuthentication<Use
     ) {
       throw new AuthenticationFailed("The user's password has been changed.", "password_changed");
     }
-    return { user: record.user, auth: claims };
+    return { user: record.user, auth: claims as TokenClaims<Claims> }; // typed by the service's claims hook
   }
 
   /**

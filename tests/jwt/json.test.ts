@@ -1,11 +1,14 @@
 // parseJsonObject's fast paths (a flat object counted by its quotes or its colons) and its reader for
 // escaped member names must refuse and accept exactly what strict JSON does: tests/jwt/json-model.ts,
 // itself held to JSON.parse wherever JSON.parse can be trusted (no escaped member name).
+import { createHmac } from "node:crypto";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { isStrictJsonObject, MAX_JSON_DEPTH, parseJsonObject } from "../../src/jwt/json.js";
 import { readJsonObject } from "../../src/jwt/json-reader.js";
+import { JWTService } from "../../src/jwt/service.js";
 import { modelParse } from "./json-model.js";
+import { refused } from "./refused.js";
 
 const reference = (text: string): unknown => modelParse(text, { maxDepth: MAX_JSON_DEPTH });
 
@@ -121,6 +124,31 @@ describe("parseJsonObject", () => {
     expect(parseJsonObject(text)).toBeNull();
   });
 
+  // Issue #17 item 21: the lone-surrogate check reads the decoded strings, not the text.
+  it.each([
+    ['{"a":"\\\\ude00"}', { a: "\\ude00" }],
+    ['{"a":"\\\\ud800"}', { a: "\\ud800" }],
+    ['{"a":"\\\\\\\\ud800\\\\udc00"}', { a: "\\\\ud800\\udc00" }],
+    ['{"\\\\udfff":1}', { "\\udfff": 1 }],
+    ['{"a":["x","\\ud83d\\ude00"]}', { a: ["x", "\u{1F600}"] }],
+    ['{"a":"\\uD83D\\uDE00"}', { a: "\u{1F600}" }],
+  ])("accepts the escaped backslash before surrogate-like text, and real pairs: %s", (text, expected) => {
+    expect(parseJsonObject(text)).toEqual(expected);
+  });
+
+  it.each([
+    ['{"a":"\\ude00"}'],
+    ['{"a":"\\uDC00x"}'],
+    ['{"a":"x\\ud83d"}'],
+    ['{"a":"\\\\ud800\\udc00"}'],
+    ['{"a":"\\ud800\\\\udc00"}'],
+    ['{"a":["ok",{"b":"\\udbff"}]}'],
+    ['{"\\ud800":1}'],
+    ['{"\\\\ud800\\udc00":1}'],
+  ])("refuses a lone surrogate escape wherever it sits once decoded: %s", (text) => {
+    expect(parseJsonObject(text)).toBeNull();
+  });
+
   it("accepts nesting up to the limit", () => {
     const depth = MAX_JSON_DEPTH - 1;
     expect(parseJsonObject(`{"a":${"[".repeat(depth)}${"]".repeat(depth)}}`)).not.toBeNull();
@@ -185,6 +213,28 @@ describe("escaped member names", () => {
     for (let i = 0; i < 100; i++) {
       expect(parseJsonObject('{"x":1,"\\\\":1}')).toEqual({ x: 1, "\\": 1 });
       expect(parseJsonObject(`{"x":1,"${raw}":2}`)).toEqual({ x: 1, [name]: 2 });
+    }
+  });
+});
+
+describe("lone surrogates in a signed token (issue #17 item 21)", () => {
+  const SECRET = "a-test-secret-that-is-at-least-32-bytes-long";
+  const sign = (payload: string) => {
+    const head = Buffer.from('{"alg":"HS256","typ":"JWT"}').toString("base64url");
+    const input = `${head}.${Buffer.from(payload).toString("base64url")}`;
+    return `${input}.${createHmac("sha256", SECRET).update(input).digest("base64url")}`;
+  };
+  const payload = (note: string) =>
+    `{"token_type":"access","exp":${Math.floor(Date.now() / 1000) + 60},"jti":"${"a".repeat(32)}","user_id":"1","note":"${note}"}`;
+
+  it("accepts an escaped backslash before 'ude00' text, and refuses a real lone surrogate escape", async () => {
+    for (const useNodeCrypto of [true, false]) {
+      const jwt = new JWTService({ signingKey: SECRET, useNodeCrypto });
+      await expect(jwt.validate(sign(payload("\\\\ude00")), "access")).resolves.toMatchObject({
+        note: "\\ude00",
+      });
+      await refused(jwt.validate(sign(payload("\\ude00")), "access"), "Token is invalid");
+      await refused(jwt.validate(sign(payload("\\\\ud800\\udc00")), "access"), "Token is invalid");
     }
   });
 });

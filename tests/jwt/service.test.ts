@@ -162,7 +162,7 @@ describe("JWTService: hostile tokens", () => {
 
   it.each([
     ["a crit header", { alg: "HS256", crit: ["exp"], exp: 1 }],
-    ["an unknown kid", { alg: "HS256", kid: "../../etc/passwd" }],
+    ["a kid that is not a string", { alg: "HS256", kid: ["../../etc/passwd"] }],
     ["b64 false", { alg: "HS256", b64: false, crit: ["b64"] }],
     ["another algorithm", { alg: "HS512" }],
   ])("refuses %s", async (_name, header) => {
@@ -572,11 +572,7 @@ describe("JWTService: the header verdict cache", () => {
 
   it("refuses a refused header again from the cache, and frozen headers cannot be changed", async () => {
     const jwt = new JWTService({ signingKey: SECRET });
-    for (const header of [
-      { alg: "HS512" },
-      { alg: "HS256", crit: ["x"], x: 1 },
-      { alg: "HS256", kid: "k" },
-    ]) {
+    for (const header of [{ alg: "HS512" }, { alg: "HS256", crit: ["x"], x: 1 }, { alg: "HS256", kid: 7 }]) {
       const token = await sign(header);
       await refused(jwt.validate(token, "access"), "Token is invalid");
       await refused(jwt.validate(token, "access"), "Token is invalid");
