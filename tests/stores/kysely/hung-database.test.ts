@@ -9,14 +9,21 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { obtainAuthToken } from "../../../src/endpoints/index.js";
 import { hashPassword, MemoryUserStore, StoreUnavailable } from "../../../src/index.js";
 import { KyselyTokenStore, migrateToLatest } from "../../../src/stores/kysely/index.js";
-import { PG_URL, type PostgresSchema, postgresSchema, postgresSkipReason, schemaPool } from "./databases.js";
+import {
+  type AnyDb,
+  PG_URL,
+  type PostgresSchema,
+  postgresSchema,
+  postgresSkipReason,
+  schemaPool,
+} from "./databases.js";
 
 const skip = await postgresSkipReason();
 
 describe.skipIf(skip !== null)(`a hung PostgreSQL${skip === null ? "" : " (skipped)"}`, () => {
   let database: PostgresSchema;
   let locker: pg.Client;
-  const extra: Kysely<never>[] = [];
+  const extra: AnyDb[] = [];
 
   beforeAll(async () => {
     database = await postgresSchema(4);
@@ -35,7 +42,7 @@ describe.skipIf(skip !== null)(`a hung PostgreSQL${skip === null ? "" : " (skipp
   });
 
   const storeWith = (overrides: pg.PoolConfig) => {
-    const db = new Kysely<never>({
+    const db: AnyDb = new Kysely({
       dialect: new PostgresDialect({ pool: schemaPool(database.schema, 2, overrides) }),
     });
     extra.push(db);
