@@ -4,6 +4,7 @@
  * portcullis's validate in simplejwt, and CSRF cookie/token pairs pass either side's check.
  * Run with `npm run test:interop`.
  */
+import { generateKeyPairSync } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import {
   CSRF_REASONS,
@@ -208,3 +209,100 @@ describe("CSRF, portcullis → Django", () => {
     expect(ours).toBe((theirs as { reason: string }).reason);
   });
 });
+
+describe("JWT settings users carry over from simplejwt", () => {
+  it("AUTH_TOKEN_CLASSES with SlidingToken: simplejwt's sliding token authenticates, its access token not", async () => {
+    const [pair, sliding] = django({
+      simpleJwt: { AUTH_TOKEN_CLASSES: ["rest_framework_simplejwt.tokens.SlidingToken"] },
+      ops: [
+        { op: "mint", kind: "pair" },
+        { op: "mint", kind: "sliding" },
+      ],
+    }) as [Record<string, string>, Record<string, string>];
+    const store = users();
+    const jwt = new JWTService({ signingKey: SECRET, users: store, authTokenTypes: ["sliding"] });
+    const scheme = new JWTAuthentication({ jwt, users: store });
+    expect((await scheme.authenticate(bearer(sliding.sliding!)))?.user).toEqual({
+      id: "1",
+      username: "alice",
+    });
+    await expect(scheme.authenticate(bearer(pair.access!))).rejects.toMatchObject({
+      detail: "Given token not valid for any token type",
+      code: "token_not_valid",
+    });
+  });
+
+  it("custom claims: simplejwt's reach `auth`, and the claims hook's reach simplejwt through rotation", async () => {
+    const [pair] = django({ ops: [{ op: "mint", kind: "pair", claims: { role: "admin", tenant: 7 } }] }) as [
+      Record<string, string>,
+    ];
+    const store = users();
+    const jwt = new JWTService({
+      signingKey: SECRET,
+      users: store,
+      rotateRefreshTokens: true,
+      claims: () => ({ role: "editor", tenant: 9 }),
+    });
+    const theirs = await new JWTAuthentication({ jwt, users: store }).authenticate(bearer(pair.access!));
+    expect(theirs?.auth).toMatchObject({ role: "admin", tenant: 7 });
+
+    const ours = await jwt.obtainPair({ id: "1" });
+    const rotated = await jwt.refresh(ours.refresh);
+    const results = django({
+      ops: [
+        { op: "validate", kind: "access", token: ours.access },
+        { op: "validate", kind: "refresh", token: rotated.refresh },
+        { op: "validate", kind: "access", token: rotated.access },
+      ],
+    });
+    for (const result of results) {
+      expect(result).toMatchObject({ valid: true, claims: { role: "editor", tenant: 9, user_id: "1" } });
+    }
+  });
+
+  it.each([
+    ["RS256 with a PKCS#1 key", "RS256", () => pems("rsa", { modulusLength: 2048 }, "pkcs1")],
+    ["ES256 with a SEC1 key", "ES256", () => pems("ec", { namedCurve: "P-256" }, "sec1")],
+  ] as const)("%s: both sides sign and verify with the same PEM files", async (_name, algorithm, keys) => {
+    const { privateKey, publicKey } = keys();
+    const simpleJwt = { ALGORITHM: algorithm, SIGNING_KEY: privateKey, VERIFYING_KEY: publicKey };
+    const [pair] = django({ simpleJwt, ops: [{ op: "mint", kind: "pair" }] }) as [Record<string, string>];
+    const jwt = new JWTService({ algorithm, signingKey: privateKey, verifyingKey: publicKey });
+    expect(await jwt.validate(pair.access!, "access")).toMatchObject({ user_id: 1 });
+    const ours = await jwt.obtainPair({ id: "1" });
+    expect(
+      django({ simpleJwt, ops: [{ op: "validate", kind: "access", token: ours.access }] })[0],
+    ).toMatchObject({
+      valid: true,
+      claims: { user_id: "1" },
+    });
+  });
+
+  it("a kid in the header with one configured key is ignored, as PyJWT does", async () => {
+    const [pair] = django({ ops: [{ op: "mint", kind: "pair" }], simpleJwt: {} }) as [Record<string, string>];
+    const jwt = new JWTService({ signingKey: SECRET, keyId: "k1" });
+    const ours = await jwt.obtainPair({ id: "1" });
+    expect(JSON.parse(Buffer.from(ours.access.split(".")[0]!, "base64url").toString())).toMatchObject({
+      kid: "k1",
+    });
+    // simplejwt (one key, no JWK set) accepts our kid'ed token; we accept its kid-less one with a keyId.
+    expect(django({ ops: [{ op: "validate", kind: "access", token: ours.access }] })[0]).toMatchObject({
+      valid: true,
+    });
+    const single = new JWTService({ signingKey: SECRET });
+    expect(await single.validate(ours.access, "access")).toMatchObject({ user_id: "1" });
+    expect(await jwt.validate(pair.access!, "access")).toMatchObject({ user_id: 1 });
+  });
+});
+
+function pems(
+  type: "rsa" | "ec",
+  options: { modulusLength?: number; namedCurve?: string },
+  privateType: "pkcs1" | "sec1",
+): { privateKey: string; publicKey: string } {
+  return generateKeyPairSync(type as "rsa", {
+    ...(options as { modulusLength: number }),
+    privateKeyEncoding: { type: privateType as "pkcs1", format: "pem" },
+    publicKeyEncoding: { type: type === "rsa" ? "pkcs1" : "spki", format: "pem" },
+  });
+}
