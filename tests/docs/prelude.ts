@@ -90,7 +90,13 @@ export function addFaultyUsers<U>(users: MemoryUserStore<U>): MemoryUserStore<U>
 
 /** ada (1, "correct horse"), grace (2, staff, "hopper"), and the faulty `down` (90) and `bug` (91). */
 export function seedUsers(users: MemoryUserStore<AppUser>): MemoryUserStore<AppUser> {
-  users.add({ id: "1", username: "ada", passwordHash: HASHES.ada, isActive: true, user: { id: "1", username: "ada" } });
+  users.add({
+    id: "1",
+    username: "ada",
+    passwordHash: HASHES.ada,
+    isActive: true,
+    user: { id: "1", username: "ada" },
+  });
   users.add({
     id: "2",
     username: "grace",
@@ -113,7 +119,9 @@ export interface Served {
 
 /** A logger whose calls are kept. */
 function recorder(calls: unknown[][], levels: string[]): Record<string, (...data: unknown[]) => void> {
-  return Object.fromEntries(levels.map((level) => [level, (...data: unknown[]) => void calls.push([level, ...data])]));
+  return Object.fromEntries(
+    levels.map((level) => [level, (...data: unknown[]) => void calls.push([level, ...data])]),
+  );
 }
 
 /** Options of one context: what differs from page to page. */
@@ -153,6 +161,7 @@ export class DocsContext {
           if (!this.#cache.has(name)) this.#cache.set(name, build());
           return this.#cache.get(name);
         },
+        set: (value) => void this.#cache.set(name, value),
       });
     }
     return values;
@@ -180,14 +189,16 @@ export class DocsContext {
       passwords: () => PASSWORDS,
       signingKey: () => SIGNING_KEY,
       jwt: () =>
-        new JWTService<AppUser>({
+        new JWTService({
           signingKey: SIGNING_KEY,
           users: get("users"),
           revocations: new MemoryRevocationStore(),
         }),
       db: () => {
         // A migrated SQLite database in memory (better-sqlite3 through Kysely).
-        const db = new Kysely<never>({ dialect: new SqliteDialect({ database: async () => new Database(":memory:") }) });
+        const db = new Kysely<never>({
+          dialect: new SqliteDialect({ database: async () => new Database(":memory:") }),
+        });
         this.#closers.push(() => db.destroy());
         return db;
       },
@@ -199,7 +210,11 @@ export class DocsContext {
         return pool;
       },
       client: () => {
-        const client = new Redis(REDIS_URL, { maxRetriesPerRequest: 1, commandTimeout: 5000, lazyConnect: true });
+        const client = new Redis(REDIS_URL, {
+          maxRetriesPerRequest: 1,
+          commandTimeout: 5000,
+          lazyConnect: true,
+        });
         client.on("error", () => {});
         this.#closers.push(async () => {
           if (client.status === "ready") await client.quit().catch(() => client.disconnect());
@@ -210,10 +225,19 @@ export class DocsContext {
       basic: () => new BasicAuthentication<AppUser>({ users: get("users"), passwords: PASSWORDS }),
       token: () => new TokenAuthentication<AppUser>({ users: get("users"), tokens: get("tokens") }),
       bearer: () => new JWTAuthentication<AppUser>({ jwt: get("jwt"), users: get("users") }),
-      session: () => new SessionAuthentication<AppUser>({ sessions: get("sessions") }),
+      session: () =>
+        new SessionAuthentication<AppUser>({ sessions: get<SessionManager<AppUser>>("sessions") }),
       schemes: (): BaseAuthentication<AppUser>[] => [get("basic"), get("token"), get("bearer")],
-      views: () => sessionHandlers({ sessions: get("sessions"), passwords: PASSWORDS }),
-      endpoints: () => this.#options.endpoints ?? { "/api/auth/login/": portcullis.tokenLogin({ users: get("users"), tokens: get("tokens"), passwords: PASSWORDS }) },
+      views: () =>
+        sessionHandlers({ sessions: get<SessionManager<AppUser>>("sessions"), passwords: PASSWORDS }),
+      endpoints: () =>
+        this.#options.endpoints ?? {
+          "/api/auth/login/": portcullis.tokenLogin({
+            users: get<MemoryUserStore<AppUser>>("users"),
+            tokens: get("tokens"),
+            passwords: PASSWORDS,
+          }),
+        },
       request: () => new Request("http://testserver/api/me/"),
       user: (): AppUser => ({ id: "1", username: "ada" }),
       username: () => "ada",
@@ -221,7 +245,8 @@ export class DocsContext {
       pw: () => "correct horse",
       stored: () => HASHES.ada,
       app: () => this.#options.app ?? express(),
-      me: (): RequestHandler => (req, res) => void res.json({ id: (req as unknown as { user: AppUser }).user.id }),
+      me: (): RequestHandler => (req, res) =>
+        void res.json({ id: (req as unknown as { user: AppUser }).user.id }),
       feed: (): RequestHandler => (req, res) =>
         void res.json({ user: (req as unknown as { user: AppUser | null }).user?.id ?? null }),
       hook: (): RequestHandler => (_req, res) => void res.status(204).end(),
@@ -240,13 +265,19 @@ export class DocsContext {
       }),
       // testing.md's PostgreSQL token store of the reader's own: the Kysely store in a schema.
       createTokenTable: () => async (pool: pg.Pool, schema: string) => {
-        const db = new Kysely<never>({ dialect: new PostgresDialect({ pool }) }).withSchema(schema);
+        const db = (new Kysely({ dialect: new PostgresDialect({ pool }) }) as kysely.AnyKysely).withSchema(
+          schema,
+        );
         await kysely.migrateToLatest(db, { migrationTableSchema: schema });
       },
       PgTokenStore: () =>
         class PgTokenStore extends kysely.KyselyTokenStore {
           constructor(pool: pg.Pool, options: { schema: string }) {
-            super({ db: new Kysely<never>({ dialect: new PostgresDialect({ pool }) }).withSchema(options.schema) });
+            super({
+              db: (new Kysely({ dialect: new PostgresDialect({ pool }) }) as kysely.AnyKysely).withSchema(
+                options.schema,
+              ),
+            });
           }
         },
       MySessionStore: () => class MySessionStore extends MemorySessionStore {},

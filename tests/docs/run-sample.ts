@@ -14,7 +14,8 @@ import { ENTRY_POINTS, moduleText, ROOT, type Sample } from "./samples.js";
 
 const CONTEXTS = Symbol.for("portcullis.docs.contexts");
 type Registry = Map<number, Record<string, unknown>>;
-const registry: Registry = ((globalThis as Record<symbol, unknown>)[CONTEXTS] as Registry | undefined) ?? new Map();
+const registry: Registry =
+  ((globalThis as Record<symbol, unknown>)[CONTEXTS] as Registry | undefined) ?? new Map();
 (globalThis as Record<symbol, unknown>)[CONTEXTS] = registry;
 
 let count = 0;
@@ -29,9 +30,12 @@ function topLevel(code: string): { declared: Set<string>; unexported: string[] }
       ? [name.text]
       : name.elements.flatMap((element) => (ts.isOmittedExpression(element) ? [] : names(element.name)));
   for (const statement of source.statements) {
-    const exported = ts.getModifiers(statement as ts.HasModifiers)?.some(
-      (modifier) => modifier.kind === ts.SyntaxKind.ExportKeyword || modifier.kind === ts.SyntaxKind.DeclareKeyword,
-    );
+    const exported = ts
+      .getModifiers(statement as ts.HasModifiers)
+      ?.some(
+        (modifier) =>
+          modifier.kind === ts.SyntaxKind.ExportKeyword || modifier.kind === ts.SyntaxKind.DeclareKeyword,
+      );
     let found: string[] = [];
     let value = true;
     if (ts.isImportDeclaration(statement)) {
@@ -44,7 +48,9 @@ function topLevel(code: string): { declared: Set<string>; unexported: string[] }
     } else if (ts.isVariableStatement(statement)) {
       found = statement.declarationList.declarations.flatMap((declaration) => names(declaration.name));
     } else if (
-      (ts.isFunctionDeclaration(statement) || ts.isClassDeclaration(statement) || ts.isEnumDeclaration(statement)) &&
+      (ts.isFunctionDeclaration(statement) ||
+        ts.isClassDeclaration(statement) ||
+        ts.isEnumDeclaration(statement)) &&
       statement.name
     ) {
       found = [statement.name.text];
@@ -104,7 +110,10 @@ function appModule(sample: Sample, key: number): Plugin {
       esbuild.onResolve({ filter: /^@\/lib\/auth$/ }, () => ({ path: "@/lib/auth", namespace: "docs-app" }));
       esbuild.onLoad({ filter: /.*/, namespace: "docs-app" }, () => {
         const imported = /import\s*\{([^}]*)\}\s*from\s*"@\/lib\/auth"/.exec(sample.code)?.[1] ?? "";
-        const names = imported.split(",").map((name) => name.trim()).filter(Boolean);
+        const names = imported
+          .split(",")
+          .map((name) => name.trim())
+          .filter(Boolean);
         return {
           contents: `const context = globalThis[Symbol.for("portcullis.docs.contexts")].get(${key});\n${names
             .map((name) => `export const ${name} = context.${name};`)

@@ -14,13 +14,24 @@ import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
 import type { Hono } from "hono";
 import type Koa from "koa";
-import { Kysely, sql } from "kysely";
+import { type Kysely, sql } from "kysely";
 import pg from "pg";
 import ts from "typescript";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, type MockInstance, vi } from "vitest";
 import {
+  afterAll,
+  afterEach,
+  beforeAll,
+  beforeEach,
+  describe,
+  expect,
+  it,
+  type MockInstance,
+  vi,
+} from "vitest";
+import { withAuth } from "../../src/adapters/fetch.js";
+import {
+  type AuthenticationFailed,
   type AuthRequest,
-  AuthenticationFailed,
   authenticate,
   type BaseAuthentication,
   type EndpointHandler,
@@ -38,7 +49,6 @@ import {
   type TokenStore,
   verifyPassword,
 } from "../../src/index.js";
-import { withAuth } from "../../src/adapters/fetch.js";
 import { migrateToLatest } from "../../src/stores/kysely/index.js";
 import { basicAuthHeader, checkSchemeContract } from "../../src/testing/index.js";
 import {
@@ -69,7 +79,8 @@ const NOT_RUN: (Entry & { reason: string })[] = [
   {
     file: "docs/testing.md",
     marker: 'from "node:test"',
-    reason: "runs under node:test with jest's `expect` package (not a dependency); vitest cannot host node:test",
+    reason:
+      "runs under node:test with jest's `expect` package (not a dependency); vitest cannot host node:test",
   },
 ];
 
@@ -78,7 +89,8 @@ const RUN: Entry[] = [];
 
 function pick({ file, marker }: Entry): Sample {
   const found = ALL.filter((sample) => sample.file === file && sample.code.includes(marker));
-  if (found.length !== 1) throw new Error(`${found.length} samples of ${file} hold ${JSON.stringify(marker)}`);
+  if (found.length !== 1)
+    throw new Error(`${found.length} samples of ${file} hold ${JSON.stringify(marker)}`);
   return found[0]!;
 }
 
@@ -138,7 +150,10 @@ async function stop(server: Server): Promise<void> {
 }
 
 const NOT_PROVIDED = { detail: "Authentication credentials were not provided.", code: "not_authenticated" };
-const UNAVAILABLE = { detail: "Service temporarily unavailable, try again later.", code: "service_unavailable" };
+const UNAVAILABLE = {
+  detail: "Service temporarily unavailable, try again later.",
+  code: "service_unavailable",
+};
 const SERVER_ERROR = { detail: "A server error occurred.", code: "error" };
 const ADA = { id: "1", username: "ada" };
 
@@ -160,8 +175,9 @@ const BASIC: Credentials = {
   badCode: "authentication_failed",
 };
 
-async function bearerCredentials(jwt: JWTService<AppUser>): Promise<Credentials> {
-  const access = async (id: string, username: string) => `Bearer ${(await jwt.obtainPair({ id, username })).access}`;
+async function bearerCredentials(jwt: JWTService): Promise<Credentials> {
+  const access = async (id: string, username: string) =>
+    `Bearer ${(await jwt.obtainPair({ id, username })).access}`;
   return {
     good: await access("1", "ada"),
     bad: "Bearer not.a.token",
@@ -227,8 +243,12 @@ const sender =
   (url: string, init: RequestInit = {}) =>
   (authorization: string | null): Promise<Response> =>
     fetch(url, {
+      signal: AbortSignal.timeout(10_000), // a request the sample never answers fails here, not at the test's timeout
       ...init,
-      headers: { ...(init.headers as Record<string, string>), ...(authorization ? { Authorization: authorization } : {}) },
+      headers: {
+        ...(init.headers as Record<string, string>),
+        ...(authorization ? { Authorization: authorization } : {}),
+      },
     });
 
 /** A Fetch handler as `send`. */
@@ -310,171 +330,227 @@ describe("every docs sample is run here or listed in NOT_RUN", () => {
 // --- README -----------------------------------------------------------------------------------------
 
 describe("README.md", () => {
-  runs("README.md", "export default async function handler", "the Fetch handler answers, 503/500 as JSON", async (sample) => {
-    const module = await runSample(sample);
-    addFaultyUsers(module.users as MemoryUserStore);
-    const handler = module.default as (request: Request) => Promise<Response>;
-    await probe({
-      send: calling(handler, "http://localhost/"),
-      credentials: BASIC,
-      challenge: 'Basic realm="api"',
-      ok: json({ hello: ADA }),
-    });
-    expect(errors).toHaveBeenCalledTimes(2); // its catch logs the two failures
-  });
+  runs(
+    "README.md",
+    "export default async function handler",
+    "the Fetch handler answers, 503/500 as JSON",
+    async (sample) => {
+      const module = await runSample(sample);
+      addFaultyUsers(module.users as MemoryUserStore);
+      const handler = module.default as (request: Request) => Promise<Response>;
+      await probe({
+        send: calling(handler, "http://localhost/"),
+        credentials: BASIC,
+        challenge: 'Basic realm="api"',
+        ok: json({ hello: ADA }),
+      });
+      expect(errors).toHaveBeenCalledTimes(2); // its catch logs the two failures
+    },
+  );
 });
 
 // --- docs/adapters.md -------------------------------------------------------------------------------
 
 describe("docs/adapters.md", () => {
-  runs("docs/adapters.md", "if (!user.isStaff) throw new PermissionDenied()", "Express: a thrown PermissionDenied answers 403", async (sample) => {
-    const values = context().values();
-    const module = await runSample(sample, values);
-    const url = `${await listen(module.app as RequestListener)}/api/posts/7/`;
-    const send = sender(url, { method: "DELETE" });
-    await probe({
-      send,
-      credentials: BASIC,
-      challenge: 'Basic realm="api"',
-      ok: async (response) => {
-        expect(response.status).toBe(403);
-        expect(await response.json()).toEqual({
-          detail: "You do not have permission to perform this action.",
-          code: "permission_denied",
-        });
-      },
-    });
-    expect((await send(basicAuthHeader("grace", "hopper"))).status).toBe(204);
-    const bearer = await bearerCredentials(values.jwt as JWTService<AppUser>);
-    expect((await send(bearer.good)).status).toBe(403);
-    expect(errors).toHaveBeenCalledTimes(2); // the adapter's onError default
-  });
-
-  runs("docs/adapters.md", "const { auth } = createAuth({ schemes: [session, bearer] })", "Express: project defaults and per-route options", async (sample) => {
-    const values = context().values();
-    await runSample(sample, values);
-    const base = await listen(values.app as RequestListener);
-    // Session first: anonymous is 403 (no challenge), as DRF's SessionAuthentication.
-    await probe({
-      send: sender(`${base}/api/me/`),
-      credentials: await bearerCredentials(values.jwt as JWTService<AppUser>),
-      challenge: null,
-      ok: json({ id: "1" }),
-    });
-    const feed = sender(`${base}/api/feed/`);
-    expect(await (await feed(null)).json()).toEqual({ user: null });
-    const bearer = await bearerCredentials(values.jwt as JWTService<AppUser>);
-    expect(await (await feed(bearer.good)).json()).toEqual({ user: "1" });
-    expect((await feed(bearer.bad)).status).toBe(403); // the first scheme has no challenge
-    await probe({
-      send: sender(`${base}/api/hooks/`, { method: "POST" }),
-      credentials: await tokenCredentials(values.tokens as TokenStore),
-      challenge: "Token",
-      ok: async (response) => expect(response.status).toBe(204),
-    });
-  });
-
-  runs("docs/adapters.md", "Deno.serve(withAuth(", "Fetch: withAuth under Deno.serve, Workers and Next.js", async (sample) => {
-    const ctx = context();
-    const values = ctx.values();
-    const module = await runSample(sample, values);
-    const credentials = await bearerCredentials(values.jwt as JWTService<AppUser>);
-    expect(ctx.served.map((server) => server.runtime)).toEqual(["deno"]);
-    await probe({
-      send: calling(ctx.served[0]!.fetch, "http://localhost/"),
-      credentials,
-      challenge: 'Bearer realm="api"',
-      ok: json({ id: "1" }),
-    });
-    const worker = module.default as { fetch(request: Request, env: unknown, ctx: unknown): Promise<Response> };
-    const ada = ADA;
-    await probe({
-      send: (authorization) => calling((request) => worker.fetch(request, {}, {}), "http://localhost/")(authorization),
-      credentials,
-      challenge: 'Bearer realm="api"',
-      ok: json(ada),
-    });
-    await probe({
-      send: calling(module.GET as (request: Request) => Promise<Response>, "http://localhost/"),
-      credentials,
-      challenge: 'Bearer realm="api"',
-      ok: json(ada),
-    });
-  });
-
-  runs("docs/adapters.md", 'from "portcullis/node"', "node:http: 401, 200, 503 and 500 as JSON, the process still up", async (sample) => {
-    const values = context().values();
-    const [server] = await capturingListen(() => runSample(sample, values));
-    closers.push(() => stop(server as Server));
-    await probe({
-      send: sender(`${origin(server!)}/`),
-      credentials: BASIC,
-      challenge: 'Basic realm="api"',
-      ok: json(ADA),
-    });
-    expect(errors).toHaveBeenCalledTimes(2); // the sample's catch
-  });
-
-  runs("docs/adapters.md", 'app.get("/api/session/csrf/", mount(views.csrf))', "Express: mounted session views and auth()", async (sample) => {
-    const values = context().values();
-    const module = await runSample(sample, values);
-    const base = await listen(module.app as RequestListener);
-    await probe({ send: sender(`${base}/api/me/`), credentials: BASIC, challenge: 'Basic realm="api"', ok: json({ id: "1" }) });
-    const csrf = await fetch(`${base}/api/session/csrf/`);
-    expect(csrf.status).toBe(200);
-    const { csrfToken } = (await csrf.json()) as { csrfToken: string };
-    const headers = {
-      "Content-Type": "application/json",
-      Cookie: csrf.headers.get("set-cookie")!.split(";")[0]!,
-      "X-CSRFToken": csrfToken,
-    };
-    const login = (username: string) =>
-      fetch(`${base}/api/session/login/`, {
-        method: "POST",
-        headers,
-        body: JSON.stringify({ username, password: "correct horse" }),
+  runs(
+    "docs/adapters.md",
+    "if (!user.isStaff) throw new PermissionDenied()",
+    "Express: a thrown PermissionDenied answers 403",
+    async (sample) => {
+      const values = context().values();
+      const module = await runSample(sample, values);
+      const url = `${await listen(module.app as RequestListener)}/api/posts/7/`;
+      const send = sender(url, { method: "DELETE" });
+      await probe({
+        send,
+        credentials: BASIC,
+        challenge: 'Basic realm="api"',
+        ok: async (response) => {
+          expect(response.status).toBe(403);
+          expect(await response.json()).toEqual({
+            detail: "You do not have permission to perform this action.",
+            code: "permission_denied",
+          });
+        },
       });
-    const ada = await login("ada");
-    expect(ada.status).toBe(200);
-    expect(await ada.json()).toEqual(ADA);
-    const session = ada.headers.getSetCookie().find((cookie) => cookie.startsWith("sessionid="))!.split(";")[0]!;
-    const me = await fetch(`${base}/api/me/`, { headers: { Cookie: session } });
-    expect(await me.json()).toEqual({ id: "1" });
-    const down = await login("down");
-    expect(down.status).toBe(503);
-    expect(await down.json()).toEqual(UNAVAILABLE);
-    const bug = await login("bug");
-    expect(bug.status).toBe(500);
-    expect(await bug.json()).toEqual(SERVER_ERROR);
-  });
+      expect((await send(basicAuthHeader("grace", "hopper"))).status).toBe(204);
+      const bearer = await bearerCredentials(values.jwt as JWTService);
+      expect((await send(bearer.good)).status).toBe(403);
+      expect(errors).toHaveBeenCalledTimes(2); // the adapter's onError default
+    },
+  );
 
-  runs("docs/adapters.md", "onError: (error, req) => logger.error", "Express: onError to the app's logger", async (sample) => {
-    const ctx = context();
-    const values = ctx.values();
-    await runSample(sample, values);
-    const base = await listen(values.app as RequestListener);
-    await probe({ send: sender(`${base}/api/me/`), credentials: BASIC, challenge: 'Basic realm="api"', ok: json({ id: "1" }) });
-    expect(ctx.logged).toEqual([
-      ["error", { err: expect.objectContaining({ cause: expect.any(StoreUnavailable) }), url: "/api/me/" }],
-      ["error", { err: expect.any(SchemeError), url: "/api/me/" }],
-    ]);
-    expect(errors).not.toHaveBeenCalled();
-  });
+  runs(
+    "docs/adapters.md",
+    "const { auth } = createAuth({ schemes: [session, bearer] })",
+    "Express: project defaults and per-route options",
+    async (sample) => {
+      const values = context().values();
+      await runSample(sample, values);
+      const base = await listen(values.app as RequestListener);
+      // Session first: anonymous is 403 (no challenge), as DRF's SessionAuthentication.
+      await probe({
+        send: sender(`${base}/api/me/`),
+        credentials: await bearerCredentials(values.jwt as JWTService),
+        challenge: null,
+        ok: json({ id: "1" }),
+      });
+      const feed = sender(`${base}/api/feed/`);
+      expect(await (await feed(null)).json()).toEqual({ user: null });
+      const bearer = await bearerCredentials(values.jwt as JWTService);
+      expect(await (await feed(bearer.good)).json()).toEqual({ user: "1" });
+      expect((await feed(bearer.bad)).status).toBe(403); // the first scheme has no challenge
+      await probe({
+        send: sender(`${base}/api/hooks/`, { method: "POST" }),
+        credentials: await tokenCredentials(values.tokens as TokenStore),
+        challenge: "Token",
+        ok: async (response) => expect(response.status).toBe(204),
+      });
+    },
+  );
 
-  runs("docs/adapters.md", 'from "portcullis/fastify"', "Fastify: plugin, a mounted login, auth() as preHandler", async (sample) => {
-    const values = context().values();
-    const module = await runSample(sample, values);
-    const app = module.app as FastifyInstance;
-    closers.push(() => app.close());
-    const base = await app.listen({ port: 0, host: "127.0.0.1" });
-    await probe({
-      send: sender(`${base}/api/me/`),
-      credentials: await bearerCredentials(values.jwt as JWTService<AppUser>),
-      challenge: 'Bearer realm="api"',
-      ok: json({ id: "1" }),
-    });
-    await sessionLogin((request) => fetch(request), `${base}/api/session/login/`, values);
-  });
+  runs(
+    "docs/adapters.md",
+    "Deno.serve(withAuth(",
+    "Fetch: withAuth under Deno.serve, Workers and Next.js",
+    async (sample) => {
+      const ctx = context();
+      const values = ctx.values();
+      const module = await runSample(sample, values);
+      const credentials = await bearerCredentials(values.jwt as JWTService);
+      expect(ctx.served.map((server) => server.runtime)).toEqual(["deno"]);
+      await probe({
+        send: calling(ctx.served[0]!.fetch, "http://localhost/"),
+        credentials,
+        challenge: 'Bearer realm="api"',
+        ok: json({ id: "1" }),
+      });
+      const worker = module.default as {
+        fetch(request: Request, env: unknown, ctx: unknown): Promise<Response>;
+      };
+      const ada = ADA;
+      await probe({
+        send: (authorization) =>
+          calling((request) => worker.fetch(request, {}, {}), "http://localhost/")(authorization),
+        credentials,
+        challenge: 'Bearer realm="api"',
+        ok: json(ada),
+      });
+      await probe({
+        send: calling(module.GET as (request: Request) => Promise<Response>, "http://localhost/"),
+        credentials,
+        challenge: 'Bearer realm="api"',
+        ok: json(ada),
+      });
+    },
+  );
+
+  runs(
+    "docs/adapters.md",
+    'from "portcullis/node"',
+    "node:http: 401, 200, 503 and 500 as JSON, the process still up",
+    async (sample) => {
+      const values = context().values();
+      const [server] = await capturingListen(() => runSample(sample, values));
+      closers.push(() => stop(server as Server));
+      await probe({
+        send: sender(`${origin(server!)}/`),
+        credentials: BASIC,
+        challenge: 'Basic realm="api"',
+        ok: json(ADA),
+      });
+      expect(errors).toHaveBeenCalledTimes(2); // the sample's catch
+    },
+  );
+
+  runs(
+    "docs/adapters.md",
+    'app.get("/api/session/csrf/", mount(views.csrf))',
+    "Express: mounted session views and auth()",
+    async (sample) => {
+      const values = context().values();
+      const module = await runSample(sample, values);
+      const base = await listen(module.app as RequestListener);
+      await probe({
+        send: sender(`${base}/api/me/`),
+        credentials: BASIC,
+        challenge: 'Basic realm="api"',
+        ok: json({ id: "1" }),
+      });
+      const csrf = await fetch(`${base}/api/session/csrf/`);
+      expect(csrf.status).toBe(200);
+      const { csrfToken } = (await csrf.json()) as { csrfToken: string };
+      const headers = {
+        "Content-Type": "application/json",
+        Cookie: csrf.headers.get("set-cookie")!.split(";")[0]!,
+        "X-CSRFToken": csrfToken,
+      };
+      const login = (username: string) =>
+        fetch(`${base}/api/session/login/`, {
+          method: "POST",
+          headers,
+          body: JSON.stringify({ username, password: "correct horse" }),
+        });
+      const ada = await login("ada");
+      expect(ada.status).toBe(200);
+      expect(await ada.json()).toEqual(ADA);
+      const session = ada.headers
+        .getSetCookie()
+        .find((cookie) => cookie.startsWith("sessionid="))!
+        .split(";")[0]!;
+      const me = await fetch(`${base}/api/me/`, { headers: { Cookie: session } });
+      expect(await me.json()).toEqual({ id: "1" });
+      const down = await login("down");
+      expect(down.status).toBe(503);
+      expect(await down.json()).toEqual(UNAVAILABLE);
+      const bug = await login("bug");
+      expect(bug.status).toBe(500);
+      expect(await bug.json()).toEqual(SERVER_ERROR);
+    },
+  );
+
+  runs(
+    "docs/adapters.md",
+    "onError: (error, req) => logger.error",
+    "Express: onError to the app's logger",
+    async (sample) => {
+      const ctx = context();
+      const values = ctx.values();
+      await runSample(sample, values);
+      const base = await listen(values.app as RequestListener);
+      await probe({
+        send: sender(`${base}/api/me/`),
+        credentials: BASIC,
+        challenge: 'Basic realm="api"',
+        ok: json({ id: "1" }),
+      });
+      expect(ctx.logged).toEqual([
+        ["error", { err: expect.objectContaining({ cause: expect.any(StoreUnavailable) }), url: "/api/me/" }],
+        ["error", { err: expect.any(SchemeError), url: "/api/me/" }],
+      ]);
+      expect(errors).not.toHaveBeenCalled();
+    },
+  );
+
+  runs(
+    "docs/adapters.md",
+    'from "portcullis/fastify"',
+    "Fastify: plugin, a mounted login, auth() as preHandler",
+    async (sample) => {
+      const values = context().values();
+      const module = await runSample(sample, values);
+      const app = module.app as FastifyInstance;
+      closers.push(() => app.close());
+      const base = await app.listen({ port: 0, host: "127.0.0.1" });
+      await probe({
+        send: sender(`${base}/api/me/`),
+        credentials: await bearerCredentials(values.jwt as JWTService),
+        challenge: 'Bearer realm="api"',
+        ok: json({ id: "1" }),
+      });
+      await sessionLogin((request) => fetch(request), `${base}/api/session/login/`, values);
+    },
+  );
 
   runs("docs/adapters.md", 'from "portcullis/hono"', "Hono: auth() and a mounted login", async (sample) => {
     const values = context().values();
@@ -483,7 +559,7 @@ describe("docs/adapters.md", () => {
     const handler = async (request: Request) => app.fetch(request);
     await probe({
       send: calling(handler, "http://localhost/api/me/"),
-      credentials: await bearerCredentials(values.jwt as JWTService<AppUser>),
+      credentials: await bearerCredentials(values.jwt as JWTService),
       challenge: 'Bearer realm="api"',
       ok: json({ id: "1" }),
     });
@@ -497,7 +573,12 @@ describe("docs/adapters.md", () => {
     const reported: unknown[] = [];
     app.on("error", (error) => void reported.push(error));
     const base = await listen(app.callback());
-    await probe({ send: sender(`${base}/anything`), credentials: BASIC, challenge: 'Basic realm="api"', ok: json({ id: "1" }) });
+    await probe({
+      send: sender(`${base}/anything`),
+      credentials: BASIC,
+      challenge: 'Basic realm="api"',
+      ok: json({ id: "1" }),
+    });
     expect(reported).toEqual([
       expect.objectContaining({ cause: expect.any(StoreUnavailable) }),
       expect.any(SchemeError),
@@ -536,26 +617,42 @@ const authRequest = (authorization: string | null): AuthRequest => ({
 });
 
 describe("docs/basic.md", () => {
-  runs("docs/basic.md", "const basic = new BasicAuthentication({ users });", "a Basic scheme over a memory store", async (sample) => {
-    const module = await runSample(sample);
-    const basic = module.basic as BaseAuthentication;
-    expect(await authenticate(authRequest(BASIC.good), [basic])).toMatchObject({ outcome: "success", user: ADA });
-    expect(await authenticate(authRequest(BASIC.bad), [basic])).toMatchObject({ outcome: "fail", status: 401 });
-  });
+  runs(
+    "docs/basic.md",
+    "const basic = new BasicAuthentication({ users });",
+    "a Basic scheme over a memory store",
+    async (sample) => {
+      const module = await runSample(sample);
+      const basic = module.basic as BaseAuthentication;
+      expect(await authenticate(authRequest(BASIC.good), [basic])).toMatchObject({
+        outcome: "success",
+        user: ADA,
+      });
+      expect(await authenticate(authRequest(BASIC.bad), [basic])).toMatchObject({
+        outcome: "fail",
+        status: 401,
+      });
+    },
+  );
 
-  runs("docs/basic.md", "ldap.bind(username, password)", "verify: a directory, a disabled account as a wrong password", async (sample) => {
-    const module = await runSample(sample, context().values());
-    const basic = module.basic as BaseAuthentication;
-    expect(await authenticate(authRequest(BASIC.good), [basic])).toMatchObject({
-      outcome: "success",
-      user: { id: "1", username: "ada", disabled: false },
-    });
-    for (const header of [basicAuthHeader("mallory", "s3cret"), BASIC.bad]) {
-      const result = await authenticate(authRequest(header), [basic]);
-      expect(result).toMatchObject({ outcome: "fail", status: 401 });
-      expect((result as { error: AuthenticationFailed }).error.detail).toBe("Invalid username/password.");
-    }
-  });
+  runs(
+    "docs/basic.md",
+    "ldap.bind(username, password)",
+    "verify: a directory, a disabled account as a wrong password",
+    async (sample) => {
+      const module = await runSample(sample, context().values());
+      const basic = module.basic as BaseAuthentication;
+      expect(await authenticate(authRequest(BASIC.good), [basic])).toMatchObject({
+        outcome: "success",
+        user: { id: "1", username: "ada", disabled: false },
+      });
+      for (const header of [basicAuthHeader("mallory", "s3cret"), BASIC.bad]) {
+        const result = await authenticate(authRequest(header), [basic]);
+        expect(result).toMatchObject({ outcome: "fail", status: 401 });
+        expect((result as { error: AuthenticationFailed }).error.detail).toBe("Invalid username/password.");
+      }
+    },
+  );
 });
 
 // --- docs/endpoints.md and docs/jwt-endpoints.md ----------------------------------------------------
@@ -572,7 +669,9 @@ interface Page {
 
 /** endpoints.md's mounting sample, run, with ada and the faulty users in its store. */
 async function tokenPage(): Promise<Page> {
-  const module = await runSample(pick({ file: "docs/endpoints.md", marker: "tokenLogoutAll({ auth, tokens, events })" }));
+  const module = await runSample(
+    pick({ file: "docs/endpoints.md", marker: "tokenLogoutAll({ auth, tokens, events })" }),
+  );
   const users = addFaultyUsers(module.users as MemoryUserStore);
   users.add({ id: "1", username: "ada", passwordHash: ADA_HASH, isActive: true, user: ADA });
   const auth = module.auth as TokenAuthentication<AppUser>;
@@ -581,7 +680,9 @@ async function tokenPage(): Promise<Page> {
     app: withAuth((_request, { user }) => Response.json({ id: user.id }), { schemes: [auth] }),
     loginPath: "/api/auth/login/",
     async login(send) {
-      const response = await send(post("http://localhost/api/auth/login/", { username: "ada", password: "correct horse" }));
+      const response = await send(
+        post("http://localhost/api/auth/login/", { username: "ada", password: "correct horse" }),
+      );
       expect(response.status).toBe(200);
       return `Token ${((await response.json()) as { token: string }).token}`;
     },
@@ -591,10 +692,12 @@ async function tokenPage(): Promise<Page> {
 /** jwt-endpoints.md's mounting sample, run, with ada and the faulty users in its store. */
 async function jwtPage(): Promise<Page> {
   env({ JWT_SECRET: SIGNING_KEY });
-  const module = await runSample(pick({ file: "docs/jwt-endpoints.md", marker: '"/api/token/blacklist/": api.blacklist' }));
+  const module = await runSample(
+    pick({ file: "docs/jwt-endpoints.md", marker: '"/api/token/blacklist/": api.blacklist' }),
+  );
   const users = addFaultyUsers(module.users as MemoryUserStore);
   users.add({ id: "1", username: "ada", passwordHash: ADA_HASH, isActive: true, user: ADA });
-  const jwt = module.jwt as JWTService<AppUser>;
+  const jwt = module.jwt as JWTService;
   return {
     endpoints: module.endpoints as Record<string, EndpointHandler>,
     app: withAuth((_request, { user }) => Response.json({ id: user.id }), {
@@ -602,7 +705,9 @@ async function jwtPage(): Promise<Page> {
     }),
     loginPath: "/api/token/",
     async login(send) {
-      const response = await send(post("http://localhost/api/token/", { username: "ada", password: "correct horse" }));
+      const response = await send(
+        post("http://localhost/api/token/", { username: "ada", password: "correct horse" }),
+      );
       expect(response.status).toBe(200);
       return `Bearer ${((await response.json()) as { access: string }).access}`;
     },
@@ -616,7 +721,9 @@ async function runtimeSample(sample: Sample, page: Page, runtime: "deno" | "bun"
   expect(ctx.served.map((server) => server.runtime)).toEqual([runtime]);
   const send = ctx.served[0]!.fetch;
   const authorization = await page.login(send);
-  const me = await send(new Request("http://localhost/api/me/", { headers: { Authorization: authorization } }));
+  const me = await send(
+    new Request("http://localhost/api/me/", { headers: { Authorization: authorization } }),
+  );
   expect(await me.json()).toEqual({ id: "1" });
   const anonymous = await send(new Request("http://localhost/api/me/"));
   expect(anonymous.status).toBe(401);
@@ -637,30 +744,60 @@ async function runtimeSample(sample: Sample, page: Page, runtime: "deno" | "bun"
 }
 
 describe("docs/endpoints.md", () => {
-  runs("docs/endpoints.md", "tokenLogoutAll({ auth, tokens, events })", "the token endpoints, mounted", async () => {
-    const page = await tokenPage();
-    const call = (path: string, request: Request) => page.endpoints[path]!(request);
-    const obtained = await call("/api-token-auth/", post("http://localhost/", { username: "ada", password: "correct horse" }));
-    expect(Object.keys(await obtained.json())).toEqual(["token"]);
-    const login = await call("/api/auth/login/", post("http://localhost/", { username: "ada", password: "correct horse" }));
-    const { expiry, token } = (await login.json()) as { expiry: string; token: string };
-    expect(Date.parse(expiry) - Date.now()).toBeGreaterThan(9.9 * 3600_000);
-    const wrong = await call("/api/auth/login/", post("http://localhost/", { username: "ada", password: "wrong" }));
-    expect(await wrong.json()).toEqual({ non_field_errors: ["Unable to log in with provided credentials."] });
-    const logout = await call("/api/auth/logout/", new Request("http://localhost/", { method: "POST", headers: { Authorization: `Token ${token}` } }));
-    expect(logout.status).toBe(204);
-    const again = await call("/api/auth/logoutall/", new Request("http://localhost/", { method: "POST", headers: { Authorization: `Token ${token}` } }));
-    expect(again.status).toBe(401);
-    const down = await call("/api/auth/login/", post("http://localhost/", { username: "down", password: "x" }));
-    expect(down.status).toBe(503);
-    await expect(call("/api/auth/login/", post("http://localhost/", { username: "bug", password: "x" }))).rejects.toThrow(
-      'relation "auth_user" does not exist',
-    );
-  });
+  runs(
+    "docs/endpoints.md",
+    "tokenLogoutAll({ auth, tokens, events })",
+    "the token endpoints, mounted",
+    async () => {
+      const page = await tokenPage();
+      const call = (path: string, request: Request) => page.endpoints[path]!(request);
+      const obtained = await call(
+        "/api-token-auth/",
+        post("http://localhost/", { username: "ada", password: "correct horse" }),
+      );
+      expect(Object.keys(await obtained.json())).toEqual(["token"]);
+      const login = await call(
+        "/api/auth/login/",
+        post("http://localhost/", { username: "ada", password: "correct horse" }),
+      );
+      const { expiry, token } = (await login.json()) as { expiry: string; token: string };
+      expect(Date.parse(expiry) - Date.now()).toBeGreaterThan(9.9 * 3600_000);
+      const wrong = await call(
+        "/api/auth/login/",
+        post("http://localhost/", { username: "ada", password: "wrong" }),
+      );
+      expect(await wrong.json()).toEqual({
+        non_field_errors: ["Unable to log in with provided credentials."],
+      });
+      const logout = await call(
+        "/api/auth/logout/",
+        new Request("http://localhost/", { method: "POST", headers: { Authorization: `Token ${token}` } }),
+      );
+      expect(logout.status).toBe(204);
+      const again = await call(
+        "/api/auth/logoutall/",
+        new Request("http://localhost/", { method: "POST", headers: { Authorization: `Token ${token}` } }),
+      );
+      expect(again.status).toBe(401);
+      const down = await call(
+        "/api/auth/login/",
+        post("http://localhost/", { username: "down", password: "x" }),
+      );
+      expect(down.status).toBe(503);
+      await expect(
+        call("/api/auth/login/", post("http://localhost/", { username: "bug", password: "x" })),
+      ).rejects.toThrow('relation "auth_user" does not exist');
+    },
+  );
 
-  runs("docs/endpoints.md", "Deno.serve(async (request) => {", "Deno: the endpoints, then the app", async (sample) => {
-    await runtimeSample(sample, await tokenPage(), "deno");
-  });
+  runs(
+    "docs/endpoints.md",
+    "Deno.serve(async (request) => {",
+    "Deno: the endpoints, then the app",
+    async (sample) => {
+      await runtimeSample(sample, await tokenPage(), "deno");
+    },
+  );
 
   runs("docs/endpoints.md", "Bun.serve({", "Bun: routes, fetch and error", async (sample) => {
     await runtimeSample(sample, await tokenPage(), "bun");
@@ -672,26 +809,587 @@ describe("docs/endpoints.md", () => {
     const POST = module.POST as EndpointHandler;
     const ada = await POST(post("http://localhost/", { username: "ada", password: "correct horse" }));
     expect(ada.status).toBe(200);
-    expect((await (module.OPTIONS as EndpointHandler)(new Request("http://localhost/", { method: "OPTIONS" }))).status).toBe(200);
+    expect(
+      (await (module.OPTIONS as EndpointHandler)(new Request("http://localhost/", { method: "OPTIONS" })))
+        .status,
+    ).toBe(200);
     expect((await POST(post("http://localhost/", { username: "down", password: "x" }))).status).toBe(503);
     // Next.js answers a rejected route handler with its own 500.
     await expect(POST(post("http://localhost/", { username: "bug", password: "x" }))).rejects.toThrow(Error);
   });
 
-  runs("docs/endpoints.md", "// app/api/auth/logout/route.ts", "Next.js: the logout route", async (sample) => {
-    const values = context().values();
-    const module = await runSample(sample, Object.assign(values, { auth: values.token }));
-    const POST = module.POST as EndpointHandler;
-    const credentials = await tokenCredentials(values.tokens as TokenStore);
-    const send = calling(POST, "http://localhost/", { method: "POST" });
-    const anonymous = await send(null);
-    expect(anonymous.status).toBe(401);
-    expect(anonymous.headers.get("www-authenticate")).toBe("Token");
-    expect((await send(credentials.bad)).status).toBe(401);
-    expect((await send(credentials.good)).status).toBe(204);
-    expect((await send(credentials.good)).status).toBe(401); // that token is gone
-    expect((await send(credentials.down)).status).toBe(503);
-    // Next.js answers a rejected route handler with its own 500.
-    await expect(send(credentials.bug)).rejects.toThrow(SchemeError);
+  runs(
+    "docs/endpoints.md",
+    "// app/api/auth/logout/route.ts",
+    "Next.js: the logout route",
+    async (sample) => {
+      const values = context().values();
+      const module = await runSample(sample, Object.assign(values, { auth: values.token }));
+      const POST = module.POST as EndpointHandler;
+      const credentials = await tokenCredentials(values.tokens as TokenStore);
+      const send = calling(POST, "http://localhost/", { method: "POST" });
+      const anonymous = await send(null);
+      expect(anonymous.status).toBe(401);
+      expect(anonymous.headers.get("www-authenticate")).toBe("Token");
+      expect((await send(credentials.bad)).status).toBe(401);
+      expect((await send(credentials.good)).status).toBe(204);
+      expect((await send(credentials.good)).status).toBe(401); // that token is gone
+      expect((await send(credentials.down)).status).toBe(503);
+      // Next.js answers a rejected route handler with its own 500.
+      await expect(send(credentials.bug)).rejects.toThrow(SchemeError);
+    },
+  );
+});
+
+describe("docs/jwt-endpoints.md", () => {
+  runs(
+    "docs/jwt-endpoints.md",
+    '"/api/token/blacklist/": api.blacklist',
+    "simplejwt's views, mounted",
+    async () => {
+      const page = await jwtPage();
+      const call = (path: string, body: unknown) => page.endpoints[path]!(post("http://localhost/", body));
+      const pair = (await (
+        await call("/api/token/", { username: "ada", password: "correct horse" })
+      ).json()) as {
+        refresh: string;
+        access: string;
+      };
+      expect(Object.keys(pair)).toEqual(["refresh", "access"]);
+      const rotated = (await (await call("/api/token/refresh/", { refresh: pair.refresh })).json()) as {
+        access: string;
+        refresh: string;
+      };
+      expect(Object.keys(rotated).sort()).toEqual(["access", "refresh"]);
+      expect(await (await call("/api/token/verify/", { token: rotated.access })).json()).toEqual({});
+      expect((await call("/api/token/blacklist/", { refresh: rotated.refresh })).status).toBe(200);
+      expect((await call("/api/token/refresh/", { refresh: rotated.refresh })).status).toBe(401);
+      const wrong = await call("/api/token/", { username: "ada", password: "wrong" });
+      expect(wrong.status).toBe(401);
+      expect((await call("/api/token/", { username: "down", password: "x" })).status).toBe(503);
+      await expect(call("/api/token/", { username: "bug", password: "x" })).rejects.toThrow(
+        'relation "auth_user"',
+      );
+    },
+  );
+
+  runs(
+    "docs/jwt-endpoints.md",
+    "Deno.serve(async (request) => {",
+    "Deno: the endpoints, then the app",
+    async (sample) => {
+      await runtimeSample(sample, await jwtPage(), "deno");
+    },
+  );
+
+  runs("docs/jwt-endpoints.md", "Bun.serve({", "Bun: routes, fetch and error", async (sample) => {
+    await runtimeSample(sample, await jwtPage(), "bun");
   });
+
+  runs(
+    "docs/jwt-endpoints.md",
+    "// app/api/token/refresh/route.ts",
+    "Next.js: the refresh route",
+    async (sample) => {
+      const values = context().values();
+      const jwt = values.jwt as JWTService;
+      const api = jwt.handlers({ users: values.users as MemoryUserStore<AppUser>, passwords: PASSWORDS });
+      const module = await runSample(sample, Object.assign(values, { api }));
+      const POST = module.POST as EndpointHandler;
+      const refresh = async (id: string, username: string) => ({
+        refresh: (await jwt.obtainPair({ id, username })).refresh,
+      });
+      const ada = await POST(post("http://localhost/", await refresh("1", "ada")));
+      expect(ada.status).toBe(200);
+      expect(Object.keys(await ada.json())).toEqual(["access"]);
+      expect((await POST(post("http://localhost/", { refresh: "not.a.token" }))).status).toBe(401);
+      expect((await POST(post("http://localhost/", await refresh("90", "down")))).status).toBe(503);
+      await expect(POST(post("http://localhost/", await refresh("91", "bug")))).rejects.toThrow(
+        'relation "auth_user"',
+      );
+      expect(
+        (await (module.OPTIONS as EndpointHandler)(new Request("http://localhost/", { method: "OPTIONS" })))
+          .status,
+      ).toBe(200);
+    },
+  );
+});
+
+// --- The other pages: fragments run in their page's context -----------------------------------------
+
+describe("docs/getting-started.md", () => {
+  runs(
+    "docs/getting-started.md",
+    "function toAuthRequest(req: IncomingMessage)",
+    "toAuthRequest over node:http",
+    async (sample) => {
+      const module = await runSample(sample);
+      const toAuthRequest = module.toAuthRequest as (req: unknown) => AuthRequest;
+      const basic = (
+        await runSample(
+          pick({ file: "docs/basic.md", marker: "const basic = new BasicAuthentication({ users });" }),
+        )
+      ).basic as BaseAuthentication;
+      const base = await listen((req, res) => {
+        const request = toAuthRequest(req);
+        authenticate(request, [basic]).then(
+          (result) =>
+            res.end(JSON.stringify({ method: request.method, url: request.url, outcome: result.outcome })),
+          (error: Error) => {
+            res.statusCode = 500;
+            res.end(error.message);
+          },
+        );
+      });
+      const answer = await fetch(`${base}/api/me/?q=1`, {
+        method: "POST",
+        headers: { Authorization: BASIC.bad },
+      });
+      expect(await answer.json()).toEqual({ method: "POST", url: "/api/me/?q=1", outcome: "fail" });
+    },
+  );
+
+  runs(
+    "docs/getting-started.md",
+    "switch (result.outcome)",
+    "authenticate and its three outcomes",
+    async (sample) => {
+      const module = await runSample(sample, context().values());
+      expect((module.result as { outcome: string }).outcome).toBe("none");
+      const bad = await runSample(
+        sample,
+        context({
+          values: { request: new Request("http://testserver/", { headers: { Authorization: BASIC.bad } }) },
+        }).values(),
+      );
+      expect((bad.result as { outcome: string }).outcome).toBe("fail"); // its store is empty
+    },
+  );
+
+  runs(
+    "docs/getting-started.md",
+    "class ApiKeyAuthentication implements BaseAuthentication",
+    "the custom scheme keeps DRF's contract",
+    async (sample) => {
+      const ctx = context();
+      const keys = ctx.values();
+      const module = await runSample(sample, keys);
+      const Scheme = module.ApiKeyAuthentication as new () => BaseAuthentication;
+      const scheme = new Scheme();
+      await checkSchemeContract(scheme, { headerName: "x-api-key", runs: 100 });
+      const request = (value: string | null): AuthRequest => ({
+        method: "GET",
+        url: "/",
+        headers: { get: (name) => (name.toLowerCase() === "x-api-key" ? value : null) },
+      });
+      expect(await authenticate(request("k-123"), [scheme])).toMatchObject({ outcome: "success", user: ADA });
+      expect(await authenticate(request(null), [scheme])).toMatchObject({ outcome: "none" });
+      const wrong = await authenticate(request("nope"), [scheme]);
+      expect(wrong).toMatchObject({ outcome: "fail", status: 401, wwwAuthenticate: 'ApiKey realm="api"' });
+      // A database that is down: a SchemeError, never "anonymous".
+      const down = await runSample(
+        sample,
+        context({
+          values: {
+            findUserByApiKey: async () => {
+              throw new StoreUnavailable("users");
+            },
+          },
+        }).values(),
+      );
+      await expect(
+        authenticate(request("k-123"), [new (down.ApiKeyAuthentication as new () => BaseAuthentication)()]),
+      ).rejects.toThrow(SchemeError);
+    },
+  );
+});
+
+describe("docs/jwt.md", () => {
+  runs(
+    "docs/jwt.md",
+    "const sliding = await jwt.obtainSliding(user)",
+    "the service's calls",
+    async (sample) => {
+      env({ JWT_SECRET: SIGNING_KEY });
+      const module = await runSample(sample, context().values());
+      expect((module.claims as { user_id: string }).user_id).toBe("1");
+      expect(typeof module.sliding).toBe("string");
+      expect((module.result as { outcome: string }).outcome).toBe("none");
+      const jwt = module.jwt as JWTService;
+      const next = module.next as { refresh: string };
+      await expect(jwt.refresh(next.refresh)).rejects.toThrow(InvalidToken); // blacklisted by the sample
+      await expect(jwt.refresh(module.refresh as string)).rejects.toThrow(InvalidToken); // rotated
+    },
+  );
+});
+
+describe("docs/passwords.md", () => {
+  runs(
+    "docs/passwords.md",
+    'hashPassword("correct horse battery staple")',
+    "hash and verify with the defaults",
+    async (sample) => {
+      const module = await runSample(sample);
+      expect(module.passwordHash).toMatch(/^pbkdf2_sha256\$600000\$[A-Za-z0-9]{22}\$/);
+      expect(module.valid).toBe(true);
+      expect(module.needsRehash).toBe(false);
+    },
+  );
+
+  runs("docs/passwords.md", 'algorithm: "argon2"', "argon2 options", async (sample) => {
+    const module = await runSample(sample, context().values());
+    const passwords = module.passwords as Parameters<typeof verifyPassword>[2];
+    expect(await verifyPassword("correct horse", ADA_HASH, passwords)).toEqual({
+      valid: true,
+      needsRehash: true,
+    });
+  });
+
+  runs(
+    "docs/passwords.md",
+    "if (needsRehash) await users.setPasswordHash",
+    "a login that upgrades the hash",
+    async (sample) => {
+      const ctx = context({ values: { passwords: { iterations: 1001 } } });
+      const values = ctx.values();
+      const module = await runSample(sample, values);
+      const login = module.sample as () => Promise<Response | undefined>;
+      expect(await login()).toBeUndefined();
+      const users = values.users as MemoryUserStore<AppUser>;
+      expect((await users.findByUsername("ada"))!.passwordHash).toMatch(/^pbkdf2_sha256\$1001\$/);
+      const wrong = await runSample(sample, context({ values: { password: "wrong" } }).values());
+      expect(((await (wrong.sample as () => Promise<Response>)()) as Response).status).toBe(401);
+    },
+  );
+
+  runs(
+    "docs/passwords.md",
+    "limits: { iterations: 10_000_000 }",
+    "ceilings and the warning to the logger",
+    async (sample) => {
+      const ctx = context();
+      const module = await runSample(sample, ctx.values());
+      const passwords = module.passwords as Parameters<typeof verifyPassword>[2];
+      const huge = "pbkdf2_sha256$20000000$salt$q3zzUVZyBZKmJyTCRCbCV6UXbImxb5yCpnk4utHEq8E=";
+      expect(await verifyPassword("x", huge, passwords)).toEqual({ valid: false, needsRehash: false });
+      expect(ctx.logged).toEqual([
+        ["warn", expect.any(String), { parameter: "iterations", value: 20_000_000 }],
+      ]);
+    },
+  );
+
+  runs(
+    "docs/passwords.md",
+    "const passwordHash = makeUnusablePassword()",
+    "unusable passwords",
+    async (sample) => {
+      const module = await runSample(sample, context().values());
+      expect(module.passwordHash).toMatch(/^![A-Za-z0-9]{40}$/);
+    },
+  );
+});
+
+describe("docs/revocation.md", () => {
+  runs(
+    "docs/revocation.md",
+    "const revocations = new MemoryRevocationStore()",
+    "rotation with blacklisting",
+    async (sample) => {
+      const module = await runSample(sample, context().values());
+      const jwt = module.jwt as JWTService;
+      const { refresh } = await jwt.obtainPair(ADA);
+      const next = await jwt.refresh(refresh);
+      expect(next.refresh).toEqual(expect.any(String));
+      await expect(jwt.refresh(refresh)).rejects.toThrow(InvalidToken);
+    },
+  );
+});
+
+describe("docs/sessions.md", () => {
+  runs(
+    "docs/sessions.md",
+    "async function notes(request: Request)",
+    "the session views and a view over two schemes",
+    async (sample) => {
+      const module = await runSample(sample);
+      const users = addFaultyUsers(module.users as MemoryUserStore);
+      users.add({ id: "1", username: "ada", passwordHash: ADA_HASH, isActive: true, user: ADA });
+      const notes = module.notes as (request: Request) => Promise<Response>;
+      const views = module.views as { csrf: EndpointHandler; login: EndpointHandler };
+      const anonymous = await notes(new Request("http://testserver/notes"));
+      expect(anonymous.status).toBe(403); // the session scheme comes first: no challenge
+      expect(
+        await (
+          await notes(new Request("http://testserver/notes", { headers: { Authorization: BASIC.good } }))
+        ).json(),
+      ).toEqual({ owner: ADA });
+      // Secure by default: the __Host- cookie, and https with an Origin for the CSRF check.
+      const headers = {
+        ...(await csrfPair(views.csrf, "https://testserver/api/session/csrf/")),
+        Origin: "https://testserver",
+      };
+      const login = await views.login(
+        post(
+          "https://testserver/api/session/login/",
+          { username: "ada", password: "correct horse" },
+          headers,
+        ),
+      );
+      expect(login.status).toBe(200);
+      const session = login.headers
+        .getSetCookie()
+        .find((cookie) => cookie.startsWith("__Host-sessionid="))!
+        .split(";")[0]!;
+      expect(
+        await (await notes(new Request("https://testserver/notes", { headers: { Cookie: session } }))).json(),
+      ).toEqual({ owner: ADA });
+      expect(
+        (
+          await views.login(
+            post("https://testserver/api/session/login/", { username: "down", password: "x" }, headers),
+          )
+        ).status,
+      ).toBe(503);
+      // notes() is a handler: a store that cannot answer rejects it, for the server around it to answer.
+      await expect(
+        notes(new Request("http://testserver/notes", { headers: { Authorization: BASIC.down } })),
+      ).rejects.toThrow(SchemeError);
+    },
+  );
+
+  runs("docs/sessions.md", 'idleTimeout: "30m"', "the manager's settings", async (sample) => {
+    const module = await runSample(sample, context().values());
+    const sessions = module.sessions as SessionManager<AppUser>;
+    expect(sessions).toBeInstanceOf(SessionManager);
+    const { headers } = await sessions.login(
+      authRequest(null),
+      (await (context().values().users as MemoryUserStore<AppUser>).findByUsername("ada"))!,
+    );
+    const cookie = headers.getSetCookie().find((line) => line.startsWith("sessionid="))!;
+    expect(cookie).toMatch(/; Max-Age=43200;/);
+    expect(cookie).toMatch(/; Secure/);
+  });
+
+  runs("docs/sessions.md", "const csrf = new CsrfPolicy(", "the CSRF policy on its own", async (sample) => {
+    await runSample(sample, context().values()); // a GET: nothing to check
+    const unsafe = new Request("https://app.example.com/api/notes/", { method: "POST" });
+    await expect(runSample(sample, context({ values: { request: unsafe } }).values())).rejects.toThrow(
+      PermissionDenied,
+    );
+  });
+
+  runs(
+    "docs/sessions.md",
+    "interface SessionStore {",
+    "the store's interface (types only)",
+    async (sample) => {
+      expect(Object.keys(await runSample(sample))).toEqual([]);
+    },
+  );
+});
+
+describe("docs/tokens.md", () => {
+  runs(
+    "docs/tokens.md",
+    'const tokenAuth = new TokenAuthentication({ tokens, users, ttl: "30d" })',
+    "a token for ada",
+    async (sample) => {
+      const module = await runSample(sample, context().values());
+      expect((module.result as { outcome: string }).outcome).toBe("none");
+      const tokenAuth = module.tokenAuth as BaseAuthentication;
+      expect(await authenticate(authRequest(`Token ${module.token as string}`), [tokenAuth])).toMatchObject({
+        outcome: "success",
+      });
+    },
+  );
+
+  runs(
+    "docs/tokens.md",
+    'events.on("userCreated"',
+    "events: a token for every new user, listener failures logged",
+    async (sample) => {
+      const ctx = context({ values: { users: new MemoryUserStore() } });
+      const values = ctx.values();
+      await runSample(sample, values);
+      const ada = await (values.users as MemoryUserStore).findByUsername("ada");
+      await vi.waitFor(async () =>
+        expect(await (values.tokens as TokenStore).listForUser(ada!.id)).toHaveLength(1),
+      );
+      // A token store that rejects: the listener's failure reaches `error`, never an unhandled rejection.
+      const broken = new MemoryTokenStore();
+      broken.save = async () => {
+        throw new StoreUnavailable("tokens");
+      };
+      const failing = context({ values: { users: new MemoryUserStore(), tokens: broken } });
+      await runSample(sample, failing.values());
+      await vi.waitFor(() =>
+        expect(failing.logged).toEqual([
+          ["error", "listener of userCreated failed", expect.any(StoreUnavailable)],
+        ]),
+      );
+    },
+  );
+});
+
+describe("docs/testing.md", () => {
+  runs("docs/testing.md", "makeRequest({", "makeRequest", async (sample) => {
+    const request = (await runSample(sample)).request as AuthRequest;
+    expect(request.method).toBe("POST");
+    expect(request.headers.get("authorization")).toBe(basicAuthHeader("ada", "secret"));
+    expect(request.headers.get("cookie")).toBe("sessionid=…");
+  });
+});
+
+// --- docs/stores.md: SQLite, PostgreSQL and Redis as the page sets them up --------------------------
+
+/**
+ * Declares a sample that registers tests itself (a conformance suite): it runs while the suite is
+ * collected, with a context that lives until the suite's tests are done.
+ */
+function registers(
+  file: string,
+  marker: string,
+  name: string,
+  setup: (sample: Sample, ctx: DocsContext) => Promise<Record<string, unknown>>,
+): void {
+  RUN.push({ file, marker });
+  describe(`${file} «${marker}»: ${name}`, async () => {
+    const ctx = new DocsContext();
+    afterAll(() => ctx.close());
+    await runSample(pick({ file, marker }), await setup(pick({ file, marker }), ctx));
+  });
+}
+
+const pgAdmin = async (statement: string): Promise<void> => {
+  const client = new pg.Client({ connectionString: PG_URL });
+  await client.connect();
+  try {
+    await client.query(statement);
+  } finally {
+    await client.end();
+  }
+};
+
+describe("docs/stores.md", () => {
+  runs(
+    "docs/stores.md",
+    'new Database(".data/auth.db"',
+    "SQLite in a file, WAL, migrated",
+    async (sample) => {
+      const cwd = process.cwd();
+      const folder = mkdtempSync(join(tmpdir(), "portcullis-docs-"));
+      mkdirSync(join(folder, ".data")); // the reader's project keeps its data there
+      process.chdir(folder);
+      closers.push(async () => {
+        process.chdir(cwd);
+        rmSync(folder, { recursive: true, force: true });
+      });
+      const module = await runSample(sample);
+      closers.push(() => (module.db as Kysely<never>).destroy());
+      expect(existsSync(join(folder, ".data/auth.db"))).toBe(true);
+      const users = module.users as MemoryUserStore;
+      await users.create!({ username: "ada", passwordHash: ADA_HASH });
+      const [token, basic] = module.schemes as BaseAuthentication[];
+      const withBasic = await authenticate(authRequest(BASIC.good), [token!, basic!]);
+      expect(withBasic).toMatchObject({ outcome: "success", scheme: "basic" });
+    },
+  );
+
+  runs("docs/stores.md", "statement_timeout: 5000", "PostgreSQL with timeouts, migrated", async (sample) => {
+    const schema = freshSchema();
+    await pgAdmin(`CREATE SCHEMA ${schema}`);
+    closers.push(() => pgAdmin(`DROP SCHEMA ${schema} CASCADE`));
+    env({ DATABASE_URL: `${PG_URL}?options=${encodeURIComponent(`-c search_path=${schema}`)}` });
+    const module = await runSample(sample, context().values());
+    closers.push(() => (module.db as Kysely<never>).destroy());
+    const users = module.users as MemoryUserStore;
+    const ada = await users.create!({ username: "ada", passwordHash: ADA_HASH });
+    expect(await users.findById(ada.id)).toMatchObject({ username: "ada" });
+    const { rows } = await (module.pool as pg.Pool).query("select count(*)::int as n from portcullis_users");
+    expect(rows).toEqual([{ n: 1 }]);
+  });
+
+  runs(
+    "docs/stores.md",
+    'const tables = { users: "auth_users", tokens: "auth_tokens" }',
+    "table names of your own",
+    async (sample) => {
+      const values = context().values();
+      const module = await runSample(sample, values);
+      const users = module.users as MemoryUserStore;
+      await users.create!({ username: "ada", passwordHash: ADA_HASH });
+      const { rows } = await sql<{ n: number }>`select count(*) as n from auth_users`.execute(
+        values.db as Kysely<never>,
+      );
+      expect(rows).toEqual([{ n: 1 }]);
+    },
+  );
+
+  registers(
+    "docs/stores.md",
+    "testRevocationStore(async () => {",
+    "the conformance suite on the SQLite store",
+    async (_, ctx) => {
+      await migrateToLatest(ctx.get("db"));
+      return ctx.values();
+    },
+  );
+
+  runs("docs/stores.md", "enableOfflineQueue: false", "Redis, failing fast", async (sample) => {
+    env({ REDIS_URL });
+    const module = await runSample(sample);
+    const client = module.client as import("ioredis").Redis;
+    closers.push(() => client.quit());
+    expect(client.status).toBe("ready");
+    const tokens = module.tokens as TokenStore;
+    expect(await tokens.findByDigest("0".repeat(64))).toBeNull();
+  });
+
+  runs(
+    "docs/stores.md",
+    'events.on("storeWarning"',
+    "the durability warning reaches the log",
+    async (sample) => {
+      const ctx = context();
+      const values = ctx.values();
+      const client = values.client as import("ioredis").Redis;
+      const [, appendonly] = (await client.config("GET", "appendonly")) as [string, string];
+      await runSample(sample, values);
+      if (appendonly === "no")
+        await vi.waitFor(() => expect(ctx.logged).toEqual([["warn", expect.stringMatching(/appendonly/)]]));
+      else expect(ctx.logged).toEqual([]);
+    },
+  );
+
+  registers(
+    "docs/stores.md",
+    "const keys = await client.keys(",
+    "the conformance suite on Redis",
+    async (_, ctx) => ctx.values(),
+  );
+});
+
+describe("docs/testing.md: suites in a test file", () => {
+  registers(
+    "docs/testing.md",
+    'it("keeps DRF\'s contract"',
+    "checkSchemeContract in a test",
+    async (_, ctx) => {
+      const apiKey = await runSample(
+        pick({
+          file: "docs/getting-started.md",
+          marker: "class ApiKeyAuthentication implements BaseAuthentication",
+        }),
+        ctx.values(),
+      );
+      return Object.assign(ctx.values(), { ApiKeyAuthentication: apiKey.ApiKeyAuthentication });
+    },
+  );
+
+  registers(
+    "docs/testing.md",
+    "testTokenStore(",
+    "the conformance suites on PostgreSQL and Redis stores of your own",
+    async (_, ctx) => ctx.values(),
+  );
 });
