@@ -1023,6 +1023,28 @@ describe("docs/jwt.md", () => {
   );
 });
 
+describe("docs/jwt.md and docs/jwt-endpoints.md: authTokenTypes and the claims hook", () => {
+  const slidingOnly = async (sample: Sample): Promise<void> => {
+    env({ JWT_SECRET: SIGNING_KEY });
+    const jwt = (await runSample(sample, context().values())).jwt as JWTService;
+    const sliding = await jwt.obtainSliding({ id: "1" });
+    expect(await jwt.validate(sliding)).toMatchObject({ token_type: "sliding", user_id: "1" });
+    const { access } = await jwt.obtainPair({ id: "1" });
+    await expect(jwt.validate(access)).rejects.toThrow("Given token not valid for any token type");
+  };
+  runs("docs/jwt.md", 'authTokenTypes: ["sliding"] });', "sliding tokens only", slidingOnly);
+  runs("docs/jwt-endpoints.md", 'users, authTokenTypes: ["sliding"] });', "sliding tokens only", slidingOnly);
+
+  runs("docs/jwt.md", "interface AppClaims", "claims from the hook reach `auth`", async (sample) => {
+    const module = await runSample(sample, context().values());
+    const jwt = module.jwt as JWTService;
+    const root = await jwt.validate((await jwt.obtainPair({ id: "1", username: "root" })).access);
+    expect(root).toMatchObject({ role: "admin", tenant: "acme", user_id: "1" });
+    const ada = await jwt.validate((await jwt.obtainPair({ id: "1", username: "ada" })).access);
+    expect(ada).toMatchObject({ role: "member", tenant: "acme" });
+  });
+});
+
 describe("docs/passwords.md", () => {
   runs(
     "docs/passwords.md",
