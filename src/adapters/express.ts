@@ -127,8 +127,10 @@ function answeringAuthErrors(handle: Handle, schemes: readonly BaseAuthenticatio
       throw error;
     }
     if (typeof (result as PromiseLike<unknown> | null)?.then !== "function") return result;
+    // Anything else goes to `next(error)`, as Express 5 does with a rejection; Express 4 would leave it
+    // unhandled.
     return Promise.resolve(result).then(undefined, (error: unknown) => {
-      if (!answered(error)) throw error;
+      if (!answered(error)) next(error);
     });
   };
 }

@@ -252,6 +252,9 @@ describe("portcullis/express: a broken scheme is answered as JSON by the middlew
     server.get("/bug/", auth({ schemes: [w.schemes.basic] }), () => {
       throw new Error("a bug");
     });
+    server.get("/async-bug/", auth({ schemes: [w.schemes.basic] }), async () => {
+      throw new Error("an async bug");
+    });
     const errors = vi.fn<ErrorRequestHandler>((err, _req, res, _next) => {
       sendJson(res, 500, { message: (err as Error).message });
     });
@@ -269,7 +272,11 @@ describe("portcullis/express: a broken scheme is answered as JSON by the middlew
     expect(afterward).not.toHaveBeenCalled();
     // Anything but an AuthError still goes to the app's error handling, untouched.
     expect(await (await running.fetch("/bug/", { headers })).json()).toEqual({ message: "a bug" });
-    expect(errors).toHaveBeenCalledTimes(1);
+    // A rejection too, under Express 4 as well (which ignores a handler's promise).
+    expect(await (await running.fetch("/async-bug/", { headers })).json()).toEqual({
+      message: "an async bug",
+    });
+    expect(errors).toHaveBeenCalledTimes(2);
   });
 });
 
