@@ -67,6 +67,32 @@ export class AuthError extends Error {
     this.extra = options.extra;
     Object.defineProperty(this, BRAND, { value: true });
   }
+
+  /**
+   * The answer to this error outside a route, as `toResponse(error)` gives it: its status and
+   * `{"detail", "code"}`; a 401 only with its own challenge, else 403 (DRF without an authenticate
+   * header). Hono's default error handler sends it instead of logging the error as a failure.
+   *
+   * @returns a JSON `Response`
+   * @example
+   * ```ts
+   * new PermissionDenied().getResponse().status; // 403
+   * ```
+   */
+  getResponse(): Response {
+    const status = this.status === 401 && this.wwwAuthenticate ? 401 : 403;
+    const headers: Record<string, string> = { "Content-Type": "application/json" };
+    if (status === 401) headers["WWW-Authenticate"] = this.wwwAuthenticate!;
+    return new Response(JSON.stringify(errorBody(this)), { status, headers });
+  }
+}
+
+/** @internal The JSON body of an error: DRF's `detail`, portcullis's `code`, then its `extra` members. */
+export function errorBody(error: AuthError): Record<string, unknown> {
+  const body: Record<string, unknown> = { detail: error.detail, code: error.code };
+  for (const [member, value] of Object.entries(error.extra ?? {}))
+    if (!(member in body)) body[member] = value;
+  return body;
 }
 
 /**

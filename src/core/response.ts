@@ -1,7 +1,7 @@
 /**
  * Turning a failed or anonymous result into DRF's error response.
  */
-import { AuthError, NotAuthenticated, StoreUnavailable } from "./errors.js";
+import { AuthError, errorBody, NotAuthenticated, StoreUnavailable } from "./errors.js";
 import type { AuthResult } from "./runner.js";
 import type { AuthRequest, BaseAuthentication } from "./scheme.js";
 
@@ -44,10 +44,7 @@ export function errorResponseParts(result: AuthResult<unknown>): ErrorResponsePa
   const error = result.outcome === "fail" ? result.error : new NotAuthenticated();
   const headers: Record<string, string> = { "Content-Type": "application/json" };
   if (result.status === 401 && result.wwwAuthenticate) headers["WWW-Authenticate"] = result.wwwAuthenticate;
-  const body: ErrorResponseParts["body"] = { detail: error.detail, code: error.code };
-  for (const [member, value] of Object.entries(error.extra ?? {}))
-    if (!(member in body)) body[member] = value;
-  return { status: result.status, headers, body };
+  return { status: result.status, headers, body: errorBody(error) as ErrorResponseParts["body"] };
 }
 
 /**

@@ -119,8 +119,8 @@ export function accessClaimsFrom(
 /**
  * Writes the `claims(user)` hook's result into a new token's claims (simplejwt's `get_token` override).
  * The registered claims and the ones the service writes or reads (`token_type`, the user id, `jti`,
- * `family_id`, `refresh_exp`, the revoke-token claim, under their configured names) are refused: a hook
- * that set them could forge a type, an identity or a lifetime.
+ * `family_id`, `refresh_exp`, the revoke-token claim, under their configured and simplejwt's default
+ * names) are refused: a hook that set them could forge a type, an identity or a lifetime.
  *
  * @throws TypeError naming the claim, or when the hook gives no plain object
  */
@@ -139,6 +139,10 @@ export function addCustomClaims(
     "jti",
     "iss",
     "aud",
+    // simplejwt's default names too, reserved even when renamed: Django-side code may still read them.
+    "token_type",
+    "user_id",
+    "refresh_exp",
     FAMILY_CLAIM,
     s.tokenTypeClaim,
     s.jtiClaim,

@@ -34,7 +34,7 @@ export { MAX_JSON_DEPTH };
  */
 export function parseJsonObject(text: string): Record<string, unknown> | null {
   const value = parseStrict(text);
-  // A lone surrogate (RFC 8259 §8.2) is text no UTF-8 can carry, which Python and PyJWT refuse. It is
+  // A lone surrogate (RFC 8259 §8.2) is text no UTF-8 can carry (PyJWT accepts it; we refuse). It is
   // judged on the decoded strings: `"\\ude00"` is a backslash and five letters, `"\ude00"` a lone surrogate.
   if (value !== null && text.includes("\\u") && SURROGATE_ESCAPE.test(text) && !wellFormed(value))
     return null;

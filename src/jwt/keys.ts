@@ -98,7 +98,11 @@ export class KeyRing {
   /** The key that signs tokens issued here. */
   async signing(): Promise<KeyEntry & { sign: CryptoKey }> {
     const main = (await this.#ready)[0]!;
-    if (main.sign === null) throw new TypeError("JWTService: the signingKey cannot sign (a public key?).");
+    if (main.sign === null) {
+      throw new TypeError(
+        "JWTService: the signingKey is a public key, which verifies tokens but cannot sign them; give the private key to issue tokens.",
+      );
+    }
     return main as KeyEntry & { sign: CryptoKey };
   }
 
@@ -254,12 +258,26 @@ async function importMain(settings: JWTSettings<object>, algorithm: JWTAlgorithm
     const secret = await importHmac(settings.signingKey, algorithm);
     return { kid, algorithm, verify: secret, sign: secret, fast: null };
   }
+  if (isPublicKey(settings.signingKey)) {
+    // A service that only verifies (a resource server holding the issuer's public key): issuing fails
+    // with a clear error, verifying works.
+    const verify = await importVerifying(settings.verifyingKey ?? settings.signingKey, algorithm);
+    return { kid, algorithm, verify, sign: null, fast: null };
+  }
   const sign = await importPrivate(settings.signingKey, algorithm);
   const verify =
     settings.verifyingKey === undefined
       ? await publicOf(sign, algorithm)
       : await importVerifying(settings.verifyingKey, algorithm);
   return { kid, algorithm, verify, sign, fast: null };
+}
+
+// An SPKI or X.509 PEM (PKCS#1 public PEMs were converted to SPKI), a JWK without `d`, a public CryptoKey.
+function isPublicKey(key: JWTKey): boolean {
+  if (typeof key === "string") return /-----BEGIN (PUBLIC KEY|CERTIFICATE)-----/.test(key);
+  if (key instanceof Uint8Array) return false;
+  if (isCryptoKey(key)) return key.type === "public";
+  return !("d" in key);
 }
 
 async function importVerifying(key: JWTKey, algorithm: JWTAlgorithm): Promise<CryptoKey> {

@@ -140,12 +140,13 @@ export class JWTService<Claims extends object = NoCustomClaims> {
     // With reuse detection, `rotate` is the blacklist check: a rotated (or blacklisted) token that comes
     // back revokes its family, rather than being merely refused.
     const claims = await this.#validate(token, "refresh", ledger === null);
+    // The "blacklisted" verdict first, as simplejwt checks the blacklist before the user: a rotated or
+    // revoked token is refused (a replay revokes its family) even while the user store is down.
+    await ledger?.refuseIfUsed(claims);
     // Read before the token is used up: a user store that is down answers 503 with the token intact.
     const user = await this.#findUser(claims);
-    // The "blacklisted" verdict before the user's, as simplejwt checks the blacklist before the user; a
-    // token refused for its user is not used up (simplejwt blacklists it only after the user check).
+    // A token refused for its user is not used up (simplejwt blacklists it only after the user check).
     if (this.#userRefusal(claims, user) === null) await ledger?.rotate(claims);
-    else await ledger?.refuseIfUsed(claims);
     await this.#checkUser(claims, user);
     const access = accessClaimsFrom(this.settings, claims);
     await this.#ledger?.recordAccess(access, claims);
@@ -154,7 +155,7 @@ export class JWTService<Claims extends object = NoCustomClaims> {
 
     const at = now();
     const rotated: JWTClaims = { ...claims };
-    if (this.settings.withJti) rotated[this.settings.jtiClaim] = newJti();
+    rotated[this.settings.jtiClaim] = newJti();
     rotated.exp = expiryAfter(at, this.settings.refreshTokenLifetime);
     rotated.iat = at;
     if (ledger !== null) rotated[FAMILY_CLAIM] = ledger.lineage(claims); // a family-less token roots one

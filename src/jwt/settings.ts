@@ -212,18 +212,21 @@ export function resolveSettings(settings: JWTSettings<object>): ResolvedJWTSetti
     throw new TypeError("JWTService needs a `signingKey` (simplejwt's SIGNING_KEY); there is no fallback.");
   }
   if (settings.jtiClaim === null) {
-    // simplejwt would issue them and then fail to blacklist (OutstandingToken needs a jti): refuse now.
+    // simplejwt would issue them and then fail to blacklist (OutstandingToken needs a jti), and its
+    // rotation writes a new jti under the claim name None: refuse now.
     const needsJti = settings.revocations
       ? "a `revocations` store"
       : settings.blacklistAfterRotation
         ? "`blacklistAfterRotation`"
         : settings.checkRevokedAccess
           ? "`checkRevokedAccess`"
-          : null;
+          : settings.rotateRefreshTokens
+            ? "`rotateRefreshTokens`"
+            : null;
     if (needsJti !== null) {
       throw new TypeError(
         `JWTService: \`jtiClaim: null\` issues tokens without a jti, but ${needsJti} names tokens by their jti ` +
-          "(blacklist, rotation with reuse detection, revoked access tokens). Set `jtiClaim` or drop the store.",
+          "(blacklist, rotation, revoked access tokens). Set `jtiClaim`, or leave that setting off.",
       );
     }
   } else if (

@@ -41,7 +41,7 @@ import {
   type ScryptHash,
   type ScryptOptions,
   scryptFits,
-  scryptIsWeaker,
+  scryptNeedsUpdate,
   verifyScrypt,
 } from "./scrypt.js";
 
@@ -227,7 +227,7 @@ export async function verifyPassword(
     weaker = argon2IsWeaker(stored, o.argon2);
   } else if (stored.algorithm === "scrypt") {
     valid = await verifyScrypt(password, encoded, stored);
-    weaker = scryptIsWeaker(stored, o.scrypt);
+    weaker = scryptNeedsUpdate(stored, o.scrypt);
   } else {
     valid = await verifyPbkdf2(password, encoded, stored);
     weaker = pbkdf2IsWeaker(stored, o.iterations);

@@ -102,12 +102,13 @@ export function scryptFits(stored: ScryptHash): boolean {
 }
 
 /**
- * True when N, r or p is below the configured value. Django's `ScryptPasswordHasher.must_update` looks at
- * N, r and p only: unlike PBKDF2 and argon2, a short salt does not ask for a rehash (issue 17, item 7).
+ * True when N, r or p differs from the configured value, as Django's `ScryptPasswordHasher.must_update`
+ * (`!=`, its `test_scrypt_upgrade` upgrades a higher block size too); unlike PBKDF2 and argon2, a short
+ * salt does not ask for a rehash.
  */
-export function scryptIsWeaker(stored: ScryptHash, costs: Costs): boolean {
+export function scryptNeedsUpdate(stored: ScryptHash, costs: Costs): boolean {
   const { workFactor, blockSize, parallelism } = costs;
-  return stored.n < workFactor || stored.r < blockSize || stored.p < parallelism;
+  return stored.n !== workFactor || stored.r !== blockSize || stored.p !== parallelism;
 }
 
 async function scrypt(

@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { auth, createAuth, mount } from "../../src/adapters/hono.js";
-import type { DefaultUser, EndpointHandler } from "../../src/index.js";
+import { type DefaultUser, type EndpointHandler, PermissionDenied } from "../../src/index.js";
 import {
   BOOM_REPORTED,
   describeAdapter,
@@ -116,6 +116,18 @@ describe("portcullis/hono: auth", () => {
       "portcullis: authentication failed unexpectedly for GET http://localhost/boom/",
     );
     expect(toReported(log.mock.calls[0]![1])).toEqual(BOOM_REPORTED);
+  });
+
+  it("answers an AuthError the route throws without Hono's default handler logging it", async () => {
+    const w = await world();
+    const log = vi.spyOn(console, "error").mockImplementation(() => {});
+    const hono = new Hono().get("/denied/", auth({ schemes: [w.schemes.basic] }), () => {
+      throw new PermissionDenied("Read only.", "read_only");
+    });
+    expect(await read(await hono.request("/denied/", { headers: { Authorization: GOOD_BASIC } }))).toEqual(
+      refusal(403, { detail: "Read only.", code: "read_only" }),
+    );
+    expect(log).not.toHaveBeenCalled();
   });
 
   it("runs as app.use middleware in front of every route, with the user in c.var", async () => {

@@ -99,4 +99,27 @@ describe("AuthError family", () => {
     expect(error).not.toBeInstanceOf(AuthError);
     expect(new SchemeError("x", "boom").message).toContain("boom");
   });
+
+  it("getResponse answers as toResponse(error): 403, or 401 with the error's own challenge", async () => {
+    const denied = new PermissionDenied().getResponse();
+    expect(denied.status).toBe(403);
+    expect(denied.headers.get("content-type")).toBe("application/json");
+    expect(await denied.json()).toEqual({
+      detail: "You do not have permission to perform this action.",
+      code: "permission_denied",
+    });
+    // No challenge known: DRF answers 403.
+    expect(new NotAuthenticated().getResponse().status).toBe(403);
+    const challenged = new AuthenticationFailed("Token is expired", "token_not_valid", {
+      wwwAuthenticate: 'Bearer realm="api", error="invalid_token"',
+      extra: { messages: [] },
+    }).getResponse();
+    expect(challenged.status).toBe(401);
+    expect(challenged.headers.get("www-authenticate")).toBe('Bearer realm="api", error="invalid_token"');
+    expect(await challenged.json()).toEqual({
+      detail: "Token is expired",
+      code: "token_not_valid",
+      messages: [],
+    });
+  });
 });

@@ -125,16 +125,18 @@ describe("the claims hook", () => {
     await expect(jwt.obtainSliding({ id: "1" })).rejects.toThrow(message);
   });
 
-  it("allows the default names that a configuration freed, and refuses a hook that gives no object", async () => {
-    const jwt = new JWTService({
-      signingKey: SECRET,
-      userIdClaim: "uid",
-      claims: () => ({ user_id: "legacy" }),
-    });
-    expect(claimsOf((await jwt.obtainPair({ id: "1" })).access)).toMatchObject({
-      uid: "1",
-      user_id: "legacy",
-    });
+  it.each([
+    ["user_id", { userIdClaim: "uid" }],
+    ["token_type", { tokenTypeClaim: "kind" }],
+    ["refresh_exp", { slidingTokenRefreshExpClaim: "slide_until" }],
+  ])("refuses simplejwt's default name %j even when the setting renamed it", async (name, settings) => {
+    const jwt = new JWTService({ signingKey: SECRET, ...settings, claims: () => ({ [name]: "forged" }) });
+    await expect(jwt.obtainPair({ id: "1" })).rejects.toThrow(
+      `JWTService: the \`claims\` hook may not set "${name}": the service writes (or reads) it itself.`,
+    );
+  });
+
+  it("refuses a hook that gives no object", async () => {
     for (const bad of [null, ["role"], "role"]) {
       const broken = new JWTService({ signingKey: SECRET, claims: () => bad as unknown as object });
       await expect(broken.obtainPair({ id: "1" })).rejects.toThrow(

@@ -5,7 +5,14 @@ import { createPublicKey, generateKeyPairSync, verify as nodeVerify } from "node
 import { exportJWK, generateKeyPair } from "jose";
 import { describe, expect, it } from "vitest";
 import type { JWTAlgorithm } from "../../src/index.js";
-import { authenticate, JWTAuthentication, JWTService, MemoryUserStore, toResponse } from "../../src/index.js";
+import {
+  authenticate,
+  JWTAuthentication,
+  JWTService,
+  JWTStatelessUserAuthentication,
+  MemoryUserStore,
+  toResponse,
+} from "../../src/index.js";
 import { PKCS8_COMMAND, standardPem } from "../../src/jwt/key-type.js";
 import { makeRequest } from "../../src/testing/index.js";
 
@@ -70,6 +77,29 @@ describe("PKCS#1 and SEC1 PEMs (node:crypto present)", () => {
       },
     );
   }
+
+  it.each([
+    ["an SPKI public PEM", "RS256", () => rsa("pkcs8")],
+    ["a PKCS#1 public PEM", "RS256", () => rsa("pkcs8", "pkcs1")],
+    ["an EC public PEM", "ES256", () => ec("P-256", "pkcs8")],
+  ] as const)(
+    "with %s as signingKey the service only verifies: tokens pass, issuing says why",
+    async (_n, algorithm, make) => {
+      const keys = make();
+      const issuer = new JWTService({ algorithm, signingKey: keys.privateKey });
+      const { access } = await issuer.obtainPair({ id: "7" });
+      const verifier = new JWTService({ algorithm, signingKey: keys.publicKey });
+      await expect(verifier.validate(access, "access")).resolves.toMatchObject({ user_id: "7" });
+      const scheme = new JWTStatelessUserAuthentication({ jwt: verifier });
+      const result = await authenticate(makeRequest({ headers: { Authorization: `Bearer ${access}` } }), [
+        scheme,
+      ]);
+      expect(result.outcome).toBe("success");
+      await expect(verifier.obtainPair({ id: "7" })).rejects.toThrow(
+        "JWTService: the signingKey is a public key, which verifies tokens but cannot sign them; give the private key to issue tokens.",
+      );
+    },
+  );
 
   it("takes a PKCS#1 public key as a rotated verifying key, and never changes the caller's options", async () => {
     const current = rsa("pkcs8");

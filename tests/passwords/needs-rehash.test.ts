@@ -29,6 +29,7 @@ describe("needsRehash", () => {
     h.scryptP = await hashPassword(pw, { ...scrypt, scrypt: { ...scrypt.scrypt, parallelism: 1 } });
     h.scryptPHigh = await hashPassword(pw, { ...scrypt, scrypt: { ...scrypt.scrypt, parallelism: 3 } });
     h.scryptSalt = await hashPassword(pw, { ...scrypt, salt: "iodizedsalt" });
+    h.scryptRHigh = await hashPassword(pw, { ...scrypt, scrypt: { ...scrypt.scrypt, blockSize: 10 } });
     h.argon2 = await hashPassword(pw, argon2);
     h.argon2T = await hashPassword(pw, { ...argon2, argon2: { ...argon2.argon2, timeCost: 1 } });
     h.argon2THigh = await hashPassword(pw, { ...argon2, argon2: { ...argon2.argon2, timeCost: 3 } });
@@ -51,10 +52,17 @@ describe("needsRehash", () => {
     ["pbkdf2 stored, scrypt configured", () => h.pbkdf2!, PW, scrypt, true],
     ["scrypt, same cost", () => h.scrypt!, PW, scrypt, false],
     ["scrypt, lower N", () => h.scryptN!, PW, scrypt, true],
-    ["scrypt, higher N", () => h.scryptNHigh!, PW, scrypt, false],
+    ["scrypt, higher N (Django's must_update: !=)", () => h.scryptNHigh!, PW, scrypt, true],
     ["scrypt, lower r", () => h.scryptR!, PW, scrypt, true],
     ["scrypt, lower p", () => h.scryptP!, PW, scrypt, true],
-    ["scrypt, higher p", () => h.scryptPHigh!, PW, scrypt, false],
+    ["scrypt, higher p", () => h.scryptPHigh!, PW, scrypt, true],
+    [
+      "scrypt, higher r (Django's test_scrypt_upgrade: block size 10, 8 configured)",
+      () => h.scryptRHigh!,
+      PW,
+      scrypt,
+      true,
+    ],
     // Django's ScryptPasswordHasher.must_update reads N, r and p only: a short salt is no reason (issue 17.7).
     ["scrypt, 11-char salt", () => h.scryptSalt!, PW, scrypt, false],
     [
