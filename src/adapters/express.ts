@@ -8,7 +8,7 @@ import {
   denyThrown,
   ENDPOINT_FAILED,
   type GuardOutcome,
-  guardNow,
+  guard,
   reportError,
   withDefaults,
 } from "../core/guard.js";
@@ -76,11 +76,9 @@ export function auth<User, Required extends boolean = true>(
   const onError = resolved.onError ?? ((error, req) => reportError(error, req.method, req.originalUrl));
   const middleware = (req: Request, res: Response, next: NextFunction): void => {
     answerRouteAuthErrors(req, middleware, resolved.schemes);
-    // The built-in schemes usually answer synchronously: next() then runs in the request's own tick.
-    const outcome = guardNow(new NodeRequestView(req, expressUrl, req), resolved);
-    if (outcome instanceof Promise)
-      outcome.then((settled) => proceed(req, res, next, settled, onError)).catch(next);
-    else proceed(req, res, next, outcome, onError);
+    guard(new NodeRequestView(req, expressUrl, req), resolved)
+      .then((outcome) => proceed(req, res, next, outcome, onError))
+      .catch(next);
   };
   return middleware;
 }

@@ -16,7 +16,7 @@ import {
   denyThrown,
   type GuardDeny,
   type GuardOutcome,
-  guardNow,
+  guard,
   withDefaults,
 } from "../core/guard.js";
 import type { BaseAuthentication } from "../core/scheme.js";
@@ -71,13 +71,13 @@ export function auth<User, Required extends boolean = true>(
   options: FastifyAuthOptions<User, Required>,
 ): preHandlerHookHandler {
   const resolved = withDefaults(options);
-  // Callback style, so a synchronous answer (the built-in schemes usually give one) costs no promise:
-  // done() runs in the same tick. A refused request is answered here and done() is not called.
+  // A refused request is answered here and done() is not called.
   return function portcullisAuth(request: FastifyRequest, reply: FastifyReply, done): void {
     routeSchemes.set(request, resolved.schemes);
-    const outcome = guardNow(new NodeRequestView(request.raw, fastifyUrl, request), resolved);
-    if (outcome instanceof Promise) outcome.then((settled) => proceed(request, reply, done, settled), done);
-    else proceed(request, reply, done, outcome);
+    guard(new NodeRequestView(request.raw, fastifyUrl, request), resolved).then(
+      (outcome) => proceed(request, reply, done, outcome),
+      done,
+    );
   };
 }
 

@@ -9,9 +9,8 @@ import {
   routeChallenge,
   serverError,
 } from "./response.js";
-import { type AuthResult, run } from "./runner.js";
+import { type AuthResult, authenticate } from "./runner.js";
 import type { AuthRequest, BaseAuthentication } from "./scheme.js";
-import type { MaybePromise } from "./sync-path.js";
 
 /**
  * Options for an adapter's `auth()` (and `withAuth` for Fetch handlers).
@@ -90,39 +89,17 @@ export type GuardOutcome<User> = GuardPass<User> | GuardDeny;
  * if (!outcome.ok) return res.writeHead(outcome.status, outcome.headers).end(JSON.stringify(outcome.body));
  * ```
  */
-export function guard<User>(request: AuthRequest, options: AuthOptions<User>): Promise<GuardOutcome<User>> {
-  try {
-    return Promise.resolve(guardNow(request, options));
-  } catch (error) {
-    return Promise.reject(error);
-  }
-}
-
-/**
- * {@link guard} for the adapters (internal): the outcome at once when the schemes answered
- * synchronously, so a framework's next step runs in the same tick; otherwise a promise of it.
- *
- * @param request - the request view
- * @param options - the schemes and whether a user is required
- */
-export function guardNow<User>(
+export async function guard<User>(
   request: AuthRequest,
   options: AuthOptions<User>,
-): GuardOutcome<User> | Promise<GuardOutcome<User>> {
-  const required = options.required ?? true;
-  let result: MaybePromise<AuthResult<User>>;
+): Promise<GuardOutcome<User>> {
+  let result: AuthResult<User>;
   try {
-    result = run(request, options.schemes);
+    result = await authenticate(request, options.schemes);
   } catch (error) {
     return serverError(error);
   }
-  // Written out rather than isPromiseLike(): a monomorphic `then` read (see ./runner.ts).
-  if (typeof (result as PromiseLike<unknown>)?.then !== "function")
-    return decide(result as AuthResult<User>, required);
-  return Promise.resolve(result).then(
-    (settled) => decide(settled, required),
-    (error: unknown) => serverError(error),
-  );
+  return decide(result, options.required ?? true);
 }
 
 function decide<User>(result: AuthResult<User>, required: boolean): GuardOutcome<User> {

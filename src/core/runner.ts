@@ -2,8 +2,7 @@
  * The runner: DRF's `Request._authenticate` loop and its 401-vs-403 rule.
  */
 import { AuthError, SchemeError } from "./errors.js";
-import { type Authenticated, type AuthRequest, type BaseAuthentication, schemeName } from "./scheme.js";
-import { callSync, type MaybePromise } from "./sync-path.js";
+import { type AuthRequest, type BaseAuthentication, schemeName } from "./scheme.js";
 
 /**
  * A scheme recognised valid credentials.
@@ -77,52 +76,18 @@ export type AuthResult<User = unknown> = AuthSuccess<User> | AuthNone | AuthFail
  * ```
  * @see https://www.django-rest-framework.org/api-guide/authentication/#unauthorized-and-forbidden-responses
  */
-export function authenticate<User>(
+export async function authenticate<User>(
   request: AuthRequest,
   schemes: readonly BaseAuthentication<User>[],
 ): Promise<AuthResult<User>> {
-  try {
-    return Promise.resolve(run(request, schemes));
-  } catch (error) {
-    return Promise.reject(error);
-  }
-}
-
-/**
- * The runner itself, for the guard and the adapters (internal): the result at once when every scheme
- * answered synchronously (the built-ins do through their twins, ./sync-path.ts), else a promise of it.
- * A {@link SchemeError} is thrown, or rejects the promise.
- *
- * @param request - the request to authenticate
- * @param schemes - the schemes, in order of preference
- * @param from - the first scheme to try
- */
-export function run<User>(
-  request: AuthRequest,
-  schemes: readonly BaseAuthentication<User>[],
-  from = 0,
-): MaybePromise<AuthResult<User>> {
-  for (let index = from; index < schemes.length; index++) {
-    const scheme = schemes[index]!;
-    let answer: MaybePromise<Authenticated<User> | null>;
+  for (const [index, scheme] of schemes.entries()) {
+    let authenticated: unknown;
     try {
-      answer = callSync(scheme, scheme.authenticate, request);
+      authenticated = await scheme.authenticate(request);
     } catch (error) {
       return failed(request, schemes, index, error);
     }
-    // A scheme that waits is chained with then(): one microtask per scheme. (The thenable test is
-    // written out at each hot site: a `then` read of its own stays monomorphic, where isPromiseLike's,
-    // shared by every caller, is megamorphic and probes V8's stub cache on every request.)
-    if (typeof (answer as PromiseLike<unknown> | null)?.then === "function") {
-      return Promise.resolve(answer as PromiseLike<Authenticated<User> | null>).then(
-        (authenticated) =>
-          authenticated === null || authenticated === undefined
-            ? run(request, schemes, index + 1)
-            : succeed(scheme, authenticated),
-        (error: unknown) => failed(request, schemes, index, error),
-      );
-    }
-    if (answer !== null && answer !== undefined) return succeed(scheme, answer);
+    if (authenticated !== null && authenticated !== undefined) return succeed(scheme, authenticated);
   }
   return { outcome: "none", ...challengeStatus(request, schemes, null) };
 }

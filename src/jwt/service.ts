@@ -3,7 +3,6 @@
  * detection, on jose.
  */
 import { AuthenticationFailed } from "../core/errors.js";
-import { defineSyncTwin, type MaybePromise, settle } from "../core/sync-path.js";
 import type { RevocationStore, UserRecord, UserStore } from "../stores/types.js";
 import { tokenDigest } from "../tokens/digest.js";
 import { VerifiedTokenCache } from "./cache.js";
@@ -259,29 +258,16 @@ export class JWTService<Claims extends object = NoCustomClaims> {
    */
   validate(token: string, type?: TokenType | null): Promise<TokenClaims<Claims>> {
     // The claims are typed by the `claims` setting: the tokens this service issues carry them.
-    return settle(this, this.#validate, token, type, true) as Promise<TokenClaims<Claims>>;
+    return this.#validate(token, type, true) as Promise<TokenClaims<Claims>>;
   }
 
-  // The schemes call this twin: with node:crypto and no revocation store to ask, a token is checked
-  // without a microtask (../core/sync-path.ts). Their header reader asks the cache (verifiedTokenCache).
+  // The JWT schemes' header reader asks the cache (verifiedTokenCache).
   static {
-    defineSyncTwin(
-      JWTService.prototype.validate,
-      function (this: JWTService<object>, token: string, type?: TokenType | null) {
-        return type === undefined
-          ? validateAuthToken(this.#validation, token)
-          : validateToken(this.#validation, token, type, true);
-      },
-    );
     cacheOf = (jwt) => jwt.#validation.cache;
   }
 
   // The pipeline (signature, registered claims, blacklist, exp, jti, type) lives in ./validation.ts.
-  #validate(
-    token: string,
-    type: TokenType | null | undefined,
-    checkBlacklist: boolean,
-  ): MaybePromise<JWTClaims> {
+  #validate(token: string, type: TokenType | null | undefined, checkBlacklist: boolean): Promise<JWTClaims> {
     if (type === undefined) return validateAuthToken(this.#validation, token);
     return validateToken(this.#validation, token, type, checkBlacklist);
   }

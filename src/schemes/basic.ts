@@ -5,7 +5,6 @@ import { MAX_AUTHORIZATION_LENGTH, readAuthorization } from "../core/authorizati
 import { binaryToBytes, decodeBase64Binary, decodeUtf8 } from "../core/encoding.js";
 import { AuthenticationFailed } from "../core/errors.js";
 import type { Authenticated, AuthRequest, BaseAuthentication } from "../core/scheme.js";
-import { andThen, defineSyncTwin, type MaybePromise, settle } from "../core/sync-path.js";
 import type { PasswordOptions } from "../passwords/hash.js";
 import { checkCredentials } from "../stores/credentials.js";
 import type { UserStore } from "../stores/types.js";
@@ -95,18 +94,7 @@ export class BasicAuthentication<User = unknown> implements BaseAuthentication<U
    * @returns `{ user, auth: null }`, or `null` without Basic credentials
    * @throws AuthenticationFailed for malformed or wrong credentials
    */
-  authenticate(request: AuthRequest): Promise<Authenticated<User, null> | null> {
-    return settle(this, this.#authenticate, request);
-  }
-
-  static {
-    defineSyncTwin(BasicAuthentication.prototype.authenticate, function (this: BasicAuthentication, request) {
-      return this.#authenticate(request);
-    });
-  }
-
-  // Synchronous unless `verify` returns a promise or the user store is asked (./core/sync-path.ts).
-  #authenticate(request: AuthRequest): MaybePromise<Authenticated<User, null> | null> {
+  async authenticate(request: AuthRequest): Promise<Authenticated<User, null> | null> {
     const binary = decodedCredentials(request);
     if (binary === null) return null;
     const pair = splitUserPass(binary);
@@ -116,13 +104,12 @@ export class BasicAuthentication<User = unknown> implements BaseAuthentication<U
     if (username.includes("\0") || password.includes("\0")) throw new AuthenticationFailed(INVALID);
     const options = this.#options;
     if (options.verify !== undefined) {
-      return andThen(options.verify(username, password, request), verified);
+      return verified(await options.verify(username, password, request));
     }
-    return checkCredentials(options.users, username, password, options.passwords).then((check) => {
-      // ModelBackend.user_can_authenticate: an inactive user is refused as a wrong password is.
-      if (check.outcome !== "valid") throw new AuthenticationFailed(INVALID);
-      return { user: check.record.user, auth: null };
-    });
+    const check = await checkCredentials(options.users, username, password, options.passwords);
+    // ModelBackend.user_can_authenticate: an inactive user is refused as a wrong password is.
+    if (check.outcome !== "valid") throw new AuthenticationFailed(INVALID);
+    return { user: check.record.user, auth: null };
   }
 
   /**

@@ -6,7 +6,6 @@
 import { readAuthorization, usualAuthorization } from "../core/authorization.js";
 import { AuthenticationFailed } from "../core/errors.js";
 import type { AuthRequest } from "../core/scheme.js";
-import { callSync2, type MaybePromise } from "../core/sync-path.js";
 import { InvalidToken } from "../jwt/errors.js";
 import { type JWTClaims, type JWTService, verifiedTokenCache } from "../jwt/service.js";
 
@@ -29,26 +28,19 @@ function invalidToken(
   return new InvalidToken(detail, { ...options, wwwAuthenticate: invalidTokenChallenge(jwt, detail) });
 }
 
-// simplejwt's get_header + get_raw_token + get_validated_token: the claims, at once when the service can
-// answer at once (its synchronous twin), else a promise; null without a Bearer header.
-export function validatedToken(
+// simplejwt's get_header + get_raw_token + get_validated_token: the claims, or null without a Bearer header.
+export async function validatedToken(
   jwt: JWTService<object>,
   usual: UsualReader,
   request: AuthRequest,
-): MaybePromise<JWTClaims> | null {
+): Promise<JWTClaims | null> {
   const token = usual(request) ?? rawToken(jwt, request);
   if (token === null) return null;
-  let claims: MaybePromise<JWTClaims>;
   try {
-    claims = callSync2(jwt, jwt.validate, token, undefined); // as each of authTokenTypes
+    return await jwt.validate(token); // as each of authTokenTypes
   } catch (error) {
     throw refusal(jwt, error);
   }
-  // Written out rather than isPromiseLike(): a monomorphic `then` read (see ../core/runner.ts).
-  if (typeof (claims as PromiseLike<JWTClaims>).then !== "function") return claims as JWTClaims;
-  return Promise.resolve(claims).then(undefined, (error: unknown) => {
-    throw refusal(jwt, error);
-  });
 }
 
 /** Reads the usual Bearer header, or answers null. @internal */

@@ -3,7 +3,6 @@
  */
 import { AuthenticationFailed } from "../core/errors.js";
 import type { Authenticated, AuthRequest, BaseAuthentication } from "../core/scheme.js";
-import { defineSyncTwin, isPromiseLike, type MaybePromise, settle } from "../core/sync-path.js";
 import type { JWTClaims, JWTService, NoCustomClaims, TokenClaims } from "../jwt/service.js";
 import { challenge, type UsualReader, userIdOf, usualBearer, validatedToken } from "./jwt-request.js";
 
@@ -97,27 +96,9 @@ export class JWTStatelessUserAuthentication<Claims extends object = NoCustomClai
    * @returns `{ user: TokenUser, auth: claims }`, or `null` without a Bearer header
    * @throws AuthenticationFailed / InvalidToken with simplejwt's messages and codes
    */
-  authenticate(request: AuthRequest): Promise<Authenticated<TokenUser, TokenClaims<Claims>> | null> {
-    return settle(this, this.#authenticate, request);
-  }
-
-  static {
-    defineSyncTwin(
-      JWTStatelessUserAuthentication.prototype.authenticate,
-      function (this: JWTStatelessUserAuthentication<object>, request: AuthRequest) {
-        return this.#authenticate(request);
-      },
-    );
-  }
-
-  #authenticate(request: AuthRequest): MaybePromise<Authenticated<TokenUser, TokenClaims<Claims>> | null> {
-    const claims = validatedToken(this.#jwt, this.#usual, request);
+  async authenticate(request: AuthRequest): Promise<Authenticated<TokenUser, TokenClaims<Claims>> | null> {
+    const claims = await validatedToken(this.#jwt, this.#usual, request);
     if (claims === null) return null;
-    if (isPromiseLike(claims)) return Promise.resolve(claims).then((validated) => this.#accept(validated));
-    return this.#accept(claims);
-  }
-
-  #accept(claims: JWTClaims): Authenticated<TokenUser, TokenClaims<Claims>> {
     if (userIdOf(this.#jwt, claims) === null)
       throw new AuthenticationFailed("User not found", "user_not_found");
     const auth = claims as TokenClaims<Claims>; // typed by the service's claims hook

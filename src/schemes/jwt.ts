@@ -3,7 +3,6 @@
  */
 import { AuthenticationFailed } from "../core/errors.js";
 import type { Authenticated, AuthRequest, BaseAuthentication } from "../core/scheme.js";
-import { callSync, defineSyncTwin, type MaybePromise, settle } from "../core/sync-path.js";
 import type { JWTClaims, JWTService, NoCustomClaims, TokenClaims } from "../jwt/service.js";
 import type { UserRecord, UserStore } from "../stores/types.js";
 import { challenge, type UsualReader, userIdOf, usualBearer, validatedToken } from "./jwt-request.js";
@@ -76,40 +75,12 @@ export class JWTAuthentication<User = unknown, Claims extends object = NoCustomC
    * @returns `{ user, auth: claims }`, or `null` without a Bearer header
    * @throws AuthenticationFailed / InvalidToken with simplejwt's messages and codes
    */
-  authenticate(request: AuthRequest): Promise<Authenticated<User, TokenClaims<Claims>> | null> {
-    return settle(this, this.#authenticate, request);
-  }
-
-  // The runner calls this twin (../core/sync-path.ts): with node:crypto and the memory stores, a token
-  // is checked and its user found without a microtask.
-  static {
-    defineSyncTwin(
-      JWTAuthentication.prototype.authenticate,
-      function (this: JWTAuthentication<unknown>, request: AuthRequest) {
-        return this.#authenticate(request);
-      },
-    );
-  }
-
-  #authenticate(request: AuthRequest): MaybePromise<Authenticated<User, TokenClaims<Claims>> | null> {
-    const claims = validatedToken(this.#jwt, this.#usual, request);
+  async authenticate(request: AuthRequest): Promise<Authenticated<User, TokenClaims<Claims>> | null> {
+    const claims = await validatedToken(this.#jwt, this.#usual, request);
     if (claims === null) return null;
-    // The thenable tests are written out: monomorphic `then` reads (see ../core/runner.ts).
-    if (typeof (claims as PromiseLike<JWTClaims>).then === "function") {
-      return Promise.resolve(claims).then((validated) => this.#withUser(validated));
-    }
-    return this.#withUser(claims as JWTClaims);
-  }
-
-  #withUser(claims: JWTClaims): MaybePromise<Authenticated<User, TokenClaims<Claims>>> {
     const id = userIdOf(this.#jwt, claims);
     if (id === null) throw new AuthenticationFailed("User not found", "user_not_found");
-    const users = this.#users;
-    const record = callSync(users, users.findById, id);
-    if (typeof (record as PromiseLike<unknown> | null)?.then === "function") {
-      return Promise.resolve(record).then((found) => this.#accept(claims, found));
-    }
-    return this.#accept(claims, record as UserRecord<User> | null);
+    return this.#accept(claims, await this.#users.findById(id));
   }
 
   #accept(claims: JWTClaims, record: UserRecord<User> | null): Authenticated<User, TokenClaims<Claims>> {

@@ -6,16 +6,7 @@ import { type Duration, parseDuration } from "../core/duration.js";
 import { AuthenticationFailed } from "../core/errors.js";
 import type { AuthEvents } from "../core/events.js";
 import type { Authenticated, AuthRequest, BaseAuthentication } from "../core/scheme.js";
-import {
-  andThen,
-  callSync,
-  callSync2,
-  defineSyncTwin,
-  isPromiseLike,
-  type MaybePromise,
-  settle,
-} from "../core/sync-path.js";
-import type { TokenRecord, TokenStore, TokenTouch, UserRecord, UserStore } from "../stores/types.js";
+import type { TokenRecord, TokenStore, TokenTouch, UserStore } from "../stores/types.js";
 import { tokenDigest } from "../tokens/digest.js";
 import { type IssuedToken, type IssueTokenOptions, issueToken } from "../tokens/issue.js";
 
@@ -119,26 +110,30 @@ export class TokenAuthentication<User = unknown> implements BaseAuthentication<U
    * @returns `{ user, auth: TokenRecord }`, or `null` without token credentials
    * @throws AuthenticationFailed for malformed, unknown, expired or orphaned tokens
    */
-  authenticate(request: AuthRequest): Promise<Authenticated<User, TokenRecord> | null> {
-    return settle(this, this.#authenticate, request);
-  }
-
-  static {
-    defineSyncTwin(TokenAuthentication.prototype.authenticate, function (this: TokenAuthentication, request) {
-      return this.#authenticate(request);
-    });
-  }
-
-  // Each store call goes through its synchronous twin when it has one (the memory stores do), so with
-  // them the whole check is synchronous; with a database each step waits for the one before.
-  #authenticate(request: AuthRequest): MaybePromise<Authenticated<User, TokenRecord> | null> {
+  async authenticate(request: AuthRequest): Promise<Authenticated<User, TokenRecord> | null> {
     const token = this.#presentedToken(request);
     if (token === null) return null;
     const digest = tokenDigest(token);
-    const found = callSync(this.#tokens, this.#tokens.findByDigest, digest);
-    return isPromiseLike(found)
-      ? found.then((record) => this.#checkRecord(digest, record))
-      : this.#checkRecord(digest, found);
+    const record = await this.#tokens.findByDigest(digest);
+    // The store found the row by digest; the check only guards against a store that answers another row.
+    // It need not be constant-time: the digest is a SHA-256 of what the client sent, not a secret.
+    if (record === null || record.digest !== digest) throw new AuthenticationFailed("Invalid token.");
+    const now = Date.now();
+    if (record.expiresAt !== null && record.expiresAt.getTime() < now) {
+      if (await this.#tokens.delete(digest)) this.#events?.emit("tokenExpired", { record });
+      await this.#cleanup(record, now);
+      throw new AuthenticationFailed("Invalid token.");
+    }
+    const owner = await this.#users.findById(record.userId);
+    if (owner === null || !owner.isActive) throw new AuthenticationFailed("User inactive or deleted.");
+    const changes = this.#touches(record, now);
+    if (changes !== null) {
+      await this.#tokens.touch(record.digest, changes);
+      Object.assign(record, changes);
+      // With the token's own write (lastUsedAt: at most once a minute), its owner's expired tokens go.
+      if (changes.lastUsedAt !== undefined) await this.#cleanup(record, now);
+    }
+    return { user: owner.user, auth: record };
   }
 
   // The token after one of the keywords, `null` without one; DRF's header errors.
@@ -159,43 +154,6 @@ export class TokenAuthentication<User = unknown> implements BaseAuthentication<U
       );
     }
     return token;
-  }
-
-  #checkRecord(digest: string, record: TokenRecord | null): MaybePromise<Authenticated<User, TokenRecord>> {
-    // The store found the row by digest; the check only guards against a store that answers another row.
-    // It need not be constant-time: the digest is a SHA-256 of what the client sent, not a secret.
-    if (record === null || record.digest !== digest) throw new AuthenticationFailed("Invalid token.");
-    const now = Date.now();
-    if (record.expiresAt !== null && record.expiresAt.getTime() < now) {
-      return andThen(callSync(this.#tokens, this.#tokens.delete, digest), async (deleted) => {
-        if (deleted) this.#events?.emit("tokenExpired", { record });
-        await this.#cleanup(record, now);
-        throw new AuthenticationFailed("Invalid token.");
-      });
-    }
-    const owner = callSync(this.#users, this.#users.findById, record.userId);
-    return isPromiseLike(owner)
-      ? owner.then((found) => this.#accept(record, found, now))
-      : this.#accept(record, owner, now);
-  }
-
-  #accept(
-    record: TokenRecord,
-    owner: UserRecord<User> | null,
-    now: number,
-  ): MaybePromise<Authenticated<User, TokenRecord>> {
-    if (owner === null || !owner.isActive) throw new AuthenticationFailed("User inactive or deleted.");
-    const authenticated = { user: owner.user, auth: record };
-    const changes = this.#touches(record, now);
-    if (changes === null) return authenticated;
-    const touched = andThen(callSync2(this.#tokens, this.#tokens.touch, record.digest, changes), () => {
-      Object.assign(record, changes);
-      return authenticated;
-    });
-    // With the token's own write (lastUsedAt: at most once a minute), its owner's expired tokens go.
-    return changes.lastUsedAt === undefined
-      ? touched
-      : andThen(touched, () => this.#cleanup(record, now).then(() => authenticated));
   }
 
   // knox's _cleanup_token: the owner's other expired tokens are deleted, each with `tokenExpired`. knox

@@ -1,7 +1,6 @@
 /**
  * The in-memory token store.
  */
-import { defineSyncTwin } from "../core/sync-path.js";
 import { DigestMap } from "./digest-map.js";
 import type { TokenRecord, TokenStore, TokenTouch } from "./types.js";
 
@@ -41,17 +40,13 @@ export class MemoryTokenStore implements TokenStore {
 
   /** {@inheritDoc TokenStore.findByDigest} */
   async findByDigest(digest: string): Promise<TokenRecord | null> {
-    return this.#findByDigest(digest);
+    const row = this.#byDigest.get(digest);
+    return row === undefined ? null : toRecord(row);
   }
 
   /** {@inheritDoc TokenStore.delete} */
   async delete(digest: string): Promise<boolean> {
     return this.#byDigest.delete(digest);
-  }
-
-  #findByDigest(digest: string): TokenRecord | null {
-    const row = this.#byDigest.get(digest);
-    return row === undefined ? null : toRecord(row);
   }
 
   /** {@inheritDoc TokenStore.deleteForUser} */
@@ -69,30 +64,12 @@ export class MemoryTokenStore implements TokenStore {
 
   /** {@inheritDoc TokenStore.touch} */
   async touch(digest: string, changes: TokenTouch): Promise<void> {
-    this.#touch(digest, changes);
-  }
-
-  #touch(digest: string, changes: TokenTouch): void {
     const record = this.#byDigest.get(digest);
     if (record === undefined) return;
     if (changes.lastUsedAt !== undefined) record.lastUsedAt = changes.lastUsedAt.getTime();
     if (changes.expiresAt !== undefined) {
       record.expiresAt = changes.expiresAt === null ? null : changes.expiresAt.getTime();
     }
-  }
-
-  // TokenAuthentication calls these twins and skips a microtask per step (../core/sync-path.ts).
-  static {
-    const prototype = MemoryTokenStore.prototype;
-    defineSyncTwin(prototype.findByDigest, function (this: MemoryTokenStore, digest) {
-      return this.#findByDigest(digest);
-    });
-    defineSyncTwin(prototype.delete, function (this: MemoryTokenStore, digest) {
-      return this.#byDigest.delete(digest);
-    });
-    defineSyncTwin(prototype.touch, function (this: MemoryTokenStore, digest, changes) {
-      this.#touch(digest, changes);
-    });
   }
 }
 

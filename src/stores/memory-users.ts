@@ -1,7 +1,6 @@
 /**
  * The in-memory user store.
  */
-import { defineSyncTwin } from "../core/sync-path.js";
 import type { CreateUserInput, UserRecord, UserStore } from "./types.js";
 
 /**
@@ -82,15 +81,6 @@ export class MemoryUserStore<User = DefaultUser> implements UserStore<User> {
   /** {@inheritDoc UserStore.findById} */
   async findById(id: string): Promise<UserRecord<User> | null> {
     return this.#copy(id);
-  }
-
-  // The schemes call this twin and skip a microtask (../core/sync-path.ts). Only they call it, and they
-  // read the record and hand on its `user` without changing or keeping it: so the stored record itself,
-  // not a copy of it (one object less on every request). Callers of findById() still get a copy.
-  static {
-    defineSyncTwin(MemoryUserStore.prototype.findById, function (this: MemoryUserStore<unknown>, id) {
-      return this.#byId.get(id) ?? null;
-    });
   }
 
   /** {@inheritDoc UserStore.setPasswordHash} */

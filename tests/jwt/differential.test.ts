@@ -2,7 +2,6 @@
 import fc from "fast-check";
 import { exportPKCS8, generateKeyPair } from "jose";
 import { describe, expect, it } from "vitest";
-import { callSync } from "../../src/core/sync-path.js";
 import {
   type AuthError,
   type JWTAlgorithm,
@@ -34,8 +33,7 @@ const outcome = (jwt: JWTService, token: string): Promise<Outcome> =>
     (error: unknown) => ({ error: (error as Error).message }),
   );
 
-// Through JWTAuthentication's synchronous twin, as the runner calls it: at once on the node:crypto path
-// (header verdicts cached, no microtask), through a promise on the WebCrypto path.
+// Through JWTAuthentication, as the runner calls it.
 const users = new MemoryUserStore();
 users.add({ id: "1", username: "u1", passwordHash: null, isActive: true, user: { id: "1", username: "u1" } });
 const schemes = new WeakMap<JWTService, JWTAuthentication<unknown>>();
@@ -47,7 +45,7 @@ async function schemeOutcome(jwt: JWTService, token: string): Promise<Outcome> {
   }
   const request = makeRequest({ headers: { Authorization: `Bearer ${token}` } });
   try {
-    const result = await callSync(scheme, scheme.authenticate, request);
+    const result = await scheme.authenticate(request);
     return { ok: JSON.stringify(result?.auth) };
   } catch (error) {
     const { detail, code, messages } = error as AuthError & { messages?: unknown };
@@ -82,13 +80,10 @@ describe.each<JWTAlgorithm>([
       expect(await schemeOutcome(fast, token)).toEqual(await schemeOutcome(portable, token));
     }
     const fastScheme = new JWTAuthentication({ jwt: fast, users });
-    const answer = callSync(
-      fastScheme,
-      fastScheme.authenticate,
+    const answer = fastScheme.authenticate(
       makeRequest({ headers: { Authorization: `Bearer ${tokens[0]}` } }),
     );
-    expect(answer).not.toBeInstanceOf(Promise);
-    expect(answer).toMatchObject({ user: { id: "1" } });
+    await expect(answer).resolves.toMatchObject({ user: { id: "1" } });
     const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.";
     await fc.assert(
       fc.asyncProperty(

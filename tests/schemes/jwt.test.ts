@@ -1,7 +1,6 @@
 import fc from "fast-check";
 import { SignJWT } from "jose";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { callSync } from "../../src/core/sync-path.js";
 import {
   AuthenticationFailed,
   authenticate,
@@ -241,37 +240,41 @@ describe("JWTAuthentication", () => {
   });
 });
 
-describe("JWTAuthentication and JWTStatelessUserAuthentication: the synchronous twin", () => {
-  it("answers at once with node:crypto and the memory store, and refuses at once", async () => {
+describe("JWTAuthentication and JWTStatelessUserAuthentication: what they call", () => {
+  it("answer through the runner with node:crypto and the memory store, and refuse a bad token", async () => {
     const { auth, jwt, ada } = await setup();
     const { access } = await jwt.obtainPair(ada);
-    const answer = callSync(auth, auth.authenticate, bearer(access));
-    expect(answer).not.toBeInstanceOf(Promise);
-    expect(answer).toMatchObject({ user: { id: "1" }, auth: { user_id: "1" } });
-    let error: unknown;
-    try {
-      // A refusal throws here, before any promise: nothing floats.
-      void callSync(auth, auth.authenticate, bearer(tampered(access)));
-    } catch (thrown) {
-      error = thrown;
-    }
-    expect(error).toBeInstanceOf(InvalidToken);
-    expect(error).toMatchObject({
+    expect(await authenticate(bearer(access), [auth])).toMatchObject({
+      outcome: "success",
+      user: { id: "1" },
+      auth: { user_id: "1" },
+      scheme: "jwt",
+    });
+    const refused = await authenticate(bearer(tampered(access)), [auth]);
+    expect(refused).toMatchObject({ outcome: "fail", status: 401 });
+    expect(refused.outcome === "fail" && refused.error).toBeInstanceOf(InvalidToken);
+    expect(refused.outcome === "fail" && refused.error).toMatchObject({
       code: "token_not_valid",
       detail: "Given token not valid for any token type",
     });
     const stateless = new JWTStatelessUserAuthentication({ jwt });
-    expect(callSync(stateless, stateless.authenticate, bearer(access))).toMatchObject({ user: { id: "1" } });
+    expect(await authenticate(bearer(access), [stateless])).toMatchObject({
+      outcome: "success",
+      user: { id: "1" },
+    });
   });
 
-  it("waits where something must: a spied store, revocations, the WebCrypto path", async () => {
+  it("call a spy on the user store, the service's validate and the revocation store", async () => {
     const { auth, jwt, ada, users } = await setup();
     const { access } = await jwt.obtainPair(ada);
     const findById = vi.spyOn(users, "findById");
-    const answer = callSync(auth, auth.authenticate, bearer(access));
-    expect(answer).toBeInstanceOf(Promise);
-    await expect(answer).resolves.toMatchObject({ user: { id: "1" } });
-    expect(findById).toHaveBeenCalledWith("1");
+    const validate = vi.spyOn(jwt, "validate");
+    await expect(auth.authenticate(bearer(access))).resolves.toMatchObject({ user: { id: "1" } });
+    expect(findById).toHaveBeenCalledExactlyOnceWith("1");
+    expect(validate).toHaveBeenCalledOnce();
+    expect(validate.mock.calls[0]![0]).toBe(access);
+    await new JWTStatelessUserAuthentication({ jwt }).authenticate(bearer(access));
+    expect(validate).toHaveBeenCalledTimes(2);
 
     const revocations = new MemoryRevocationStore();
     const isRevoked = vi.spyOn(revocations, "isRevoked");
@@ -279,12 +282,31 @@ describe("JWTAuthentication and JWTStatelessUserAuthentication: the synchronous 
     const token = (await revocable.jwt.obtainPair(revocable.ada)).access;
     await expect(revocable.auth.authenticate(bearer(token))).resolves.not.toBeNull();
     expect(isRevoked).toHaveBeenCalledOnce();
+  });
 
+  it("call a subclass's override of the service's validate", async () => {
+    const users = new MemoryUserStore();
+    await users.create({ username: "ada", passwordHash: null });
+    class Audited extends JWTService {
+      seen: string[] = [];
+      override validate(token: string, type?: "access" | "refresh" | "sliding" | null) {
+        this.seen.push(token);
+        return super.validate(token, type);
+      }
+    }
+    const jwt = new Audited({ signingKey: SECRET, users });
+    const { access } = await jwt.obtainPair({ id: "1" });
+    const auth = new JWTAuthentication({ jwt, users });
+    expect(await authenticate(bearer(access), [auth])).toMatchObject({ outcome: "success" });
+    expect(jwt.seen).toEqual([access]);
+  });
+
+  it("answer the same on the WebCrypto path", async () => {
     const portable = await setup({ useNodeCrypto: false });
     const portableToken = (await portable.jwt.obtainPair(portable.ada)).access;
-    const pending = callSync(portable.auth, portable.auth.authenticate, bearer(portableToken));
-    expect(pending).toBeInstanceOf(Promise);
-    await expect(pending).resolves.toMatchObject({ user: { id: "1" } });
+    await expect(portable.auth.authenticate(bearer(portableToken))).resolves.toMatchObject({
+      user: { id: "1" },
+    });
     await expect(portable.auth.authenticate(bearer(tampered(portableToken)))).rejects.toMatchObject({
       code: "token_not_valid",
       detail: "Given token not valid for any token type",

@@ -3,7 +3,6 @@
  * parameters, directly on SQLite or the pg pool when PreparedSqliteDialect or PreparedPostgresDialect allows it.
  */
 import { type CompiledQuery, createQueryId } from "kysely";
-import { isPromiseLike } from "../../core/sync-path.js";
 import type { PostgresShared } from "./postgres-shared.js";
 import type { SqliteShared } from "./sqlite-dialect.js";
 import type { AnyKysely } from "./tables.js";
@@ -64,20 +63,7 @@ export class HotQuery {
    * `map` of the first row for these parameters (as many, in the same order, as the query was built
    * with), or of undefined.
    */
-  first<T>(parameters: readonly unknown[], map: (row: Row | undefined) => T): Promise<T> {
-    try {
-      const answer = this.firstNow(parameters, map);
-      return isPromiseLike(answer) ? (answer as Promise<T>) : Promise.resolve(answer);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-  }
-
-  /**
-   * As {@link first}, but answers (or throws) at once on the direct SQLite path: the stores' synchronous
-   * twins (../../core/sync-path.ts) use it, so a token check on PreparedSqliteDialect waits for nothing.
-   */
-  firstNow<T>(parameters: readonly unknown[], map: (row: Row | undefined) => T): T | Promise<T> {
+  async first<T>(parameters: readonly unknown[], map: (row: Row | undefined) => T): Promise<T> {
     if (this.#postgres !== undefined) return this.#viaPool(this.#postgres, parameters, map);
     if (this.#sqlite === undefined) return this.#viaKysely(parameters, map);
     let found: unknown;

@@ -2,7 +2,6 @@
  * The Kysely token store.
  */
 import { SqliteAdapter, sql } from "kysely";
-import { defineSyncTwin } from "../../core/sync-path.js";
 import type { TokenRecord, TokenStore, TokenTouch } from "../types.js";
 import { HotQuery } from "./hot-query.js";
 import {
@@ -122,13 +121,6 @@ export class KyselyTokenStore implements TokenStore {
   /** @inheritDoc */
   findByDigest(digest: string): Promise<TokenRecord | null> {
     return this.#byDigest.first([digest], toRecordOrNull);
-  }
-
-  // TokenAuthentication calls this twin: on PreparedSqliteDialect's direct path it answers at once.
-  static {
-    defineSyncTwin(KyselyTokenStore.prototype.findByDigest, function (this: KyselyTokenStore, digest) {
-      return this.#byDigest.firstNow([digest], toRecordOrNull);
-    });
   }
 
   /** @inheritDoc */

@@ -1,7 +1,6 @@
 /**
  * The Kysely user store.
  */
-import { defineSyncTwin } from "../../core/sync-path.js";
 import { checkKey } from "../keys.js";
 import type { DefaultUser } from "../memory-users.js";
 import type { CreateUserInput, UserRecord, UserStore } from "../types.js";
@@ -169,16 +168,6 @@ export class KyselyUserStore<User = DefaultUser> implements UserStore<User> {
   /** @inheritDoc */
   findById(id: string): Promise<UserRecord<User> | null> {
     return this.#byId.first([id], this.#recordOrNull);
-  }
-
-  // The schemes call these twins: on PreparedSqliteDialect's direct path they answer at once.
-  static {
-    defineSyncTwin(KyselyUserStore.prototype.findById, function (this: KyselyUserStore<unknown>, id) {
-      return this.#byId.firstNow([id], this.#recordOrNull);
-    });
-    defineSyncTwin(KyselyUserStore.prototype.findByUsername, function (this: KyselyUserStore<unknown>, name) {
-      return this.#byUsername.firstNow([name], this.#recordOrNull);
-    });
   }
 
   /**

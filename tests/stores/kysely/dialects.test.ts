@@ -7,8 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { type DatabaseConnection, Kysely, type KyselyPlugin, SqliteDialect, sql } from "kysely";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { callSync, isPromiseLike } from "../../../src/core/sync-path.js";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import {
   authenticate,
   issueToken,
@@ -87,30 +86,28 @@ describe("PreparedSqliteDialect", () => {
     await small.destroy();
   });
 
-  it("the hot reads' synchronous twins answer at once on the direct path, and wait otherwise", async () => {
-    const tokens = new KyselyTokenStore({ db });
-    const users = new KyselyUserStore({ db });
-    const ada = await users.create({ username: "ada-twin", passwordHash: null });
-    await tokens.save(token("twin", ada.id));
-    const found = callSync(tokens, tokens.findByDigest, "twin");
-    expect(isPromiseLike(found)).toBe(false);
-    expect((found as TokenRecord).userId).toBe(ada.id);
-    expect(isPromiseLike(callSync(users, users.findById, ada.id))).toBe(false);
-    expect(isPromiseLike(callSync(users, users.findByUsername, "ada-twin"))).toBe(false);
-    // While a transaction holds the connection, the twin waits for it like the method does.
-    await db.transaction().execute(async () => {
-      const queued = callSync(tokens, tokens.findByDigest, "twin");
-      expect(isPromiseLike(queued)).toBe(true);
-      void Promise.resolve(queued).catch(() => {});
-    });
-    // On Kysely's own dialect there is no direct path.
+  it("TokenAuthentication reads the hot queries through the stores' own methods, on either dialect", async () => {
     const ordinary = sqliteDb();
     await migrateToLatest(ordinary);
-    const other = new KyselyTokenStore({ db: ordinary });
-    const pending = callSync(other, other.findByDigest, "twin");
-    expect(isPromiseLike(pending)).toBe(true);
-    expect(await pending).toBeNull();
-    await ordinary.destroy();
+    try {
+      for (const handle of [db, ordinary]) {
+        const tokens = new KyselyTokenStore({ db: handle });
+        const users = new KyselyUserStore({ db: handle });
+        const ada = await users.create({ username: "ada-hot", passwordHash: null });
+        const { token: plaintext, record } = await issueToken(tokens, ada.id);
+        const findByDigest = vi.spyOn(tokens, "findByDigest");
+        const findById = vi.spyOn(users, "findById");
+        const request = makeRequest({ headers: { Authorization: `Token ${plaintext}` } });
+        const result = await authenticate(request, [new TokenAuthentication({ tokens, users })]);
+        expect(result).toMatchObject({ outcome: "success", user: { id: ada.id, username: "ada-hot" } });
+        expect(findByDigest).toHaveBeenCalledExactlyOnceWith(record.digest);
+        expect(findById).toHaveBeenCalledExactlyOnceWith(ada.id);
+        expect((await users.findByUsername("ada-hot"))?.id).toBe(ada.id);
+        expect(await tokens.findByDigest("missing")).toBeNull();
+      }
+    } finally {
+      await ordinary.destroy();
+    }
   });
 
   it("a read during an open transaction waits for it, and never sees its uncommitted rows", async () => {
@@ -183,7 +180,6 @@ describe("PreparedSqliteDialect", () => {
       const saved = { ...token("raw", ada.id), name: "laptop", expiresAt: later(), lastUsedAt: new Date(5) };
       await tokens.save(saved);
       await users.updateLastLogin(ada.id, new Date(7));
-      expect(isPromiseLike(callSync(tokens, tokens.findByDigest, "raw"))).toBe(false);
       const found = await tokens.findByDigest("raw");
       expect(found).toEqual(saved);
       expect(await new KyselyTokenStore({ db: ordinary }).findByDigest("raw")).toEqual(found);
