@@ -1,7 +1,6 @@
 /**
  * The in-memory token store.
  */
-import { DigestMap } from "./digest-map.js";
 import type { TokenRecord, TokenStore, TokenTouch } from "./types.js";
 
 /**
@@ -16,12 +15,11 @@ import type { TokenRecord, TokenStore, TokenTouch } from "./types.js";
  * ```
  */
 export class MemoryTokenStore implements TokenStore {
-  readonly #byDigest = new DigestMap<TokenRow>();
+  readonly #byDigest = new Map<string, TokenRow>();
 
   /** {@inheritDoc TokenStore.save} */
   async save(record: TokenRecord): Promise<void> {
-    if (!this.#byDigest.add(toRow(record)))
-      throw new Error("MemoryTokenStore: a token with this digest exists.");
+    this.#add(record);
   }
 
   /** {@inheritDoc TokenStore.saveWithinLimit} */
@@ -33,8 +31,7 @@ export class MemoryTokenStore implements TokenStore {
       if (row.userId === record.userId && (row.expiresAt === null || row.expiresAt > now)) live++;
     }
     if (live >= limit) return false;
-    if (!this.#byDigest.add(toRow(record)))
-      throw new Error("MemoryTokenStore: a token with this digest exists.");
+    this.#add(record);
     return true;
   }
 
@@ -51,7 +48,12 @@ export class MemoryTokenStore implements TokenStore {
 
   /** {@inheritDoc TokenStore.deleteForUser} */
   async deleteForUser(userId: string): Promise<number> {
-    return this.#byDigest.deleteWhere((row) => row.userId === userId);
+    let count = 0;
+    for (const row of this.#byDigest.values()) {
+      // Deleting the entry just visited is safe while iterating a Map.
+      if (row.userId === userId && this.#byDigest.delete(row.digest)) count++;
+    }
+    return count;
   }
 
   /** {@inheritDoc TokenStore.listForUser} */
@@ -70,6 +72,12 @@ export class MemoryTokenStore implements TokenStore {
     if (changes.expiresAt !== undefined) {
       record.expiresAt = changes.expiresAt === null ? null : changes.expiresAt.getTime();
     }
+  }
+
+  #add(record: TokenRecord): void {
+    if (this.#byDigest.has(record.digest))
+      throw new Error("MemoryTokenStore: a token with this digest exists.");
+    this.#byDigest.set(record.digest, toRow(record));
   }
 }
 

@@ -32,6 +32,20 @@ describe("MemoryTokenStore", () => {
     await expect(tokens.save(record("a", "2", 0))).rejects.toThrow(/digest exists/);
   });
 
+  it("saveWithinLimit counts the user's unexpired tokens at the record's time, atomically", async () => {
+    const tokens = new MemoryTokenStore();
+    await tokens.save({ ...record("old", "1", 0), expiresAt: new Date(1000) });
+    await tokens.save(record("a", "1", 0));
+    await tokens.save(record("other", "2", 0));
+    expect(await tokens.saveWithinLimit(record("b", "1", 1000), 2)).toBe(true);
+    expect(await tokens.saveWithinLimit(record("c", "1", 1000), 2)).toBe(false);
+    expect(await tokens.findByDigest("c")).toBeNull();
+    await expect(tokens.saveWithinLimit(record("a", "3", 0), 5)).rejects.toThrow(/digest exists/);
+    const racing = Array.from({ length: 10 }, (_, i) => tokens.saveWithinLimit(record(`r${i}`, "4", 0), 3));
+    expect((await Promise.all(racing)).filter(Boolean)).toHaveLength(3);
+    expect(await tokens.listForUser("4")).toHaveLength(3);
+  });
+
   it("touches lastUsedAt and expiresAt, and ignores a missing record", async () => {
     const tokens = new MemoryTokenStore();
     await tokens.save(record("a", "1", 0));
@@ -73,7 +87,7 @@ describe("MemoryTokenStore", () => {
     expect(third.lastUsedAt).toEqual(new Date(3000));
   });
 
-  it("keeps digests that share their first characters apart", async () => {
+  it("matches whole digests: ones that share their first characters stay apart", async () => {
     const tokens = new MemoryTokenStore();
     const digests = ["1", "2", "3"].map((digit) => `abcdef0${digit.repeat(57)}`);
     for (const [i, digest] of digests.entries()) await tokens.save(record(digest, String(i % 2), i));
