@@ -14,7 +14,6 @@ import {
 } from "../core/guard.js";
 import type { BaseAuthentication } from "../core/scheme.js";
 import type { EndpointHandler } from "../endpoints/http.js";
-import { declareSlots } from "./internal/express-slots.js";
 import { expressUrl } from "./internal/express-url.js";
 import { NodeRequestView } from "./internal/node-request.js";
 import { sendAuthError, sendFetchResponse, toFetchRequest } from "./node.js";
@@ -143,7 +142,6 @@ function proceed(
   onError: OnError,
 ): void {
   if (outcome.ok) {
-    declareSlots(req);
     // A plain property write: @types/passport, when present, types `req.user` as its own.
     const authed = req as unknown as { user: unknown; auth: unknown };
     authed.user = outcome.user;

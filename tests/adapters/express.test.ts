@@ -458,21 +458,36 @@ describe("portcullis/express: auth", () => {
     expect(await response.text()).toBe("");
   });
 
-  it("keeps req.user and req.auth per request: never on a request it did not authenticate", async () => {
-    const w = await world();
-    const seen: unknown[] = [];
-    const server = express();
-    server.get("/api/me/", auth({ schemes: [w.schemes.basic] }), answer);
-    server.get("/api/open/", (req, res) => {
-      const open = req as unknown as { user?: unknown; auth?: unknown };
-      seen.push([open.user, open.auth, Object.hasOwn(req, "user")]);
-      res.json({});
-    });
-    running = await listen(createServer(server));
-    expect((await running.fetch("/api/me/", { headers: { Authorization: GOOD_BASIC } })).status).toBe(200);
-    await running.fetch("/api/open/", { headers: { Authorization: GOOD_BASIC } });
-    expect(seen).toEqual([[undefined, undefined, false]]);
-  });
+  it.each([
+    ["Express 5", express],
+    ["Express 4", express4],
+  ])(
+    "sets req.user and req.auth as the request's own properties, on no other request (%s)",
+    async (_, make) => {
+      const w = await world();
+      const seen: unknown[] = [];
+      const record: RequestHandler = (req, res) => {
+        const { user, auth: proof } = req as unknown as { user?: { username: string }; auth?: unknown };
+        seen.push([user?.username, proof, Object.hasOwn(req, "user"), Object.hasOwn(req, "auth")]);
+        res.json({});
+      };
+      const server = make();
+      server.get("/api/me/", auth({ schemes: [w.schemes.basic] }), record);
+      server.get("/api/open/", record);
+      running = await listen(createServer(server));
+      expect((await running.fetch("/api/me/", { headers: { Authorization: GOOD_BASIC } })).status).toBe(200);
+      await running.fetch("/api/open/", { headers: { Authorization: GOOD_BASIC } });
+      expect(seen).toEqual([
+        ["ada", null, true, true],
+        [undefined, undefined, false, false],
+      ]);
+      // Express's request prototypes are left as they were.
+      for (const prototype of [server.request, Object.getPrototypeOf(server.request) as object]) {
+        expect(Object.getOwnPropertyDescriptor(prototype, "user")).toBeUndefined();
+        expect(Object.getOwnPropertyDescriptor(prototype, "auth")).toBeUndefined();
+      }
+    },
+  );
 
   it("lets another middleware write and rewrite req.user, as passport does, before or after it", async () => {
     const w = await world();
