@@ -412,6 +412,16 @@ describe.skipIf(skip !== null)(`PreparedPostgresDialect${skip === null ? "" : ` 
     expect(await new KyselyTokenStore({ db: database.db }).findByDigest("in-transaction")).toBeNull();
   });
 
+  it("a transaction that an error aborted is not reported committed", async () => {
+    const tokens = new KyselyTokenStore({ db: database.db });
+    const outcome = database.db.transaction().execute(async (trx) => {
+      await new KyselyTokenStore({ db: trx }).save(token("aborted"));
+      await sql`select 1 / 0`.execute(trx).catch(() => {}); // swallowed, but the server aborted the transaction
+    });
+    await expect(outcome).rejects.toThrow("Transaction was rolled back instead of committed");
+    expect(await tokens.findByDigest("aborted")).toBeNull();
+  });
+
   /** A Kysely instance of its own on the schema, with `options` for Kysely and the dialect. */
   const own = (
     options: { log?: (event: { level: string; query: { sql: string } }) => void } & {
