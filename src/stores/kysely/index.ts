@@ -9,7 +9,7 @@
  * import { Kysely } from "kysely";
  * import { KyselyTokenStore, KyselyUserStore, migrateToLatest, PreparedSqliteDialect } from "portcullis/kysely";
  *
- * // PreparedSqliteDialect / PreparedPostgresDialect: Kysely's dialects with prepared hot reads (or use Kysely's own)
+ * // PreparedSqliteDialect / PreparedPostgresDialect: Kysely's dialects with prepared statements (or use Kysely's own)
  * const db = new Kysely({ dialect: new PreparedSqliteDialect({ database: new Database("auth.db") }) });
  * await migrateToLatest(db);
  * const users = new KyselyUserStore({ db });

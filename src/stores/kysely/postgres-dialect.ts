@@ -1,89 +1,250 @@
 /**
- * A PostgresDialect that sends the stores' hot reads as named (prepared) statements.
+ * A PostgresDialect whose driver sends Kysely's selects as named (prepared) statements, per connection,
+ * on Kysely's public Driver and DatabaseConnection interfaces.
  */
 import {
-  type CompiledQuery,
+  CompiledQuery,
   type DatabaseConnection,
-  type DatabaseIntrospector,
   type Driver,
   PostgresDialect,
   type PostgresDialectConfig,
-  PostgresDriver,
-  PostgresQueryCompiler,
-  type QueryCompiler,
-  type QueryId,
-  type RootOperationNode,
+  type PostgresPool,
+  type QueryResult,
+  SelectQueryNode,
+  type TransactionSettings,
 } from "kysely";
-import { announce, type FastPaths } from "./hot-query.js";
-import { PostgresShared } from "./postgres-shared.js";
-import type { AnyKysely } from "./tables.js";
 
-/** What the driver refuses a probe's acquisition with (PostgresShared#pooled). */
-const PROBE = new Error("portcullis: probing the connection provider");
+/** At most this many statements are named per connection; past it they are sent unnamed. */
+const MAX_NAMED = 100;
 
-/** Kysely's own connection class, which it does not export. */
-type KyselyPostgresConnection = Parameters<PostgresDriver["releaseConnection"]>[0];
+/** pg's client, with the query config and `release(destroy)` that Kysely's client interface leaves out. */
+interface PgClient {
+  query(...args: unknown[]): Promise<PgResult> & AsyncCursor;
+  release(destroy?: boolean): void;
+}
+interface PgResult {
+  command: string;
+  rowCount: number | null;
+  rows: unknown[];
+}
+interface AsyncCursor {
+  read(count: number): Promise<unknown[]>;
+  close(): Promise<void>;
+}
+
+// The server dropped the statement (DISCARD ALL, DEALLOCATE: SQLSTATE 26000), or a table it reads changed
+// shape since it was prepared ("cached plan must not change result type", 0A000 from RevalidateCachedQuery).
+function isStale(error: unknown): boolean {
+  const { code, routine } = (error ?? {}) as { code?: unknown; routine?: unknown };
+  return code === "26000" || (code === "0A000" && routine === "RevalidateCachedQuery");
+}
+
+// A name made from the SQL text alone, so that two dialects sharing one pg pool name a text alike
+// (pg refuses one name for two texts on a connection). 53-bit cyrb53: a clash needs ~10^8 texts.
+function nameOf(sql: string): string {
+  let h1 = 0xdeadbeef;
+  let h2 = 0x41c6ce57;
+  for (let i = 0; i < sql.length; i++) {
+    const code = sql.charCodeAt(i);
+    h1 = Math.imul(h1 ^ code, 2654435761);
+    h2 = Math.imul(h2 ^ code, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return `portcullis_${(4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(36)}`;
+}
 
 /**
- * Kysely's PostgresDriver, telling the dialect's direct reads when Kysely is up, logs, or is destroyed,
- * and which instances take a pooled connection per query.
+ * One pooled pg connection. Outside a transaction, a select built with Kysely's query builder goes as a
+ * named statement; inside one, and for every other query, unnamed (so that a stale statement can always
+ * be prepared again: in a transaction the failed attempt would have aborted it).
  */
-class PreparedPostgresDriver extends PostgresDriver {
-  readonly #shared: PostgresShared;
+class PreparedPostgresConnection implements DatabaseConnection {
+  readonly #client: PgClient;
+  readonly #cursor: PostgresDialectConfig["cursor"];
+  /** The SQL texts named on this connection, and their names. */
+  readonly #names = new Map<string, string>();
+  #inTransaction = false;
+  /** Appended to every name once the server has forgotten or invalidated this connection's statements. */
+  #suffix = "";
+  #generation = 0;
+  discarded = false;
 
-  constructor(config: PostgresDialectConfig, shared: PostgresShared) {
-    super(config);
-    this.#shared = shared;
+  constructor(client: PgClient, cursor: PostgresDialectConfig["cursor"]) {
+    this.#client = client;
+    this.#cursor = cursor;
   }
 
-  override acquireConnection(): Promise<DatabaseConnection> {
-    return this.#shared.acquiring() ? super.acquireConnection() : Promise.reject(PROBE);
+  async executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
+    if (this.discarded) throw new Error("Postgres connection has been discarded");
+    const { sql, parameters } = compiledQuery;
+    const name = this.#inTransaction ? undefined : this.#name(compiledQuery);
+    if (name === undefined) this.#track(sql);
+    const { command, rowCount, rows } =
+      name === undefined
+        ? await this.#client.query(sql, [...parameters])
+        : await this.#named(name, sql, parameters);
+    if (command === "ROLLBACK" || command === "COMMIT") return { rows: [{ command } as R] };
+    const affected =
+      command === "INSERT" || command === "UPDATE" || command === "DELETE" || command === "MERGE";
+    return { numAffectedRows: affected ? BigInt(rowCount ?? 0) : undefined, rows: (rows ?? []) as R[] };
   }
 
-  override async releaseConnection(connection: KyselyPostgresConnection): Promise<void> {
-    this.#shared.released(connection);
-    await super.releaseConnection(connection);
+  async *streamQuery<R>(
+    compiledQuery: CompiledQuery,
+    chunkSize = 100,
+  ): AsyncIterableIterator<QueryResult<R>> {
+    if (this.#cursor === undefined || this.#cursor === null) {
+      throw new Error(
+        "'cursor' is not present in your postgres dialect config. It's required to make streaming work in postgres.",
+      );
+    }
+    if (!Number.isInteger(chunkSize) || chunkSize <= 0)
+      throw new Error("chunkSize must be a positive integer");
+    const cursor = this.#client.query(new this.#cursor(compiledQuery.sql, [...compiledQuery.parameters]));
+    try {
+      for (let rows = await cursor.read(chunkSize); rows.length > 0; rows = await cursor.read(chunkSize)) {
+        yield { rows: rows as R[] };
+      }
+    } finally {
+      await cursor.close();
+    }
   }
 
-  override async destroy(): Promise<void> {
-    this.#shared.close();
-    await super.destroy();
+  release(): void {
+    this.#inTransaction = false;
+    this.#client.release(this.discarded);
+  }
+
+  #name({ sql, query }: CompiledQuery): string | undefined {
+    let name = this.#names.get(sql);
+    if (name === undefined && SelectQueryNode.is(query) && this.#names.size < MAX_NAMED) {
+      name = nameOf(sql);
+      this.#names.set(sql, name);
+    }
+    return name;
+  }
+
+  // Kysely opens and ends transactions with these statements (savepoints are "rollback to"); so may the
+  // application, on db.connection().
+  #track(sql: string): void {
+    if (/^\s*(begin|start\s+transaction)\b/i.test(sql)) this.#inTransaction = true;
+    else if (/^\s*(commit|end|rollback(?!\s+to\b))\b/i.test(sql)) this.#inTransaction = false;
+  }
+
+  async #named(name: string, text: string, values: readonly unknown[]): Promise<PgResult> {
+    try {
+      return await this.#client.query({ name: `${name}${this.#suffix}`, text, values: [...values] });
+    } catch (error) {
+      if (!isStale(error)) throw error;
+      // pg still counts the old names as parsed on this connection: prepare every statement again under
+      // new ones (DISCARD ALL and DEALLOCATE ALL drop them all). Not in a transaction, so this can succeed.
+      this.#suffix = `_${++this.#generation}`;
+      return await this.#client.query({ name: `${name}${this.#suffix}`, text, values: [...values] });
+    }
   }
 }
 
-class PreparedPostgresCompiler extends PostgresQueryCompiler {
-  readonly #fast: FastPaths;
+/** Kysely's PostgresDriver, on connections that name their selects. */
+class PreparedPostgresDriver implements Driver {
+  readonly #config: PostgresDialectConfig;
+  readonly #connections = new WeakMap<object, PreparedPostgresConnection>();
+  #pool: PostgresPool | undefined;
 
-  constructor(shared: PostgresShared) {
-    super();
-    this.#fast = { postgres: shared };
+  constructor(config: PostgresDialectConfig) {
+    this.#config = config;
   }
 
-  override compileQuery(node: RootOperationNode, queryId: QueryId): CompiledQuery {
-    announce(this.#fast);
-    return super.compileQuery(node, queryId);
+  async init(): Promise<void> {
+    const { pool } = this.#config;
+    this.#pool = typeof pool === "function" ? await pool() : pool;
   }
+
+  async acquireConnection(): Promise<DatabaseConnection> {
+    const client = (await (this.#pool as PostgresPool).connect()) as unknown as PgClient;
+    if (this.#pool === undefined) {
+      client.release(); // destroy() ran while the connection was being acquired
+      throw new Error("driver has already been destroyed");
+    }
+    let connection = this.#connections.get(client);
+    if (connection === undefined) {
+      connection = new PreparedPostgresConnection(client, this.#config.cursor);
+      this.#connections.set(client, connection);
+      // pg has no async hook for a new connection: the driver calls onCreateConnection itself, as Kysely's does.
+      await this.#config.onCreateConnection?.(connection);
+    }
+    await this.#config.onReserveConnection?.(connection);
+    return connection;
+  }
+
+  async beginTransaction(connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
+    let sql = "begin";
+    if (settings.isolationLevel !== undefined || settings.accessMode !== undefined) {
+      sql = "start transaction";
+      if (settings.isolationLevel !== undefined) sql += ` isolation level ${settings.isolationLevel}`;
+      if (settings.accessMode !== undefined) sql += ` ${settings.accessMode}`;
+    }
+    await connection.executeQuery(CompiledQuery.raw(sql));
+  }
+
+  async commitTransaction(connection: DatabaseConnection): Promise<void> {
+    const { rows } = await connection.executeQuery<{ command?: string }>(CompiledQuery.raw("commit"));
+    // PostgreSQL completes COMMIT with a ROLLBACK tag when an earlier error left the transaction aborted.
+    if (rows[0]?.command === "ROLLBACK") throw new Error("Transaction was rolled back instead of committed");
+  }
+
+  async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    try {
+      await connection.executeQuery(CompiledQuery.raw("rollback"));
+    } catch (error) {
+      (connection as PreparedPostgresConnection).discarded = true; // its state is unknown: the pool drops it
+      throw error;
+    }
+  }
+
+  async savepoint(connection: DatabaseConnection, name: string): Promise<void> {
+    await connection.executeQuery(savepoint("savepoint", name));
+  }
+
+  async rollbackToSavepoint(connection: DatabaseConnection, name: string): Promise<void> {
+    await connection.executeQuery(savepoint("rollback to", name));
+  }
+
+  async releaseSavepoint(connection: DatabaseConnection, name: string): Promise<void> {
+    await connection.executeQuery(savepoint("release", name));
+  }
+
+  async releaseConnection(connection: DatabaseConnection): Promise<void> {
+    (connection as PreparedPostgresConnection).release();
+  }
+
+  async destroy(): Promise<void> {
+    const pool = this.#pool;
+    this.#pool = undefined;
+    await pool?.end();
+  }
+}
+
+function savepoint(command: string, name: string): CompiledQuery {
+  return CompiledQuery.raw(`${command} "${name.replaceAll('"', '""')}"`);
 }
 
 /**
- * Kysely's `PostgresDialect` for node-postgres (`pg`), built for the portcullis stores: the recommended
- * way to build the Kysely instance they take on PostgreSQL. It takes the same options, and sends the
- * stores' hot reads ({@link KyselyTokenStore.findByDigest}, {@link KyselyUserStore.findById} and
- * `findByUsername`) as named statements, `pool.query({ name, text, values })`: each connection parses
- * and plans them once, then only binds and executes them. Every other query is sent as
- * `PostgresDialect` sends it (unnamed: parsed, planned and executed each time). Outside a transaction,
- * once Kysely has run a query on the instance, those reads check a connection out of the pool and run
- * on it directly, as `pool.query` does, skipping Kysely's executor; Kysely's `log` option,
- * `onCreateConnection` or `onReserveConnection` turns that off (they then run through Kysely), and
- * result plugins (`transformResult`) do not see them: the stores use none. A store built on a
- * transaction or on `db.connection()` reads on that connection, through Kysely.
+ * Kysely's `PostgresDialect` for node-postgres (`pg`), whose driver sends selects as named statements:
+ * the recommended way to build the Kysely instance the portcullis stores take on PostgreSQL. Outside a
+ * transaction, each select built with Kysely's query builder (the stores' hot reads among them: a token
+ * by digest, a user by id or username) goes as `client.query({ name, text, values })`, so each
+ * connection parses and plans it once, then only binds and executes it; at most 100 SQL texts are
+ * named per connection, and the rest go unnamed. Raw SQL (`sql\`…\``), writes, and everything inside a
+ * transaction go unnamed, as `PostgresDialect` sends them.
  *
  * A named statement lives on its connection until the connection closes. When the server has dropped
  * it (`DISCARD ALL`, `DEALLOCATE`) or a table it reads changed shape (a column added by your migration:
- * "cached plan must not change result type"), the read is prepared again under a new name, once. Inside
- * a transaction the reads go unnamed, so that retry is always possible. Behind PgBouncer in transaction
- * mode, named statements need its `max_prepared_statements` (1.21 or later); otherwise use Kysely's
- * `PostgresDialect`.
+ * "cached plan must not change result type"), the read is prepared again under a new name, once. Behind
+ * PgBouncer in transaction mode, named statements need its `max_prepared_statements` (1.21 or later);
+ * otherwise use Kysely's `PostgresDialect`. Everything else is Kysely's `PostgresDialect`: the same
+ * options, the query log, plugins and connection hooks. It is built on Kysely's public `Driver` and
+ * `DatabaseConnection` interfaces only.
  *
  * @example
  * ```ts
@@ -100,36 +261,18 @@ class PreparedPostgresCompiler extends PostgresQueryCompiler {
  * @see https://www.postgresql.org/docs/current/protocol-flow.html#PROTOCOL-FLOW-EXT-QUERY
  */
 export class PreparedPostgresDialect extends PostgresDialect {
-  readonly #shared: PostgresShared;
   readonly #config: PostgresDialectConfig;
 
   /**
    * @param config - Kysely's PostgresDialect options (`pool`, `cursor`, `onCreateConnection`, …)
    */
   constructor(config: PostgresDialectConfig) {
-    const shared = new PostgresShared(config);
-    const { pool } = config;
-    const wrapped: PostgresDialectConfig = {
-      ...config,
-      pool: async () => shared.wrapPool(typeof pool === "function" ? await pool() : pool),
-    };
-    super(wrapped);
-    this.#shared = shared;
-    this.#config = wrapped;
+    super(config);
+    this.#config = { ...config };
   }
 
-  /** Kysely's PostgresDriver on the wrapped pool. */
+  /** A driver whose connections name their selects. */
   override createDriver(): Driver {
-    return new PreparedPostgresDriver(this.#config, this.#shared);
-  }
-
-  /** Kysely's PostgreSQL introspector (`db.introspection`). */
-  override createIntrospector(db: AnyKysely): DatabaseIntrospector {
-    return super.createIntrospector(db);
-  }
-
-  /** Kysely's PostgreSQL compiler, which lets the stores name their hot reads. */
-  override createQueryCompiler(): QueryCompiler {
-    return new PreparedPostgresCompiler(this.#shared);
+    return new PreparedPostgresDriver(this.#config);
   }
 }

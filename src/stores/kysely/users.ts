@@ -116,7 +116,7 @@ export class KyselyUserStore<User = DefaultUser> implements UserStore<User> {
     this.#toUser = options.toUser;
     this.#toRow = options.toRow;
     this.#generateId = options.generateId ?? (() => crypto.randomUUID());
-    // Without toUser, the columns a record is built from, by name (PreparedSqliteDialect reads those raw);
+    // Without toUser, the columns a record is built from, by name;
     // a toUser may read the table's own columns too, so it gets them all.
     const by = (column: "id" | "username") => {
       const from = this.#db.selectFrom(this.#table);

@@ -47,7 +47,7 @@ describe.skipIf(skip !== null)(`PostgreSQL through db.withSchema${skip === null 
   });
 });
 
-// portcullis's PreparedPostgresDialect: the hot reads as named statements.
+// portcullis's PreparedPostgresDialect: selects as named statements.
 describe.skipIf(skip !== null)(
   `PostgreSQL, PreparedPostgresDialect${skip === null ? "" : " (skipped)"}`,
   () => {

@@ -64,7 +64,7 @@ export function sqliteDb(file = ":memory:", options: Database.Options = {}): Any
   return new KyselyClass({ dialect: new SqliteDialect({ database: new Database(file, options) }) });
 }
 
-/** The same on portcullis's PreparedSqliteDialect (cached statements, direct hot reads). */
+/** The same on portcullis's PreparedSqliteDialect (statements prepared once per connection). */
 export function preparedSqliteDb(file = ":memory:", options: Database.Options = {}): AnyDb {
   return new KyselyClass({ dialect: new PreparedSqliteDialect({ database: new Database(file, options) }) });
 }

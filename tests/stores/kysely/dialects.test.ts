@@ -1,6 +1,6 @@
 /**
- * PreparedSqliteDialect and PreparedPostgresDialect: what they change (cached statements, direct reads,
- * named statements) and what they must not (transactions, logging, StoreUnavailable, one winner of 50).
+ * PreparedSqliteDialect and PreparedPostgresDialect: what they change (statements prepared once per
+ * connection, named statements) and what they must not (transactions, logging, StoreUnavailable, one winner of 50).
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -86,6 +86,41 @@ describe("PreparedSqliteDialect", () => {
     await small.destroy();
   });
 
+  it("prepares each statement once per connection, and Kysely's plugins see every read", async () => {
+    const database = new Database(":memory:");
+    const prepare = vi.spyOn(database, "prepare");
+    const seen: string[] = [];
+    const base: AnyDb = new Kysely({ dialect: new PreparedSqliteDialect({ database }) });
+    const db = base.withPlugin({
+      transformQuery: (args) => args.node,
+      transformResult: async (args) => {
+        seen.push(args.queryId.queryId);
+        return args.result;
+      },
+    });
+    try {
+      await migrateToLatest(db);
+      const tokens = new KyselyTokenStore({ db });
+      await tokens.save(token("once"));
+      prepare.mockClear();
+      seen.length = 0;
+      for (let i = 0; i < 5; i++) {
+        const digest = i % 2 === 0 ? "once" : "other";
+        expect((await tokens.findByDigest(digest))?.digest ?? null).toBe(i % 2 === 0 ? "once" : null);
+      }
+      expect(prepare).toHaveBeenCalledOnce();
+      expect(seen).toHaveLength(5);
+      // Kysely's own dialect prepares the same read every time.
+      const plain: AnyDb = new Kysely({ dialect: new SqliteDialect({ database }) });
+      const plainTokens = new KyselyTokenStore({ db: plain });
+      prepare.mockClear();
+      for (let i = 0; i < 3; i++) expect((await plainTokens.findByDigest("once"))?.userId).toBe("u1");
+      expect(prepare).toHaveBeenCalledTimes(3);
+    } finally {
+      await base.destroy();
+    }
+  });
+
   it("TokenAuthentication reads the hot queries through the stores' own methods, on either dialect", async () => {
     const ordinary = sqliteDb();
     await migrateToLatest(ordinary);
@@ -164,7 +199,7 @@ describe("PreparedSqliteDialect", () => {
     for (let round = 0; round < 5; round++) expect(await race(store, `sqlite-race-${round}`)).toBe(1);
   });
 
-  it("direct reads answer the rows Kysely's own dialect answers, value for value", async () => {
+  it("the stores' reads answer the rows Kysely's own dialect answers, value for value", async () => {
     const database = new Database(":memory:");
     const direct: AnyDb = new Kysely({ dialect: new PreparedSqliteDialect({ database }) });
     const ordinary: AnyDb = new Kysely({ dialect: new SqliteDialect({ database }) });
@@ -193,7 +228,7 @@ describe("PreparedSqliteDialect", () => {
     }
   });
 
-  it("direct reads follow a table that changed shape, through the dialect or another handle", async () => {
+  it("cached statements follow a table that changed shape, through the dialect or another handle", async () => {
     const dir = mkdtempSync(join(tmpdir(), "portcullis-shape-"));
     const file = join(dir, "auth.db");
     const shaped: AnyDb = preparedSqliteDb(file);
@@ -262,7 +297,7 @@ describe("PreparedSqliteDialect", () => {
     const gone = preparedSqliteDb();
     await migrateToLatest(gone);
     const tokens = new KyselyTokenStore({ db: gone });
-    expect(await tokens.findByDigest("x")).toBeNull(); // the direct path is on
+    expect(await tokens.findByDigest("x")).toBeNull();
     await gone.destroy();
     await expect(tokens.findByDigest("x")).rejects.toBeInstanceOf(StoreUnavailable);
 
@@ -377,6 +412,16 @@ describe.skipIf(skip !== null)(`PreparedPostgresDialect${skip === null ? "" : ` 
     expect(await new KyselyTokenStore({ db: database.db }).findByDigest("in-transaction")).toBeNull();
   });
 
+  it("a transaction that an error aborted is not reported committed", async () => {
+    const tokens = new KyselyTokenStore({ db: database.db });
+    const outcome = database.db.transaction().execute(async (trx) => {
+      await new KyselyTokenStore({ db: trx }).save(token("aborted"));
+      await sql`select 1 / 0`.execute(trx).catch(() => {}); // swallowed, but the server aborted the transaction
+    });
+    await expect(outcome).rejects.toThrow("Transaction was rolled back instead of committed");
+    expect(await tokens.findByDigest("aborted")).toBeNull();
+  });
+
   /** A Kysely instance of its own on the schema, with `options` for Kysely and the dialect. */
   const own = (
     options: { log?: (event: { level: string; query: { sql: string } }) => void } & {
@@ -391,7 +436,7 @@ describe.skipIf(skip !== null)(`PreparedPostgresDialect${skip === null ? "" : ` 
     });
   };
 
-  // A result plugin sees what goes through Kysely's executor; the direct reads do not.
+  // A result plugin sees what goes through Kysely's executor: the hot reads too.
   const counting = (seen: string[]): KyselyPlugin => ({
     transformQuery: (args) => args.node,
     transformResult: async (args) => {
@@ -400,7 +445,7 @@ describe.skipIf(skip !== null)(`PreparedPostgresDialect${skip === null ? "" : ` 
     },
   });
 
-  it("hot reads check a connection out of the pool themselves once Kysely is up, and answer the same", async () => {
+  it("hot reads go through Kysely's executor: result plugins see them, and they answer the same", async () => {
     const db = own();
     const seen: string[] = [];
     const watched = db.withPlugin(counting(seen));
@@ -410,7 +455,6 @@ describe.skipIf(skip !== null)(`PreparedPostgresDialect${skip === null ? "" : ` 
       const ada = await users.create({ username: "ada-direct", passwordHash: null });
       await tokens.save(token("direct", ada.id));
       const through = seen.length;
-      expect(through).toBeGreaterThan(0); // the writes went through Kysely
       const [found, missing, user] = await Promise.all([
         tokens.findByDigest("direct"),
         tokens.findByDigest("absent"),
@@ -420,23 +464,71 @@ describe.skipIf(skip !== null)(`PreparedPostgresDialect${skip === null ? "" : ` 
       expect(found?.createdAt).toBeInstanceOf(Date);
       expect(missing).toBeNull();
       expect(user?.username).toBe("ada-direct");
-      expect(seen).toHaveLength(through);
+      expect(seen).toHaveLength(through + 3);
     } finally {
       await db.destroy();
     }
   });
 
-  it("a hot read before Kysely's first query goes through Kysely, and answers", async () => {
+  it("names Kysely's selects only: not raw SQL, not writes, not inside a transaction", async () => {
     const db = own();
-    const seen: string[] = [];
     try {
-      const tokens = new KyselyTokenStore({ db: db.withPlugin(counting(seen)) });
-      expect(await tokens.findByDigest("first")).toBeNull();
-      expect(seen).toHaveLength(1);
-      expect(await tokens.findByDigest("second")).toBeNull();
-      expect(seen).toHaveLength(1);
+      const digest = 'select "digest" from "portcullis_tokens" where "user_id" = $1';
+      await db.connection().execute(async (conn) => {
+        await sql`deallocate all`.execute(conn);
+        await conn.transaction().execute(async (trx) => {
+          await trx.selectFrom("portcullis_tokens").select("digest").where("user_id", "=", "t").execute();
+        });
+        await sql.raw(`select 1 as raw_one`).execute(conn);
+        await conn.deleteFrom("portcullis_tokens").where("user_id", "=", "nobody").execute();
+        const named = async () =>
+          (
+            await sql<{ statement: string }>`select statement from pg_prepared_statements`.execute(conn)
+          ).rows.map((row) => row.statement);
+        expect(await named()).toEqual([]);
+        await conn.selectFrom("portcullis_tokens").select("digest").where("user_id", "=", "t").execute();
+        expect(await named()).toEqual([digest]);
+      });
     } finally {
       await db.destroy();
+    }
+  });
+
+  it("names at most 100 statements per connection, and answers the rest unnamed", async () => {
+    const db = own();
+    try {
+      await db.connection().execute(async (conn) => {
+        await sql`deallocate all`.execute(conn);
+        for (let i = 0; i < 105; i++) {
+          const rows = await conn.selectNoFrom(sql<number>`${sql.lit(i)}::int`.as("n")).execute();
+          expect(rows).toEqual([{ n: i }]);
+        }
+        const { rows } = await sql<{
+          n: number;
+        }>`select count(*)::int as n from pg_prepared_statements`.execute(conn);
+        expect(rows[0]?.n).toBe(100);
+      });
+    } finally {
+      await db.destroy();
+    }
+  });
+
+  it("two dialects on one pool share its connections without clashing names", async () => {
+    const pool = schemaPool(database.schema, 1);
+    const first: AnyDb = new Kysely({ dialect: new PreparedPostgresDialect({ pool }) });
+    const second: AnyDb = new Kysely({ dialect: new PreparedPostgresDialect({ pool }) });
+    try {
+      const users = new KyselyUserStore({ db: first });
+      const ada = await users.create({ username: "ada-shared", passwordHash: null });
+      const tokens = new KyselyTokenStore({ db: second });
+      for (let round = 0; round < 2; round++) {
+        expect((await users.findById(ada.id))?.username).toBe("ada-shared");
+        expect(await tokens.findByDigest("none")).toBeNull();
+        expect((await new KyselyUserStore({ db: second }).findById(ada.id))?.username).toBe("ada-shared");
+      }
+    } finally {
+      await first.destroy();
+      await second.destroy().catch(() => {}); // the pool is already ended
     }
   });
 
@@ -444,7 +536,7 @@ describe.skipIf(skip !== null)(`PreparedPostgresDialect${skip === null ? "" : ` 
     const db = own();
     try {
       const ada = await new KyselyUserStore({ db }).create({ username: "ada-fixed", passwordHash: null });
-      expect(await new KyselyTokenStore({ db }).findByDigest("none")).toBeNull(); // the direct path is on
+      expect(await new KyselyTokenStore({ db }).findByDigest("none")).toBeNull(); // named on a pooled connection
       await db.connection().execute(async (conn) => {
         const tokens = new KyselyTokenStore({ db: conn });
         await sql`begin`.execute(conn);
@@ -515,7 +607,6 @@ describe.skipIf(skip !== null)(`PreparedPostgresDialect${skip === null ? "" : ` 
     const db = own();
     const tokens = new KyselyTokenStore({ db });
     expect(await tokens.findByDigest("x")).toBeNull();
-    expect(await tokens.findByDigest("x")).toBeNull(); // the direct path is on
     await db.destroy();
     await expect(tokens.findByDigest("x")).rejects.toBeInstanceOf(StoreUnavailable);
   });

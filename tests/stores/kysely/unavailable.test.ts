@@ -248,7 +248,7 @@ describe("StoreUnavailable on SQLite", () => {
 
 const skip = await postgresSkipReason();
 
-// Kysely's dialect, and ours, whose hot reads check a connection out of the pool themselves.
+// Kysely's dialect, and ours, whose driver names its selects per connection.
 const DIALECTS = [
   ["PostgresDialect", PostgresDialect],
   ["PreparedPostgresDialect", PreparedPostgresDialect],
