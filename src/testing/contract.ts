@@ -57,7 +57,7 @@ type Expect = "null" | "auth-error" | "null-or-auth-error";
  *   await checkSchemeContract(new TokenLikeAuthentication(), { keyword: "ApiKey" });
  * });
  * ```
- * @example A scheme reading `X-API-Key: <key>`
+ * @example A scheme reading an X-API-Key header
  * ```ts
  * await checkSchemeContract(new ApiKeyAuthentication(), { headerName: "x-api-key" });
  * ```
