@@ -147,6 +147,10 @@ describe("where the runtime has no node:crypto", () => {
   });
 });
 
+// A fixed secp256k1 key: Bun's BoringSSL cannot generate one (UNKNOWN_GROUP), and only its OID is read.
+const SECP256K1_PKCS8 =
+  "-----BEGIN PRIVATE KEY-----\nMIGEAgEAMBAGByqGSM49AgEGBSuBBAAKBG0wawIBAQQgf9SR7gYxZKzufZCSwCh9\nbOM4CJ3ca0T4FBbzFpC3qEqhRANCAASOoV1CZ1Yh+LDncnjYzBjZk7b29a+xEefa\naJlQN1NMiGiGEgK/RW7pq+Mq/D0zhEnUqKHFs5VVCywtXGygPfvT\n-----END PRIVATE KEY-----\n";
+
 describe("an algorithm and a key that do not match are refused when the service is built", () => {
   const p256 = ec("P-256", "pkcs8");
   const p384 = ec("P-384", "pkcs8");
@@ -159,7 +163,7 @@ describe("an algorithm and a key that do not match are refused when the service 
     ["ES512", p384.privateKey, "an EC P-521 key", "an EC P-384 key"],
     ["ES256", p521.privateKey, "an EC P-256 key", "an EC P-521 key"],
     ["ES256", ec("P-256").privateKey, null, null],
-    ["ES256", ec("secp256k1").privateKey, "an EC P-256 key", "an EC secp256k1 key"],
+    ["ES256", SECP256K1_PKCS8, "an EC P-256 key", "an EC secp256k1 key"],
     ["RS256", p256.privateKey, "an RSA key", "an EC P-256 key"],
     ["PS384", p384.privateKey, "an RSA key", "an EC P-384 key"],
     ["RS256", ed.privateKey, "an RSA key", "an Ed25519 key"],
