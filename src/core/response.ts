@@ -23,6 +23,8 @@ export interface ErrorResponseParts {
     /** Members an error adds (`AuthError.extra`), such as simplejwt's `messages`. */
     [member: string]: unknown;
   };
+  /** Nothing to log: a refusal is an answer (only {@link ServerErrorParts} carries an error). */
+  error?: undefined;
 }
 
 /**
@@ -190,7 +192,7 @@ export function routeChallenge(
 export function errorParts(
   error: unknown,
   challenge?: string,
-): (ErrorResponseParts & { error?: undefined }) | ServerErrorParts {
+): ErrorResponseParts | ServerErrorParts {
   return error instanceof AuthError ? authErrorParts(error, challenge) : serverError(error);
 }
 

@@ -25,6 +25,11 @@ import {
  */
 export interface PreparedSqliteDialectConfig extends SqliteDialectConfig {
   /**
+   * The better-sqlite3 `Database`, or a function that gives it (called once, on first use); it is
+   * closed when the Kysely instance is destroyed.
+   */
+  database: SqliteDialectConfig["database"];
+  /**
    * How many prepared statements to keep, by SQL text; the oldest is dropped past it. Default 200.
    */
   maxStatements?: number;
