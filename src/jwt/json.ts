@@ -109,26 +109,27 @@ function rebuild(text: string, cursor: { at: number }): unknown {
   }
   const value: Record<string, unknown> | unknown[] = c === OPEN_BRACE ? {} : [];
   cursor.at = skipSpace(text, i + 1);
-  if (text.charCodeAt(cursor.at) === c + 2) cursor.at++; // '{' + 2 is '}', '[' + 2 is ']'
-  else {
-    do {
-      if (Array.isArray(value)) value.push(rebuild(text, cursor));
-      else {
-        const start = skipSpace(text, cursor.at);
-        const end = stringEnd(text, start);
-        cursor.at = skipSpace(text, end + 1) + 1; // past the ':'
-        const name = JSON.parse(text.slice(start, end + 1)) as string;
-        // As JSON.parse: "__proto__" an own member, a later duplicate replacing the first.
-        Object.defineProperty(value, name, {
-          value: rebuild(text, cursor),
-          writable: true,
-          enumerable: true,
-          configurable: true,
-        });
-      }
-      cursor.at = skipSpace(text, cursor.at) + 1; // past ',' or the closing bracket
-    } while (text.charCodeAt(cursor.at - 1) === COMMA);
+  if (text.charCodeAt(cursor.at) === c + 2) {
+    cursor.at++; // empty: '{' + 2 is '}', '[' + 2 is ']'
+    return value;
   }
+  do {
+    if (Array.isArray(value)) value.push(rebuild(text, cursor));
+    else {
+      const start = skipSpace(text, cursor.at);
+      const end = stringEnd(text, start);
+      cursor.at = skipSpace(text, end + 1) + 1; // past the ':'
+      const name = JSON.parse(text.slice(start, end + 1)) as string;
+      // As JSON.parse: "__proto__" an own member, a later duplicate replacing the first.
+      Object.defineProperty(value, name, {
+        value: rebuild(text, cursor),
+        writable: true,
+        enumerable: true,
+        configurable: true,
+      });
+    }
+    cursor.at = skipSpace(text, cursor.at) + 1; // past ',' or the closing bracket
+  } while (text.charCodeAt(cursor.at - 1) === COMMA);
   return value;
 }
 

@@ -118,7 +118,7 @@ export const webCryptoBackend: JWSBackend<WebCryptoKey> = {
   name: "webcrypto",
   key: (algorithm, key) => ({ key, params: webCryptoParams(algorithm, key) }),
   verify: (_algorithm, { key, params }, input, signature) =>
-    // Runtimes differ on a signature of the wrong size (false, or a DataError): either way it is invalid.
+    // As jose: a runtime that throws on a malformed signature (the spec says false) means invalid too.
     crypto.subtle
       .verify(params, key, signature as Uint8Array<ArrayBuffer>, utf8(input) as Uint8Array<ArrayBuffer>)
       .catch(() => false),
