@@ -1,189 +1,159 @@
 /**
  * Strict JSON for JOSE headers and JWT claims sets (RFC 7515 §4, RFC 7519 §7.2): an object at the top,
- * no duplicate member names at any depth, nesting no deeper than {@link MAX_JSON_DEPTH}.
+ * no member name twice in one object (once decoded) at any depth, nesting no deeper than
+ * {@link MAX_JSON_DEPTH}. A pre-scan, then `JSON.parse`.
  * @internal
  */
 import { isWellFormed } from "../core/encoding.js";
-import {
-  CLOSE_BRACE,
-  CLOSE_BRACKET,
-  COLON,
-  COMMA,
-  MAX_JSON_DEPTH,
-  OPEN_BRACE,
-  OPEN_BRACKET,
-  QUOTE,
-  readJsonObject,
-  skipSpace,
-  stringEnd,
-} from "./json-reader.js";
 
-// A text without an escape of a surrogate (`\uD800` to `\uDFFF`, or a backslash before such text) cannot
-// decode to a lone surrogate: UTF-8 text carries none raw. Only a text with one has its strings walked.
+/** The deepest nesting a header or claims set may have. */
+export const MAX_JSON_DEPTH = 32;
+
+/** The longest text read: a token is at most 8192 characters (jws.ts), its segments less. */
+const MAX_JSON_LENGTH = 8192;
+
+// Only a text with an escape of a surrogate (`\uD800` to `\uDFFF`) can decode to a lone surrogate:
+// UTF-8 text carries none raw.
 const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
-
-export { MAX_JSON_DEPTH };
 
 /**
  * Parses `text` as a JSON object with no duplicate member names and at most {@link MAX_JSON_DEPTH}
  * levels; `null` for anything else. `JSON.parse` alone would let `{"alg":"HS256","alg":"none"}` mean
- * "none". `JSON.parse` makes `"__proto__"` an own member (no prototype is changed); claims are read as own
- * members only, so an inherited name such as `constructor` never counts as a claim.
+ * "none". `"__proto__"` is an own member, as `JSON.parse` makes it (no prototype is changed).
  *
  * @internal
  */
 export function parseJsonObject(text: string): Record<string, unknown> | null {
-  const value = parseStrict(text);
-  // A lone surrogate (RFC 8259 §8.2) is text no UTF-8 can carry (PyJWT accepts it; we refuse). It is
-  // judged on the decoded strings: `"\\ude00"` is a backslash and five letters, `"\ude00"` a lone surrogate.
-  if (value !== null && text.includes("\\u") && SURROGATE_ESCAPE.test(text) && !wellFormed(value))
-    return null;
-  return value;
-}
-
-function parseStrict(text: string): Record<string, unknown> | null {
-  const escapes = text.includes("\\");
-  // With an escape in the text, a member name is only known once decoded: the full scanner decodes and
-  // compares them itself. The count below trusts JSON.parse to decode names, which only holds when no
-  // name has an escape; a name with one is never left to JSON.parse (see readJsonObject).
-  const members = escapes ? NESTED : plainMembers(text);
-  if (members === NESTED) {
-    const scan = scanObject(text, true);
-    if (scan === SCAN_REFUSED) return null;
-    if (scan === SCAN_ESCAPED_NAME) return readJsonObject(text);
-  } else if (members === REFUSED) {
-    return null;
-  }
-  let value: Record<string, unknown>;
+  if (text.length > MAX_JSON_LENGTH) return null;
+  const scan = preScan(text);
+  if (scan === null) return null;
+  let value: unknown;
   try {
-    value = JSON.parse(text) as Record<string, unknown>;
+    value = JSON.parse(text);
   } catch {
     return null;
   }
-  // A flat object: JSON.parse made one own member per distinct name, so fewer members than the text
-  // names means a name came twice ("__proto__" too: JSON.parse defines it as an own member).
-  return members === NESTED || Object.keys(value).length === members ? value : null;
+  // Needed on Deno 2.9 (tests/jwt/json.test.ts, 'decodes "%s" as %j after a "\\" member at the same place').
+  if (scan.escapedName) value = rebuild(text, { at: 0 });
+  // A lone surrogate (RFC 8259 §8.2) is text no UTF-8 can carry (PyJWT accepts it; we refuse it). It is
+  // judged on the decoded strings: `"\\ude00"` is a backslash and five letters, `"\ude00"` a lone surrogate.
+  const strings = text.includes("\\u") && SURROGATE_ESCAPE.test(text);
+  // JSON.parse keeps one member per distinct (decoded) name: fewer members than the text has means a
+  // name came twice somewhere.
+  const members = scan.nested || strings ? count(value, strings) : Object.keys(value as object).length;
+  return members === scan.members ? (value as Record<string, unknown>) : null;
 }
 
-// Every string in the value, member names included, is well-formed UTF-16 (no unpaired surrogate).
-function wellFormed(value: unknown): boolean {
-  if (typeof value === "string") return isWellFormed(value);
-  if (typeof value !== "object" || value === null) return true;
-  if (Array.isArray(value)) return value.every(wellFormed);
-  for (const name of Object.keys(value)) {
-    if (!isWellFormed(name) || !wellFormed((value as Record<string, unknown>)[name])) return false;
-  }
-  return true;
+interface Scan {
+  /** Members in the whole text: the ':' outside strings (JSON.parse then checks the grammar). */
+  members: number;
+  /** An object or array inside the outer object. */
+  nested: boolean;
+  /** A member name with an escape. */
+  escapedName: boolean;
 }
 
-const NESTED = -1;
-const REFUSED = -2;
-
-// The usual claims set: no backslash, no array, no object but the outer one (the checks are native
-// scans; a '[' or '{' inside a string only sends the text down the slower path). Without a backslash
-// every '"' delimits a string, in pairs; a string followed by ':' is a member name, and all names are
-// the outer object's. The count is only trusted once JSON.parse has accepted the text.
-function plainMembers(text: string): number {
-  const open = skipSpace(text, 0);
-  if (text.charCodeAt(open) !== OPEN_BRACE) return REFUSED;
-  if (text.includes("[") || text.includes("{", open + 1)) return flatMembers(text);
-  let members = 0;
-  for (let start = text.indexOf('"', open); start !== -1; ) {
-    const end = text.indexOf('"', start + 1);
-    if (end === -1) return REFUSED;
-    if (text.charCodeAt(skipSpace(text, end + 1)) === COLON) members++;
-    start = text.indexOf('"', end + 1);
-  }
-  return members;
-}
-
-// The same count for any object of strings, numbers and arrays of them: the ':' outside strings at
-// its own level (in valid JSON nothing else puts one there; JSON.parse checks the grammar after).
-// NESTED when an object sits inside it: then isStrictJsonObject checks every level. REFUSED when it is
-// no object or nests too deep.
-function flatMembers(text: string): number {
+// The structure outside strings: an object at the top, how deep it nests, how many members it has.
+function preScan(text: string): Scan | null {
   let i = skipSpace(text, 0);
-  if (text.charCodeAt(i) !== OPEN_BRACE) return REFUSED;
-  let depth = 1;
-  let members = 0;
-  for (i++; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === QUOTE) {
-      i = stringEnd(text, i);
-      if (i === -1) return REFUSED;
-    } else if (c === COLON) {
-      if (depth === 1) members++;
-    } else if (c === OPEN_BRACKET) {
-      if (depth >= MAX_JSON_DEPTH) return REFUSED;
-      depth++;
-    } else if (c === CLOSE_BRACKET) {
-      depth--;
-    } else if (c === OPEN_BRACE) {
-      return NESTED;
-    } else if (c === CLOSE_BRACE) {
-      return members; // JSON.parse refuses whatever follows (or an unbalanced bracket before)
-    }
-  }
-  return REFUSED;
-}
-
-/**
- * The full structural check, at every level (JSON.parse then checks the grammar): where objects open
- * and close, which member names each holds, and how deep it goes. {@link parseJsonObject} calls it for
- * texts with nested objects; the tests hold its fast paths to it.
- *
- * @internal
- */
-export function isStrictJsonObject(text: string): boolean {
-  return scanObject(text, false) !== SCAN_REFUSED;
-}
-
-const SCAN_REFUSED = 0;
-const SCAN_PLAIN_NAMES = 1;
-const SCAN_ESCAPED_NAME = 2;
-
-/**
- * isStrictJsonObject's scan. With `handOver`, it stops at the first member name with an escape and
- * answers SCAN_ESCAPED_NAME: readJsonObject then checks the whole text itself.
- */
-function scanObject(text: string, handOver: boolean): number {
-  const stack: Array<Set<string> | null> = []; // a Set per open object, null per open array
-  let i = skipSpace(text, 0);
-  if (text.charCodeAt(i) !== OPEN_BRACE) return SCAN_REFUSED;
-  let expectKey = false;
+  if (text.charCodeAt(i) !== OPEN_BRACE) return null;
+  const scan: Scan = { members: 0, nested: false, escapedName: false };
+  let depth = 0;
+  let slash = text.indexOf("\\"); // the next backslash, so each string is tested in constant time
   for (; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c === QUOTE) {
       const end = stringEnd(text, i);
-      if (end === -1) return SCAN_REFUSED;
-      if (expectKey) {
-        const keys = stack[stack.length - 1] as Set<string>;
-        // The raw text names the member unless it has an escape ("a" and "\u0061" are one name).
-        let name = text.slice(i + 1, end);
-        if (name.includes("\\")) {
-          if (handOver) return SCAN_ESCAPED_NAME;
-          try {
-            name = JSON.parse(text.slice(i, end + 1)) as string;
-          } catch {
-            return SCAN_REFUSED;
-          }
-        }
-        if (keys.has(name)) return SCAN_REFUSED;
-        keys.add(name);
-        expectKey = false;
-      }
+      if (end === -1) return null;
+      if (slash !== -1 && slash < i) slash = text.indexOf("\\", i);
+      if (slash !== -1 && slash < end && text.charCodeAt(skipSpace(text, end + 1)) === COLON)
+        scan.escapedName = true;
       i = end;
+    } else if (c === COLON) {
+      scan.members++;
     } else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
-      if (stack.length >= MAX_JSON_DEPTH) return SCAN_REFUSED;
-      stack.push(c === OPEN_BRACE ? new Set() : null);
-      expectKey = c === OPEN_BRACE;
+      if (++depth > MAX_JSON_DEPTH) return null;
+      if (depth > 1) scan.nested = true;
     } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
-      stack.pop();
-      expectKey = false;
-      if (stack.length === 0) return skipSpace(text, i + 1) === text.length ? SCAN_PLAIN_NAMES : SCAN_REFUSED;
-    } else if (c === COMMA) {
-      expectKey = stack[stack.length - 1] instanceof Set;
+      depth--;
     }
   }
-  return SCAN_REFUSED;
+  return scan;
 }
+
+// The members of every object in a parsed value; -1 when `strings` and a string is not well-formed.
+function count(value: unknown, strings: boolean): number {
+  if (typeof value === "string") return !strings || isWellFormed(value) ? 0 : -1;
+  if (typeof value !== "object" || value === null) return 0;
+  const names = Array.isArray(value) ? [] : Object.keys(value);
+  if (strings && !names.every(isWellFormed)) return -1;
+  let members = names.length;
+  for (const item of Array.isArray(value) ? value : Object.values(value)) {
+    const inner = count(item, strings);
+    if (inner === -1) return -1;
+    members += inner;
+  }
+  return members;
+}
+
+const PRIMITIVE_END = /[\s,\]}]|$/g;
+
+// Reads again a text JSON.parse accepted, decoding each string alone (which every runtime does right).
+function rebuild(text: string, cursor: { at: number }): unknown {
+  const i = skipSpace(text, cursor.at);
+  const c = text.charCodeAt(i);
+  if (c !== OPEN_BRACE && c !== OPEN_BRACKET) {
+    PRIMITIVE_END.lastIndex = i + 1;
+    cursor.at = c === QUOTE ? stringEnd(text, i) + 1 : PRIMITIVE_END.exec(text)!.index;
+    return JSON.parse(text.slice(i, cursor.at));
+  }
+  const value: Record<string, unknown> | unknown[] = c === OPEN_BRACE ? {} : [];
+  cursor.at = skipSpace(text, i + 1);
+  if (text.charCodeAt(cursor.at) === c + 2) {
+    cursor.at++; // empty: '{' + 2 is '}', '[' + 2 is ']'
+    return value;
+  }
+  do {
+    if (Array.isArray(value)) value.push(rebuild(text, cursor));
+    else {
+      const start = skipSpace(text, cursor.at);
+      const end = stringEnd(text, start);
+      cursor.at = skipSpace(text, end + 1) + 1; // past the ':'
+      const name = JSON.parse(text.slice(start, end + 1)) as string;
+      // As JSON.parse: "__proto__" an own member, a later duplicate replacing the first.
+      Object.defineProperty(value, name, {
+        value: rebuild(text, cursor),
+        writable: true,
+        enumerable: true,
+        configurable: true,
+      });
+    }
+    cursor.at = skipSpace(text, cursor.at) + 1; // past ',' or the closing bracket
+  } while (text.charCodeAt(cursor.at - 1) === COMMA);
+  return value;
+}
+
+/** The index of the quote that closes the string opening at `at`, or -1 (quotes after an odd run of backslashes are escaped). */
+function stringEnd(text: string, at: number): number {
+  for (let end = text.indexOf('"', at + 1); end !== -1; end = text.indexOf('"', end + 1)) {
+    let slashes = 0;
+    while (text.charCodeAt(end - 1 - slashes) === 92) slashes++;
+    if (slashes % 2 === 0) return end;
+  }
+  return -1;
+}
+
+// RFC 8259 §2: JSON whitespace.
+function skipSpace(text: string, from: number): number {
+  let i = from;
+  for (let c = text.charCodeAt(i); c === 32 || c === 9 || c === 10 || c === 13; c = text.charCodeAt(++i));
+  return i;
+}
+
+const QUOTE = 34;
+const COMMA = 44;
+const COLON = 58;
+const OPEN_BRACE = 123;
+const CLOSE_BRACE = 125;
+const OPEN_BRACKET = 91;
+const CLOSE_BRACKET = 93;

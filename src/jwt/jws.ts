@@ -2,7 +2,7 @@
  * Compact JWS in and out (RFC 7515 §7.1), refusing everything a token may use to choose its own key.
  * @internal
  */
-import { CompactSign, compactVerify, type JWTHeaderParameters } from "jose";
+import type { JWTHeaderParameters } from "jose";
 import { getNodeBuffer, type NodeBufferModule } from "../core/crypto.js";
 import { binaryToBytes, decodeBase64Binary, decodeUtf8, encodeBase64Url, utf8 } from "../core/encoding.js";
 import { parseJsonObject } from "./json.js";
@@ -22,9 +22,10 @@ export interface VerifiedJWS {
 /**
  * Verifies a compact JWS: size, three base64url segments, strict JSON objects for header and payload,
  * `alg` exactly the selected key's algorithm, no `crit`, `kid` only among configured keys; then the
- * signature. `null` for anything wrong: the caller answers "Token is invalid". The answer comes without a
- * promise when node:crypto can give it at once (keys imported, selected locally); otherwise as a promise
- * (keys still importing, a JWK Set lookup, or jose on WebCrypto).
+ * signature, through the key's backend (jws-backends.ts). `null` for anything wrong: the caller answers
+ * "Token is invalid". The answer comes without a promise when the backend gives it at once (node:crypto,
+ * keys imported, selected locally); otherwise as a promise (keys still importing, a JWK Set lookup, or
+ * WebCrypto): the synchronous seam of DESIGN §7.
  */
 export function verifyCompact(
   token: string,
@@ -61,13 +62,12 @@ function verifyWith(
   entry: KeyEntry | null,
 ): VerifiedJWS | null | Promise<VerifiedJWS | null> {
   if (entry === null || verified.header.alg !== entry.algorithm) return null;
+  const signature = segmentBytes(token.slice(last + 1));
+  if (signature === null) return null;
   // The signature covers the received segments (RFC 7515 §5.2), never re-serialized JSON.
-  if (entry.fast !== null)
-    return entry.fast.verify(token.slice(0, last), token.slice(last + 1)) ? verified : null;
-  return compactVerify(token, entry.verify, { algorithms: [entry.algorithm] }).then(
-    () => verified,
-    () => null,
-  );
+  const valid = entry.backend.verify(entry.algorithm, entry.verifyKey, token.slice(0, last), signature);
+  if (typeof valid === "boolean") return valid ? verified : null;
+  return valid.then((ok) => (ok ? verified : null));
 }
 
 /**
@@ -125,13 +125,8 @@ export async function signCompact(claims: Record<string, unknown>, keys: KeyRing
   const header: JWTHeaderParameters = { alg: key.algorithm };
   if (keys.signingKid !== null) header.kid = keys.signingKid;
   header.typ = "JWT";
-  const payload = JSON.stringify(claims);
-  if (key.fast !== null) {
-    const input = `${encodeSegment(JSON.stringify(header))}.${encodeSegment(payload)}`;
-    const signature = key.fast.sign(input);
-    if (signature !== null) return `${input}.${signature}`;
-  }
-  return new CompactSign(utf8(payload)).setProtectedHeader(header).sign(key.sign);
+  const input = `${encodeSegment(JSON.stringify(header))}.${encodeSegment(JSON.stringify(claims))}`;
+  return `${input}.${encodeBase64Url(await key.backend.sign(key.algorithm, key.signKey, input))}`;
 }
 
 function encodeSegment(json: string): string {
@@ -170,4 +165,11 @@ export function segmentText(segment: string, node: NodeBufferModule | null = nod
   }
   const binary = decodeBase64Binary(segment.replace(/-/g, "+").replace(/_/g, "/"), false);
   return binary === null ? null : decodeUtf8(binaryToBytes(binary));
+}
+
+// The bytes of a canonical base64url segment (a signature): node:buffer's native decoder where present.
+function segmentBytes(segment: string): Uint8Array | null {
+  if (nodeBuffer !== null) return nodeBuffer.Buffer.from(segment, "base64url");
+  const binary = decodeBase64Binary(segment.replace(/-/g, "+").replace(/_/g, "/"), false);
+  return binary === null ? null : binaryToBytes(binary);
 }

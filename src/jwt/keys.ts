@@ -13,18 +13,24 @@ import {
   type JWTHeaderParameters,
 } from "jose";
 import { utf8 } from "../core/encoding.js";
+import { type JWSBackend, nodeBackend, webCryptoBackend } from "./jws-backends.js";
 import { checkKeyFits, standardPem } from "./key-type.js";
-import { type SyncSigner, syncSigner } from "./node-jws.js";
 import type { JWTAlgorithm, JWTKey, JWTSettings } from "./settings.js";
 
-/** A key ready to use: its algorithm, and CryptoKeys (imported once). */
-export interface KeyEntry {
+/** A key as imported (once): its algorithm and CryptoKeys. */
+interface ImportedKey {
   kid: string | null;
   algorithm: JWTAlgorithm;
   verify: CryptoKey;
   sign: CryptoKey | null;
-  /** node:crypto's synchronous path for this key, where available (and not disabled). */
-  fast: SyncSigner | null;
+}
+
+/** A key ready to use: the backend that checks and makes its signatures, and the key in its form. */
+export interface KeyEntry extends ImportedKey {
+  backend: JWSBackend;
+  verifyKey: unknown;
+  /** `sign` in the backend's form; null when `sign` is. */
+  signKey: unknown;
 }
 
 /** What a token header segment decides (see jws.ts): the parsed header and the key it selects. */
@@ -56,6 +62,7 @@ export class KeyRing {
   #loaded: KeyEntry[] | null = null;
   #onlyKey: KeyEntry | null = null;
   readonly #remote: ReturnType<typeof createRemoteJWKSet> | null;
+  readonly #node: JWSBackend | null;
   readonly signingKid: string | null;
   readonly algorithm: JWTAlgorithm;
   /** jws.ts's bounded cache of header verdicts by segment text; they hold only once the keys are imported. */
@@ -77,14 +84,9 @@ export class KeyRing {
     this.algorithm = algorithm;
     this.signingKid = settings.keyId ?? null;
     this.#remote = settings.jwkUrl ? createRemoteJWKSet(new URL(settings.jwkUrl)) : null;
+    this.#node = settings.useNodeCrypto === false ? null : nodeBackend;
     this.#ready = importAll(settings, algorithm).then((imported) => {
-      const entries =
-        settings.useNodeCrypto === false
-          ? imported
-          : imported.map((entry) => ({
-              ...entry,
-              fast: syncSigner(entry.algorithm, entry.verify, entry.sign),
-            }));
+      const entries = imported.map((key) => this.#bind(key));
       this.#loaded = entries;
       // One key without an id and no JWK Set: any string `kid` selects it, as PyJWT and simplejwt ignore
       // the header's kid there. With several keys, or ids, the kid selects and an unknown one is refused.
@@ -135,10 +137,29 @@ export class KeyRing {
     if (this.#remote === null) return null;
     try {
       const key = (await this.#remote({ alg: header.alg, kid }, { payload: "", signature: "" })) as CryptoKey;
-      return { kid, algorithm: this.algorithm, verify: key, sign: null, fast: null };
+      return this.#bind({ kid, algorithm: this.algorithm, verify: key, sign: null });
     } catch {
       return null;
     }
+  }
+
+  // The key on node:crypto where the runtime (and `useNodeCrypto`) allows, else on WebCrypto.
+  #bind(imported: ImportedKey): KeyEntry {
+    const { algorithm, verify, sign } = imported;
+    const node = this.#node;
+    if (node !== null) {
+      const verifyKey = node.key(algorithm, verify);
+      const signKey = sign === null ? null : node.key(algorithm, sign);
+      if (verifyKey !== null && (sign === null || signKey !== null))
+        return { ...imported, backend: node, verifyKey, signKey };
+    }
+    const signKey = sign === null ? null : webCryptoBackend.key(algorithm, sign);
+    return {
+      ...imported,
+      backend: webCryptoBackend,
+      verifyKey: webCryptoBackend.key(algorithm, verify),
+      signKey,
+    };
   }
 
   /** The public JWK Set of the asymmetric verifying keys (HMAC secrets are never published). */
@@ -221,7 +242,7 @@ function hmacKeyBytes(key: JWTKey): number | null {
   return Math.floor((k.replace(/=+$/, "").length * 3) / 4);
 }
 
-async function importAll(settings: JWTSettings<object>, algorithm: JWTAlgorithm): Promise<KeyEntry[]> {
+async function importAll(settings: JWTSettings<object>, algorithm: JWTAlgorithm): Promise<ImportedKey[]> {
   const main = await importMain(settings, algorithm);
   const extra = await Promise.all(
     (settings.verifyingKeys ?? []).map(async ({ kid, key, algorithm: alg = algorithm }) => ({
@@ -229,7 +250,6 @@ async function importAll(settings: JWTSettings<object>, algorithm: JWTAlgorithm)
       algorithm: alg,
       verify: await importVerifying(key, alg),
       sign: null,
-      fast: null,
     })),
   );
   const entries = [main, ...extra];
@@ -252,24 +272,24 @@ function checkRsaLength(algorithm: JWTAlgorithm, key: CryptoKey): void {
   }
 }
 
-async function importMain(settings: JWTSettings<object>, algorithm: JWTAlgorithm): Promise<KeyEntry> {
+async function importMain(settings: JWTSettings<object>, algorithm: JWTAlgorithm): Promise<ImportedKey> {
   const kid = settings.keyId ?? null;
   if (algorithm.startsWith("HS")) {
     const secret = await importHmac(settings.signingKey, algorithm);
-    return { kid, algorithm, verify: secret, sign: secret, fast: null };
+    return { kid, algorithm, verify: secret, sign: secret };
   }
   if (isPublicKey(settings.signingKey)) {
     // A service that only verifies (a resource server holding the issuer's public key): issuing fails
     // with a clear error, verifying works.
     const verify = await importVerifying(settings.verifyingKey ?? settings.signingKey, algorithm);
-    return { kid, algorithm, verify, sign: null, fast: null };
+    return { kid, algorithm, verify, sign: null };
   }
   const sign = await importPrivate(settings.signingKey, algorithm);
   const verify =
     settings.verifyingKey === undefined
       ? await publicOf(sign, algorithm)
       : await importVerifying(settings.verifyingKey, algorithm);
-  return { kid, algorithm, verify, sign, fast: null };
+  return { kid, algorithm, verify, sign };
 }
 
 // An SPKI or X.509 PEM (PKCS#1 public PEMs were converted to SPKI), a JWK without `d`, a public CryptoKey.

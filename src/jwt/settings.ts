@@ -143,7 +143,7 @@ export interface JWTSettings<Claims extends object = NoCustomClaims> {
   checkRevokedAccess?: boolean;
   /**
    * Sign and verify through node:crypto's synchronous KeyObjects where the runtime has them (default
-   * true); false keeps every call on WebCrypto through jose. Both paths give the same answers.
+   * true); false keeps every call on WebCrypto (`crypto.subtle`). Both give the same answers.
    */
   useNodeCrypto?: boolean;
   /**

@@ -116,6 +116,9 @@ describe.each<JWTAlgorithm>([
     };
     const fastRing = new KeyRing({ algorithm, signingKey });
     const portableRing = new KeyRing({ algorithm, signingKey, useNodeCrypto: false });
+    // Two backends really: node:crypto here (Node, Bun, Deno), WebCrypto when useNodeCrypto is false.
+    expect((await fastRing.signing()).backend.name).toBe("node");
+    expect((await portableRing.signing()).backend.name).toBe("webcrypto");
     const fast = await signCompact(claims, fastRing);
     const portable = await signCompact(claims, portableRing);
     if (/^(PS|ES)/.test(algorithm)) {

@@ -1,7 +1,7 @@
 // A second reading of RFC 8259 for the JSON tests, written apart from src/jwt: the text is cut into
 // tokens by one regular expression, then read by recursion over the tokens. Strings are decoded by
 // JSON.parse one at a time (every runtime decodes a lone string right; Deno 2.9's V8 does not always
-// decode an escaped member name right, see src/jwt/json-reader.ts). The tests check this model against
+// decode an escaped member name right, see src/jwt/json.ts). The tests check this model against
 // JSON.parse itself wherever no member name has an escape.
 
 const TOKEN =
