@@ -189,10 +189,7 @@ export function routeChallenge(
  * return new Response(JSON.stringify(parts.body), parts);
  * ```
  */
-export function errorParts(
-  error: unknown,
-  challenge?: string,
-): ErrorResponseParts | ServerErrorParts {
+export function errorParts(error: unknown, challenge?: string): ErrorResponseParts | ServerErrorParts {
   return error instanceof AuthError ? authErrorParts(error, challenge) : serverError(error);
 }
 
