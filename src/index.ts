@@ -150,6 +150,6 @@ export type {
   UserRecord,
   UserStore,
 } from "./stores/types.js";
-export { tokenDigest } from "./tokens/digest.js";
+export { tokenDigest } from "./core/digest.js";
 export type { IssuedToken, IssueTokenOptions } from "./tokens/issue.js";
 export { DEFAULT_TOKEN_PREFIX, issueToken, revokeAllTokens, revokeToken } from "./tokens/issue.js";

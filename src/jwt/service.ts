@@ -4,7 +4,7 @@
  */
 import { AuthenticationFailed } from "../core/errors.js";
 import type { RevocationStore, UserRecord, UserStore } from "../stores/types.js";
-import { tokenDigest } from "../tokens/digest.js";
+import { tokenDigest } from "../core/digest.js";
 import { VerifiedTokenCache } from "./cache.js";
 import {
   accessClaimsFrom,

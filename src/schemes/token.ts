@@ -7,7 +7,7 @@ import { AuthenticationFailed } from "../core/errors.js";
 import type { AuthEvents } from "../core/events.js";
 import type { Authenticated, AuthRequest, BaseAuthentication } from "../core/scheme.js";
 import type { TokenRecord, TokenStore, TokenTouch, UserStore } from "../stores/types.js";
-import { tokenDigest } from "../tokens/digest.js";
+import { tokenDigest } from "../core/digest.js";
 import { type IssuedToken, type IssueTokenOptions, issueToken } from "../tokens/issue.js";
 
 /** Options for {@link TokenAuthentication}. */

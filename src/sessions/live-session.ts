@@ -4,7 +4,7 @@
  */
 
 import type { SessionRecord, UserRecord } from "../stores/types.js";
-import { tokenDigest } from "../tokens/digest.js";
+import { tokenDigest } from "../core/digest.js";
 import { sessionCsrfSecret } from "./csrf-tokens.js";
 import type { ActiveSession } from "./types.js";
 

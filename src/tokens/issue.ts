@@ -7,7 +7,7 @@ import { encodeBase64Url } from "../core/encoding.js";
 import { PermissionDenied } from "../core/errors.js";
 import type { AuthEvents } from "../core/events.js";
 import type { TokenRecord, TokenStore } from "../stores/types.js";
-import { tokenDigest } from "./digest.js";
+import { tokenDigest } from "../core/digest.js";
 
 /** The default token prefix: lets secret scanners recognise a leaked portcullis token. */
 export const DEFAULT_TOKEN_PREFIX = "pct_";
