@@ -85,17 +85,17 @@ function importsOf(file: string): Edge[] {
 }
 
 /** The folder a file belongs to: `stores/kysely/users.ts` → `stores`; the root barrel is `index.ts`. */
-export function folderOf(path: string): string {
+function folderOf(path: string): string {
   return path.split("/")[0]!;
 }
 
 /** The layer index of a folder, or -1 when the folder has no place in LAYERS. */
-export function layerOf(folder: string, layers: readonly (readonly string[])[] = LAYERS): number {
+function layerOf(folder: string, layers: readonly (readonly string[])[] = LAYERS): number {
   return layers.findIndex((layer) => layer.includes(folder));
 }
 
 /** The imports that break the layering: upward, or sideways between two folders of one layer. */
-export function layeringViolations(
+function layeringViolations(
   edges: readonly Edge[],
   layers: readonly (readonly string[])[] = LAYERS,
 ): string[] {
@@ -113,7 +113,7 @@ export function layeringViolations(
 }
 
 /** Every cycle of static imports, one path per strongly connected component: `a.ts → b.ts → a.ts`. */
-export function importCycles(edges: readonly Edge[]): string[] {
+function importCycles(edges: readonly Edge[]): string[] {
   const next = new Map<string, string[]>();
   for (const { from, to, dynamic } of edges) {
     if (dynamic) continue;
