@@ -6,6 +6,7 @@
 
 export type { AuthorizationCredentials } from "./core/authorization.js";
 export { MAX_AUTHORIZATION_LENGTH, readAuthorization } from "./core/authorization.js";
+export { tokenDigest } from "./core/digest.js";
 export type { Duration } from "./core/duration.js";
 export { parseDuration } from "./core/duration.js";
 export type { AuthErrorOptions } from "./core/errors.js";
@@ -36,6 +37,8 @@ export { authenticate } from "./core/runner.js";
 export type { Authenticated, AuthRequest, BaseAuthentication } from "./core/scheme.js";
 export type {
   EndpointHandler,
+  JWTHandlers,
+  JWTHandlersOptions,
   ObtainAuthTokenOptions,
   SessionHandlers,
   SessionHandlersOptions,
@@ -43,17 +46,15 @@ export type {
   TokenLogoutOptions,
 } from "./endpoints/index.js";
 export {
+  createJWTHandlers,
   obtainAuthToken,
   sessionHandlers,
   tokenLogin,
   tokenLogout,
   tokenLogoutAll,
 } from "./endpoints/index.js";
-export type { TokenType } from "./jwt/claims.js";
 export type { TokenErrorMessage } from "./jwt/errors.js";
 export { InvalidToken } from "./jwt/errors.js";
-export type { JWTHandlers, JWTHandlersOptions } from "./jwt/handlers.js";
-export { createJWTHandlers } from "./jwt/handlers.js";
 export type {
   JWTClaims,
   JWTUser,
@@ -62,6 +63,7 @@ export type {
   RefreshedTokens,
   TokenClaims,
   TokenPair,
+  TokenType,
 } from "./jwt/service.js";
 export { FAMILY_CLAIM, JWTService } from "./jwt/service.js";
 export type {
@@ -150,6 +152,5 @@ export type {
   UserRecord,
   UserStore,
 } from "./stores/types.js";
-export { tokenDigest } from "./tokens/digest.js";
 export type { IssuedToken, IssueTokenOptions } from "./tokens/issue.js";
 export { DEFAULT_TOKEN_PREFIX, issueToken, revokeAllTokens, revokeToken } from "./tokens/issue.js";

@@ -9,6 +9,7 @@ import {
   type AuthRequest,
   authenticate,
   BasicAuthentication,
+  createJWTHandlers,
   type DefaultUser,
   errorResponseParts,
   hashPassword,
@@ -86,7 +87,7 @@ export async function createDemoServer(options: DemoOptions = {}): Promise<Serve
   // sign-in dialog, even for the page's fetch(). DRF's per-view `authentication_classes`.
   const apiSchemes = [basic, token, bearer, session];
   const browserSchemes = [session, basic, token, bearer];
-  const tokenViews = jwt.handlers({ users });
+  const tokenViews = createJWTHandlers(jwt, { users });
   const sessionViews = sessionHandlers({ sessions });
   const endpoints: Record<string, (request: Request) => Promise<Response>> = {
     "/api-token-auth/": obtainAuthToken({ users, tokens }),

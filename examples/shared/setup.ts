@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { Kysely, type SqliteDatabase } from "kysely";
 import {
   BasicAuthentication,
+  createJWTHandlers,
   type DefaultUser,
   type EndpointHandler,
   hashPassword,
@@ -131,7 +132,7 @@ export async function createAuthKit(stores: DemoStores, options: AuthKitOptions 
     ],
     views: {
       session: sessionHandlers({ sessions }),
-      jwt: jwt.handlers({ users }),
+      jwt: createJWTHandlers(jwt, { users }),
       token: obtainAuthToken({ users, tokens }),
     },
     password,

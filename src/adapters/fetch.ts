@@ -101,7 +101,7 @@ export interface FetchMountOptions {
  * @returns a handler that always resolves to a Response
  * @example
  * ```ts
- * Deno.serve(mount(jwt.handlers({ users }).obtainPair, { onError: (error) => log.error(error) }));
+ * Deno.serve(mount(createJWTHandlers(jwt, { users }).obtainPair, { onError: (error) => log.error(error) }));
  * ```
  */
 export function mount(handler: EndpointHandler, options: FetchMountOptions = {}): EndpointHandler {

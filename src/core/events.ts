@@ -1,7 +1,7 @@
 /**
  * A small typed event hub: DRF's signals (post_save, user_logged_in, knox's token_expired) without Django.
  */
-import type { TokenRecord, UserRecord } from "../stores/types.js";
+import type { TokenRecord, UserRecord } from "./records.js";
 
 /**
  * The events and their payloads.

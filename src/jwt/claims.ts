@@ -3,12 +3,10 @@
  * @internal
  */
 import type { ResolvedJWTSettings } from "./settings.js";
+import type { TokenType } from "./types.js";
 
 /** The claim naming a refresh token's family (rotation lineage); never copied into access tokens. */
 export const FAMILY_CLAIM = "family_id";
-
-/** The token types simplejwt mints. */
-export type TokenType = "access" | "refresh" | "sliding";
 
 /** Seconds since the epoch, as simplejwt's `datetime_to_epoch` writes them (integers). */
 export function now(): number {

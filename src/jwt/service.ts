@@ -2,9 +2,10 @@
  * The token service: simplejwt's access, refresh and sliding tokens, blacklist, rotation with reuse
  * detection, on jose.
  */
+
+import { tokenDigest } from "../core/digest.js";
 import { AuthenticationFailed } from "../core/errors.js";
 import type { RevocationStore, UserRecord, UserStore } from "../stores/types.js";
-import { tokenDigest } from "../tokens/digest.js";
 import { VerifiedTokenCache } from "./cache.js";
 import {
   accessClaimsFrom,
@@ -14,10 +15,8 @@ import {
   newClaims,
   newJti,
   now,
-  type TokenType,
 } from "./claims.js";
 import { InvalidToken } from "./errors.js";
-import { createJWTHandlers, type JWTHandlers, type JWTHandlersOptions } from "./handlers.js";
 import { signCompact } from "./jws.js";
 import { KeyRing } from "./keys.js";
 import { TokenLedger } from "./ledger.js";
@@ -30,6 +29,7 @@ import type {
   RefreshedTokens,
   TokenClaims,
   TokenPair,
+  TokenType,
 } from "./types.js";
 import { type TokenValidation, validateAuthToken, validateToken } from "./validation.js";
 
@@ -41,6 +41,7 @@ export type {
   RefreshedTokens,
   TokenClaims,
   TokenPair,
+  TokenType,
 } from "./types.js";
 export { FAMILY_CLAIM };
 
@@ -270,38 +271,6 @@ export class JWTService<Claims extends object = NoCustomClaims> {
   #validate(token: string, type: TokenType | null | undefined, checkBlacklist: boolean): Promise<JWTClaims> {
     if (type === undefined) return validateAuthToken(this.#validation, token);
     return validateToken(this.#validation, token, type, checkBlacklist);
-  }
-
-  /**
-   * simplejwt's token views over this service as Fetch handlers `(request: Request) => Promise<Response>`:
-   * `obtainPair`, `refresh`, `verify`, `blacklist`, `obtainSliding`, `refreshSliding`, with simplejwt's
-   * bodies and statuses (see {@link createJWTHandlers}). Build them once, at start-up.
-   *
-   * @param options - `users` for the obtain views (username and password), and optionally `events` and
-   *   `passwords`
-   * @returns the six handlers
-   * @throws TypeError without `users`
-   * @example
-   * ```ts
-   * const jwt = new JWTService({ signingKey: process.env.JWT_SECRET!, users, revocations });
-   * const api = jwt.handlers({ users, events });
-   *
-   * // Deno.serve / Bun.serve / a Worker's fetch:
-   * const routes: Record<string, EndpointHandler> = {
-   *   "/api/token/": api.obtainPair,
-   *   "/api/token/refresh/": api.refresh,
-   *   "/api/token/verify/": api.verify,
-   *   "/api/token/blacklist/": api.blacklist,
-   * };
-   * Deno.serve((request) => routes[new URL(request.url).pathname]?.(request) ?? app(request));
-   *
-   * // Next.js, app/api/token/refresh/route.ts:
-   * export const POST = api.refresh;
-   * ```
-   * @see https://django-rest-framework-simplejwt.readthedocs.io/en/latest/getting_started.html
-   */
-  handlers<User>(options: JWTHandlersOptions<User>): JWTHandlers {
-    return createJWTHandlers(this, options);
   }
 
   /**

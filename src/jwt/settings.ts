@@ -4,8 +4,7 @@
 import type { JWK } from "jose";
 import { type Duration, parseDuration } from "../core/duration.js";
 import type { RevocationStore, UserStore } from "../stores/types.js";
-import type { TokenType } from "./claims.js";
-import type { JWTUser, NoCustomClaims } from "./types.js";
+import type { JWTUser, NoCustomClaims, TokenType } from "./types.js";
 
 /**
  * The token types that may authenticate a request (simplejwt's AUTH_TOKEN_CLASSES): see
@@ -83,7 +82,7 @@ export interface JWTSettings<Claims extends object = NoCustomClaims> {
   reuseGraceSeconds?: number;
   /**
    * UPDATE_LAST_LOGIN: the obtain endpoints record the login through `users.updateLastLogin` (the store
-   * given to `handlers()` must have it). Default false.
+   * given to `createJWTHandlers` must have it). Default false.
    */
   updateLastLogin?: boolean;
   /** ALGORITHM; default "HS256". */

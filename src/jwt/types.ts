@@ -3,6 +3,9 @@
  */
 import type { UserRecord } from "../stores/types.js";
 
+/** The token types simplejwt mints. */
+export type TokenType = "access" | "refresh" | "sliding";
+
 /** The claims of a validated token (read them as own members: `Object.hasOwn`). */
 export type JWTClaims = Record<string, unknown>;
 

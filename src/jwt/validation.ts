@@ -5,12 +5,12 @@
  */
 import type { RevocationStore } from "../stores/types.js";
 import type { VerifiedTokenCache } from "./cache.js";
-import { checkRegistered, checkTokenClaims, now, type TokenType } from "./claims.js";
+import { checkRegistered, checkTokenClaims, now } from "./claims.js";
 import { InvalidToken } from "./errors.js";
 import { type VerifiedJWS, verifyCompact } from "./jws.js";
 import type { KeyRing } from "./keys.js";
 import type { ResolvedJWTSettings } from "./settings.js";
-import type { JWTClaims } from "./types.js";
+import type { JWTClaims, TokenType } from "./types.js";
 
 /** What the pipeline reads from its service; built once, in the service's constructor. */
 export interface TokenValidation {

@@ -2,12 +2,12 @@
  * Opaque token authentication: DRF's `TokenAuthentication` with knox's hashed, expiring, per-device tokens.
  */
 import { readAuthorization, usualAuthorization } from "../core/authorization.js";
+import { tokenDigest } from "../core/digest.js";
 import { type Duration, parseDuration } from "../core/duration.js";
 import { AuthenticationFailed } from "../core/errors.js";
 import type { AuthEvents } from "../core/events.js";
 import type { Authenticated, AuthRequest, BaseAuthentication } from "../core/scheme.js";
 import type { TokenRecord, TokenStore, TokenTouch, UserStore } from "../stores/types.js";
-import { tokenDigest } from "../tokens/digest.js";
 import { type IssuedToken, type IssueTokenOptions, issueToken } from "../tokens/issue.js";
 
 /** Options for {@link TokenAuthentication}. */

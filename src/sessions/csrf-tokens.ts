@@ -3,7 +3,7 @@
  * secret bound to a session, and the format check.
  */
 import { randomString } from "../core/crypto.js";
-import { tokenDigest } from "../tokens/digest.js";
+import { tokenDigest } from "../core/digest.js";
 
 /** Length of a CSRF secret (Django's `CSRF_SECRET_LENGTH`). */
 export const CSRF_SECRET_LENGTH = 32;

@@ -3,8 +3,8 @@
  * and the live-session object {@link SessionManager.read} returns, with its lazily derived CSRF secret.
  */
 
+import { tokenDigest } from "../core/digest.js";
 import type { SessionRecord, UserRecord } from "../stores/types.js";
-import { tokenDigest } from "../tokens/digest.js";
 import { sessionCsrfSecret } from "./csrf-tokens.js";
 import type { ActiveSession } from "./types.js";
 

@@ -4,12 +4,12 @@
  */
 
 import { randomBytes, timingSafeEqual } from "../core/crypto.js";
+import { tokenDigest } from "../core/digest.js";
 import { parseDuration } from "../core/duration.js";
 import { encodeBase64Url } from "../core/encoding.js";
 import { AuthenticationFailed } from "../core/errors.js";
 import type { AuthRequest } from "../core/scheme.js";
 import type { SessionRecord, SessionStore, UserRecord, UserStore } from "../stores/types.js";
-import { tokenDigest } from "../tokens/digest.js";
 import { readCookie, readCookieValues, serializeCookie } from "./cookies.js";
 import { CsrfPolicy } from "./csrf.js";
 import { maskCsrfSecret, newCsrfSecret, sessionCsrfSecret } from "./csrf-tokens.js";

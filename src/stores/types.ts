@@ -2,36 +2,10 @@
  * Store interfaces: what the application implements (or takes ready-made) so the schemes can find users.
  * A store method that cannot answer throws; it never answers "not found" for "could not ask".
  */
+import type { TokenRecord, UserRecord } from "../core/records.js";
 
-/**
- * A user as the schemes see it: identity, password hash and status, with the application's own user
- * object riding along as `user` (what `result.user` becomes: the hash never travels on the request).
- *
- * @example
- * ```ts
- * const record: UserRecord<{ id: string; email: string }> = {
- *   id: "1",
- *   username: "ada",
- *   passwordHash: await hashPassword("correct horse"),
- *   isActive: true,
- *   user: { id: "1", email: "ada@example.com" },
- * };
- * ```
- */
-export interface UserRecord<User = unknown> {
-  /** The primary key, always a string (simplejwt writes `user_id` as a string too). */
-  id: string;
-  /** The unique login name (Django's `USERNAME_FIELD`), compared exactly. */
-  username: string;
-  /** A Django-encoded password hash; `null` or `"!…"` for an unusable password. */
-  passwordHash: string | null;
-  /** Inactive users cannot authenticate (Django's `is_active`). */
-  isActive: boolean;
-  /** The application's own user object. */
-  user: User;
-  /** The last successful login, where the store keeps one (Django's `last_login`). */
-  lastLogin?: Date | null;
-}
+// The records live in core/ because events carry them; the stores that keep them re-export them here.
+export type { TokenRecord, UserRecord } from "../core/records.js";
 
 /**
  * What {@link UserStore.create} takes.
@@ -75,36 +49,6 @@ export interface UserStore<User = unknown> {
   create?(input: CreateUserInput<User>): Promise<UserRecord<User>>;
   /** Records a successful login (Django's `update_last_login`); optional, used with `updateLastLogin`. */
   updateLastLogin?(id: string, at: Date): Promise<void>;
-}
-
-/**
- * An opaque token as stored: only its digest, never the token itself (knox's design, and DRF's #1998).
- *
- * @example
- * ```ts
- * const record: TokenRecord = {
- *   digest: tokenDigest(token),
- *   userId: "1",
- *   name: "laptop",
- *   createdAt: new Date(),
- *   expiresAt: null,
- *   lastUsedAt: null,
- * };
- * ```
- */
-export interface TokenRecord {
-  /** Lowercase hex SHA-256 of the token's UTF-8 bytes (see `tokenDigest`). */
-  digest: string;
-  /** The owner's `UserRecord.id`. */
-  userId: string;
-  /** A label such as the device ("laptop", "CI"), or `null`. */
-  name: string | null;
-  /** When the token was issued. */
-  createdAt: Date;
-  /** When it stops working, or `null` for never. */
-  expiresAt: Date | null;
-  /** When it last authenticated a request (updated at most once a minute), or `null`. */
-  lastUsedAt: Date | null;
 }
 
 /**

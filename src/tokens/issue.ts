@@ -2,12 +2,12 @@
  * Issuing and revoking opaque tokens (knox's AuthToken, DRF's drf_create_token).
  */
 import { randomBytes } from "../core/crypto.js";
+import { tokenDigest } from "../core/digest.js";
 import { type Duration, parseDuration } from "../core/duration.js";
 import { encodeBase64Url } from "../core/encoding.js";
 import { PermissionDenied } from "../core/errors.js";
 import type { AuthEvents } from "../core/events.js";
 import type { TokenRecord, TokenStore } from "../stores/types.js";
-import { tokenDigest } from "./digest.js";
 
 /** The default token prefix: lets secret scanners recognise a leaked portcullis token. */
 export const DEFAULT_TOKEN_PREFIX = "pct_";

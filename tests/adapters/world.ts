@@ -7,6 +7,7 @@ import {
   type AuthRequest,
   type BaseAuthentication,
   BasicAuthentication,
+  createJWTHandlers,
   type DefaultUser,
   hashPassword,
   issueToken,
@@ -121,9 +122,9 @@ export async function world() {
     down: new TokenAuthentication({ tokens: new DownTokenStore(), users }),
   };
   const views: { jwt: JWTHandlers; session: SessionHandlers; missingTable: JWTHandlers } = {
-    jwt: jwt.handlers({ users, passwords }),
+    jwt: createJWTHandlers(jwt, { users, passwords }),
     session: sessionHandlers({ sessions, passwords }),
-    missingTable: jwt.handlers({ users: new MissingTableUserStore(), passwords }),
+    missingTable: createJWTHandlers(jwt, { users: new MissingTableUserStore(), passwords }),
   };
   return { users, ada, tokens, key, jwt, sessions, schemes, views };
 }

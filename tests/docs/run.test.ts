@@ -34,6 +34,7 @@ import {
   type AuthRequest,
   authenticate,
   type BaseAuthentication,
+  createJWTHandlers,
   type EndpointHandler,
   InvalidToken,
   issueToken,
@@ -893,7 +894,10 @@ describe("docs/jwt-endpoints.md", () => {
     async (sample) => {
       const values = context().values();
       const jwt = values.jwt as JWTService;
-      const api = jwt.handlers({ users: values.users as MemoryUserStore<AppUser>, passwords: PASSWORDS });
+      const api = createJWTHandlers(jwt, {
+        users: values.users as MemoryUserStore<AppUser>,
+        passwords: PASSWORDS,
+      });
       const module = await runSample(sample, Object.assign(values, { api }));
       const POST = module.POST as EndpointHandler;
       const refresh = async (id: string, username: string) => ({

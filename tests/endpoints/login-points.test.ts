@@ -6,6 +6,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { obtainAuthToken, sessionHandlers, tokenLogin } from "../../src/endpoints/index.js";
 import {
+  createJWTHandlers,
   type EndpointHandler,
   hashPassword,
   JWTService,
@@ -31,7 +32,7 @@ function loginPoints(
 ): Array<[string, EndpointHandler, (body: unknown) => Request]> {
   const tokens = new MemoryTokenStore();
   const jwt = new JWTService({ signingKey: SECRET, users });
-  const api = jwt.handlers({ users, passwords });
+  const api = createJWTHandlers(jwt, { users, passwords });
   const sessions = new SessionManager({ store: new MemorySessionStore(), users, secure: false });
   const json =
     (url: string, headers: Record<string, string> = {}) =>

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { validateFields } from "../../src/endpoints/fields.js";
-import { obtainAuthToken, tokenLogin } from "../../src/endpoints/index.js";
+import { createJWTHandlers, obtainAuthToken, tokenLogin } from "../../src/endpoints/index.js";
 import { JWTService } from "../../src/jwt/service.js";
 import { passwords, postJson, read, setup } from "./setup.js";
 
@@ -121,7 +121,8 @@ describe("the endpoints under a whitespace-padded field", () => {
 
   it("the JWT refresh and verify endpoints answer a padded token at once", async () => {
     const { users } = await setup();
-    const api = new JWTService({ signingKey: "a-test-secret-that-is-at-least-32-bytes-long" }).handlers({
+    const jwt = new JWTService({ signingKey: "a-test-secret-that-is-at-least-32-bytes-long" });
+    const api = createJWTHandlers(jwt, {
       users,
       passwords,
     });

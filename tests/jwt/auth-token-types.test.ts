@@ -4,6 +4,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import {
   authenticate,
+  createJWTHandlers,
   type InvalidToken,
   JWTAuthentication,
   JWTService,
@@ -32,7 +33,7 @@ async function setup(settings: Partial<JWTSettings> = {}) {
     new JWTAuthentication({ jwt, users }),
     new JWTStatelessUserAuthentication({ jwt }),
   ] as const;
-  return { users, revocations, ada, jwt, schemes, api: jwt.handlers({ users }) };
+  return { users, revocations, ada, jwt, schemes, api: createJWTHandlers(jwt, { users }) };
 }
 
 async function refusal(response: Response | null) {

@@ -4,6 +4,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import {
   authenticate,
+  createJWTHandlers,
   hashPassword,
   JWTAuthentication,
   JWTService,
@@ -85,7 +86,7 @@ describe("the claims hook", () => {
     const users = new MemoryUserStore();
     await users.create({ username: "ada", passwordHash: await hashPassword("pw", { iterations: 1000 }) });
     const jwt = new JWTService({ signingKey: SECRET, users, claims: custom });
-    const response = await jwt.handlers({ users, passwords: { iterations: 1000 } }).obtainPair(
+    const response = await createJWTHandlers(jwt, { users, passwords: { iterations: 1000 } }).obtainPair(
       new Request("https://api.example/api/token/", {
         method: "POST",
         headers: { "Content-Type": "application/json" },

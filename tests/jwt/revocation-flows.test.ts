@@ -4,7 +4,7 @@
  */
 import { createHmac, generateKeyPairSync } from "node:crypto";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { JWTAuthentication, StoreUnavailable } from "../../src/index.js";
+import { createJWTHandlers, JWTAuthentication, StoreUnavailable } from "../../src/index.js";
 import type { InvalidToken } from "../../src/jwt/errors.js";
 import { JWTService } from "../../src/jwt/service.js";
 import type { JWTSettings } from "../../src/jwt/settings.js";
@@ -71,7 +71,7 @@ describe("concurrent refreshes of one token (rotation with reuse detection)", ()
 
   it("through the refresh endpoint: exactly one 200, whose refresh token works afterwards", async () => {
     const { jwt, users } = await setup({ rotateRefreshTokens: true });
-    const api = jwt.handlers({ users });
+    const api = createJWTHandlers(jwt, { users });
     const { refresh } = await jwt.obtainPair({ id: "1" });
     const post = (token: string) =>
       api.refresh(
@@ -135,7 +135,7 @@ describe("the reuse grace window (reuseGraceSeconds, issue 17 item 18)", () => {
 
   it("through the refresh endpoint: the duplicate answers simplejwt's 401, the winner's token lives on", async () => {
     const { jwt, users } = await setup({ rotateRefreshTokens: true, blacklistAfterRotation: true });
-    const api = jwt.handlers({ users });
+    const api = createJWTHandlers(jwt, { users });
     const post = (refresh: string) =>
       api.refresh(
         new Request("https://api.example.com/api/token/refresh/", {
@@ -198,7 +198,7 @@ describe("logout of a rotated refresh token (issue 17 item 17)", () => {
         blacklistAfterRotation,
         checkRevokedAccess: true,
       });
-      const api = jwt.handlers({ users });
+      const api = createJWTHandlers(jwt, { users });
       const victim = await jwt.obtainPair(ada);
       const thief = await jwt.refresh(victim.refresh); // the thief rotated it first, a moment ago
       const logout = await api.blacklist(
@@ -325,7 +325,7 @@ describe("a refresh answered 503 leaves the token usable (issue 17 item 22)", ()
           reuseGraceSeconds: 0, // strict: a retry that counted as reuse would revoke the family at once
           ...mode,
         });
-        const api = jwt.handlers({ users: users.store });
+        const api = createJWTHandlers(jwt, { users: users.store });
         const post = (refresh: string) =>
           api.refresh(
             new Request("https://api.example.com/api/token/refresh/", {

@@ -22,6 +22,7 @@ import { Kysely } from "kysely";
 import pg from "pg";
 import { sendAuthError, sendFetchResponse, toAuthRequest, toFetchRequest } from "../../src/adapters/node.js";
 import {
+  createJWTHandlers,
   type EndpointHandler,
   guard,
   JWTAuthentication,
@@ -115,7 +116,7 @@ const endpoints: Record<string, EndpointHandler> = {
   "/api/session/logout/": sessionViews.logout,
 };
 for (const [store, jwt] of Object.entries(jwts)) {
-  const views = jwt.handlers({ users, passwords: TEST_PASSWORDS });
+  const views = createJWTHandlers(jwt, { users, passwords: TEST_PASSWORDS });
   endpoints[`/api/${store}/token/`] = views.obtainPair;
   endpoints[`/api/${store}/token/refresh/`] = views.refresh;
   endpoints[`/api/${store}/token/verify/`] = views.verify;

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, expectTypeOf, it, vi } from "vitest";
+import { createJWTHandlers, type JWTHandlers, type JWTHandlersOptions } from "../../src/endpoints/jwt.js";
 import { type AuthEventMap, AuthEvents, type EndpointHandler, hashPassword } from "../../src/index.js";
-import { createJWTHandlers, type JWTHandlers, type JWTHandlersOptions } from "../../src/jwt/handlers.js";
 import { JWTService } from "../../src/jwt/service.js";
 import type { JWTSettings } from "../../src/jwt/settings.js";
 import { MemoryRevocationStore, MemoryUserStore } from "../../src/stores/memory.js";
@@ -23,7 +23,7 @@ async function setup(settings: Partial<JWTSettings> = {}) {
   const eve = await users.create({ username: "eve", passwordHash: await hash(), isActive: false });
   const events = new AuthEvents();
   const jwt = new JWTService({ signingKey: SECRET, users, revocations, ...settings });
-  const api = jwt.handlers({ users, events, passwords });
+  const api = createJWTHandlers(jwt, { users, events, passwords });
   return { users, revocations, events, jwt, api, ada, eve };
 }
 
@@ -288,7 +288,7 @@ describe("blacklist (TokenBlacklistView)", () => {
     const users = new MemoryUserStore();
     await users.create({ username: "ada", passwordHash: await hashPassword("correct horse", passwords) });
     const jwt = new JWTService({ signingKey: SECRET, users });
-    const api = jwt.handlers({ users, passwords });
+    const api = createJWTHandlers(jwt, { users, passwords });
     const { refresh } = await pairFor(api);
     expect((await api.refresh(post({ refresh }))).status).toBe(200);
     expect((await api.verify(post({ token: refresh }))).status).toBe(200);
@@ -434,17 +434,20 @@ describe("construction", () => {
   it("needs users, and leaves the options object alone", async () => {
     const jwt = new JWTService({ signingKey: SECRET });
     // @ts-expect-error users is required
-    expect(() => jwt.handlers({})).toThrow(TypeError);
+    expect(() => createJWTHandlers(jwt, {})).toThrow(new TypeError("createJWTHandlers needs `users`."));
     const users = new MemoryUserStore();
     await users.create({ username: "ada", passwordHash: await hashPassword("correct horse", passwords) });
     const options = Object.freeze({ users, passwords });
-    expect((await jwt.handlers(options).obtainPair(post(CREDENTIALS))).status).toBe(200);
+    expect((await createJWTHandlers(jwt, options).obtainPair(post(CREDENTIALS))).status).toBe(200);
   });
 
-  it("is createJWTHandlers, typed", () => {
+  it("is the one way to build the views (no JWTService.handlers), typed", async () => {
+    const root = await import("../../src/index.js");
+    expect(root.createJWTHandlers).toBe(createJWTHandlers);
+    expect("handlers" in JWTService.prototype).toBe(false);
     const jwt = new JWTService({ signingKey: SECRET });
     const users = new MemoryUserStore();
-    expectTypeOf(jwt.handlers({ users })).toEqualTypeOf<JWTHandlers>();
+    expectTypeOf(createJWTHandlers(jwt, { users })).toEqualTypeOf<JWTHandlers>();
     expectTypeOf(createJWTHandlers(jwt, { users }).obtainPair).toEqualTypeOf<EndpointHandler>();
     expectTypeOf<JWTHandlersOptions<{ id: string }>["users"]>().toHaveProperty("findByUsername");
   });
@@ -453,6 +456,7 @@ describe("construction", () => {
 describe("updateLastLogin (simplejwt's UPDATE_LAST_LOGIN)", () => {
   it("records the login time on obtain, and only with the setting", async () => {
     const {
+      createJWTHandlers: handlers,
       hashPassword: hash,
       JWTService: Service,
       MemoryUserStore: Users,
@@ -468,13 +472,13 @@ describe("updateLastLogin (simplejwt's UPDATE_LAST_LOGIN)", () => {
           headers: { "Content-Type": "application/json" },
           body,
         });
-      const off = new Service({ signingKey: "k".repeat(32) }).handlers({
+      const off = handlers(new Service({ signingKey: "k".repeat(32) }), {
         users,
         passwords: { iterations: 1000 },
       });
       expect((await off.obtainPair(post())).status).toBe(200);
       expect((await users.findByUsername("ada"))?.lastLogin).toBeUndefined();
-      const on = new Service({ signingKey: "k".repeat(32), updateLastLogin: true }).handlers({
+      const on = handlers(new Service({ signingKey: "k".repeat(32), updateLastLogin: true }), {
         users,
         passwords: { iterations: 1000 },
       });
@@ -486,7 +490,7 @@ describe("updateLastLogin (simplejwt's UPDATE_LAST_LOGIN)", () => {
         setPasswordHash: users.setPasswordHash.bind(users),
       };
       expect(() =>
-        new Service({ signingKey: "k".repeat(32), updateLastLogin: true }).handlers({ users: readOnly }),
+        handlers(new Service({ signingKey: "k".repeat(32), updateLastLogin: true }), { users: readOnly }),
       ).toThrow(TypeError);
     } finally {
       vi.useRealTimers();

@@ -4,16 +4,16 @@
  */
 import { AuthError } from "../core/errors.js";
 import type { AuthEvents } from "../core/events.js";
-import { parseBody } from "../endpoints/body.js";
-import { badRequest, type CharFieldSpec, NON_FIELD_ERRORS, validateFields } from "../endpoints/fields.js";
-import { type EndpointHandler, jsonResponse, postOnly } from "../endpoints/http.js";
-import { readLogin } from "../endpoints/login.js";
+import { InvalidToken } from "../jwt/errors.js";
+import type { JWTService } from "../jwt/service.js";
 import type { PasswordOptions } from "../passwords/hash.js";
 import type { UserRecord, UserStore } from "../stores/types.js";
-import { InvalidToken } from "./errors.js";
-import type { JWTService } from "./service.js";
+import { parseBody } from "./body.js";
+import { badRequest, type CharFieldSpec, NON_FIELD_ERRORS, validateFields } from "./fields.js";
+import { type EndpointHandler, jsonResponse, postOnly } from "./http.js";
+import { readLogin } from "./login.js";
 
-/** Options for {@link createJWTHandlers} and `JWTService.handlers`. */
+/** Options for {@link createJWTHandlers}. */
 export interface JWTHandlersOptions<User = unknown> {
   /**
    * Where `obtainPair` and `obtainSliding` look up the username and check the password. `refresh` checks
@@ -50,7 +50,7 @@ const TOKEN_FIELD: CharFieldSpec = {};
 
 /**
  * simplejwt's six token views as Fetch handlers `(request: Request) => Promise<Response>`, with
- * simplejwt's bodies and statuses. Usually reached as `jwt.handlers(options)`.
+ * simplejwt's bodies and statuses. Build them once, at start-up.
  *
  * - `obtainPair` / `obtainSliding`: `POST {"username", "password"}` → 200 `{"refresh", "access"}` /
  *   `{"token"}`; an unknown user, a wrong password or an inactive user → 401
@@ -86,15 +86,18 @@ const TOKEN_FIELD: CharFieldSpec = {};
  *   "/api/token/blacklist/": api.blacklist,
  * };
  * Deno.serve((request) => routes[new URL(request.url).pathname]?.(request) ?? app(request));
+ *
+ * // Next.js, app/api/token/refresh/route.ts:
+ * export const POST = api.refresh;
  * ```
  * @see https://django-rest-framework-simplejwt.readthedocs.io/en/latest/getting_started.html
  */
 export function createJWTHandlers<User>(jwt: JWTService, options: JWTHandlersOptions<User>): JWTHandlers {
-  if (!options?.users) throw new TypeError("jwt.handlers needs `users`.");
+  if (!options?.users) throw new TypeError("createJWTHandlers needs `users`.");
   const { users, events, passwords } = options;
   if (jwt.settings.updateLastLogin && typeof users.updateLastLogin !== "function") {
     throw new TypeError(
-      "updateLastLogin needs a UserStore with `updateLastLogin` in jwt.handlers({ users }).",
+      "updateLastLogin needs a UserStore with `updateLastLogin` in createJWTHandlers(jwt, { users }).",
     );
   }
   const challenge = `${jwt.settings.authHeaderTypes[0]} realm="api"`;

@@ -3,13 +3,13 @@
  */
 import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesToHex } from "@noble/hashes/utils.js";
-import { getNodeCrypto } from "../core/crypto.js";
-import { utf8 } from "../core/encoding.js";
+import { getNodeCrypto } from "./crypto.js";
+import { utf8 } from "./encoding.js";
 
 /**
  * The lowercase hex SHA-256 of the token string's UTF-8 bytes: what a {@link TokenStore} keeps instead
  * of the token. Synchronous (node:crypto's `hash` where the runtime has it, @noble/hashes elsewhere): an
- * awaited `crypto.subtle.digest` per request costs ~50x more (perf-anchors.md §4).
+ * awaited `crypto.subtle.digest` would put a microtask on every request.
  *
  * @param token - the plaintext token
  * @returns 64 lowercase hex characters
