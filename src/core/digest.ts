@@ -22,7 +22,8 @@ export function tokenDigest(token: string): string {
   return digest(token);
 }
 
-const digest: (token: string) => string = (() => {
+// Pure: a bundle that never digests a token drops this (and @noble/hashes) despite the call at load.
+const digest: (token: string) => string = /* @__PURE__ */ (() => {
   const hash = getNodeCrypto()?.hash;
   if (typeof hash === "function") {
     return (token: string) => hash("sha256", token, "hex");

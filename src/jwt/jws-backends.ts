@@ -127,4 +127,6 @@ export const webCryptoBackend: JWSBackend<WebCryptoKey> = {
 };
 
 /** node:crypto's backend where the runtime has it, else null; looked up once. */
-export const nodeBackend: JWSBackend<NodeKeyObject | NodeSignKey> | null = nodeCryptoBackend();
+// Pure: a bundle without JWTs drops the lookup.
+export const nodeBackend: JWSBackend<NodeKeyObject | NodeSignKey> | null =
+  /* @__PURE__ */ nodeCryptoBackend();

@@ -148,7 +148,8 @@ function decodeSegment(segment: string): Record<string, unknown> | null {
   return text === null ? null : parseJsonObject(text);
 }
 
-const nodeBuffer = getNodeBuffer(); // looked up once, at load
+// Looked up once, at load; pure, so a bundle without JWTs drops it.
+const nodeBuffer = /* @__PURE__ */ getNodeBuffer();
 
 /**
  * The UTF-8 text of a canonical base64url segment (checked by the caller), or null for invalid UTF-8.

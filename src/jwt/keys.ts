@@ -2,16 +2,7 @@
  * Keys for the token service: imported once, selected by `kid`, never taken from a token.
  * @internal
  */
-import {
-  createRemoteJWKSet,
-  exportJWK,
-  importJWK,
-  importPKCS8,
-  importSPKI,
-  importX509,
-  type JWK,
-  type JWTHeaderParameters,
-} from "jose";
+import type { createRemoteJWKSet, JWK, JWTHeaderParameters } from "jose";
 import { utf8 } from "../core/encoding.js";
 import { type JWSBackend, nodeBackend, webCryptoBackend } from "./jws-backends.js";
 import { checkKeyFits, standardPem } from "./key-type.js";
@@ -56,12 +47,19 @@ const ALGORITHMS: readonly JWTAlgorithm[] = [
 ];
 const HMAC_BYTES: Partial<Record<JWTAlgorithm, number>> = { HS256: 32, HS384: 48, HS512: 64 };
 
+// jose is loaded only for what needs it (PEM, JWK and the JWK Set URL): an HS256 service with a string
+// or byte secret never loads it, and a bundler puts it in a chunk of its own.
+const jose = (): Promise<typeof import("jose")> => import("jose");
+
+type RemoteJWKSet = ReturnType<typeof createRemoteJWKSet>;
+
 /** The configured keys, imported lazily once; `select` never consults anything but configuration. */
 export class KeyRing {
   readonly #ready: Promise<KeyEntry[]>;
   #loaded: KeyEntry[] | null = null;
   #onlyKey: KeyEntry | null = null;
-  readonly #remote: ReturnType<typeof createRemoteJWKSet> | null;
+  readonly #jwkUrl: URL | null;
+  #remote: Promise<RemoteJWKSet> | null = null;
   readonly #node: JWSBackend | null;
   readonly signingKid: string | null;
   readonly algorithm: JWTAlgorithm;
@@ -83,7 +81,8 @@ export class KeyRing {
     settings = preparedKeys(settings, algorithm);
     this.algorithm = algorithm;
     this.signingKid = settings.keyId ?? null;
-    this.#remote = settings.jwkUrl ? createRemoteJWKSet(new URL(settings.jwkUrl)) : null;
+    // The URL is checked now (a TypeError at construction); jose loads at the first `kid` it must answer.
+    this.#jwkUrl = settings.jwkUrl ? new URL(settings.jwkUrl) : null;
     this.#node = settings.useNodeCrypto === false ? null : nodeBackend;
     this.#ready = importAll(settings, algorithm).then((imported) => {
       const entries = imported.map((key) => this.#bind(key));
@@ -91,7 +90,7 @@ export class KeyRing {
       // One key without an id and no JWK Set: any string `kid` selects it, as PyJWT and simplejwt ignore
       // the header's kid there. With several keys, or ids, the kid selects and an unknown one is refused.
       this.#onlyKey =
-        entries.length === 1 && entries[0]!.kid === null && this.#remote === null ? entries[0]! : null;
+        entries.length === 1 && entries[0]!.kid === null && this.#jwkUrl === null ? entries[0]! : null;
       return entries;
     });
     this.#ready.catch(() => {}); // reported on first use, not as an unhandled rejection
@@ -119,7 +118,7 @@ export class KeyRing {
     if (kid === undefined) return keys[0]!;
     if (typeof kid !== "string") return null;
     if (this.#onlyKey !== null) return this.#onlyKey;
-    return keys.find((k) => k.kid === kid) ?? (this.#remote === null ? null : undefined);
+    return keys.find((k) => k.kid === kid) ?? (this.#jwkUrl === null ? null : undefined);
   }
 
   /**
@@ -134,9 +133,12 @@ export class KeyRing {
     if (this.#onlyKey !== null) return this.#onlyKey;
     const local = keys.find((k) => k.kid === kid);
     if (local) return local;
-    if (this.#remote === null) return null;
+    const url = this.#jwkUrl;
+    if (url === null) return null;
     try {
-      const key = (await this.#remote({ alg: header.alg, kid }, { payload: "", signature: "" })) as CryptoKey;
+      this.#remote ??= jose().then((j) => j.createRemoteJWKSet(url));
+      const remote = await this.#remote;
+      const key = (await remote({ alg: header.alg, kid }, { payload: "", signature: "" })) as CryptoKey;
       return this.#bind({ kid, algorithm: this.algorithm, verify: key, sign: null });
     } catch {
       return null;
@@ -167,7 +169,7 @@ export class KeyRing {
     const keys: JWK[] = [];
     for (const entry of await this.#ready) {
       if (entry.algorithm.startsWith("HS")) continue;
-      const jwk = await exportJWK(entry.verify);
+      const jwk = await (await jose()).exportJWK(entry.verify);
       keys.push({
         ...jwk,
         alg: entry.algorithm,
@@ -303,6 +305,7 @@ function isPublicKey(key: JWTKey): boolean {
 async function importVerifying(key: JWTKey, algorithm: JWTAlgorithm): Promise<CryptoKey> {
   if (algorithm.startsWith("HS")) return importHmac(key, algorithm);
   if (typeof key === "string") {
+    const { importSPKI, importX509 } = await jose();
     return key.includes("BEGIN CERTIFICATE")
       ? importX509(key, algorithm, { extractable: true })
       : importSPKI(key, algorithm, { extractable: true });
@@ -311,15 +314,15 @@ async function importVerifying(key: JWTKey, algorithm: JWTAlgorithm): Promise<Cr
   if (key instanceof Uint8Array)
     throw new TypeError(`JWTService: a ${algorithm} verifying key must be a PEM, JWK or CryptoKey.`);
   const { d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, ...publicJwk } = key;
-  return (await importJWK(publicJwk, algorithm, { extractable: true })) as CryptoKey;
+  return (await (await jose()).importJWK(publicJwk, algorithm, { extractable: true })) as CryptoKey;
 }
 
 async function importPrivate(key: JWTKey, algorithm: JWTAlgorithm): Promise<CryptoKey> {
-  if (typeof key === "string") return importPKCS8(key, algorithm, { extractable: true });
+  if (typeof key === "string") return (await jose()).importPKCS8(key, algorithm, { extractable: true });
   if (isCryptoKey(key)) return key;
   if (key instanceof Uint8Array)
     throw new TypeError(`JWTService: a ${algorithm} signing key must be a PEM, JWK or CryptoKey.`);
-  return (await importJWK(key, algorithm, { extractable: true })) as CryptoKey;
+  return (await (await jose()).importJWK(key, algorithm, { extractable: true })) as CryptoKey;
 }
 
 // The public half of a private key, through its JWK (WebCrypto has no direct derivation).
@@ -327,13 +330,13 @@ async function publicOf(privateKey: CryptoKey, algorithm: JWTAlgorithm): Promise
   if (!privateKey.extractable) {
     throw new TypeError("JWTService: give a `verifyingKey` when the signing CryptoKey is not extractable.");
   }
-  return importVerifying(await exportJWK(privateKey), algorithm);
+  return importVerifying(await (await jose()).exportJWK(privateKey), algorithm);
 }
 
 async function importHmac(key: JWTKey, algorithm: JWTAlgorithm): Promise<CryptoKey> {
   if (isCryptoKey(key)) return key;
   const bytes = typeof key === "string" ? utf8(key) : key instanceof Uint8Array ? key : null;
-  if (bytes === null) return (await importJWK(key as JWK, algorithm)) as CryptoKey;
+  if (bytes === null) return (await (await jose()).importJWK(key as JWK, algorithm)) as CryptoKey;
   const hash = `SHA-${algorithm.slice(2)}`;
   return crypto.subtle.importKey("raw", new Uint8Array(bytes), { name: "HMAC", hash }, false, [
     "sign",

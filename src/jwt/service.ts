@@ -45,11 +45,13 @@ export type {
 } from "./types.js";
 export { FAMILY_CLAIM };
 
-let cacheOf: (jwt: JWTService<object>) => VerifiedTokenCache | null;
+// Each service's cache, for the schemes' constructors: a WeakMap, not a class static block, so a bundle
+// that never uses JWTService can drop the class (a static block is a side effect at load).
+const caches = /* @__PURE__ */ new WeakMap<object, VerifiedTokenCache>();
 
 /** The service's verified-token cache, or null: for the JWT schemes' header reader. @internal */
 export function verifiedTokenCache(jwt: JWTService<object>): VerifiedTokenCache | null {
-  return cacheOf(jwt);
+  return caches.get(jwt) ?? null;
 }
 
 /**
@@ -98,6 +100,7 @@ export class JWTService<Claims extends object = NoCustomClaims> {
     if (!Number.isInteger(size) || size < 0)
       throw new RangeError("verifiedTokenCache must be a whole number.");
     const cache = size > 0 ? new VerifiedTokenCache(size, this.settings.leeway) : null;
+    if (cache !== null) caches.set(this, cache);
     this.#validation = { settings: this.settings, keys: this.#keys, revocations: this.#revocations, cache };
   }
 
@@ -260,11 +263,6 @@ export class JWTService<Claims extends object = NoCustomClaims> {
   validate(token: string, type?: TokenType | null): Promise<TokenClaims<Claims>> {
     // The claims are typed by the `claims` setting: the tokens this service issues carry them.
     return this.#validate(token, type, true) as Promise<TokenClaims<Claims>>;
-  }
-
-  // The JWT schemes' header reader asks the cache (verifiedTokenCache).
-  static {
-    cacheOf = (jwt) => jwt.#validation.cache;
   }
 
   // The pipeline (signature, registered claims, blacklist, exp, jti, type) lives in ./validation.ts.

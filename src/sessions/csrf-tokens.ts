@@ -10,8 +10,8 @@ export const CSRF_SECRET_LENGTH = 32;
 /** Length of a masked CSRF token (Django's `CSRF_TOKEN_LENGTH`). */
 export const CSRF_TOKEN_LENGTH = 64;
 const CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-const INDEX = new Int8Array(128).fill(-1);
-for (let i = 0; i < CHARS.length; i++) INDEX[CHARS.charCodeAt(i)] = i;
+// Built by a pure call, not a loop at load, so a bundle without CSRF drops it.
+const INDEX: Int8Array = /* @__PURE__ */ indexOf(CHARS);
 const INVALID_CHARACTERS = /[^a-zA-Z0-9]/;
 
 /**
@@ -125,4 +125,10 @@ export function djangoHeaderName(name: string): string {
 /** @internal */
 export function pythonRepr(text: string): string {
   return text.includes("'") ? `"${text}"` : `'${text}'`;
+}
+
+function indexOf(chars: string): Int8Array {
+  const index = new Int8Array(128).fill(-1);
+  for (let i = 0; i < chars.length; i++) index[chars.charCodeAt(i)] = i;
+  return index;
 }
