@@ -63,7 +63,7 @@ function verifyWith(
 ): VerifiedJWS | null | Promise<VerifiedJWS | null> {
   if (entry === null || verified.header.alg !== entry.algorithm) return null;
   const signature = segmentBytes(token.slice(last + 1));
-  if (signature === null) return null;
+  if (signature === null || signature.length !== entry.signatureLength) return null;
   // The signature covers the received segments (RFC 7515 §5.2), never re-serialized JSON.
   const valid = entry.backend.verify(entry.algorithm, entry.verifyKey, token.slice(0, last), signature);
   if (typeof valid === "boolean") return valid ? verified : null;

@@ -19,6 +19,8 @@ interface ImportedKey {
 /** A key ready to use: the backend that checks and makes its signatures, and the key in its form. */
 export interface KeyEntry extends ImportedKey {
   backend: JWSBackend;
+  /** The byte length every signature by this key has (RFC 7518 §3.2-3.5, RFC 8037 §3.1). */
+  signatureLength: number;
   verifyKey: unknown;
   /** `sign` in the backend's form; null when `sign` is. */
   signKey: unknown;
@@ -148,16 +150,18 @@ export class KeyRing {
   // The key on node:crypto where the runtime (and `useNodeCrypto`) allows, else on WebCrypto.
   #bind(imported: ImportedKey): KeyEntry {
     const { algorithm, verify, sign } = imported;
+    const signatureLength = signatureLengthOf(algorithm, verify);
     const node = this.#node;
     if (node !== null) {
       const verifyKey = node.key(algorithm, verify);
       const signKey = sign === null ? null : node.key(algorithm, sign);
       if (verifyKey !== null && (sign === null || signKey !== null))
-        return { ...imported, backend: node, verifyKey, signKey };
+        return { ...imported, signatureLength, backend: node, verifyKey, signKey };
     }
     const signKey = sign === null ? null : webCryptoBackend.key(algorithm, sign);
     return {
       ...imported,
+      signatureLength,
       backend: webCryptoBackend,
       verifyKey: webCryptoBackend.key(algorithm, verify),
       signKey,
@@ -346,4 +350,17 @@ async function importHmac(key: JWTKey, algorithm: JWTAlgorithm): Promise<CryptoK
 
 function isCryptoKey(key: unknown): key is CryptoKey {
   return typeof CryptoKey !== "undefined" && key instanceof CryptoKey;
+}
+
+// Some backends take a shorter RSA signature as if left-padded with zeros (Node 24's WebCrypto): every
+// signature must have exactly its key's length, so one signature never has two encodings.
+function signatureLengthOf(algorithm: JWTAlgorithm, key: CryptoKey): number {
+  const bits = Number(algorithm.slice(2));
+  if (algorithm.startsWith("HS")) return bits / 8;
+  if (algorithm.startsWith("ES")) return 2 * Math.ceil((bits === 512 ? 521 : bits) / 8);
+  if (algorithm === "EdDSA") {
+    const { name, namedCurve } = key.algorithm as { name: string; namedCurve?: string };
+    return name === "Ed448" || namedCurve === "Ed448" ? 114 : 64;
+  }
+  return Math.ceil((key.algorithm as RsaHashedKeyAlgorithm).modulusLength / 8);
 }

@@ -89,3 +89,35 @@ describe.each(CASES)("%s signatures", (algorithm, pair, hash, options) => {
     }
   });
 });
+
+describe.each([
+  ["RS256", {}],
+  ["PS256", { padding: 6, saltLength: 32 }],
+] as const)(
+  "a %s signature with its leading zero byte stripped (Node 24's WebCrypto took PS256's)",
+  (algorithm, options) => {
+    const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+    const signingKey = privateKey.export({ type: "pkcs8", format: "pem" }) as string;
+    const head = b64u(JSON.stringify({ alg: algorithm, typ: "JWT" }));
+    // Try claims (and PSS salts) until a signature starts with 0x00: 1 in 256.
+    let input = "";
+    let signature = Buffer.alloc(0);
+    for (let n = 0; signature[0] !== 0; n++) {
+      const exp = Math.floor(Date.now() / 1000) + 300;
+      const jti = `${n}`.padStart(32, "0");
+      input = `${head}.${b64u(JSON.stringify({ token_type: "access", exp, jti, user_id: "7" }))}`;
+      signature = sign("sha256", Buffer.from(input), { key: privateKey, ...options });
+    }
+
+    it.each([true, false])(
+      "is refused, and the whole one verifies (useNodeCrypto: %s)",
+      async (useNodeCrypto) => {
+        const jwt = new JWTService({ algorithm, signingKey, useNodeCrypto });
+        await expect(jwt.validate(`${input}.${b64u(signature)}`, "access")).resolves.toMatchObject({
+          user_id: "7",
+        });
+        await refused(jwt.validate(`${input}.${b64u(signature.subarray(1))}`, "access"), "Token is invalid");
+      },
+    );
+  },
+);
