@@ -109,9 +109,16 @@ const rotated = await step(
   expect(200, (b) => typeof b.access === "string" && typeof b.refresh === "string"),
 );
 await step(
-  "POST /api/token/refresh/ with the old refresh token: refused",
+  "POST /api/token/refresh/ with the old refresh token at once: refused (a duplicate within reuseGraceSeconds)",
   { path: "/api/token/refresh/", method: "POST", headers: json, body: { refresh: pair.body?.refresh } },
   expect(401, (b) => b.code === "token_not_valid"),
+);
+// Past the 5 s reuse grace window, the old token again is a replay: its family is revoked.
+await new Promise((resolve) => setTimeout(resolve, 5_500));
+await step(
+  "POST /api/token/refresh/ with the old refresh token after the window: refused, a replay",
+  { path: "/api/token/refresh/", method: "POST", headers: json, body: { refresh: pair.body?.refresh } },
+  expect(401, (b) => b.detail === "Token is blacklisted"),
 );
 await step(
   "the rotated refresh token is refused too: reuse detection revoked the family",
