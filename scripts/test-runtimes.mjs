@@ -248,7 +248,8 @@ async function vitestRow(runtime) {
   if (probe && !probe.nodeCrypto) problems.push("src/ did not reach node:crypto (process.getBuiltinModule)");
   const files = results?.testResults ?? [];
   for (const suite of SUITES) {
-    if (!files.some((file) => file.name.includes(`/${suite}/`)))
+    // A suite is a folder, or one file.
+    if (!files.some((file) => file.name.includes(`/${suite}/`) || file.name.endsWith(`/${suite}`)))
       problems.push(`no test file ran from ${suite}`);
   }
   const failed = files.flatMap((file) =>
