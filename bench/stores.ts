@@ -150,7 +150,7 @@ function bareContender(issued: readonly Issued[], name: string, lookup: BareLook
     ops: 1,
     run: async () => {
       const { token, userId } = next();
-      if ((await lookup(tokenDigest(token))) !== userId)
+      if ((await lookup(await tokenDigest(token))) !== userId)
         throw new Error(`${name}: did not find user ${userId}`);
     },
   };
@@ -242,7 +242,7 @@ function contenders(
       const request = makeRequest({ headers: { Authorization: `Token ${unknown}` } });
       const refused = await authenticate(request, schemes);
       if (refused.outcome !== "fail") throw new Error(`${label}: portcullis accepted an unknown token`);
-      if ((await bareLookup(tokenDigest(unknown))) !== null)
+      if ((await bareLookup(await tokenDigest(unknown))) !== null)
         throw new Error(`${bareName} accepted an unknown token`);
     },
   };
@@ -574,7 +574,8 @@ export async function redisBackend(): Promise<StoreBackend> {
       ...writes,
       writesSince: async (since) => {
         const pipeline = client.pipeline();
-        for (const { token } of issued) pipeline.hget(`${prefix}token:${tokenDigest(token)}`, "lastUsedAt");
+        for (const { token } of issued)
+          pipeline.hget(`${prefix}token:${await tokenDigest(token)}`, "lastUsedAt");
         const answers = (await pipeline.exec()) ?? [];
         return answers.filter(([, value]) => Number(value) > since).length;
       },

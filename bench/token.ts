@@ -26,7 +26,7 @@ const request = makeRequest({ headers: { Authorization: `Token ${token}` } });
 
 /** The lookup both sides use: the token's digest in the store, then its owner. */
 async function lookup(presented: string) {
-  const record = await tokens.findByDigest(tokenDigest(presented));
+  const record = await tokens.findByDigest(await tokenDigest(presented));
   return record === null ? null : ((await users.findById(record.userId))?.user ?? null);
 }
 
@@ -82,12 +82,11 @@ const many = Array.from({ length: 10_000 }, (_, i) => `pct_${i.toString(36).padS
 const byDigest = new Map(many.map((t) => [createHash("sha256").update(t).digest("hex"), t]));
 let cursor = 0;
 
-function batch(digest: (t: string) => string): Promise<void> {
+async function batch(digest: (t: string) => string | Promise<string>): Promise<void> {
   for (let i = 0; i < DIGEST_BATCH; i++) {
-    if (byDigest.get(digest(many[cursor]!)) === undefined) throw new Error("digest mismatch");
+    if (byDigest.get(await digest(many[cursor]!)) === undefined) throw new Error("digest mismatch");
     cursor = (cursor + 1) % many.length;
   }
-  return Promise.resolve();
 }
 
 /** `tokenDigest(token)` and a Map lookup, 100 per call. */

@@ -1,32 +1,33 @@
 /**
- * The digest under which an opaque token is stored: SHA-256, computed synchronously on the request path.
+ * The digest under which an opaque token is stored: SHA-256.
  */
-import { sha256 } from "@noble/hashes/sha2.js";
-import { bytesToHex } from "@noble/hashes/utils.js";
 import { getNodeCrypto } from "./crypto.js";
-import { utf8 } from "./encoding.js";
 
 /**
  * The lowercase hex SHA-256 of the token string's UTF-8 bytes: what a {@link TokenStore} keeps instead
- * of the token. Synchronous (node:crypto's `hash` where the runtime has it, @noble/hashes elsewhere): an
- * awaited `crypto.subtle.digest` would put a microtask on every request.
+ * of the token.
  *
  * @param token - the plaintext token
  * @returns 64 lowercase hex characters
  * @example
  * ```ts
- * const record = await tokens.findByDigest(tokenDigest(presented));
+ * import { tokenDigest } from "portcullis";
+ *
+ * const record = await tokens.findByDigest(await tokenDigest(presented));
  * ```
  */
-export function tokenDigest(token: string): string {
-  return digest(token);
+export async function tokenDigest(token: string): Promise<string> {
+  // node:crypto's one-shot hash where the runtime has it: WebCrypto's digest costs a job per call there.
+  if (nodeHash !== undefined) return nodeHash("sha256", token, "hex");
+  const bytes = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(token)));
+  let hex = "";
+  for (const byte of bytes) hex += byte.toString(16).padStart(2, "0");
+  return hex;
 }
 
-// Pure: a bundle that never digests a token drops this (and @noble/hashes) despite the call at load.
-const digest: (token: string) => string = /* @__PURE__ */ (() => {
+type OneShotHash = (algorithm: string, data: string, encoding: "hex") => string;
+
+const nodeHash: OneShotHash | undefined = /* @__PURE__ */ (() => {
   const hash = getNodeCrypto()?.hash;
-  if (typeof hash === "function") {
-    return (token: string) => hash("sha256", token, "hex");
-  }
-  return (token: string) => bytesToHex(sha256(utf8(token)));
+  return typeof hash === "function" ? (hash as OneShotHash) : undefined;
 })();

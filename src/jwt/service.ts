@@ -149,7 +149,7 @@ export class JWTService<Claims extends object = NoCustomClaims> {
     // Read before the token is used up: a user store that is down answers 503 with the token intact.
     const user = await this.#findUser(claims);
     // A token refused for its user is not used up (simplejwt blacklists it only after the user check).
-    if (this.#userRefusal(claims, user) === null) await ledger?.rotate(claims);
+    if ((await this.#userRefusal(claims, user)) === null) await ledger?.rotate(claims);
     await this.#checkUser(claims, user);
     const access = accessClaimsFrom(this.settings, claims);
     await this.#ledger?.recordAccess(access, claims);
@@ -286,7 +286,7 @@ export class JWTService<Claims extends object = NoCustomClaims> {
    * @param passwordHash - the user's stored hash
    * @returns 64 lowercase hex characters
    */
-  revokeTokenValue(passwordHash: string | null): string {
+  revokeTokenValue(passwordHash: string | null): Promise<string> {
     return tokenDigest(passwordHash ?? "");
   }
 
@@ -298,7 +298,7 @@ export class JWTService<Claims extends object = NoCustomClaims> {
     if (s.issuer !== null) claims.iss = s.issuer;
     if (s.checkRevokeToken) {
       const record = user.passwordHash !== undefined ? user : await this.#users!.findById(String(user.id));
-      claims[s.revokeTokenClaim] = this.revokeTokenValue(record?.passwordHash ?? null);
+      claims[s.revokeTokenClaim] = await this.revokeTokenValue(record?.passwordHash ?? null);
     }
     if (this.#claims !== null) addCustomClaims(claims, await this.#claims(user), s);
     return claims;
@@ -315,22 +315,25 @@ export class JWTService<Claims extends object = NoCustomClaims> {
   // simplejwt's USER_AUTHENTICATION_RULE at refresh, when a user store is configured; with
   // checkRevokeToken, a token from before a password change is blacklisted and refused.
   async #checkUser(claims: JWTClaims, record: UserRecord<unknown> | null | undefined): Promise<void> {
-    const refusal = this.#userRefusal(claims, record);
+    const refusal = await this.#userRefusal(claims, record);
     if (refusal === null) return;
     if (refusal.code === "password_changed") await this.#ledger?.revoke(claims);
     throw refusal;
   }
 
-  #userRefusal(
+  async #userRefusal(
     claims: JWTClaims,
     record: UserRecord<unknown> | null | undefined,
-  ): AuthenticationFailed | null {
+  ): Promise<AuthenticationFailed | null> {
     if (record === undefined) return null;
     const s = this.settings;
     if (record === null || (s.checkUserIsActive && !record.isActive)) {
       return new AuthenticationFailed("No active account found for the given token.", "no_active_account");
     }
-    if (s.checkRevokeToken && claims[s.revokeTokenClaim] !== this.revokeTokenValue(record.passwordHash)) {
+    if (
+      s.checkRevokeToken &&
+      claims[s.revokeTokenClaim] !== (await this.revokeTokenValue(record.passwordHash))
+    ) {
       return new AuthenticationFailed("The user's password has been changed.", "password_changed");
     }
     return null;

@@ -83,14 +83,17 @@ export class JWTAuthentication<User = unknown, Claims extends object = NoCustomC
     return this.#accept(claims, await this.#users.findById(id));
   }
 
-  #accept(claims: JWTClaims, record: UserRecord<User> | null): Authenticated<User, TokenClaims<Claims>> {
+  async #accept(
+    claims: JWTClaims,
+    record: UserRecord<User> | null,
+  ): Promise<Authenticated<User, TokenClaims<Claims>>> {
     const s = this.#jwt.settings;
     if (record === null) throw new AuthenticationFailed("User not found", "user_not_found");
     if (s.checkUserIsActive && !record.isActive)
       throw new AuthenticationFailed("User is inactive", "user_inactive");
     if (
       s.checkRevokeToken &&
-      claims[s.revokeTokenClaim] !== this.#jwt.revokeTokenValue(record.passwordHash)
+      claims[s.revokeTokenClaim] !== (await this.#jwt.revokeTokenValue(record.passwordHash))
     ) {
       throw new AuthenticationFailed("The user's password has been changed.", "password_changed");
     }

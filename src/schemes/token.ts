@@ -113,7 +113,7 @@ export class TokenAuthentication<User = unknown> implements BaseAuthentication<U
   async authenticate(request: AuthRequest): Promise<Authenticated<User, TokenRecord> | null> {
     const token = this.#presentedToken(request);
     if (token === null) return null;
-    const digest = tokenDigest(token);
+    const digest = await tokenDigest(token);
     const record = await this.#tokens.findByDigest(digest);
     // The store found the row by digest; the check only guards against a store that answers another row.
     // It need not be constant-time: the digest is a SHA-256 of what the client sent, not a secret.

@@ -36,11 +36,11 @@ export function newCsrfSecret(): string {
  * @returns the session's CSRF secret
  * @example
  * ```ts
- * const secret = sessionCsrfSecret(sessionId);
+ * const secret = await sessionCsrfSecret(sessionId);
  * ```
  */
-export function sessionCsrfSecret(sessionId: string): string {
-  const hex = tokenDigest(`portcullis.csrf:${sessionId}`);
+export async function sessionCsrfSecret(sessionId: string): Promise<string> {
+  const hex = await tokenDigest(`portcullis.csrf:${sessionId}`);
   let secret = "";
   for (let i = 0; i < 2 * CSRF_SECRET_LENGTH; i += 2) {
     const byte = (hexValue(hex.charCodeAt(i)) << 4) | hexValue(hex.charCodeAt(i + 1));

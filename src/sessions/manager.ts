@@ -13,7 +13,7 @@ import type { SessionRecord, SessionStore, UserRecord, UserStore } from "../stor
 import { readCookie, readCookieValues, serializeCookie } from "./cookies.js";
 import { CsrfPolicy } from "./csrf.js";
 import { maskCsrfSecret, newCsrfSecret, sessionCsrfSecret } from "./csrf-tokens.js";
-import { LiveSession, SESSION_AUTH_HASH_KEY, sessionAuthHash } from "./live-session.js";
+import { SESSION_AUTH_HASH_KEY, sessionAuthHash } from "./live-session.js";
 import type {
   ActiveSession,
   CsrfTokenGrant,
@@ -104,18 +104,18 @@ export class SessionManager<User = unknown> {
     const now = Date.now();
     const absoluteExpiresAt = now + this.#absoluteMs;
     const session: SessionRecord = {
-      idDigest: tokenDigest(id),
+      idDigest: await tokenDigest(id),
       userId: user.id,
       createdAt: new Date(now),
       expiresAt: new Date(Math.min(now + this.#idleMs, absoluteExpiresAt)),
       absoluteExpiresAt: new Date(absoluteExpiresAt),
-      data: { [SESSION_AUTH_HASH_KEY]: sessionAuthHash(user.passwordHash) },
+      data: { [SESSION_AUTH_HASH_KEY]: await sessionAuthHash(user.passwordHash) },
     };
     await this.store.create(session);
     // Django's login() records the login (update_last_login), where the store keeps one.
     await this.users.updateLastLogin?.(user.id, new Date(now));
 
-    const csrfSecret = sessionCsrfSecret(id);
+    const csrfSecret = await sessionCsrfSecret(id);
     const headers = new Headers();
     headers.append(
       "Set-Cookie",
@@ -183,7 +183,7 @@ export class SessionManager<User = unknown> {
   async read(request: AuthRequest, options: { touch?: boolean } = {}): Promise<ActiveSession<User> | null> {
     const id = this.#readId(request);
     if (id === null) return null;
-    const idDigest = tokenDigest(id);
+    const idDigest = await tokenDigest(id);
     const record = await this.store.get(idDigest);
     // The store found the row by digest; the check only guards against a store that answers another row.
     if (record === null || record.idDigest !== idDigest) return null;
@@ -200,13 +200,13 @@ export class SessionManager<User = unknown> {
     }
     // Django's verify_session: a session whose password-hash digest differs belonged to an old password.
     const stored = record.data[SESSION_AUTH_HASH_KEY];
-    if (typeof stored !== "string" || !timingSafeEqual(stored, sessionAuthHash(owner.passwordHash))) {
+    if (typeof stored !== "string" || !timingSafeEqual(stored, await sessionAuthHash(owner.passwordHash))) {
       await this.store.delete(idDigest);
       return null;
     }
     if (!owner.isActive) return null;
 
-    const active = new LiveSession(record, owner, id);
+    const active: ActiveSession<User> = { record, owner, csrfSecret: await sessionCsrfSecret(id) };
     if (options.touch ?? true) await this.touch(active, now);
     return active;
   }
@@ -260,7 +260,7 @@ export class SessionManager<User = unknown> {
   async #endAll(request: AuthRequest): Promise<boolean> {
     let ended = false;
     for (const id of readCookieValues(request, this.cookieName)) {
-      if (SESSION_ID.test(id) && (await this.store.delete(tokenDigest(id)))) ended = true;
+      if (SESSION_ID.test(id) && (await this.store.delete(await tokenDigest(id)))) ended = true;
     }
     return ended;
   }

@@ -112,6 +112,6 @@ export interface ActiveSession<User> {
   record: SessionRecord;
   /** The session's user, active. */
   owner: UserRecord<User>;
-  /** The CSRF secret bound to this session (derived when first read). */
+  /** The CSRF secret bound to this session. */
   readonly csrfSecret: string;
 }

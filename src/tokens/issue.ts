@@ -80,7 +80,7 @@ export async function issueToken(
   const now = Date.now();
   const token = `${prefix}${encodeBase64Url(randomBytes(32))}`;
   const record: TokenRecord = {
-    digest: tokenDigest(token),
+    digest: await tokenDigest(token),
     userId,
     name: options.name ?? null,
     createdAt: new Date(now),
@@ -141,7 +141,7 @@ export async function revokeToken(
   token: string,
   options: { events?: AuthEvents } = {},
 ): Promise<boolean> {
-  const digest = tokenDigest(token);
+  const digest = await tokenDigest(token);
   const record = options.events ? await tokens.findByDigest(digest) : null;
   const deleted = await tokens.delete(digest);
   if (deleted && record) options.events?.emit("tokenRevoked", { record });

@@ -29,7 +29,12 @@ describe("obtainAuthToken: success", () => {
     const result = await authenticate(withToken(token), [auth]);
     expect(result).toMatchObject({ outcome: "success", user: ada.user, scheme: "token" });
     const [record] = await tokens.listForUser(ada.id);
-    expect(record).toMatchObject({ digest: tokenDigest(token), userId: ada.id, name: null, expiresAt: null });
+    expect(record).toMatchObject({
+      digest: await tokenDigest(token),
+      userId: ada.id,
+      name: null,
+      expiresAt: null,
+    });
     expect(JSON.stringify(record)).not.toContain(token);
   });
 

@@ -368,9 +368,9 @@ describe("sessionHandlers login (POST /api/session/login/)", () => {
 
     // Stored under the digest only, with both expiries two weeks out.
     expect(store.size).toBe(1);
-    const record = await store.get(tokenDigest(id));
+    const record = await store.get(await tokenDigest(id));
     expect(record).toMatchObject({
-      idDigest: tokenDigest(id),
+      idDigest: await tokenDigest(id),
       userId: ada.id,
       createdAt: new Date(T0),
       expiresAt: new Date(T0 + 14 * 86_400_000),
@@ -542,7 +542,7 @@ describe("sessionHandlers login (POST /api/session/login/)", () => {
     expect(s1).not.toBe(s0);
     expect(browser.jar.get("csrftoken")).not.toBe(csrf0);
     expect(await whoIs(s0)).toBeNull();
-    expect(await store.get(tokenDigest(s0))).toBeNull();
+    expect(await store.get(await tokenDigest(s0))).toBeNull();
     expect(await whoIs(s1)).toEqual(ada.user);
     expect(store.size).toBe(1);
   });
@@ -553,7 +553,7 @@ describe("sessionHandlers login (POST /api/session/login/)", () => {
     expect((await browser.login()).status).toBe(200);
     const s0 = browser.jar.get("sessionid")!;
     // A's session holds some application data.
-    const a = (await store.get(tokenDigest(s0)))!;
+    const a = (await store.get(await tokenDigest(s0)))!;
     await store.delete(a.idDigest);
     await store.create({ ...a, data: { ...a.data, cart: ["ada's book"] } });
     expect(await whoIs(s0)).toEqual(ada.user);
@@ -565,7 +565,7 @@ describe("sessionHandlers login (POST /api/session/login/)", () => {
     expect(s1).not.toBe(s0);
     expect(await whoIs(s0)).toBeNull();
     expect(await whoIs(s1)).toEqual(bob.user);
-    const b = (await store.get(tokenDigest(s1)))!;
+    const b = (await store.get(await tokenDigest(s1)))!;
     expect(b.userId).toBe(bob.id);
     expect(Object.keys(b.data)).toEqual([SESSION_AUTH_HASH_KEY]);
     expect(b.data[SESSION_AUTH_HASH_KEY]).not.toBe(a.data[SESSION_AUTH_HASH_KEY]);
@@ -581,7 +581,7 @@ describe("sessionHandlers login (POST /api/session/login/)", () => {
     expect((await browser.login()).status).toBe(200);
     const issued = browser.jar.get("sessionid")!;
     expect(issued).not.toBe(planted);
-    expect(await store.get(tokenDigest(planted))).toBeNull();
+    expect(await store.get(await tokenDigest(planted))).toBeNull();
     expect(await whoIs(planted)).toBeNull();
     expect(await whoIs(issued)).toEqual(ada.user);
   });

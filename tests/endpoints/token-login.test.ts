@@ -78,7 +78,10 @@ describe("tokenLogin", () => {
       ...extra,
     });
     expect(status).toBe(200);
-    expect(await tokens.findByDigest(tokenDigest(token))).toMatchObject({ userId: ada.id, name: stored });
+    expect(await tokens.findByDigest(await tokenDigest(token))).toMatchObject({
+      userId: ada.id,
+      name: stored,
+    });
   });
 
   it.each([
@@ -240,7 +243,10 @@ describe("tokenLogout and tokenLogoutAll", () => {
     expect(await works(ada2)).toBe(true);
     expect(await works(bob1)).toBe(true);
     expect(revoked).toHaveBeenCalledTimes(1);
-    expect(revoked.mock.calls[0]?.[0].record).toMatchObject({ digest: tokenDigest(ada1), name: "laptop" });
+    expect(revoked.mock.calls[0]?.[0].record).toMatchObject({
+      digest: await tokenDigest(ada1),
+      name: "laptop",
+    });
     // The same token again: it no longer authenticates.
     expect((await tokenLogout({ auth, tokens })(withToken(ada1))).status).toBe(401);
   });

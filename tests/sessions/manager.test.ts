@@ -57,16 +57,16 @@ describe("SessionManager.login", () => {
     const id = sessionId(headers);
     expect(id).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(session).toEqual({
-      idDigest: tokenDigest(id),
+      idDigest: await tokenDigest(id),
       userId: ada.id,
       createdAt: new Date(T0),
       expiresAt: new Date(T0 + 14 * DAY),
       absoluteExpiresAt: new Date(T0 + 14 * DAY),
       data: { [SESSION_AUTH_HASH_KEY]: expect.stringMatching(/^[0-9a-f]{64}$/) },
     });
-    expect(await store.get(tokenDigest(id))).toEqual(session);
-    expect(JSON.stringify(await store.get(tokenDigest(id)))).not.toContain(id);
-    expect(unmaskCsrfToken(csrfToken)).toBe(sessionCsrfSecret(id));
+    expect(await store.get(await tokenDigest(id))).toEqual(session);
+    expect(JSON.stringify(await store.get(await tokenDigest(id)))).not.toContain(id);
+    expect(unmaskCsrfToken(csrfToken)).toBe(await sessionCsrfSecret(id));
   });
 
   it("sets exactly Django's cookies: sessionid (HttpOnly) and csrftoken (readable), Lax, Path=/, no Domain", async () => {
@@ -118,7 +118,7 @@ describe("SessionManager.login", () => {
     const second = await sessions.login(withCookie(cookieHeader(first.headers)), bob);
     const s1 = sessionId(second.headers);
     expect(s1).not.toBe(s0);
-    expect(await store.get(tokenDigest(s0))).toBeNull();
+    expect(await store.get(await tokenDigest(s0))).toBeNull();
     expect(await sessions.read(withCookie(`sessionid=${s0}`))).toBeNull();
     // The new session holds nothing of the old one: bob's, with bob's auth hash.
     const active = await sessions.read(withCookie(`sessionid=${s1}`));
@@ -131,7 +131,7 @@ describe("SessionManager.login", () => {
     const forged = "A".repeat(43);
     const { headers } = await sessions.login(withCookie(`sessionid=${forged}`), ada);
     expect(sessionId(headers)).not.toBe(forged);
-    expect(await store.get(tokenDigest(forged))).toBeNull();
+    expect(await store.get(await tokenDigest(forged))).toBeNull();
     expect(await sessions.read(withCookie(`sessionid=${forged}`))).toBeNull();
   });
 
@@ -151,7 +151,7 @@ describe("SessionManager.read: expiry, users and password changes", () => {
     const active = await sessions.read(withCookie(cookieHeader(headers)));
     expect(active?.record).toEqual(session);
     expect(active?.owner.user).toEqual({ id: ada.id, username: "ada" });
-    expect(active?.csrfSecret).toBe(sessionCsrfSecret(sessionId(headers)));
+    expect(active?.csrfSecret).toBe(await sessionCsrfSecret(sessionId(headers)));
   });
 
   it.each([
@@ -354,7 +354,7 @@ describe("SessionManager.csrfToken", () => {
     const { sessions, ada } = await setup();
     const login = await sessions.login(makeRequest(), ada);
     const { token, headers } = await sessions.csrfToken(withCookie(cookieHeader(login.headers)));
-    const secret = sessionCsrfSecret(sessionId(login.headers));
+    const secret = await sessionCsrfSecret(sessionId(login.headers));
     expect(unmaskCsrfToken(token)).toBe(secret);
     expect(headers.getSetCookie()[0]).toMatch(new RegExp(`^csrftoken=${secret}; `));
   });

@@ -14,19 +14,39 @@ import {
 afterEach(() => vi.useRealTimers());
 
 describe("tokenDigest", () => {
-  it("is the lowercase hex SHA-256 of the UTF-8 bytes", () => {
-    expect(tokenDigest("abc")).toBe("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-    expect(tokenDigest("")).toBe("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  it("is the lowercase hex SHA-256 of the UTF-8 bytes", async () => {
+    expect(await tokenDigest("abc")).toBe("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    expect(await tokenDigest("")).toBe("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
     for (const token of ["pct_x", "é😀", "a".repeat(1000)]) {
-      expect(tokenDigest(token)).toBe(createHash("sha256").update(token, "utf8").digest("hex"));
+      expect(await tokenDigest(token)).toBe(createHash("sha256").update(token, "utf8").digest("hex"));
     }
   });
 
-  it("is synchronous and never awaits WebCrypto", () => {
+  it("uses node:crypto's one-shot hash where the runtime has it, not a WebCrypto job", async () => {
     const digest = vi.spyOn(crypto.subtle, "digest");
-    expect(typeof tokenDigest("x")).toBe("string");
+    expect(await tokenDigest("x")).toBe(createHash("sha256").update("x").digest("hex"));
     expect(digest).not.toHaveBeenCalled();
     digest.mockRestore();
+  });
+
+  it("answers the same digests through WebCrypto where node:crypto is absent", async () => {
+    vi.resetModules();
+    vi.doMock("../../src/core/crypto.js", async (original) => ({
+      ...(await original<typeof import("../../src/core/crypto.js")>()),
+      getNodeCrypto: () => null,
+    }));
+    const digest = vi.spyOn(crypto.subtle, "digest");
+    try {
+      const { tokenDigest: webDigest } = await import("../../src/core/digest.js");
+      for (const token of ["", "abc", "pct_x", "é😀", "a".repeat(1000)]) {
+        expect(await webDigest(token)).toBe(createHash("sha256").update(token, "utf8").digest("hex"));
+      }
+      expect(digest).toHaveBeenCalledTimes(5);
+    } finally {
+      digest.mockRestore();
+      vi.doUnmock("../../src/core/crypto.js");
+      vi.resetModules();
+    }
   });
 });
 
@@ -37,7 +57,7 @@ describe("issueToken", () => {
     const { token, record } = await issueToken(tokens, "7", { name: "laptop", ttl: "30d" });
     expect(token).toMatch(/^pct_[A-Za-z0-9_-]{43}$/);
     expect(record).toEqual({
-      digest: tokenDigest(token),
+      digest: await tokenDigest(token),
       userId: "7",
       name: "laptop",
       createdAt: new Date("2026-11-28T12:00:00Z"),
