@@ -104,10 +104,10 @@ function asciiLower(code: number): number {
  * exactly what {@link readAuthorization} splits into that one credential, so a scheme takes it without
  * the general scan and split, and reads any other header with {@link readAuthorization}.
  *
- * `known` spares the scan of the credential's characters (a few thousand instructions for a 200-character
- * JWT, most of what reading the header costs): given the header and where the credential starts after the
- * keyword and its space, it answers the credential when it knows it to be made of `alphabet` characters
- * only (a token the verified-token cache holds), else null.
+ * `known` spares the scan of the credential's characters (most of what reading a JWT's header costs):
+ * given the header and where the credential starts after the keyword and its space, it answers the
+ * credential when it knows it to be made of `alphabet` characters only (a token the verified-token cache
+ * holds), else null.
  *
  * @param keywords - the accepted keywords, for example `["Token"]`
  * @param alphabet - the credential's characters as the inside of a regex character class, such as `A-Za-z0-9_-`

@@ -62,7 +62,7 @@ export function checkTokenClaims(
   type: TokenType | null,
   at: number,
 ): string | null {
-  // own(), written out: each read keeps a monomorphic site of its own on the per-request path.
+  // Own members only: a claim named like an Object.prototype member is absent unless the token has it.
   const exp = Object.hasOwn(claims, "exp") ? claims.exp : undefined;
   if (exp === undefined) return "Token has no 'exp' claim";
   if ((exp as number) <= at - s.leeway) return "Token 'exp' claim has expired";

@@ -3,6 +3,7 @@
  * @internal
  */
 import type { createRemoteJWKSet, JWK, JWTHeaderParameters } from "jose";
+import { getNodeCrypto } from "../core/crypto.js";
 import { utf8 } from "../core/encoding.js";
 import { type JWSBackend, nodeBackend, webCryptoBackend } from "./jws-backends.js";
 import { checkKeyFits, standardPem } from "./key-type.js";
@@ -49,8 +50,8 @@ const ALGORITHMS: readonly JWTAlgorithm[] = [
 ];
 const HMAC_BYTES: Partial<Record<JWTAlgorithm, number>> = { HS256: 32, HS384: 48, HS512: 64 };
 
-// jose is loaded only for what needs it (PEM, JWK and the JWK Set URL): an HS256 service with a string
-// or byte secret never loads it, and a bundler puts it in a chunk of its own.
+// jose is loaded only for the JWK Set URL and for PEMs where node:crypto cannot read them; a bundler
+// puts it in a chunk of its own.
 const jose = (): Promise<typeof import("jose")> => import("jose");
 
 type RemoteJWKSet = ReturnType<typeof createRemoteJWKSet>;
@@ -173,7 +174,13 @@ export class KeyRing {
     const keys: JWK[] = [];
     for (const entry of await this.#ready) {
       if (entry.algorithm.startsWith("HS")) continue;
-      const jwk = await (await jose()).exportJWK(entry.verify);
+      const {
+        ext: _ext,
+        key_ops: _ops,
+        alg: _alg,
+        use: _use,
+        ...jwk
+      } = await crypto.subtle.exportKey("jwk", entry.verify);
       keys.push({
         ...jwk,
         alg: entry.algorithm,
@@ -308,25 +315,20 @@ function isPublicKey(key: JWTKey): boolean {
 
 async function importVerifying(key: JWTKey, algorithm: JWTAlgorithm): Promise<CryptoKey> {
   if (algorithm.startsWith("HS")) return importHmac(key, algorithm);
-  if (typeof key === "string") {
-    const { importSPKI, importX509 } = await jose();
-    return key.includes("BEGIN CERTIFICATE")
-      ? importX509(key, algorithm, { extractable: true })
-      : importSPKI(key, algorithm, { extractable: true });
-  }
+  if (typeof key === "string") return importPem(key, algorithm, "public");
   if (isCryptoKey(key)) return key;
   if (key instanceof Uint8Array)
     throw new TypeError(`JWTService: a ${algorithm} verifying key must be a PEM, JWK or CryptoKey.`);
-  const { d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, ...publicJwk } = key;
-  return (await (await jose()).importJWK(publicJwk, algorithm, { extractable: true })) as CryptoKey;
+  const { d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, key_ops: _ops, ...publicJwk } = key;
+  return crypto.subtle.importKey("jwk", publicJwk, importParams(algorithm, key.crv), true, ["verify"]);
 }
 
 async function importPrivate(key: JWTKey, algorithm: JWTAlgorithm): Promise<CryptoKey> {
-  if (typeof key === "string") return (await jose()).importPKCS8(key, algorithm, { extractable: true });
+  if (typeof key === "string") return importPem(key, algorithm, "private");
   if (isCryptoKey(key)) return key;
   if (key instanceof Uint8Array)
     throw new TypeError(`JWTService: a ${algorithm} signing key must be a PEM, JWK or CryptoKey.`);
-  return (await (await jose()).importJWK(key, algorithm, { extractable: true })) as CryptoKey;
+  return crypto.subtle.importKey("jwk", key, importParams(algorithm, key.crv), true, ["sign"]);
 }
 
 // The public half of a private key, through its JWK (WebCrypto has no direct derivation).
@@ -334,18 +336,64 @@ async function publicOf(privateKey: CryptoKey, algorithm: JWTAlgorithm): Promise
   if (!privateKey.extractable) {
     throw new TypeError("JWTService: give a `verifyingKey` when the signing CryptoKey is not extractable.");
   }
-  return importVerifying(await (await jose()).exportJWK(privateKey), algorithm);
+  return importVerifying((await crypto.subtle.exportKey("jwk", privateKey)) as JWK, algorithm);
+}
+
+/** node:crypto's PEM reading (PKCS#8, SPKI, X.509) into DER that WebCrypto imports. */
+interface NodePemReader {
+  createPrivateKey(pem: string): NodePemKey;
+  createPublicKey(pem: string): NodePemKey;
+}
+interface NodePemKey {
+  asymmetricKeyType?: string;
+  export(options: { type: "pkcs8" | "spki"; format: "der" }): Uint8Array;
+}
+
+// node:crypto reads the PEM where the runtime has it (Node, Bun, Deno); jose elsewhere.
+async function importPem(
+  pem: string,
+  algorithm: JWTAlgorithm,
+  kind: "public" | "private",
+): Promise<CryptoKey> {
+  const node = getNodeCrypto() as Partial<NodePemReader> | null;
+  if (typeof node?.createPrivateKey !== "function" || typeof node.createPublicKey !== "function") {
+    const { importPKCS8, importSPKI, importX509 } = await jose();
+    if (kind === "private") return importPKCS8(pem, algorithm, { extractable: true });
+    const importPublic = pem.includes("BEGIN CERTIFICATE") ? importX509 : importSPKI;
+    return importPublic(pem, algorithm, { extractable: true });
+  }
+  const format = kind === "private" ? "pkcs8" : "spki";
+  const key = kind === "private" ? node.createPrivateKey(pem) : node.createPublicKey(pem);
+  const curve = key.asymmetricKeyType === "ed448" ? "Ed448" : "Ed25519";
+  const der = new Uint8Array(key.export({ type: format, format: "der" }));
+  return crypto.subtle.importKey(format, der, importParams(algorithm, curve), true, [
+    kind === "private" ? "sign" : "verify",
+  ]);
+}
+
+// WebCrypto's import parameters for an asymmetric algorithm; EdDSA's curve is the key's own.
+function importParams(
+  algorithm: JWTAlgorithm,
+  curve: string | undefined,
+): RsaHashedImportParams | EcKeyImportParams | Algorithm {
+  const hash = `SHA-${algorithm.slice(2)}`;
+  if (algorithm.startsWith("RS")) return { name: "RSASSA-PKCS1-v1_5", hash };
+  if (algorithm.startsWith("PS")) return { name: "RSA-PSS", hash };
+  if (algorithm.startsWith("ES"))
+    return { name: "ECDSA", namedCurve: algorithm === "ES512" ? "P-521" : `P-${algorithm.slice(2)}` };
+  return { name: curve === "Ed448" ? "Ed448" : "Ed25519" };
 }
 
 async function importHmac(key: JWTKey, algorithm: JWTAlgorithm): Promise<CryptoKey> {
   if (isCryptoKey(key)) return key;
   const bytes = typeof key === "string" ? utf8(key) : key instanceof Uint8Array ? key : null;
-  if (bytes === null) return (await (await jose()).importJWK(key as JWK, algorithm)) as CryptoKey;
   const hash = `SHA-${algorithm.slice(2)}`;
-  return crypto.subtle.importKey("raw", new Uint8Array(bytes), { name: "HMAC", hash }, false, [
-    "sign",
-    "verify",
-  ]);
+  const usages: KeyUsage[] = ["sign", "verify"];
+  if (bytes === null) {
+    const { key_ops: _ops, ...jwk } = key as JWK;
+    return crypto.subtle.importKey("jwk", jwk, { name: "HMAC", hash }, false, usages);
+  }
+  return crypto.subtle.importKey("raw", new Uint8Array(bytes), { name: "HMAC", hash }, false, usages);
 }
 
 function isCryptoKey(key: unknown): key is CryptoKey {
