@@ -7,9 +7,10 @@ import { getNodeCrypto } from "./crypto.js";
 import { utf8 } from "./encoding.js";
 
 /**
- * The lowercase hex SHA-256 of the token string's UTF-8 bytes: what a {@link TokenStore} keeps instead
- * of the token. Synchronous (node:crypto's `hash` where the runtime has it, @noble/hashes elsewhere): an
- * awaited `crypto.subtle.digest` would put a microtask on every request.
+ * The lowercase hex SHA-256 of the token string's UTF-8 bytes: what a
+ * {@link index!TokenStore | TokenStore} keeps instead of the token. Synchronous (node:crypto's `hash`
+ * where the runtime has it, @noble/hashes elsewhere): an awaited `crypto.subtle.digest` would put a
+ * microtask on every request.
  *
  * @param token - the plaintext token
  * @returns 64 lowercase hex characters
