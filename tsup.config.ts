@@ -5,6 +5,8 @@ export default defineConfig([
     entry: {
       index: "src/index.ts",
       "testing/index": "src/testing/index.ts",
+      "adapter-kit": "src/adapter-kit.ts",
+      "sessions/index": "src/sessions/index.ts",
       "adapters/fetch": "src/adapters/fetch.ts",
       "adapters/node": "src/adapters/node.ts",
       "adapters/express": "src/adapters/express.ts",

@@ -17,15 +17,10 @@ import express, { type Request, type Response } from "express";
 import Fastify, { type FastifyRequest } from "fastify";
 import passport from "passport";
 import { ExtractJwt, Strategy as JwtStrategy } from "passport-jwt";
+import type { Duration } from "../src/adapter-kit.js";
 import { auth as expressAuth } from "../src/adapters/express.js";
 import { type AuthenticatedRequest, auth as fastifyAuth, plugin } from "../src/adapters/fastify.js";
-import {
-  type DefaultUser,
-  type Duration,
-  JWTAuthentication,
-  JWTService,
-  MemoryUserStore,
-} from "../src/index.js";
+import { type DefaultUser, JWTAuthentication, JWTService, MemoryUserStore } from "../src/index.js";
 import { BARE_USER_ID, HTTP_NAMES, type ServerKind } from "./http-names.js";
 
 /** What the parent sends before the server starts. */

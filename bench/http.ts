@@ -6,7 +6,8 @@
  */
 import { type ChildProcess, fork } from "node:child_process";
 import autocannon from "autocannon";
-import { type Duration, JWTService, MemoryUserStore } from "../src/index.js";
+import type { Duration } from "../src/adapter-kit.js";
+import { JWTService, MemoryUserStore } from "../src/index.js";
 import { BARE_USER_ID, HTTP_NAMES, type ServerKind } from "./http-names.js";
 import type { ServerConfig, ServerMessage, ServerRequest } from "./http-server.js";
 import { benchKey } from "./jwt-keys.js";

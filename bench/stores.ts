@@ -20,6 +20,7 @@ import Database from "better-sqlite3";
 import { Redis } from "ioredis";
 import { Kysely, PostgresDialect, SqliteDialect } from "kysely";
 import pg from "pg";
+import { tokenDigest } from "../src/adapter-kit.js";
 import {
   type AuthRequest,
   authenticate,
@@ -28,7 +29,6 @@ import {
   MemoryUserStore,
   TokenAuthentication,
   type TokenStore,
-  tokenDigest,
   type UserRecord,
 } from "../src/index.js";
 import {

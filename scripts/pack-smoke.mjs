@@ -11,6 +11,8 @@ const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
 const expected = {
   ".": "authenticate",
   "./testing": "checkSchemeContract",
+  "./adapter-kit": "guard",
+  "./sessions": "maskCsrfSecret",
   "./fetch": "withAuth",
   "./node": "toAuthRequest",
   "./express": "auth",

@@ -14,7 +14,8 @@ const SRC = fileURLToPath(new URL("../src/", import.meta.url));
 /**
  * Bottom to top. A folder may import its own files and any folder of a lower layer; folders of one
  * layer are independent of each other (tokens, sessions and jwt share only what lies in core/ and
- * stores/). `index.ts` is the root barrel; testing/ and cli/ sit on top of it.
+ * stores/). `index.ts` and `adapter-kit.ts` are the barrels of `portcullis` and
+ * `portcullis/adapter-kit`; testing/ and cli/ sit on top of them.
  */
 const LAYERS: readonly (readonly string[])[] = [
   ["core"],
@@ -24,7 +25,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ["schemes"],
   ["endpoints"],
   ["adapters"],
-  ["index.ts"],
+  ["index.ts", "adapter-kit.ts"],
   ["testing", "cli"],
 ];
 

@@ -5,13 +5,13 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { Readable } from "node:stream";
+import { errorResponseParts } from "../../src/adapter-kit.js";
 import {
   type AuthRequest,
   authenticate,
   BasicAuthentication,
   createJWTHandlers,
   type DefaultUser,
-  errorResponseParts,
   hashPassword,
   JWTAuthentication,
   JWTService,

@@ -3,8 +3,9 @@
  * and a JSON error middleware last.
  */
 import express, { type ErrorRequestHandler, type Express } from "express";
+import { serverError } from "../../src/adapter-kit.js";
 import { type AuthenticatedRequest, auth, mount } from "../../src/adapters/express.js";
-import { type DefaultUser, serverError } from "../../src/index.js";
+import type { DefaultUser } from "../../src/index.js";
 import type { AuthKit } from "../shared/setup.js";
 
 /** Builds the app (not listening). */

@@ -3,8 +3,9 @@
  * registered under its path with `mount` (its own content parser hands the handler the raw body).
  */
 import Fastify, { type FastifyInstance } from "fastify";
+import { serverError } from "../../src/adapter-kit.js";
 import { type AuthenticatedRequest, auth, mount, plugin } from "../../src/adapters/fastify.js";
-import { type DefaultUser, type EndpointHandler, serverError } from "../../src/index.js";
+import type { DefaultUser, EndpointHandler } from "../../src/index.js";
 import type { AuthKit } from "../shared/setup.js";
 
 /** Builds the app (not listening). A broken scheme is logged at `error` and answered 500 or 503. */

@@ -3,8 +3,9 @@
  * handlers through `mount`, and a few lines of routing where an app would use @koa/router.
  */
 import Koa, { type Middleware } from "koa";
+import { serverError } from "../../src/adapter-kit.js";
 import { type AuthState, auth, mount } from "../../src/adapters/koa.js";
-import { type DefaultUser, serverError } from "../../src/index.js";
+import type { DefaultUser } from "../../src/index.js";
 import type { AuthKit } from "../shared/setup.js";
 
 /** Builds the app (not listening). */

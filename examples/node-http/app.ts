@@ -8,8 +8,9 @@ import {
   type Server,
   type ServerResponse,
 } from "node:http";
+import { guard, serverError } from "../../src/adapter-kit.js";
 import { sendAuthError, sendFetchResponse, toAuthRequest, toFetchRequest } from "../../src/adapters/node.js";
-import { type EndpointHandler, guard, serverError } from "../../src/index.js";
+import type { EndpointHandler } from "../../src/index.js";
 import type { AuthKit } from "../shared/setup.js";
 
 /** Builds the server (not listening). */

@@ -1,13 +1,12 @@
 /**
  * The `portcullis` commands: DRF's `manage.py drf_create_token` and friends, callable in-process.
  */
+import { type Duration, parseDuration } from "../adapter-kit.js";
 import {
-  type Duration,
   hashPassword,
   issueToken,
   type PasswordAlgorithm,
   type PasswordOptions,
-  parseDuration,
   revokeAllTokens,
 } from "../index.js";
 import { MAX_ITERATIONS } from "../passwords/pbkdf2.js";

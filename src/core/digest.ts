@@ -4,14 +4,14 @@
 import { getNodeCrypto } from "./crypto.js";
 
 /**
- * The lowercase hex SHA-256 of the token string's UTF-8 bytes: what a {@link TokenStore} keeps instead
- * of the token.
+ * The lowercase hex SHA-256 of the token string's UTF-8 bytes: what a
+ * {@link index!TokenStore | TokenStore} keeps instead of the token.
  *
  * @param token - the plaintext token
  * @returns 64 lowercase hex characters
  * @example
  * ```ts
- * import { tokenDigest } from "portcullis";
+ * import { tokenDigest } from "portcullis/adapter-kit";
  *
  * const record = await tokens.findByDigest(await tokenDigest(presented));
  * ```

@@ -78,7 +78,8 @@ export type GuardOutcome<User> = GuardPass<User> | GuardDeny;
  * success → pass with the user; none → 401/403 when `required` (the default), else pass anonymous;
  * fail → 401/403 with DRF's body; a scheme that breaks → 500 `{"detail": "A server error occurred.",
  * "code": "error"}`, or 503 `{"detail": "Service temporarily unavailable, try again later.", "code":
- * "service_unavailable"}` when the cause is a {@link StoreUnavailable}: never anonymous.
+ * "service_unavailable"}` when the cause is a {@link index!StoreUnavailable | StoreUnavailable}: never
+ * anonymous.
  *
  * @param request - the request view
  * @param options - schemes and `required`

@@ -31,7 +31,7 @@ export interface ErrorResponseParts {
  * The parts of the error response for `result`, or `null` when it is a success.
  * A `none` result answers DRF's `NotAuthenticated`.
  *
- * @param result - the outcome of {@link authenticate}
+ * @param result - the outcome of {@link index!authenticate | authenticate}
  * @returns status, headers and body, or `null`
  * @example
  * ```ts

@@ -28,8 +28,18 @@ describe("importing portcullis loads no framework", () => {
   it("the root entry's module graph (platform neutral) holds no express, fastify, hono or koa file", async () => {
     const inputs = await moduleGraph('export * from "./src/index.ts";', "neutral");
     expect(inputs).toContain("src/index.ts");
-    expect(inputs).toContain("src/core/guard.ts");
+    expect(inputs).toContain("src/core/runner.ts");
     expect(inputs.some((input) => input.includes("node_modules/jose/"))).toBe(true);
+    expect(frameworksIn(inputs)).toEqual([]);
+  });
+
+  it("nor do portcullis/adapter-kit and portcullis/sessions", async () => {
+    const inputs = await moduleGraph(
+      'export * from "./src/adapter-kit.ts"; export * from "./src/sessions/index.ts";',
+      "neutral",
+    );
+    expect(inputs).toContain("src/core/guard.ts");
+    expect(inputs).toContain("src/sessions/csrf.ts");
     expect(frameworksIn(inputs)).toEqual([]);
   });
 

@@ -1,7 +1,8 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { guard } from "../../src/adapter-kit.js";
 import { sendAuthError, toAuthRequest, toFetchRequest } from "../../src/adapters/node.js";
-import { type AuthRequest, authenticate, guard } from "../../src/index.js";
+import { type AuthRequest, authenticate } from "../../src/index.js";
 import { type Listening, listen } from "./listen.js";
 import {
   ADA,

@@ -8,7 +8,7 @@ import type { AddressInfo } from "node:net";
 import type { BrowserContext, Response as BrowserResponse, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDemoServer } from "../../examples/demo/app.js";
-import { unmaskCsrfToken } from "../../src/index.js";
+import { unmaskCsrfToken } from "../../src/sessions/index.js";
 import { type AuthPrompt, dismissAuthPrompts } from "./auth-prompts.js";
 import { assertLoopbackOnly, type LaunchedBrowser, launchChromium } from "./chromium.js";
 import { type OriginServer, serveForeignPage } from "./cross-origin.js";

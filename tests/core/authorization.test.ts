@@ -1,7 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { MAX_AUTHORIZATION_LENGTH, readAuthorization } from "../../src/adapter-kit.js";
 import { usualAuthorization } from "../../src/core/authorization.js";
-import { AuthenticationFailed, MAX_AUTHORIZATION_LENGTH, readAuthorization } from "../../src/index.js";
+import { AuthenticationFailed } from "../../src/index.js";
 import { makeRequest } from "../../src/testing/index.js";
 
 const read = (header: string | undefined, keywords: string[] = ["Basic"]) =>

@@ -1,10 +1,9 @@
 import { describe, expect, it } from "vitest";
+import { errorResponseParts, isStoreUnavailable } from "../../src/adapter-kit.js";
 import {
   AuthenticationFailed,
   authenticate,
   type BaseAuthentication,
-  errorResponseParts,
-  isStoreUnavailable,
   NotAuthenticated,
   PermissionDenied,
   SchemeError,

@@ -46,6 +46,8 @@ export function samples(): Sample[] {
 export const ENTRY_POINTS: Record<string, string> = {
   portcullis: "src/index.ts",
   "portcullis/testing": "src/testing/index.ts",
+  "portcullis/adapter-kit": "src/adapter-kit.ts",
+  "portcullis/sessions": "src/sessions/index.ts",
   "portcullis/fetch": "src/adapters/fetch.ts",
   "portcullis/node": "src/adapters/node.ts",
   "portcullis/express": "src/adapters/express.ts",

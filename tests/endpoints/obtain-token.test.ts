@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { tokenDigest } from "../../src/adapter-kit.js";
 import { obtainAuthToken } from "../../src/endpoints/index.js";
-import { type AuthEventMap, authenticate, type TokenStore, tokenDigest } from "../../src/index.js";
+import { type AuthEventMap, authenticate, type TokenStore } from "../../src/index.js";
 import { passwords, postJson, read, setup, withToken } from "./setup.js";
 
 const CREDENTIALS = { username: "ada", password: "correct horse" };

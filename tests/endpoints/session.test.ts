@@ -1,15 +1,13 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { tokenDigest } from "../../src/adapter-kit.js";
 import { type SessionHandlers, sessionHandlers } from "../../src/endpoints/index.js";
 import {
   MemorySessionStore,
-  maskCsrfSecret,
   PermissionDenied,
-  SESSION_AUTH_HASH_KEY,
   SessionAuthentication,
   SessionManager,
-  tokenDigest,
-  unmaskCsrfToken,
 } from "../../src/index.js";
+import { maskCsrfSecret, SESSION_AUTH_HASH_KEY, unmaskCsrfToken } from "../../src/sessions/index.js";
 import { makeRequest } from "../../src/testing/index.js";
 import { passwords, read, setup } from "./setup.js";
 

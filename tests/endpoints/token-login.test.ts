@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { tokenDigest } from "../../src/adapter-kit.js";
 import { tokenLogin, tokenLogout, tokenLogoutAll } from "../../src/endpoints/index.js";
 import {
   authenticate,
@@ -6,7 +7,6 @@ import {
   SchemeError,
   TokenAuthentication,
   type TokenRecord,
-  tokenDigest,
 } from "../../src/index.js";
 import { passwords, postJson, read, setup, URL_BASE, withToken } from "./setup.js";
 

@@ -7,17 +7,15 @@
 import { generateKeyPairSync } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import {
-  CSRF_REASONS,
   CsrfPolicy,
   hashPassword,
   JWTAuthentication,
   JWTService,
   MemoryRevocationStore,
   MemoryUserStore,
-  maskCsrfSecret,
-  newCsrfSecret,
   verifyPassword,
 } from "../../src/index.js";
+import { CSRF_REASONS, maskCsrfSecret, newCsrfSecret } from "../../src/sessions/index.js";
 import { makeRequest } from "../../src/testing/index.js";
 import { django, SECRET } from "./django.js";
 

@@ -20,18 +20,17 @@ import type { AddressInfo } from "node:net";
 import { Redis } from "ioredis";
 import { Kysely } from "kysely";
 import pg from "pg";
+import { guard, serverError } from "../../src/adapter-kit.js";
 import { sendAuthError, sendFetchResponse, toAuthRequest, toFetchRequest } from "../../src/adapters/node.js";
 import {
   createJWTHandlers,
   type EndpointHandler,
-  guard,
   JWTAuthentication,
   JWTService,
   obtainAuthToken,
   type RevocationStore,
   SessionAuthentication,
   SessionManager,
-  serverError,
   sessionHandlers,
   TokenAuthentication,
   tokenLogout,

@@ -2,15 +2,17 @@ import fc from "fast-check";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import {
   AuthError,
-  type CookieRead,
-  MAX_COOKIE_HEADER_LENGTH,
   MemorySessionStore,
   MemoryUserStore,
-  readCookie,
   SessionAuthentication,
   SessionManager,
-  serializeCookie,
 } from "../../src/index.js";
+import {
+  type CookieRead,
+  MAX_COOKIE_HEADER_LENGTH,
+  readCookie,
+  serializeCookie,
+} from "../../src/sessions/index.js";
 import { makeRequest } from "../../src/testing/index.js";
 
 const withCookie = (cookie: string | undefined) =>

@@ -1,13 +1,13 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { CsrfPolicy } from "../../src/index.js";
 import {
   CSRF_REASONS,
-  CsrfPolicy,
   maskCsrfSecret,
   newCsrfSecret,
   sessionCsrfSecret,
   unmaskCsrfToken,
-} from "../../src/index.js";
+} from "../../src/sessions/index.js";
 import { makeRequest } from "../../src/testing/index.js";
 
 const SECRET = "abcdefghijklmnopqrstuvwxyzABCDEF";

@@ -1,17 +1,15 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { tokenDigest } from "../../src/adapter-kit.js";
 import {
   AuthenticationFailed,
   MemorySessionStore,
   MemoryUserStore,
-  SESSION_AUTH_HASH_KEY,
   SessionManager,
   type SessionManagerOptions,
   type SessionStore,
-  sessionCsrfSecret,
-  tokenDigest,
   type UserStore,
-  unmaskCsrfToken,
 } from "../../src/index.js";
+import { SESSION_AUTH_HASH_KEY, sessionCsrfSecret, unmaskCsrfToken } from "../../src/sessions/index.js";
 import { makeRequest } from "../../src/testing/index.js";
 
 const T0 = new Date("2026-11-28T12:00:00Z").getTime();

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { tokenDigest } from "../../src/adapter-kit.js";
 import {
   AuthEvents,
   issueToken,
@@ -8,7 +9,6 @@ import {
   revokeAllTokens,
   revokeToken,
   type TokenStore,
-  tokenDigest,
 } from "../../src/index.js";
 
 afterEach(() => vi.useRealTimers());

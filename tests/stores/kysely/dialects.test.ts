@@ -8,12 +8,12 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { type DatabaseConnection, Kysely, type KyselyPlugin, SqliteDialect, sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { serverError } from "../../../src/adapter-kit.js";
 import {
   authenticate,
   issueToken,
   SchemeError,
   StoreUnavailable,
-  serverError,
   TokenAuthentication,
 } from "../../../src/index.js";
 import {

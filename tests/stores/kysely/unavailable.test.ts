@@ -1,7 +1,8 @@
 import Database from "better-sqlite3";
 import { Kysely, PostgresDialect, SqliteDialect, sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { StoreUnavailable, serverError } from "../../../src/index.js";
+import { serverError } from "../../../src/adapter-kit.js";
+import { StoreUnavailable } from "../../../src/index.js";
 import {
   isConnectionError,
   KyselyRevocationStore,
