@@ -142,7 +142,7 @@ export function createJWTHandlers<User>(jwt: JWTService, options: JWTHandlersOpt
       try {
         await jwt.verify(token);
       } catch (error) {
-        // TokenVerifySerializer raises ValidationError("Token is blacklisted") (DESIGN §6).
+        // TokenVerifySerializer raises ValidationError("Token is blacklisted").
         if (error instanceof InvalidToken && error.detail === BLACKLISTED) {
           return badRequest({ [NON_FIELD_ERRORS]: [BLACKLISTED] });
         }

@@ -25,7 +25,7 @@ export interface VerifiedJWS {
  * signature, through the key's backend (jws-backends.ts). `null` for anything wrong: the caller answers
  * "Token is invalid". The answer comes without a promise when the backend gives it at once (node:crypto,
  * keys imported, selected locally); otherwise as a promise (keys still importing, a JWK Set lookup, or
- * WebCrypto): the synchronous seam of DESIGN §7.
+ * WebCrypto): the synchronous seam.
  */
 export function verifyCompact(
   token: string,

@@ -218,8 +218,8 @@ function preparedKeys(settings: JWTSettings<object>, algorithm: JWTAlgorithm): J
 function checkHmacLength(algorithm: JWTAlgorithm, key: JWTKey): void {
   const needed = HMAC_BYTES[algorithm];
   if (needed === undefined) return;
-  // A PEM or OpenSSH key is a public or private key, never an HMAC secret: the RS256-to-HS256 confusion
-  // (security.md §1B). As text or as bytes (a key file read with readFileSync), as PyJWT's prepare_key.
+  // A PEM or OpenSSH key is a public or private key, never an HMAC secret (the RS256-to-HS256
+  // confusion), as text or as bytes (a key file read with readFileSync), as PyJWT's prepare_key.
   if (looksLikeAsymmetricKey(key)) {
     throw new TypeError(`JWTService: an ${algorithm} secret cannot be a PEM key (a public or private key).`);
   }
@@ -273,7 +273,7 @@ async function importAll(settings: JWTSettings<object>, algorithm: JWTAlgorithm)
   return entries;
 }
 
-// RSA keys under 2048 bits are refused (security.md §1B), on the node:crypto path as jose refuses them on
+// RSA keys under 2048 bits are refused, on the node:crypto path as jose refuses them on
 // its own: at import, so both paths answer alike.
 function checkRsaLength(algorithm: JWTAlgorithm, key: CryptoKey): void {
   if (!algorithm.startsWith("RS") && !algorithm.startsWith("PS")) return;

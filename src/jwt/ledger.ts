@@ -40,7 +40,7 @@ export class TokenLedger {
    * `consume`. The others are refused; of those, a token rotated more than `reuseGraceSeconds` ago is a
    * replay and its whole family is revoked (RFC 9700 §4.14.2), one rotated within it is a duplicate of
    * the winner's request (two tabs, a retry) and revokes nothing, and a blacklisted one that was never
-   * rotated is merely refused (DESIGN §6).
+   * rotated is merely refused.
    *
    * @throws InvalidToken "Token is blacklisted" for a replayed, duplicate or revoked token
    */

@@ -104,7 +104,7 @@ export class JWTService<Claims extends object = NoCustomClaims> {
     this.#validation = { settings: this.settings, keys: this.#keys, revocations: this.#revocations, cache };
   }
 
-  /** Reuse detection is on when refresh tokens rotate and a revocation store is set (DESIGN §6). */
+  /** Reuse detection is on when refresh tokens rotate and a revocation store is set. */
   get reuseDetection(): boolean {
     return this.settings.rotateRefreshTokens && this.#revocations !== null;
   }

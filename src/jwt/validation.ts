@@ -32,7 +32,7 @@ export async function validateToken(
   const at = now();
   let claims = v.cache?.get(token, at);
   if (claims === undefined) {
-    // The performance seam (DESIGN §7): node:crypto verifies at once, WebCrypto or a JWK Set with a promise.
+    // The performance seam: node:crypto verifies at once, WebCrypto or a JWK Set with a promise.
     const verified = verifyCompact(token, v.keys);
     claims = registered(v, token, verified instanceof Promise ? await verified : verified, at);
   }

@@ -234,7 +234,7 @@ export async function verifyPassword(
     // Django's harden_runtime: a wrong password costs what the configured count would.
     if (!valid && o.algorithm === stored.algorithm) await hardenPbkdf2(password, stored, o.iterations);
   }
-  // DESIGN §6: only a successful verify can ask for a rehash.
+  // Only a successful verify can ask for a rehash.
   return valid ? { valid, needsRehash: o.algorithm !== stored.algorithm || weaker } : FAIL;
 }
 

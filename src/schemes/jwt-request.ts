@@ -64,8 +64,8 @@ function rawToken(jwt: JWTService<object>, request: AuthRequest): string | null 
     parsed = readAuthorization(request, s.authHeaderTypes, s.authHeaderName);
   } catch (error) {
     // A header of a configured type over 8 KiB (the reader's only error) fails before parsing as every
-    // scheme's does (DESIGN §6: AuthenticationFailed, authentication_failed), with RFC 6750's invalid_token
-    // challenge (security.md §2C-32). A foreign one was null.
+    // scheme's does (AuthenticationFailed, authentication_failed), with RFC 6750's invalid_token
+    // challenge. A foreign one was null.
     if (!(error instanceof AuthenticationFailed)) throw error;
     throw new AuthenticationFailed(error.detail, error.code, {
       wwwAuthenticate: invalidTokenChallenge(jwt, error.detail),
