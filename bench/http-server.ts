@@ -5,21 +5,22 @@
  * (127.0.0.1, port 0). Every contender serves `GET /api/me/` with `{"id": ..., "username": ...}`.
  *
  * Messages: `{ type: "config" }` → `{ type: "listening", port }`; `{ type: "cpu" }` → `{ type: "cpu",
- * micros }` (the process's user + system CPU time so far); `profile-start` / `profile-stop` run V8's
- * sampling profiler (what `node --cpu-prof` runs) over a window the parent chooses, for
- * bench/http-profile.ts; `{ type: "exit" }` closes the server and exits.
+ * micros }` (the process's user + system CPU time so far); `{ type: "exit" }` closes the server and exits.
  */
 import { createSecretKey } from "node:crypto";
 import type { Server } from "node:http";
-import { type Profiler, Session } from "node:inspector";
 import type { AddressInfo } from "node:net";
+import { serve } from "@hono/node-server";
 import express, { type Request, type Response } from "express";
-import Fastify, { type FastifyRequest } from "fastify";
+import Fastify, { type FastifyPluginAsync, type FastifyReply, type FastifyRequest } from "fastify";
+import { Hono, type MiddlewareHandler } from "hono";
+import { jwt as honoJwt, type JwtVariables } from "hono/jwt";
 import passport from "passport";
 import { ExtractJwt, Strategy as JwtStrategy } from "passport-jwt";
 import type { Duration } from "../src/adapter-kit.js";
 import { auth as expressAuth } from "../src/adapters/express.js";
 import { type AuthenticatedRequest, auth as fastifyAuth, plugin } from "../src/adapters/fastify.js";
+import { type AuthVariables, auth as honoAuth } from "../src/adapters/hono.js";
 import { type DefaultUser, JWTAuthentication, JWTService, MemoryUserStore } from "../src/index.js";
 import { BARE_USER_ID, HTTP_NAMES, type ServerKind } from "./http-names.js";
 
@@ -37,18 +38,10 @@ export interface ServerConfig {
 }
 
 /** What the parent asks for once the server listens. */
-export type ServerRequest =
-  | { type: "cpu" }
-  | { type: "exit" }
-  | { type: "profile-start"; intervalMicros: number }
-  | { type: "profile-stop" };
+export type ServerRequest = { type: "cpu" } | { type: "exit" };
 
 /** What the server answers. */
-export type ServerMessage =
-  | { type: "listening"; port: number }
-  | { type: "cpu"; micros: number }
-  | { type: "profile-started" }
-  | { type: "profile"; profile: Profiler.Profile };
+export type ServerMessage = { type: "listening"; port: number } | { type: "cpu"; micros: number };
 
 /** The route's answer, from the authenticated user. */
 function me(user: DefaultUser): { id: string; username: string } {
@@ -71,6 +64,19 @@ function portcullisScheme(config: ServerConfig, users: MemoryUserStore, cache: b
   return new JWTAuthentication({ jwt, users });
 }
 
+/**
+ * The lookup portcullis's JWTAuthentication does, for the peers that only verify the token:
+ * MemoryUserStore.findById on the `user_id` claim, active users only.
+ */
+async function lookUp(users: MemoryUserStore, payload: { user_id?: unknown }): Promise<DefaultUser | null> {
+  const id = payload.user_id;
+  const record = typeof id === "string" ? await users.findById(id) : null;
+  return record?.isActive ? record.user : null;
+}
+
+/** The 401 body of the peers' user lookup (portcullis's `user_not_found`). */
+const USER_NOT_FOUND = { detail: "User not found", code: "user_not_found" };
+
 /** passport-jwt's strategy; `fair`: a KeyObject (jsonwebtoken's fast path) and `algorithms`. */
 function passportStrategy(config: ServerConfig, users: MemoryUserStore, fair: boolean): JwtStrategy {
   return new JwtStrategy(
@@ -83,10 +89,8 @@ function passportStrategy(config: ServerConfig, users: MemoryUserStore, fair: bo
       ...(fair ? { algorithms: ["HS256" as const] } : {}),
     },
     (payload: { user_id?: unknown }, done: (error: unknown, user?: unknown) => void) => {
-      // The lookup portcullis's JWTAuthentication does: MemoryUserStore.findById, active users only.
-      const id = payload.user_id;
-      (typeof id === "string" ? users.findById(id) : Promise.resolve(null)).then(
-        (record) => done(null, record?.isActive ? record.user : false),
+      lookUp(users, payload).then(
+        (user) => done(null, user ?? false),
         (error: unknown) => done(error),
       );
     },
@@ -107,15 +111,6 @@ async function expressServer(
     app.get("/api/me/", (_req, res) => {
       res.json(me(fixed));
     });
-  } else if (kind === "express-noop-middleware") {
-    const fixed = (await users.findById(BARE_USER_ID))!.user;
-    // Two plain property writes, as any middleware that authenticates makes.
-    const middleware = (req: Request, _res: Response, next: () => void) => {
-      (req as unknown as { user: unknown; auth: unknown }).user = fixed;
-      (req as unknown as { user: unknown; auth: unknown }).auth = null;
-      next();
-    };
-    app.get("/api/me/", middleware, handler);
   } else if (kind === "express-passport-readme" || kind === "express-passport-fair") {
     // As passport-jwt's README: the default passport instance, no session, no passport.initialize()
     // (passport 0.7's authenticate() adds what it needs to req itself).
@@ -130,27 +125,52 @@ async function expressServer(
   });
 }
 
+// @fastify/jwt's types declare FastifyRequest's `user` for the whole program, and tsconfig.node.json
+// compiles bench/ with src/ (whose plugin decorates `user`): imported by a name TypeScript does not
+// resolve, its types stay out, and the little used here is typed below.
+const FASTIFY_JWT = "@fastify/jwt";
+
+/** The part of @fastify/jwt's request the peer uses. */
+interface JwtRequest {
+  jwtVerify<Payload>(): Promise<Payload>;
+  user: unknown;
+}
+
 async function fastifyServer(
   kind: ServerKind,
   config: ServerConfig,
   users: MemoryUserStore,
 ): Promise<Server> {
   const app = Fastify();
-  if (kind === "fastify-bare") {
-    const fixed = (await users.findById(BARE_USER_ID))!.user;
-    app.get("/api/me/", async () => me(fixed));
-  } else if (kind === "fastify-noop-prehandler") {
-    const fixed = (await users.findById(BARE_USER_ID))!.user;
-    await app.register(plugin);
-    const preHandler = async (request: FastifyRequest) => {
-      (request as AuthenticatedRequest<DefaultUser>).user = fixed;
+  if (kind === "fastify-jwt") {
+    // As @fastify/jwt's README: the plugin with the secret, `await request.jwtVerify()` in an onRequest
+    // hook, its error sent as the answer; then the user lookup, which the plugin leaves to the app.
+    const { default: fastifyJwt } = (await import(FASTIFY_JWT)) as {
+      default: FastifyPluginAsync<{ secret: string }>;
     };
-    app.get("/api/me/", { preHandler }, async (request) =>
-      me((request as AuthenticatedRequest<DefaultUser>).user),
+    await app.register(fastifyJwt, { secret: config.secret });
+    const onRequest = async (request: FastifyRequest, reply: FastifyReply) => {
+      const jwtRequest = request as unknown as JwtRequest;
+      let payload: { user_id?: unknown };
+      try {
+        payload = await jwtRequest.jwtVerify<{ user_id?: unknown }>();
+      } catch (error) {
+        reply.send(error);
+        return;
+      }
+      const user = await lookUp(users, payload);
+      if (user === null) {
+        reply.code(401).send(USER_NOT_FOUND);
+        return;
+      }
+      jwtRequest.user = user;
+    };
+    app.get("/api/me/", { onRequest }, async (request) =>
+      me((request as unknown as JwtRequest).user as DefaultUser),
     );
   } else {
     await app.register(plugin);
-    const scheme = portcullisScheme(config, users, kind === "fastify-portcullis-cache");
+    const scheme = portcullisScheme(config, users, false);
     app.get("/api/me/", { preHandler: fastifyAuth({ schemes: [scheme] }) }, async (request) =>
       me((request as AuthenticatedRequest<DefaultUser>).user),
     );
@@ -159,9 +179,39 @@ async function fastifyServer(
   return app.server;
 }
 
+/** The Hono app's variables: portcullis's `user` and `auth`, hono/jwt's `jwtPayload`. */
+type HonoEnv = { Variables: AuthVariables<DefaultUser> & JwtVariables<{ user_id?: unknown }> };
+
+async function honoServer(kind: ServerKind, config: ServerConfig, users: MemoryUserStore): Promise<Server> {
+  const app = new Hono<HonoEnv>();
+  if (kind === "hono-jwt") {
+    // As hono/jwt's docs: `jwt({ secret, alg })` (its payload in `c.get("jwtPayload")`); then the user
+    // lookup in a second middleware, which hono/jwt leaves to the app.
+    const lookUpUser: MiddlewareHandler<HonoEnv> = async (c, next) => {
+      const user = await lookUp(users, c.get("jwtPayload"));
+      if (user === null) return c.json(USER_NOT_FOUND, 401);
+      c.set("user", user);
+      return next();
+    };
+    app.get("/api/me/", honoJwt({ secret: config.secret, alg: "HS256" }), lookUpUser, (c) =>
+      c.json(me(c.get("user"))),
+    );
+  } else {
+    const scheme = portcullisScheme(config, users, false);
+    app.get("/api/me/", honoAuth({ schemes: [scheme] }), (c) => c.json(me(c.get("user"))));
+  }
+  return new Promise((resolve) => {
+    const server = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, () =>
+      resolve(server as Server),
+    );
+  });
+}
+
 async function start(kind: ServerKind, config: ServerConfig): Promise<Server> {
   const users = await usersOf(config);
-  return kind.startsWith("express") ? expressServer(kind, config, users) : fastifyServer(kind, config, users);
+  if (kind.startsWith("express")) return expressServer(kind, config, users);
+  if (kind.startsWith("fastify")) return fastifyServer(kind, config, users);
+  return honoServer(kind, config, users);
 }
 
 function send(message: ServerMessage): void {
@@ -171,28 +221,6 @@ function send(message: ServerMessage): void {
 const kind = process.argv[2] as ServerKind;
 if (!Object.hasOwn(HTTP_NAMES, kind)) throw new Error(`unknown server kind: ${String(kind)}`);
 if (process.send === undefined) throw new Error("bench/http-server.ts runs as a child of bench/http.ts");
-
-/** `Profiler.*` through an inspector session in this process. */
-function inspect<T>(session: Session, method: string, params?: object): Promise<T> {
-  return new Promise((resolve, reject) =>
-    session.post(method, params ?? {}, (error, result) => (error ? reject(error) : resolve(result as T))),
-  );
-}
-
-let session: Session | undefined;
-async function startProfile(intervalMicros: number): Promise<void> {
-  session = new Session();
-  session.connect();
-  await inspect(session, "Profiler.enable");
-  await inspect(session, "Profiler.setSamplingInterval", { interval: intervalMicros });
-  await inspect(session, "Profiler.start");
-}
-
-async function stopProfile(): Promise<Profiler.Profile> {
-  const { profile } = await inspect<Profiler.StopReturnType>(session!, "Profiler.stop");
-  session!.disconnect();
-  return profile;
-}
 
 function fail(error: unknown): void {
   console.error(error);
@@ -209,10 +237,6 @@ process.on("message", (message: ServerConfig | ServerRequest) => {
   } else if (message.type === "cpu") {
     const { user, system } = process.cpuUsage();
     send({ type: "cpu", micros: user + system });
-  } else if (message.type === "profile-start") {
-    startProfile(message.intervalMicros).then(() => send({ type: "profile-started" }), fail);
-  } else if (message.type === "profile-stop") {
-    stopProfile().then((profile) => send({ type: "profile", profile }), fail);
   } else if (message.type === "exit") {
     server?.closeAllConnections();
     server?.close();
