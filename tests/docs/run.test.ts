@@ -37,7 +37,6 @@ import {
   createJWTHandlers,
   type EndpointHandler,
   InvalidToken,
-  issueToken,
   JWTAuthentication,
   type JWTService,
   MemoryTokenStore,
@@ -46,7 +45,7 @@ import {
   SchemeError,
   SessionManager,
   StoreUnavailable,
-  type TokenAuthentication,
+  TokenAuthentication,
   type TokenStore,
   verifyPassword,
 } from "../../src/index.js";
@@ -189,7 +188,9 @@ async function bearerCredentials(jwt: JWTService): Promise<Credentials> {
 }
 
 async function tokenCredentials(tokens: TokenStore): Promise<Credentials> {
-  const token = async (id: string) => `Token ${(await issueToken(tokens, id)).token}`;
+  // Issuing reads no user: a scheme over the sample's token store issues them.
+  const issuer = new TokenAuthentication({ tokens, users: new MemoryUserStore() });
+  const token = async (id: string) => `Token ${(await issuer.issue(id)).token}`;
   return {
     good: await token("1"),
     bad: "Token pct_not-a-token",
