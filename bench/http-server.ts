@@ -71,9 +71,10 @@ function portcullisScheme(config: ServerConfig, users: MemoryUserStore, cache: b
     algorithm: "HS256",
     signingKey: config.secret,
     accessTokenLifetime: config.accessTokenLifetime,
+    users,
     ...(cache ? { verifiedTokenCache: config.cacheSize } : {}),
   });
-  return new JWTAuthentication({ jwt, users });
+  return new JWTAuthentication({ jwt });
 }
 
 /** passport-jwt's strategy; `fair`: a KeyObject (jsonwebtoken's fast path) and `algorithms`. */

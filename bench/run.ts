@@ -384,7 +384,7 @@ async function httpRequests(): Promise<Comparison[]> {
       note: [
         ...setup,
         "",
-        "portcullis: `auth({ schemes: [new JWTAuthentication({ jwt, users })] })`. passport-jwt: `JwtStrategy` with",
+        "portcullis: `auth({ schemes: [new JWTAuthentication({ jwt })] })`. passport-jwt: `JwtStrategy` with",
         "`fromAuthHeaderAsBearerToken()` and a verify callback doing the same `MemoryUserStore.findById`, through",
         '`passport.authenticate("jwt", { session: false })`; as its README (the secret string, no `algorithms`: jsonwebtoken',
         'then tries `createPublicKey` on the secret on every request) and with a KeyObject and `algorithms: ["HS256"]`.',
@@ -404,7 +404,7 @@ async function httpRequests(): Promise<Comparison[]> {
       context: [r("fastify-portcullis")],
       note: [
         "Measured in the same rounds as 10a. portcullis: `app.register(plugin)` and `{ preHandler: auth({ schemes:",
-        "[new JWTAuthentication({ jwt, users })] }) }` on the route; without authentication, the same route and answer.",
+        "[new JWTAuthentication({ jwt })] }) }` on the route; without authentication, the same route and answer.",
         "",
         ...cpuLines(kinds.slice(5).map((kind) => rows.get(kind)!)),
       ].join("\n"),

@@ -115,16 +115,21 @@ export async function world() {
   const schemes = {
     basic: new BasicAuthentication({ users, passwords }),
     token: tokenAuth,
-    bearer: new JWTAuthentication({ jwt, users }),
+    bearer: new JWTAuthentication({ jwt }),
     session: new SessionAuthentication({ sessions }),
     locked: new LockedAuthentication(),
     boom: new BoomAuthentication(),
     down: new TokenAuthentication({ tokens: new DownTokenStore(), users }),
   };
   const views: { jwt: JWTHandlers; session: SessionHandlers; missingTable: JWTHandlers } = {
-    jwt: createJWTHandlers(jwt, { users, passwords }),
+    jwt: createJWTHandlers(jwt, { passwords }),
     session: sessionHandlers({ sessions, passwords }),
-    missingTable: createJWTHandlers(jwt, { users: new MissingTableUserStore(), passwords }),
+    missingTable: createJWTHandlers(
+      new JWTService({ signingKey: SECRET, users: new MissingTableUserStore() }),
+      {
+        passwords,
+      },
+    ),
   };
   return { users, ada, tokens, key, jwt, sessions, schemes, views };
 }

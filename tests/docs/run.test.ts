@@ -41,6 +41,7 @@ import {
   type JWTService,
   MemoryTokenStore,
   MemoryUserStore,
+  type NoCustomClaims,
   PermissionDenied,
   SchemeError,
   SessionManager,
@@ -699,11 +700,11 @@ async function jwtPage(): Promise<Page> {
   );
   const users = addFaultyUsers(module.users as MemoryUserStore);
   users.add({ id: "1", username: "ada", passwordHash: ADA_HASH, isActive: true, user: ADA });
-  const jwt = module.jwt as JWTService;
+  const jwt = module.jwt as JWTService<NoCustomClaims, AppUser>;
   return {
     endpoints: module.endpoints as Record<string, EndpointHandler>,
     app: withAuth((_request, { user }) => Response.json({ id: user.id }), {
-      schemes: [new JWTAuthentication<AppUser>({ jwt, users: users as MemoryUserStore<AppUser> })],
+      schemes: [new JWTAuthentication<AppUser>({ jwt })],
     }),
     loginPath: "/api/token/",
     async login(send) {
@@ -895,10 +896,7 @@ describe("docs/jwt-endpoints.md", () => {
     async (sample) => {
       const values = context().values();
       const jwt = values.jwt as JWTService;
-      const api = createJWTHandlers(jwt, {
-        users: values.users as MemoryUserStore<AppUser>,
-        passwords: PASSWORDS,
-      });
+      const api = createJWTHandlers(jwt, { passwords: PASSWORDS });
       const module = await runSample(sample, Object.assign(values, { api }));
       const POST = module.POST as EndpointHandler;
       const refresh = async (id: string, username: string) => ({

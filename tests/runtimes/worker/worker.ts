@@ -81,7 +81,7 @@ async function setup(): Promise<World> {
     schemes: {
       "/basic": [new BasicAuthentication({ users, passwords })],
       "/token": [tokenAuth],
-      "/jwt": [new JWTAuthentication({ jwt, users })],
+      "/jwt": [new JWTAuthentication({ jwt })],
     },
   };
 }
