@@ -450,7 +450,25 @@ describe("docs/adapters.md", () => {
 
   runs(
     "docs/adapters.md",
-    'from "portcullis/node"',
+    'import { auth, sendAuthError } from "portcullis/node"',
+    "node:http with auth(): 401, 200, 503 and 500 as JSON, the user on req",
+    async (sample) => {
+      const values = context().values();
+      const [server] = await capturingListen(() => runSample(sample, values));
+      closers.push(() => stop(server as Server));
+      await probe({
+        send: sender(`${origin(server!)}/`),
+        credentials: BASIC,
+        challenge: 'Basic realm="api"',
+        ok: json(ADA),
+      });
+      expect(errors).toHaveBeenCalledTimes(2); // auth()'s onError default, for the 503 and the 500
+    },
+  );
+
+  runs(
+    "docs/adapters.md",
+    'import { sendAuthError, toAuthRequest } from "portcullis/node"',
     "node:http: 401, 200, 503 and 500 as JSON, the process still up",
     async (sample) => {
       const values = context().values();
