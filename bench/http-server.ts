@@ -59,9 +59,10 @@ function portcullisScheme(config: ServerConfig, users: MemoryUserStore, cache: b
     algorithm: "HS256",
     signingKey: config.secret,
     accessTokenLifetime: config.accessTokenLifetime,
+    users,
     ...(cache ? { verifiedTokenCache: config.cacheSize } : {}),
   });
-  return new JWTAuthentication({ jwt, users });
+  return new JWTAuthentication({ jwt });
 }
 
 /**

@@ -36,6 +36,7 @@ function service(key: BenchKey, extra: Partial<ConstructorParameters<typeof JWTS
     signingKey: key.signing,
     ...(key.algorithm === "HS256" ? {} : { verifyingKey: key.verifying }),
     accessTokenLifetime: ACCESS_LIFETIME,
+    users,
     ...extra,
   });
 }
@@ -59,7 +60,7 @@ function cycle<T>(items: readonly T[]): () => T {
 }
 
 function portcullisContender(name: string, jwt: JWTService, tokens: readonly string[]): Contender {
-  const scheme = new JWTAuthentication({ jwt, users });
+  const scheme = new JWTAuthentication({ jwt });
   // One request object per token, prepared up front.
   const next = cycle<AuthRequest>(
     tokens.map((token) => makeRequest({ headers: { Authorization: `Bearer ${token}` } })),
@@ -238,7 +239,7 @@ export async function warmContenders(algorithm: BenchAlgorithm): Promise<WarmCon
 // The revocable row is only honest if a cached token is refused once revoked: cache one, revoke it, retry.
 async function checkCacheHonoursRevocation(jwt: JWTService, revocations: MemoryRevocationStore) {
   const [token] = await mint(jwt, 1);
-  const scheme = new JWTAuthentication({ jwt, users });
+  const scheme = new JWTAuthentication({ jwt });
   const request = makeRequest({ headers: { Authorization: `Bearer ${token}` } });
   const first = await scheme.authenticate(request);
   if (first === null) throw new Error("no result");

@@ -385,7 +385,7 @@ async function httpRequests(): Promise<Comparison[]> {
       note: [
         ...setup,
         "",
-        "portcullis: `auth({ schemes: [new JWTAuthentication({ jwt, users })] })`, as it ships and with",
+        "portcullis: `auth({ schemes: [new JWTAuthentication({ jwt })] })`, as it ships and with",
         "`verifiedTokenCache: 1000` (opt-in; every token a hit once warm). passport-jwt: `JwtStrategy` with",
         "`fromAuthHeaderAsBearerToken()` and a verify callback doing the user lookup, through",
         '`passport.authenticate("jwt", { session: false })`; judged as its README configures it (the secret string, no',
@@ -405,7 +405,7 @@ async function httpRequests(): Promise<Comparison[]> {
       judged: [{ ...r("fastify-portcullis"), ...atLeast(HTTP_FASTIFY_JWT_MIN_RATIO) }],
       note: [
         "Measured in the same rounds as 10a. portcullis: `app.register(plugin)` and `{ preHandler: auth({ schemes:",
-        "[new JWTAuthentication({ jwt, users })] }) }` on the route, as portcullis/fastify documents it (no token",
+        "[new JWTAuthentication({ jwt })] }) }` on the route, as portcullis/fastify documents it (no token",
         "cache). @fastify/jwt: `app.register(fastifyJwt, { secret })` and, as its README, `await request.jwtVerify()`",
         "in the route's `onRequest` hook (fast-jwt underneath, its cache off by default), its error sent as the",
         "answer; then the user lookup in the same hook, which the plugin leaves to the app.",
@@ -421,7 +421,7 @@ async function httpRequests(): Promise<Comparison[]> {
       judged: [{ ...r("hono-portcullis"), ...atLeast(HTTP_HONO_JWT_MIN_RATIO) }],
       note: [
         "Measured in the same rounds as 10a; both served by `serve({ fetch: app.fetch })` of @hono/node-server.",
-        "portcullis: `app.get(path, auth({ schemes: [new JWTAuthentication({ jwt, users })] }), handler)` from",
+        "portcullis: `app.get(path, auth({ schemes: [new JWTAuthentication({ jwt })] }), handler)` from",
         'portcullis/hono (no token cache). hono/jwt: `jwt({ secret, alg: "HS256" })` as its docs show (WebCrypto',
         'underneath), then a middleware doing the user lookup from `c.get("jwtPayload")`.',
         "",

@@ -25,7 +25,6 @@ import {
   type AuthRequest,
   authenticate,
   type DefaultUser,
-  issueToken,
   MemoryUserStore,
   TokenAuthentication,
   type TokenStore,
@@ -126,9 +125,11 @@ function cycle<T>(items: readonly T[]): () => T {
 /** Creates {@link STORE_TOKENS} users and issues one token each, through the stores. */
 async function issueAll(users: Users, tokens: TokenStore): Promise<Issued[]> {
   const issued: Issued[] = [];
+  // Issuing reads no user: the scheme's own user store is never asked here.
+  const issuer = new TokenAuthentication({ tokens, users: new MemoryUserStore(), ttl: TTL_SECONDS });
   for (let i = 0; i < STORE_TOKENS; i++) {
     const owner = await users.create(i);
-    const { token } = await issueToken(tokens, owner.id, { ttl: TTL_SECONDS });
+    const { token } = await issuer.issue(owner.id);
     const request = makeRequest({ headers: { Authorization: `Token ${token}` } });
     issued.push({ token, userId: owner.id, request });
   }

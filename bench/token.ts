@@ -8,7 +8,6 @@ import { Strategy as BearerStrategy } from "passport-http-bearer";
 import { tokenDigest } from "../src/adapter-kit.js";
 import {
   authenticate,
-  issueToken,
   MemoryTokenStore,
   MemoryUserStore,
   TokenAuthentication,
@@ -19,8 +18,8 @@ import type { Contender } from "./interleave.js";
 const users = new MemoryUserStore();
 const tokens = new MemoryTokenStore();
 const owner = await users.create({ username: "ada", passwordHash: null });
-const { token } = await issueToken(tokens, owner.id);
 const tokenAuth = new TokenAuthentication({ tokens, users });
+const { token } = await tokenAuth.issue(owner.id);
 const schemes = [tokenAuth];
 const request = makeRequest({ headers: { Authorization: `Token ${token}` } });
 

@@ -39,7 +39,7 @@ export default { fetch: (request) => authenticate(request, schemes) };`,
     source: `import { JWTAuthentication, JWTService, MemoryUserStore } from "portcullis";
 const users = new MemoryUserStore();
 const jwt = new JWTService({ algorithm: "HS256", signingKey: "a-secret-of-at-least-32-bytes-long!!", users });
-const scheme = new JWTAuthentication({ jwt, users });
+const scheme = new JWTAuthentication({ jwt });
 export default { fetch: (request) => scheme.authenticate(request) };`,
     limit: 60 * KB,
     forbidden: ["@noble/hashes argon2", "@noble/hashes scrypt", "hash-worker-source"],

@@ -102,4 +102,4 @@ export type {
   UserStore,
 } from "./stores/types.js";
 export type { IssuedToken, IssueTokenOptions } from "./tokens/issue.js";
-export { DEFAULT_TOKEN_PREFIX, issueToken, revokeAllTokens, revokeToken } from "./tokens/issue.js";
+export { DEFAULT_TOKEN_PREFIX, revokeAllTokens, revokeToken } from "./tokens/issue.js";

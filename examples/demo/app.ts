@@ -78,7 +78,7 @@ export async function createDemoServer(options: DemoOptions = {}): Promise<Serve
   // Plain http on 127.0.0.1, so the cookies cannot be Secure: set `secure: true` (the default) behind HTTPS.
   const sessions = new SessionManager({ store: sessionStore, users, secure: false });
   const basic = new BasicAuthentication({ users });
-  const bearer = new JWTAuthentication({ jwt, users });
+  const bearer = new JWTAuthentication({ jwt });
   const token = new TokenAuthentication({ tokens, users });
   const session = new SessionAuthentication({ sessions });
   // DRF's rule: the first scheme decides the answer to an anonymous request. API views put Basic
@@ -87,7 +87,7 @@ export async function createDemoServer(options: DemoOptions = {}): Promise<Serve
   // sign-in dialog, even for the page's fetch(). DRF's per-view `authentication_classes`.
   const apiSchemes = [basic, token, bearer, session];
   const browserSchemes = [session, basic, token, bearer];
-  const tokenViews = createJWTHandlers(jwt, { users });
+  const tokenViews = createJWTHandlers(jwt);
   const sessionViews = sessionHandlers({ sessions });
   const endpoints: Record<string, (request: Request) => Promise<Response>> = {
     "/api-token-auth/": obtainAuthToken({ users, tokens }),

@@ -127,12 +127,12 @@ export async function createAuthKit(stores: DemoStores, options: AuthKitOptions 
     schemes: [
       new BasicAuthentication({ users }),
       new TokenAuthentication({ tokens, users }),
-      new JWTAuthentication({ jwt, users }),
+      new JWTAuthentication({ jwt }),
       new SessionAuthentication({ sessions }),
     ],
     views: {
       session: sessionHandlers({ sessions }),
-      jwt: createJWTHandlers(jwt, { users }),
+      jwt: createJWTHandlers(jwt),
       token: obtainAuthToken({ users, tokens }),
     },
     password,

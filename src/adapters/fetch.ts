@@ -51,7 +51,7 @@ export type AuthedFetchHandler<User, Required extends boolean, Rest extends unkn
  * @returns the protected handler
  * @example
  * ```ts
- * const schemes = [new JWTAuthentication({ jwt, users })];
+ * const schemes = [new JWTAuthentication({ jwt })];
  * Deno.serve(withAuth((request, { user }) => Response.json({ id: user.id }), { schemes }));
  * ```
  */
@@ -101,7 +101,7 @@ export interface FetchMountOptions {
  * @returns a handler that always resolves to a Response
  * @example
  * ```ts
- * Deno.serve(mount(createJWTHandlers(jwt, { users }).obtainPair, { onError: (error) => log.error(error) }));
+ * Deno.serve(mount(createJWTHandlers(jwt).obtainPair, { onError: (error) => log.error(error) }));
  * ```
  */
 export function mount(handler: EndpointHandler, options: FetchMountOptions = {}): EndpointHandler {

@@ -4,10 +4,10 @@
 import { type Duration, parseDuration } from "../adapter-kit.js";
 import {
   hashPassword,
-  issueToken,
   type PasswordAlgorithm,
   type PasswordOptions,
   revokeAllTokens,
+  TokenAuthentication,
 } from "../index.js";
 import { MAX_ITERATIONS } from "../passwords/pbkdf2.js";
 import { type OptionSpec, type ParsedArgs, parseCommandArgs, stringOption } from "./args.js";
@@ -66,7 +66,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
         const user = await users.findByUsername(username);
         if (user === null) throw new CommandError(`Cannot create the Token: user ${username} does not exist`);
         if (values.reset === true) await revokeAllTokens(tokens, user.id);
-        const { token } = await issueToken(tokens, user.id, { ttl, name });
+        const { token } = await new TokenAuthentication({ tokens, users }).issue(user.id, { ttl, name });
         io.stdout.write(`Generated token ${token} for user ${username}\n`);
       });
     },

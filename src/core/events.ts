@@ -74,8 +74,9 @@ export type AuthEventListener<K extends keyof AuthEventMap> = (payload: AuthEven
  * ```ts
  * const events = new AuthEvents();
  * // DRF's post_save recipe: a token for every new user.
+ * const tokenAuth = new TokenAuthentication({ tokens, users, events });
  * events.on("userCreated", async ({ record }) => {
- *   await issueToken(tokens, record.id, { events });
+ *   await tokenAuth.issue(record.id);
  * });
  * await createUser(users, { username: "ada", password: "correct horse" }, { events });
  * ```

@@ -5,21 +5,20 @@
 import { AuthError } from "../core/errors.js";
 import type { AuthEvents } from "../core/events.js";
 import { InvalidToken } from "../jwt/errors.js";
-import type { JWTService } from "../jwt/service.js";
+import { type JWTService, serviceUsers } from "../jwt/service.js";
 import type { PasswordOptions } from "../passwords/hash.js";
-import type { UserRecord, UserStore } from "../stores/types.js";
+import type { UserRecord } from "../stores/types.js";
 import { parseBody } from "./body.js";
 import { badRequest, type CharFieldSpec, NON_FIELD_ERRORS, validateFields } from "./fields.js";
 import { type EndpointHandler, jsonResponse, postOnly } from "./http.js";
 import { readLogin } from "./login.js";
 
-/** Options for {@link createJWTHandlers}. */
-export interface JWTHandlersOptions<User = unknown> {
-  /**
-   * Where `obtainPair` and `obtainSliding` look up the username and check the password. `refresh` checks
-   * the user with the store given to the `JWTService` itself (its `users` setting).
-   */
-  users: UserStore<User>;
+/**
+ * Options for {@link createJWTHandlers}. The users come from the service: `obtainPair` and
+ * `obtainSliding` look the username up and check the password in its `users` store, the one `refresh`
+ * checks the user with.
+ */
+export interface JWTHandlersOptions {
   /** Emits `loginSucceeded` / `loginFailed` (`via: "obtainPair"` or `"obtainSliding"`). */
   events?: AuthEvents;
   /** The configured password hashing (for verification, the dummy hash and upgrades at login). */
@@ -72,13 +71,15 @@ const TOKEN_FIELD: CharFieldSpec = {};
  * store or hasher makes the promise reject (let the server answer 500); so does `blacklist` on a
  * service without a `revocations` store (the `TypeError` of `JWTService.blacklist`: a misconfiguration).
  *
- * @param jwt - the token service
- * @param options - the user store for the obtain views, and optionally events and password options
+ * @param jwt - the token service, with the `users` store the obtain views and `refresh` read
+ * @param options - events and password options
  * @returns the six handlers
- * @throws TypeError without `users`
+ * @throws TypeError for a service without `users`, for a `users` option (it belongs to the service), or
+ *   with `updateLastLogin` for a store without `updateLastLogin`
  * @example
  * ```ts
- * const api = createJWTHandlers(jwt, { users, events });
+ * const jwt = new JWTService({ signingKey: process.env.JWT_SECRET!, users });
+ * const api = createJWTHandlers(jwt, { events });
  * const routes: Record<string, EndpointHandler> = {
  *   "/api/token/": api.obtainPair,
  *   "/api/token/refresh/": api.refresh,
@@ -92,12 +93,15 @@ const TOKEN_FIELD: CharFieldSpec = {};
  * ```
  * @see https://django-rest-framework-simplejwt.readthedocs.io/en/latest/getting_started.html
  */
-export function createJWTHandlers<User>(jwt: JWTService, options: JWTHandlersOptions<User>): JWTHandlers {
-  if (!options?.users) throw new TypeError("createJWTHandlers needs `users`.");
-  const { users, events, passwords } = options;
+export function createJWTHandlers<User>(
+  jwt: JWTService<object, User>,
+  options: JWTHandlersOptions = {},
+): JWTHandlers {
+  const users = serviceUsers(jwt, options, "createJWTHandlers");
+  const { events, passwords } = options;
   if (jwt.settings.updateLastLogin && typeof users.updateLastLogin !== "function") {
     throw new TypeError(
-      "updateLastLogin needs a UserStore with `updateLastLogin` in createJWTHandlers(jwt, { users }).",
+      "updateLastLogin needs a UserStore with `updateLastLogin` as the JWTService's `users`.",
     );
   }
   const challenge = `${jwt.settings.authHeaderTypes[0]} realm="api"`;

@@ -5,7 +5,7 @@ import { type Duration, parseDuration } from "../core/duration.js";
 import type { AuthEvents } from "../core/events.js";
 import type { PasswordOptions } from "../passwords/hash.js";
 import type { TokenStore, UserStore } from "../stores/types.js";
-import { issueToken } from "../tokens/issue.js";
+import { DEFAULT_TOKEN_PREFIX, issueToken } from "../tokens/issue.js";
 import { type EndpointHandler, jsonResponse, postOnly } from "./http.js";
 import { readLogin } from "./login.js";
 
@@ -67,7 +67,13 @@ export function obtainAuthToken<User>(options: ObtainAuthTokenOptions<User>): En
   return postOnly(async (request) => {
     const login = await readLogin(request, { users, passwords, events, via });
     if (login instanceof Response) return login;
-    const { token } = await issueToken(tokens, login.record.id, events ? { ttl, events } : { ttl });
+    const { token } = await issueToken(tokens, login.record.id, {
+      ttl,
+      name: null,
+      prefix: DEFAULT_TOKEN_PREFIX,
+      maxTokensPerUser: null,
+      events,
+    });
     events?.emit("loginSucceeded", { record: login.record, via });
     return jsonResponse(200, { token }, { "Cache-Control": "no-store" });
   });

@@ -9,7 +9,14 @@ import { type AuthSuccess, authenticate } from "../core/runner.js";
 import type { BaseAuthentication } from "../core/scheme.js";
 import type { PasswordOptions } from "../passwords/hash.js";
 import type { TokenRecord, TokenStore, UserStore } from "../stores/types.js";
-import { checkTokenPrefix, type IssuedToken, issueToken, revokeAllTokens } from "../tokens/issue.js";
+import {
+  checkTokenLimit,
+  checkTokenPrefix,
+  DEFAULT_TOKEN_PREFIX,
+  type IssuedToken,
+  issueToken,
+  revokeAllTokens,
+} from "../tokens/issue.js";
 import { detailResponse, type EndpointHandler, jsonResponse, postOnly } from "./http.js";
 import { readLogin } from "./login.js";
 
@@ -70,13 +77,10 @@ const NAME_FIELD = { name: { required: false, allowNull: true, allowBlank: true,
  */
 export function tokenLogin<User>(options: TokenLoginOptions<User>): EndpointHandler {
   if (!options.users || !options.tokens) throw new TypeError("tokenLogin needs `users` and `tokens`.");
-  const { users, tokens, events, passwords, prefix } = options;
-  if (prefix !== undefined) checkTokenPrefix(prefix);
+  const { users, tokens, events, passwords } = options;
+  const prefix = checkTokenPrefix(options.prefix ?? DEFAULT_TOKEN_PREFIX);
   const ttl = options.ttl == null ? null : parseDuration(options.ttl, "ttl");
-  const maxTokensPerUser = options.maxTokensPerUser ?? null;
-  if (maxTokensPerUser !== null && (!Number.isInteger(maxTokensPerUser) || maxTokensPerUser < 1)) {
-    throw new RangeError("maxTokensPerUser must be a positive integer or null.");
-  }
+  const maxTokensPerUser = checkTokenLimit(options.maxTokensPerUser);
   const via = "tokenLogin";
 
   return postOnly(async (request) => {
@@ -87,9 +91,9 @@ export function tokenLogin<User>(options: TokenLoginOptions<User>): EndpointHand
       issued = await issueToken(tokens, login.record.id, {
         ttl,
         name: login.fields.name || null,
+        prefix,
         maxTokensPerUser,
-        ...(prefix === undefined ? {} : { prefix }),
-        ...(events ? { events } : {}),
+        events,
       });
     } catch (error) {
       if (error instanceof PermissionDenied && error.code === "token_limit_exceeded") {

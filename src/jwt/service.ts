@@ -55,6 +55,27 @@ export function verifiedTokenCache(jwt: JWTService<object>): VerifiedTokenCache 
 }
 
 /**
+ * The service's user store, for the scheme or views named `owner`, which take `users` from the service
+ * only: a `users` option there (the old way) would be a second store that silently disagrees.
+ * @internal
+ */
+export function serviceUsers<User>(
+  jwt: JWTService<object, User>,
+  options: object | undefined,
+  owner: string,
+): UserStore<User> {
+  if (options !== undefined && Object.hasOwn(options, "users")) {
+    throw new TypeError(
+      `${owner} takes \`users\` from its JWTService: give it to new JWTService({ ..., users }) instead.`,
+    );
+  }
+  if (jwt.users === null) {
+    throw new TypeError(`${owner} needs a JWTService with \`users\`: new JWTService({ ..., users }).`);
+  }
+  return jwt.users;
+}
+
+/**
  * simplejwt's token machinery: issue, validate, refresh (with rotation and reuse detection), blacklist,
  * sliding tokens. Settings are simplejwt's, in camelCase, with its defaults; keys are imported once.
  *
@@ -70,15 +91,21 @@ export function verifiedTokenCache(jwt: JWTService<object>): VerifiedTokenCache 
  * const tenantJwt = new JWTService({ signingKey, claims: (user) => ({ tenant: "acme" }) });
  * ```
  * @typeParam Claims - the application's own claims, as the `claims` setting returns them
+ * @typeParam User - the application's user, as the `users` store holds it: the type of
+ *   `JWTAuthentication`'s `user`
  * @see https://django-rest-framework-simplejwt.readthedocs.io/en/latest/
  */
-export class JWTService<Claims extends object = NoCustomClaims> {
+export class JWTService<Claims extends object = NoCustomClaims, User = unknown> {
   /** The resolved settings (lifetimes in seconds). */
   readonly settings: ResolvedJWTSettings;
+  /**
+   * The `users` setting, or `null`: the one store that `JWTAuthentication`, the views of
+   * `createJWTHandlers` and `refresh` read users from.
+   */
+  readonly users: UserStore<User> | null;
   readonly #keys: KeyRing;
   readonly #revocations: RevocationStore | null;
   readonly #ledger: TokenLedger | null;
-  readonly #users: UserStore<unknown> | null;
   readonly #validation: TokenValidation;
   readonly #claims: ((user: JWTUser) => unknown) | null;
 
@@ -87,7 +114,7 @@ export class JWTService<Claims extends object = NoCustomClaims> {
    * @throws TypeError for a missing signing key, an HMAC key shorter than its hash, or a setting that needs a
    *   store which is missing
    */
-  constructor(settings: JWTSettings<Claims>) {
+  constructor(settings: JWTSettings<Claims, User>) {
     this.settings = resolveSettings(settings);
     if (settings.claims !== undefined && typeof settings.claims !== "function")
       throw new TypeError("JWTService: `claims` is a function of the user.");
@@ -95,7 +122,7 @@ export class JWTService<Claims extends object = NoCustomClaims> {
     this.#keys = new KeyRing(settings);
     this.#revocations = settings.revocations ?? null;
     this.#ledger = this.#revocations === null ? null : new TokenLedger(this.#revocations, this.settings);
-    this.#users = settings.users ?? null;
+    this.users = settings.users ?? null;
     const size = settings.verifiedTokenCache ?? 0;
     if (!Number.isInteger(size) || size < 0)
       throw new RangeError("verifiedTokenCache must be a whole number.");
@@ -297,7 +324,7 @@ export class JWTService<Claims extends object = NoCustomClaims> {
     if (s.audience !== null) claims.aud = s.audience.length === 1 ? s.audience[0] : [...s.audience];
     if (s.issuer !== null) claims.iss = s.issuer;
     if (s.checkRevokeToken) {
-      const record = user.passwordHash !== undefined ? user : await this.#users!.findById(String(user.id));
+      const record = user.passwordHash !== undefined ? user : await this.users!.findById(String(user.id));
       claims[s.revokeTokenClaim] = await this.revokeTokenValue(record?.passwordHash ?? null);
     }
     if (this.#claims !== null) addCustomClaims(claims, await this.#claims(user), s);
@@ -308,8 +335,8 @@ export class JWTService<Claims extends object = NoCustomClaims> {
   // a token without a user id), null when the store has no such user.
   async #findUser(claims: JWTClaims): Promise<UserRecord<unknown> | null | undefined> {
     const id = claims[this.settings.userIdClaim];
-    if (this.#users === null || id === undefined || id === null) return undefined;
-    return this.#users.findById(String(id));
+    if (this.users === null || id === undefined || id === null) return undefined;
+    return this.users.findById(String(id));
   }
 
   // simplejwt's USER_AUTHENTICATION_RULE at refresh, when a user store is configured; with

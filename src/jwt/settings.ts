@@ -63,7 +63,7 @@ export interface JWTVerifyingKey {
  * ```
  * @see https://django-rest-framework-simplejwt.readthedocs.io/en/latest/settings.html
  */
-export interface JWTSettings<Claims extends object = NoCustomClaims> {
+export interface JWTSettings<Claims extends object = NoCustomClaims, User = unknown> {
   /** ACCESS_TOKEN_LIFETIME; default 5 minutes. */
   accessTokenLifetime?: Duration;
   /** REFRESH_TOKEN_LIFETIME; default 1 day. */
@@ -81,8 +81,8 @@ export interface JWTSettings<Claims extends object = NoCustomClaims> {
    */
   reuseGraceSeconds?: number;
   /**
-   * UPDATE_LAST_LOGIN: the obtain endpoints record the login through `users.updateLastLogin` (the store
-   * given to `createJWTHandlers` must have it). Default false.
+   * UPDATE_LAST_LOGIN: the obtain endpoints record the login through `users.updateLastLogin` (the
+   * service's `users` must have it). Default false.
    */
   updateLastLogin?: boolean;
   /** ALGORITHM; default "HS256". */
@@ -153,8 +153,13 @@ export interface JWTSettings<Claims extends object = NoCustomClaims> {
    * Default 0 (off).
    */
   verifiedTokenCache?: number;
-  /** Users, for `refresh` (simplejwt's USER_AUTHENTICATION_RULE) and the revoke-token claim. */
-  users?: UserStore<unknown>;
+  /**
+   * The user store, given once: `JWTAuthentication` finds each token's user in it, the obtain views of
+   * `createJWTHandlers` check the username and password against it (both need it), `refresh` checks the
+   * user is still there and active (simplejwt's USER_AUTHENTICATION_RULE), and `checkRevokeToken` reads
+   * the stored password hash. `JWTStatelessUserAuthentication` needs none.
+   */
+  users?: UserStore<User>;
   /**
    * Custom claims (simplejwt's `get_token(user)` override): called with the user each time a refresh/access
    * pair or a sliding token is issued; its result (sync or async) is written into the token. An access

@@ -3,16 +3,23 @@
  */
 import { AuthenticationFailed } from "../core/errors.js";
 import type { Authenticated, AuthRequest, BaseAuthentication } from "../core/scheme.js";
-import type { JWTClaims, JWTService, NoCustomClaims, TokenClaims } from "../jwt/service.js";
+import {
+  type JWTClaims,
+  type JWTService,
+  type NoCustomClaims,
+  serviceUsers,
+  type TokenClaims,
+} from "../jwt/service.js";
 import type { UserRecord, UserStore } from "../stores/types.js";
 import { challenge, type UsualReader, userIdOf, usualBearer, validatedToken } from "./jwt-request.js";
 
 /** Options for {@link JWTAuthentication}. */
 export interface JWTAuthenticationOptions<User, Claims extends object = NoCustomClaims> {
-  /** The token service (settings, keys, revocations); its `claims` type is the type of `auth`. */
-  jwt: JWTService<Claims>;
-  /** Where the token's user is found by id. */
-  users: UserStore<User>;
+  /**
+   * The token service (settings, keys, revocations, users). The token's user is found by id in its
+   * `users` store, whose user type is the type of `user`; its `claims` type is the type of `auth`.
+   */
+  jwt: JWTService<Claims, User>;
   /** The scheme's name in results; default `"jwt"`. */
   name?: string;
 }
@@ -32,19 +39,20 @@ export interface JWTAuthenticationOptions<User, Claims extends object = NoCustom
  *
  * The challenge is `Bearer realm="api"`; after a refused token it adds RFC 6750's
  * `error="invalid_token"` and an `error_description`. Success: `{ user: record.user, auth: claims }`, the
- * claims typed by the service's `claims` setting.
+ * user read from the service's `users` store (and typed by it), the claims typed by its `claims` setting.
  *
  * @example
  * ```ts
  * const jwt = new JWTService({ signingKey: process.env.JWT_SECRET!, users });
- * const result = await authenticate(request, [new JWTAuthentication({ jwt, users })]);
+ * const result = await authenticate(request, [new JWTAuthentication({ jwt })]);
  *
  * // Custom claims: `auth.role` is a string, without a cast.
- * const roles = new JWTService({ signingKey, claims: (user) => ({ role: roleOf(user) }) });
- * const scheme = new JWTAuthentication({ jwt: roles, users });
+ * const roles = new JWTService({ signingKey, users, claims: (user) => ({ role: roleOf(user) }) });
+ * const scheme = new JWTAuthentication({ jwt: roles });
  * const found = await scheme.authenticate(request);
  * found?.auth.role;
  * ```
+ * @typeParam User - the application's user (the service's `users` store)
  * @typeParam Claims - the application's own claims (the service's `claims` setting)
  * @see https://django-rest-framework-simplejwt.readthedocs.io/en/latest/getting_started.html
  * @see https://www.rfc-editor.org/rfc/rfc6750#section-3
@@ -53,18 +61,20 @@ export class JWTAuthentication<User = unknown, Claims extends object = NoCustomC
   implements BaseAuthentication<User, TokenClaims<Claims>>
 {
   readonly name: string;
-  readonly #jwt: JWTService<Claims>;
+  readonly #jwt: JWTService<Claims, User>;
   readonly #usual: UsualReader;
   readonly #users: UserStore<User>;
 
   /**
-   * @param options - the token service and the user store
+   * @param options - the token service, which holds the user store
+   * @throws TypeError without `jwt`, for a service without `users`, or for a `users` option (it belongs to
+   *   the service)
    */
   constructor(options: JWTAuthenticationOptions<User, Claims>) {
-    if (!options.jwt || !options.users) throw new TypeError("JWTAuthentication needs `jwt` and `users`.");
+    if (!options.jwt) throw new TypeError("JWTAuthentication needs `jwt`.");
+    this.#users = serviceUsers(options.jwt, options, "JWTAuthentication");
     this.#jwt = options.jwt;
     this.#usual = usualBearer(options.jwt);
-    this.#users = options.users;
     this.name = options.name ?? "jwt";
   }
 

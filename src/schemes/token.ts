@@ -8,7 +8,14 @@ import { AuthenticationFailed } from "../core/errors.js";
 import type { AuthEvents } from "../core/events.js";
 import type { Authenticated, AuthRequest, BaseAuthentication } from "../core/scheme.js";
 import type { TokenRecord, TokenStore, TokenTouch, UserStore } from "../stores/types.js";
-import { type IssuedToken, type IssueTokenOptions, issueToken } from "../tokens/issue.js";
+import {
+  checkTokenLimit,
+  checkTokenPrefix,
+  DEFAULT_TOKEN_PREFIX,
+  type IssuedToken,
+  type IssueTokenOptions,
+  issueToken,
+} from "../tokens/issue.js";
 
 /** Options for {@link TokenAuthentication}. */
 export interface TokenAuthenticationOptions<User> {
@@ -20,15 +27,28 @@ export interface TokenAuthenticationOptions<User> {
   keyword?: string | readonly string[];
   /** The scheme's name in results; default `"token"`. */
   name?: string;
-  /** Lifetime of tokens from {@link TokenAuthentication.issue}, and of each auto-refresh. Default: no expiry. */
+  /**
+   * Lifetime of tokens from {@link TokenAuthentication.issue} (knox's TOKEN_TTL), and of each auto-refresh:
+   * seconds or "30d", "12h"… Default: no expiry.
+   */
   ttl?: Duration | null;
+  /**
+   * Prefix of tokens from {@link TokenAuthentication.issue} (knox's TOKEN_PREFIX): up to 16 characters of
+   * [A-Za-z0-9_-], so secret scanners can recognise a leaked token. Default `"pct_"`.
+   */
+  prefix?: string;
   /** Sliding expiry (knox's AUTO_REFRESH): each use moves `expiresAt` to now + `ttl`. Default false. */
   autoRefresh?: boolean;
   /** With `autoRefresh`, never past `createdAt` + `maxTtl` (knox's AUTO_REFRESH_MAX_TTL). Default: no cap. */
   maxTtl?: Duration | null;
   /** With `autoRefresh`, write a new expiry only when it moves by more than this. Default 60 seconds. */
   minRefreshInterval?: Duration;
-  /** Refuse {@link TokenAuthentication.issue} past this many unexpired tokens per user. Default: no limit. */
+  /**
+   * Refuse {@link TokenAuthentication.issue} (403, `token_limit_exceeded`) past this many unexpired tokens
+   * per user (knox's TOKEN_LIMIT_PER_USER). Holds under concurrency: the count and the save are one atomic
+   * `TokenStore.saveWithinLimit` (every built-in store has it); a store without it is serialised per user,
+   * which holds within one process. Default: no limit.
+   */
   maxTokensPerUser?: number | null;
   /** Emits `tokenExpired` (and, through `issue`, `tokenIssued`). */
   events?: AuthEvents;
@@ -58,7 +78,7 @@ const TOKEN_CHARACTERS = /^[A-Za-z0-9_-]+$/;
  * ```ts
  * const tokens = new MemoryTokenStore();
  * const tokenAuth = new TokenAuthentication({ tokens, users, ttl: "30d", autoRefresh: true, maxTtl: "90d" });
- * const { token } = await tokenAuth.issue(user.id, { name: "laptop" });
+ * const { token } = await tokenAuth.issue(user.id, { name: "laptop" }); // expires in 30 days, slides
  * const result = await authenticate(request, [tokenAuth]);
  * ```
  * @see https://www.django-rest-framework.org/api-guide/authentication/#tokenauthentication
@@ -71,6 +91,7 @@ export class TokenAuthentication<User = unknown> implements BaseAuthentication<U
   readonly #tokens: TokenStore;
   readonly #users: UserStore<User>;
   readonly #ttl: number | null;
+  readonly #prefix: string;
   readonly #autoRefresh: boolean;
   readonly #maxTtl: number | null;
   readonly #minRefreshInterval: number;
@@ -79,7 +100,8 @@ export class TokenAuthentication<User = unknown> implements BaseAuthentication<U
 
   /**
    * @param options - stores, keyword(s), expiry and refresh settings, events
-   * @throws TypeError for a missing store or an empty keyword; RangeError for a bad duration
+   * @throws TypeError for a missing store or an empty keyword; RangeError for a bad duration, prefix or
+   *   `maxTokensPerUser`
    */
   constructor(options: TokenAuthenticationOptions<User>) {
     if (!options.tokens || !options.users)
@@ -95,10 +117,11 @@ export class TokenAuthentication<User = unknown> implements BaseAuthentication<U
     this.#tokens = options.tokens;
     this.#users = options.users;
     this.#ttl = options.ttl == null ? null : parseDuration(options.ttl, "ttl");
+    this.#prefix = checkTokenPrefix(options.prefix ?? DEFAULT_TOKEN_PREFIX);
     this.#autoRefresh = options.autoRefresh ?? false;
     this.#maxTtl = options.maxTtl == null ? null : parseDuration(options.maxTtl, "maxTtl");
     this.#minRefreshInterval = parseDuration(options.minRefreshInterval ?? 60, "minRefreshInterval");
-    this.#maxTokensPerUser = options.maxTokensPerUser ?? null;
+    this.#maxTokensPerUser = checkTokenLimit(options.maxTokensPerUser);
     this.#events = options.events;
     if (this.#autoRefresh && this.#ttl === null) throw new TypeError("autoRefresh needs a `ttl`.");
   }
@@ -182,21 +205,33 @@ export class TokenAuthentication<User = unknown> implements BaseAuthentication<U
   }
 
   /**
-   * Issues a token with this scheme's `ttl`, `maxTokensPerUser` and `events` (see `issueToken`).
+   * Issues a token for this scheme (knox's `AuthToken.objects.create(user)`): the prefix and 32 random bytes
+   * in base64url (256 bits from `crypto.getRandomValues`), of which only the SHA-256 digest is stored. It
+   * carries the scheme's `ttl` and `prefix` unless `options` gives this one token its own, counts against
+   * `maxTokensPerUser` and emits `tokenIssued`. This is the one way to make a token outside the login
+   * endpoints, so a token always has the lifetime the scheme refreshes and caps.
    *
-   * @param userId - the owner's id
-   * @param options - `name`, `prefix`, or a `ttl` for this token
-   * @returns the plaintext token (once) and its record
+   * @param userId - the owner's `UserRecord.id`
+   * @param options - a `name` (the device), and optionally this token's own `ttl` or `prefix`
+   * @returns the plaintext token (shown once, stored nowhere) and the stored record
+   * @throws PermissionDenied (403, "Maximum amount of tokens allowed per user exceeded.",
+   *   `token_limit_exceeded`) over `maxTokensPerUser`; RangeError for a bad `ttl` or `prefix`
+   * @example
+   * ```ts
+   * const tokenAuth = new TokenAuthentication({ tokens, users, ttl: "30d" });
+   * const { token, record } = await tokenAuth.issue(user.id, { name: "laptop" });
+   * console.log(`Authorization: Token ${token}`, record.expiresAt);
+   * ```
+   * @see https://jazzband.github.io/django-rest-knox/settings/
    */
-  issue(
-    userId: string,
-    options: Pick<IssueTokenOptions, "name" | "prefix" | "ttl"> = {},
-  ): Promise<IssuedToken> {
+  async issue(userId: string, options: IssueTokenOptions = {}): Promise<IssuedToken> {
+    const { ttl } = options;
     return issueToken(this.#tokens, userId, {
-      ttl: this.#ttl,
+      ttl: ttl === undefined ? this.#ttl : ttl === null ? null : parseDuration(ttl, "ttl"),
+      name: options.name ?? null,
+      prefix: options.prefix === undefined ? this.#prefix : checkTokenPrefix(options.prefix),
       maxTokensPerUser: this.#maxTokensPerUser,
-      ...(this.#events ? { events: this.#events } : {}),
-      ...options,
+      events: this.#events,
     });
   }
 

@@ -36,7 +36,7 @@ export interface CreateUserOptions {
  * @example
  * ```ts
  * const events = new AuthEvents();
- * events.on("userCreated", ({ record }) => issueToken(tokens, record.id, { events })); // DRF's post_save recipe
+ * events.on("userCreated", ({ record }) => tokenAuth.issue(record.id)); // DRF's post_save recipe
  * const record = await createUser(users, { username: "ada", password: "correct horse" }, { events });
  * ```
  * @see https://docs.djangoproject.com/en/stable/ref/contrib/auth/#django.contrib.auth.models.UserManager.create_user

@@ -67,7 +67,8 @@ export interface TokenTouch {
  * @example
  * ```ts
  * const tokens = new MemoryTokenStore();
- * const { token } = await issueToken(tokens, user.id, { name: "laptop", ttl: "30d" });
+ * const tokenAuth = new TokenAuthentication({ tokens, users, ttl: "30d" });
+ * const { token } = await tokenAuth.issue(user.id, { name: "laptop" });
  * ```
  */
 export interface TokenStore {
@@ -76,8 +77,9 @@ export interface TokenStore {
   /**
    * Stores a new record unless its user already has `limit` tokens unexpired at `record.createdAt`
    * (`expiresAt` null or later), as ONE atomic step: concurrent calls never leave more than `limit`.
-   * `issueToken` uses it for `maxTokensPerUser`. Throws like `save` for a digest that exists. Optional:
-   * without it the limit holds within one process only (see docs/stores.md for how to write it).
+   * `TokenAuthentication.issue` and `tokenLogin` use it for `maxTokensPerUser`. Throws like `save` for a
+   * digest that exists. Optional: without it the limit holds within one process only (see docs/stores.md
+   * for how to write it).
    *
    * @param record - the new token
    * @param limit - the most unexpired tokens the user may hold, at least 1

@@ -77,7 +77,7 @@ export function basicAuthHeader(username: string, password: string): string {
  * @returns the header value
  * @example
  * ```ts
- * const { token } = await issueToken(tokens, user.id);
+ * const { token } = await tokenAuth.issue(user.id);
  * const request = makeRequest({ headers: { Authorization: tokenAuthHeader(token) } });
  * ```
  */

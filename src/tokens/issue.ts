@@ -3,7 +3,7 @@
  */
 import { randomBytes } from "../core/crypto.js";
 import { tokenDigest } from "../core/digest.js";
-import { type Duration, parseDuration } from "../core/duration.js";
+import type { Duration } from "../core/duration.js";
 import { encodeBase64Url } from "../core/encoding.js";
 import { PermissionDenied } from "../core/errors.js";
 import type { AuthEvents } from "../core/events.js";
@@ -23,25 +23,17 @@ export function checkTokenPrefix(prefix: string): string {
   return prefix;
 }
 
-/** Options for {@link issueToken}. */
+/** Options for one token from `TokenAuthentication.issue`; omitted ones come from the scheme. */
 export interface IssueTokenOptions {
-  /** Lifetime: seconds or a duration string ("30d", "12h"); omitted or `null` for a token that never expires. */
+  /** Lifetime: seconds or a duration string ("30d", "12h"); `null` for a token that never expires. */
   ttl?: Duration | null;
   /** A label, such as the device. Default `null`. */
   name?: string | null;
-  /** Up to 16 characters of [A-Za-z0-9_-] before the random part. Default `"pct_"`. */
+  /** Up to 16 characters of [A-Za-z0-9_-] before the random part. */
   prefix?: string;
-  /**
-   * Refuse to issue when the user already has this many unexpired tokens (knox's TOKEN_LIMIT_PER_USER).
-   * Holds under concurrency: the count and the save are one atomic `TokenStore.saveWithinLimit` (every
-   * built-in store has it); a store without it is serialised per user, which holds within one process.
-   */
-  maxTokensPerUser?: number | null;
-  /** Emits `tokenIssued`. */
-  events?: AuthEvents;
 }
 
-/** What {@link issueToken} returns. */
+/** What `TokenAuthentication.issue` returns. */
 export interface IssuedToken {
   /** The plaintext token. Shown to the user once; it is stored nowhere. */
   token: string;
@@ -49,49 +41,58 @@ export interface IssuedToken {
   record: TokenRecord;
 }
 
+/** Everything one issue needs, settled by the caller (the scheme or a login view). @internal */
+export interface TokenIssueSettings {
+  /** Lifetime in seconds, or `null` for none. */
+  ttl: number | null;
+  name: string | null;
+  /** Already checked with {@link checkTokenPrefix}. */
+  prefix: string;
+  /** A positive integer, or `null` for no limit. */
+  maxTokensPerUser: number | null;
+  events: AuthEvents | undefined;
+}
+
+/**
+ * Checks a per-user token limit (knox's TOKEN_LIMIT_PER_USER): a positive integer, or `null` for none.
+ * @internal
+ */
+export function checkTokenLimit(limit: number | null | undefined): number | null {
+  if (limit == null) return null;
+  if (!Number.isInteger(limit) || limit < 1) {
+    throw new RangeError("maxTokensPerUser must be a positive integer or null.");
+  }
+  return limit;
+}
+
 /**
  * Issues a token: the prefix and 32 random bytes in base64url (256 bits from `crypto.getRandomValues`).
- * Only its SHA-256 digest is stored.
- *
- * @param tokens - the token store
- * @param userId - the owner's `UserRecord.id`
- * @param options - ttl, name, prefix, maxTokensPerUser, events
- * @returns the plaintext token (once) and the stored record
- * @throws PermissionDenied (403, "Maximum amount of tokens allowed per user exceeded.") over the limit;
- *   RangeError for a bad ttl, prefix or limit
- * @example
- * ```ts
- * const { token, record } = await issueToken(tokens, user.id, { name: "laptop", ttl: "30d" });
- * console.log(`Authorization: Token ${token}`);
- * ```
- * @see https://jazzband.github.io/django-rest-knox/settings/
+ * Only its SHA-256 digest is stored. Not public: applications issue through `TokenAuthentication.issue`,
+ * so a token always carries the settings of the scheme that will read it.
+ * @throws PermissionDenied (403, `token_limit_exceeded`) over the limit
+ * @internal
  */
 export async function issueToken(
   tokens: TokenStore,
   userId: string,
-  options: IssueTokenOptions = {},
+  settings: TokenIssueSettings,
 ): Promise<IssuedToken> {
-  const prefix = checkTokenPrefix(options.prefix ?? DEFAULT_TOKEN_PREFIX);
-  const ttl = options.ttl === undefined || options.ttl === null ? null : parseDuration(options.ttl, "ttl");
-  const limit = options.maxTokensPerUser ?? null;
-  if (limit !== null && (!Number.isInteger(limit) || limit < 1)) {
-    throw new RangeError("maxTokensPerUser must be a positive integer or null.");
-  }
   const now = Date.now();
-  const token = `${prefix}${encodeBase64Url(randomBytes(32))}`;
+  const token = `${settings.prefix}${encodeBase64Url(randomBytes(32))}`;
   const record: TokenRecord = {
     digest: await tokenDigest(token),
     userId,
-    name: options.name ?? null,
+    name: settings.name,
     createdAt: new Date(now),
-    expiresAt: ttl === null ? null : new Date(now + ttl * 1000),
+    expiresAt: settings.ttl === null ? null : new Date(now + settings.ttl * 1000),
     lastUsedAt: null,
   };
+  const limit = settings.maxTokensPerUser;
   if (limit === null) await tokens.save(record);
   else if (!(await saveWithinLimit(tokens, record, limit))) {
     throw new PermissionDenied("Maximum amount of tokens allowed per user exceeded.", "token_limit_exceeded");
   }
-  options.events?.emit("tokenIssued", { record });
+  settings.events?.emit("tokenIssued", { record });
   return { token, record };
 }
 

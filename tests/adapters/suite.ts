@@ -189,7 +189,7 @@ export function describeAdapter(
         );
       });
 
-      it("with a Token from issueToken", async () => {
+      it("with a Token from TokenAuthentication.issue", async () => {
         expect(await read(await get("/api/me/", { Authorization: `Token ${w.key}` }))).toMatchObject(
           allowed(ADA, "token"),
         );

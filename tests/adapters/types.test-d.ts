@@ -1,3 +1,5 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
 import type { FastifyRequest } from "fastify";
 import { Hono } from "hono";
 import Koa, { type Middleware } from "koa";
@@ -7,6 +9,7 @@ import type * as fastifyAdapter from "../../src/adapters/fastify.js";
 import * as fetchAdapter from "../../src/adapters/fetch.js";
 import * as honoAdapter from "../../src/adapters/hono.js";
 import * as koaAdapter from "../../src/adapters/koa.js";
+import * as nodeAdapter from "../../src/adapters/node.js";
 import { BasicAuthentication, MemoryUserStore } from "../../src/index.js";
 
 interface AppUser {
@@ -221,5 +224,44 @@ describe("portcullis/fastify", () => {
       fastifyAdapter.AuthenticatedRequest<AppUser, false>["user"]
     >().toEqualTypeOf<AppUser | null>();
     expectTypeOf<fastifyAdapter.AuthenticatedRequest<AppUser>>().toMatchTypeOf<FastifyRequest>();
+  });
+});
+
+describe("portcullis/node", () => {
+  it("resolves to the request typed with the schemes' user; User | null with required: false", async () => {
+    const req = {} as IncomingMessage;
+    const res = {} as ServerResponse;
+    const authed = await nodeAdapter.auth({ schemes: [basic] })(req, res);
+    expectTypeOf(authed).toEqualTypeOf<nodeAdapter.AuthenticatedRequest<
+      AppUser,
+      true,
+      IncomingMessage
+    > | null>();
+    if (authed) {
+      expectTypeOf(authed.user).toEqualTypeOf<AppUser>();
+      expectTypeOf(authed.auth).toBeUnknown();
+      expectTypeOf(authed.headers).toEqualTypeOf<IncomingMessage["headers"]>();
+    }
+    const optional = await nodeAdapter.auth({ schemes: [basic], required: false })(req, res);
+    if (optional) expectTypeOf(optional.user).toEqualTypeOf<AppUser | null>();
+    // An HTTP/2 compatibility request stays one.
+    const h2 = await nodeAdapter.auth({ schemes: [basic] })(
+      {} as Http2ServerRequest,
+      {} as Http2ServerResponse,
+    );
+    if (h2) expectTypeOf(h2.stream).toEqualTypeOf<Http2ServerRequest["stream"]>();
+  });
+
+  it("types createAuth's routes, and onError with the node request", async () => {
+    const project = nodeAdapter.createAuth({ schemes: [basic] });
+    const me = await project.auth()({} as IncomingMessage, {} as ServerResponse);
+    if (me) expectTypeOf(me.user).toEqualTypeOf<AppUser>();
+    const feed = await project.auth({ required: false })({} as IncomingMessage, {} as ServerResponse);
+    if (feed) expectTypeOf(feed.user).toEqualTypeOf<AppUser | null>();
+    expectTypeOf<nodeAdapter.NodeAuthOptions<AppUser>["onError"]>().toEqualTypeOf<
+      ((error: unknown, req: nodeAdapter.NodeRequest) => void) | undefined
+    >();
+    // @ts-expect-error: a scheme of another user type
+    nodeAdapter.auth<AppUser>({ schemes: [other] });
   });
 });

@@ -10,7 +10,6 @@ import {
   createJWTHandlers,
   type DefaultUser,
   hashPassword,
-  issueToken,
   JWTAuthentication,
   type JWTHandlers,
   JWTService,
@@ -109,22 +108,28 @@ export async function world() {
   const users = new MemoryUserStore();
   const ada = await users.create({ username: "ada", passwordHash: await hashPassword(PASSWORD, passwords) });
   const tokens = new MemoryTokenStore();
-  const { token: key } = await issueToken(tokens, ada.id);
+  const tokenAuth = new TokenAuthentication({ tokens, users });
+  const { token: key } = await tokenAuth.issue(ada.id);
   const jwt = new JWTService({ signingKey: SECRET, users });
   const sessions = new SessionManager({ store: new MemorySessionStore(), users, secure: false });
   const schemes = {
     basic: new BasicAuthentication({ users, passwords }),
-    token: new TokenAuthentication({ tokens, users }),
-    bearer: new JWTAuthentication({ jwt, users }),
+    token: tokenAuth,
+    bearer: new JWTAuthentication({ jwt }),
     session: new SessionAuthentication({ sessions }),
     locked: new LockedAuthentication(),
     boom: new BoomAuthentication(),
     down: new TokenAuthentication({ tokens: new DownTokenStore(), users }),
   };
   const views: { jwt: JWTHandlers; session: SessionHandlers; missingTable: JWTHandlers } = {
-    jwt: createJWTHandlers(jwt, { users, passwords }),
+    jwt: createJWTHandlers(jwt, { passwords }),
     session: sessionHandlers({ sessions, passwords }),
-    missingTable: createJWTHandlers(jwt, { users: new MissingTableUserStore(), passwords }),
+    missingTable: createJWTHandlers(
+      new JWTService({ signingKey: SECRET, users: new MissingTableUserStore() }),
+      {
+        passwords,
+      },
+    ),
   };
   return { users, ada, tokens, key, jwt, sessions, schemes, views };
 }

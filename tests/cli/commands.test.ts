@@ -3,7 +3,6 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vite
 import { HELP, USAGE } from "../../src/cli/usage.js";
 import {
   AuthenticationFailed,
-  issueToken,
   TokenAuthentication,
   type TokenRecord,
   verifyPassword,
@@ -130,7 +129,7 @@ describe("create-token (DRF's drf_create_token)", () => {
 
   it.each([["--reset"], ["-r"]])("%s revokes the user's tokens first, and only theirs", async (flag) => {
     const old = await createToken("ada");
-    const { token: bobs } = await issueToken(tokens, bob);
+    const { token: bobs } = await scheme.issue(bob);
     const fresh = await createToken("ada", flag);
     await expect(authenticateToken(old)).rejects.toThrow(new AuthenticationFailed("Invalid token."));
     expect((await authenticateToken(fresh))?.user).toEqual({ id: ada, username: "ada" });
@@ -193,7 +192,7 @@ describe("create-token (DRF's drf_create_token)", () => {
 describe("revoke-tokens", () => {
   it("revokes every token of the user and says how many", async () => {
     const tokensOfAda = [await createToken("ada"), await createToken("ada")];
-    const { token: bobs } = await issueToken(tokens, bob);
+    const { token: bobs } = await scheme.issue(bob);
     expect(await run(["revoke-tokens", "ada", ...NAMED])).toEqual({
       code: 0,
       stdout: "Revoked 2 token(s) for user ada\n",

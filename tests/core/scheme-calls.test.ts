@@ -3,7 +3,6 @@ import {
   AuthenticationFailed,
   authenticate,
   BasicAuthentication,
-  issueToken,
   MemoryTokenStore,
   MemoryUserStore,
   SchemeError,
@@ -136,10 +135,11 @@ describe("the runner with the built-in schemes", () => {
     const users = new MemoryUserStore();
     const tokens = new CountingTokens();
     const owner = await users.create({ username: "ada", passwordHash: null });
-    const { token } = await issueToken(tokens, owner.id);
+    const scheme = new TokenAuthentication({ tokens, users });
+    const { token } = await scheme.issue(owner.id);
     const findById = vi.spyOn(users, "findById");
     const result = await authenticate(makeRequest({ headers: { Authorization: `Token ${token}` } }), [
-      new TokenAuthentication({ tokens, users }),
+      scheme,
     ]);
     expect(result).toMatchObject({ outcome: "success", user: { id: owner.id, username: "ada" } });
     expect(tokens.finds).toBe(1);
@@ -150,7 +150,7 @@ describe("the runner with the built-in schemes", () => {
     const users = new MemoryUserStore();
     const tokens = new MemoryTokenStore();
     const owner = await users.create({ username: "ada", passwordHash: null });
-    const { token } = await issueToken(tokens, owner.id);
+    const { token } = await new TokenAuthentication({ tokens, users }).issue(owner.id);
     const slowTokens = {
       ...Object.fromEntries(
         (["save", "delete", "deleteForUser", "listForUser", "touch"] as const).map((key) => [

@@ -22,7 +22,7 @@ declare global {
   const tokens: P.TokenStore;
   const sessions: P.SessionManager<AppUser>;
   const store: P.SessionStore;
-  const jwt: P.JWTService;
+  const jwt: P.JWTService<P.NoCustomClaims, AppUser>;
   const passwords: P.PasswordOptions;
   const signingKey: string;
   const db: Kysely_.AnyKysely;

@@ -191,7 +191,7 @@ export class DocsContext {
       jwt: () =>
         new JWTService({
           signingKey: SIGNING_KEY,
-          users: get("users"),
+          users: get<MemoryUserStore<AppUser>>("users"),
           revocations: new MemoryRevocationStore(),
         }),
       db: () => {
@@ -224,7 +224,7 @@ export class DocsContext {
       },
       basic: () => new BasicAuthentication<AppUser>({ users: get("users"), passwords: PASSWORDS }),
       token: () => new TokenAuthentication<AppUser>({ users: get("users"), tokens: get("tokens") }),
-      bearer: () => new JWTAuthentication<AppUser>({ jwt: get("jwt"), users: get("users") }),
+      bearer: () => new JWTAuthentication<AppUser>({ jwt: get("jwt") }),
       session: () =>
         new SessionAuthentication<AppUser>({ sessions: get<SessionManager<AppUser>>("sessions") }),
       schemes: (): BaseAuthentication<AppUser>[] => [get("basic"), get("token"), get("bearer")],

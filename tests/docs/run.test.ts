@@ -37,16 +37,16 @@ import {
   createJWTHandlers,
   type EndpointHandler,
   InvalidToken,
-  issueToken,
   JWTAuthentication,
   type JWTService,
   MemoryTokenStore,
   MemoryUserStore,
+  type NoCustomClaims,
   PermissionDenied,
   SchemeError,
   SessionManager,
   StoreUnavailable,
-  type TokenAuthentication,
+  TokenAuthentication,
   type TokenStore,
   verifyPassword,
 } from "../../src/index.js";
@@ -189,7 +189,9 @@ async function bearerCredentials(jwt: JWTService): Promise<Credentials> {
 }
 
 async function tokenCredentials(tokens: TokenStore): Promise<Credentials> {
-  const token = async (id: string) => `Token ${(await issueToken(tokens, id)).token}`;
+  // Issuing reads no user: a scheme over the sample's token store issues them.
+  const issuer = new TokenAuthentication({ tokens, users: new MemoryUserStore() });
+  const token = async (id: string) => `Token ${(await issuer.issue(id)).token}`;
   return {
     good: await token("1"),
     bad: "Token pct_not-a-token",
@@ -448,7 +450,25 @@ describe("docs/adapters.md", () => {
 
   runs(
     "docs/adapters.md",
-    'from "portcullis/node"',
+    'import { auth, sendAuthError } from "portcullis/node"',
+    "node:http with auth(): 401, 200, 503 and 500 as JSON, the user on req",
+    async (sample) => {
+      const values = context().values();
+      const [server] = await capturingListen(() => runSample(sample, values));
+      closers.push(() => stop(server as Server));
+      await probe({
+        send: sender(`${origin(server!)}/`),
+        credentials: BASIC,
+        challenge: 'Basic realm="api"',
+        ok: json(ADA),
+      });
+      expect(errors).toHaveBeenCalledTimes(2); // auth()'s onError default, for the 503 and the 500
+    },
+  );
+
+  runs(
+    "docs/adapters.md",
+    'import { sendAuthError, toAuthRequest } from "portcullis/node"',
     "node:http: 401, 200, 503 and 500 as JSON, the process still up",
     async (sample) => {
       const values = context().values();
@@ -698,11 +718,11 @@ async function jwtPage(): Promise<Page> {
   );
   const users = addFaultyUsers(module.users as MemoryUserStore);
   users.add({ id: "1", username: "ada", passwordHash: ADA_HASH, isActive: true, user: ADA });
-  const jwt = module.jwt as JWTService;
+  const jwt = module.jwt as JWTService<NoCustomClaims, AppUser>;
   return {
     endpoints: module.endpoints as Record<string, EndpointHandler>,
     app: withAuth((_request, { user }) => Response.json({ id: user.id }), {
-      schemes: [new JWTAuthentication<AppUser>({ jwt, users: users as MemoryUserStore<AppUser> })],
+      schemes: [new JWTAuthentication<AppUser>({ jwt })],
     }),
     loginPath: "/api/token/",
     async login(send) {
@@ -894,10 +914,7 @@ describe("docs/jwt-endpoints.md", () => {
     async (sample) => {
       const values = context().values();
       const jwt = values.jwt as JWTService;
-      const api = createJWTHandlers(jwt, {
-        users: values.users as MemoryUserStore<AppUser>,
-        passwords: PASSWORDS,
-      });
+      const api = createJWTHandlers(jwt, { passwords: PASSWORDS });
       const module = await runSample(sample, Object.assign(values, { api }));
       const POST = module.POST as EndpointHandler;
       const refresh = async (id: string, username: string) => ({

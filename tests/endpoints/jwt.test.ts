@@ -23,7 +23,7 @@ async function setup(settings: Partial<JWTSettings> = {}) {
   const eve = await users.create({ username: "eve", passwordHash: await hash(), isActive: false });
   const events = new AuthEvents();
   const jwt = new JWTService({ signingKey: SECRET, users, revocations, ...settings });
-  const api = createJWTHandlers(jwt, { users, events, passwords });
+  const api = createJWTHandlers(jwt, { events, passwords });
   return { users, revocations, events, jwt, api, ada, eve };
 }
 
@@ -288,7 +288,7 @@ describe("blacklist (TokenBlacklistView)", () => {
     const users = new MemoryUserStore();
     await users.create({ username: "ada", passwordHash: await hashPassword("correct horse", passwords) });
     const jwt = new JWTService({ signingKey: SECRET, users });
-    const api = createJWTHandlers(jwt, { users, passwords });
+    const api = createJWTHandlers(jwt, { passwords });
     const { refresh } = await pairFor(api);
     expect((await api.refresh(post({ refresh }))).status).toBe(200);
     expect((await api.verify(post({ token: refresh }))).status).toBe(200);
@@ -431,25 +431,40 @@ describe("construction", () => {
     expect(answer.challenge).toBe('JWT realm="api"');
   });
 
-  it("needs users, and leaves the options object alone", async () => {
-    const jwt = new JWTService({ signingKey: SECRET });
-    // @ts-expect-error users is required
-    expect(() => createJWTHandlers(jwt, {})).toThrow(new TypeError("createJWTHandlers needs `users`."));
+  it("needs a service with users, takes no users of its own, and leaves the options object alone", async () => {
+    const bare = new JWTService({ signingKey: SECRET });
+    expect(() => createJWTHandlers(bare, { passwords })).toThrow(
+      new TypeError("createJWTHandlers needs a JWTService with `users`: new JWTService({ ..., users })."),
+    );
     const users = new MemoryUserStore();
     await users.create({ username: "ada", passwordHash: await hashPassword("correct horse", passwords) });
-    const options = Object.freeze({ users, passwords });
+    const jwt = new JWTService({ signingKey: SECRET, users });
+    const twice = { users, passwords } as Parameters<typeof createJWTHandlers>[1];
+    expect(() => createJWTHandlers(jwt, twice)).toThrow(
+      new TypeError(
+        "createJWTHandlers takes `users` from its JWTService: give it to new JWTService({ ..., users }) instead.",
+      ),
+    );
+    const options = Object.freeze({ passwords });
     expect((await createJWTHandlers(jwt, options).obtainPair(post(CREDENTIALS))).status).toBe(200);
+    // The obtain views and refresh read one store: the service's.
+    const findByUsername = vi.spyOn(users, "findByUsername");
+    const findById = vi.spyOn(users, "findById");
+    const api = createJWTHandlers(jwt, { passwords });
+    const { refresh } = (await (await api.obtainPair(post(CREDENTIALS))).json()) as { refresh: string };
+    expect((await api.refresh(post({ refresh }))).status).toBe(200);
+    expect(findByUsername).toHaveBeenCalledExactlyOnceWith("ada");
+    expect(findById).toHaveBeenCalledExactlyOnceWith("1");
   });
 
   it("is the one way to build the views (no JWTService.handlers), typed", async () => {
     const root = await import("../../src/index.js");
     expect(root.createJWTHandlers).toBe(createJWTHandlers);
     expect("handlers" in JWTService.prototype).toBe(false);
-    const jwt = new JWTService({ signingKey: SECRET });
-    const users = new MemoryUserStore();
-    expectTypeOf(createJWTHandlers(jwt, { users })).toEqualTypeOf<JWTHandlers>();
-    expectTypeOf(createJWTHandlers(jwt, { users }).obtainPair).toEqualTypeOf<EndpointHandler>();
-    expectTypeOf<JWTHandlersOptions<{ id: string }>["users"]>().toHaveProperty("findByUsername");
+    const jwt = new JWTService({ signingKey: SECRET, users: new MemoryUserStore() });
+    expectTypeOf(createJWTHandlers(jwt)).toEqualTypeOf<JWTHandlers>();
+    expectTypeOf(createJWTHandlers(jwt).obtainPair).toEqualTypeOf<EndpointHandler>();
+    expectTypeOf<keyof JWTHandlersOptions>().toEqualTypeOf<"events" | "passwords">();
   });
 });
 
@@ -472,14 +487,12 @@ describe("updateLastLogin (simplejwt's UPDATE_LAST_LOGIN)", () => {
           headers: { "Content-Type": "application/json" },
           body,
         });
-      const off = handlers(new Service({ signingKey: "k".repeat(32) }), {
-        users,
+      const off = handlers(new Service({ signingKey: "k".repeat(32), users }), {
         passwords: { iterations: 1000 },
       });
       expect((await off.obtainPair(post())).status).toBe(200);
       expect((await users.findByUsername("ada"))?.lastLogin).toBeUndefined();
-      const on = handlers(new Service({ signingKey: "k".repeat(32), updateLastLogin: true }), {
-        users,
+      const on = handlers(new Service({ signingKey: "k".repeat(32), users, updateLastLogin: true }), {
         passwords: { iterations: 1000 },
       });
       expect((await on.obtainSliding(post())).status).toBe(200);
@@ -490,8 +503,12 @@ describe("updateLastLogin (simplejwt's UPDATE_LAST_LOGIN)", () => {
         setPasswordHash: users.setPasswordHash.bind(users),
       };
       expect(() =>
-        handlers(new Service({ signingKey: "k".repeat(32), updateLastLogin: true }), { users: readOnly }),
-      ).toThrow(TypeError);
+        handlers(new Service({ signingKey: "k".repeat(32), updateLastLogin: true, users: readOnly })),
+      ).toThrow(
+        new TypeError(
+          "updateLastLogin needs a UserStore with `updateLastLogin` as the JWTService's `users`.",
+        ),
+      );
     } finally {
       vi.useRealTimers();
     }

@@ -32,7 +32,7 @@ function loginPoints(
 ): Array<[string, EndpointHandler, (body: unknown) => Request]> {
   const tokens = new MemoryTokenStore();
   const jwt = new JWTService({ signingKey: SECRET, users });
-  const api = createJWTHandlers(jwt, { users, passwords });
+  const api = createJWTHandlers(jwt, { passwords });
   const sessions = new SessionManager({ store: new MemorySessionStore(), users, secure: false });
   const json =
     (url: string, headers: Record<string, string> = {}) =>

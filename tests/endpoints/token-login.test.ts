@@ -3,7 +3,6 @@ import { tokenDigest } from "../../src/adapter-kit.js";
 import { tokenLogin, tokenLogout, tokenLogoutAll } from "../../src/endpoints/index.js";
 import {
   authenticate,
-  issueToken,
   SchemeError,
   TokenAuthentication,
   type TokenRecord,
@@ -189,10 +188,10 @@ describe("tokenLogin", () => {
 describe("tokenLogout and tokenLogoutAll", () => {
   async function world() {
     const ctx = await setup();
-    const { tokens, ada, bob } = ctx;
-    const ada1 = (await issueToken(tokens, ada.id, { name: "laptop" })).token;
-    const ada2 = (await issueToken(tokens, ada.id, { name: "phone" })).token;
-    const bob1 = (await issueToken(tokens, bob.id)).token;
+    const { auth, ada, bob } = ctx;
+    const ada1 = (await auth.issue(ada.id, { name: "laptop" })).token;
+    const ada2 = (await auth.issue(ada.id, { name: "phone" })).token;
+    const bob1 = (await auth.issue(bob.id)).token;
     const works = async (token: string) =>
       (await authenticate(withToken(token), [ctx.auth])).outcome === "success";
     return { ...ctx, ada1, ada2, bob1, works };

@@ -121,11 +121,8 @@ describe("the endpoints under a whitespace-padded field", () => {
 
   it("the JWT refresh and verify endpoints answer a padded token at once", async () => {
     const { users } = await setup();
-    const jwt = new JWTService({ signingKey: "a-test-secret-that-is-at-least-32-bytes-long" });
-    const api = createJWTHandlers(jwt, {
-      users,
-      passwords,
-    });
+    const jwt = new JWTService({ signingKey: "a-test-secret-that-is-at-least-32-bytes-long", users });
+    const api = createJWTHandlers(jwt, { passwords });
     for (const [handler, field] of [
       [api.refresh, "refresh"],
       [api.verify, "token"],

@@ -84,7 +84,7 @@ describe("JWT, simplejwt → portcullis", () => {
   it("simplejwt's access token authenticates its user through JWTAuthentication", async () => {
     const store = users();
     const jwt = new JWTService({ signingKey: SECRET, users: store });
-    const result = await new JWTAuthentication({ jwt, users: store }).authenticate(bearer(pair.access!));
+    const result = await new JWTAuthentication({ jwt }).authenticate(bearer(pair.access!));
     expect(result?.user).toEqual({ id: "1", username: "alice" });
     expect(result?.auth).toMatchObject({ token_type: "access", user_id: 1 });
   });
@@ -219,7 +219,7 @@ describe("JWT settings users carry over from simplejwt", () => {
     }) as [Record<string, string>, Record<string, string>];
     const store = users();
     const jwt = new JWTService({ signingKey: SECRET, users: store, authTokenTypes: ["sliding"] });
-    const scheme = new JWTAuthentication({ jwt, users: store });
+    const scheme = new JWTAuthentication({ jwt });
     expect((await scheme.authenticate(bearer(sliding.sliding!)))?.user).toEqual({
       id: "1",
       username: "alice",
@@ -241,7 +241,7 @@ describe("JWT settings users carry over from simplejwt", () => {
       rotateRefreshTokens: true,
       claims: () => ({ role: "editor", tenant: 9 }),
     });
-    const theirs = await new JWTAuthentication({ jwt, users: store }).authenticate(bearer(pair.access!));
+    const theirs = await new JWTAuthentication({ jwt }).authenticate(bearer(pair.access!));
     expect(theirs?.auth).toMatchObject({ role: "admin", tenant: 7 });
 
     const ours = await jwt.obtainPair({ id: "1" });

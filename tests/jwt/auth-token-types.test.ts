@@ -29,11 +29,8 @@ async function setup(settings: Partial<JWTSettings> = {}) {
   const revocations = new MemoryRevocationStore();
   const ada = await users.create({ username: "ada", passwordHash: null });
   const jwt = new JWTService({ signingKey: SECRET, users, revocations, ...settings });
-  const schemes = [
-    new JWTAuthentication({ jwt, users }),
-    new JWTStatelessUserAuthentication({ jwt }),
-  ] as const;
-  return { users, revocations, ada, jwt, schemes, api: createJWTHandlers(jwt, { users }) };
+  const schemes = [new JWTAuthentication({ jwt }), new JWTStatelessUserAuthentication({ jwt })] as const;
+  return { users, revocations, ada, jwt, schemes, api: createJWTHandlers(jwt) };
 }
 
 async function refusal(response: Response | null) {

@@ -86,7 +86,7 @@ describe("the claims hook", () => {
     const users = new MemoryUserStore();
     await users.create({ username: "ada", passwordHash: await hashPassword("pw", { iterations: 1000 }) });
     const jwt = new JWTService({ signingKey: SECRET, users, claims: custom });
-    const response = await createJWTHandlers(jwt, { users, passwords: { iterations: 1000 } }).obtainPair(
+    const response = await createJWTHandlers(jwt, { passwords: { iterations: 1000 } }).obtainPair(
       new Request("https://api.example/api/token/", {
         method: "POST",
         headers: { "Content-Type": "application/json" },
@@ -95,7 +95,7 @@ describe("the claims hook", () => {
     );
     expect(response.status).toBe(200);
     const { access } = (await response.json()) as { access: string };
-    const stored = await authenticate(bearer(access), [new JWTAuthentication({ jwt, users })]);
+    const stored = await authenticate(bearer(access), [new JWTAuthentication({ jwt })]);
     expect(stored.outcome === "success" && stored.auth).toMatchObject({ role: "admin", tenant: "acme" });
     const bare = await authenticate(bearer(access), [new JWTStatelessUserAuthentication({ jwt })]);
     expect(bare.outcome === "success" && (bare.user as TokenUser).get("role")).toBe("admin");

@@ -40,7 +40,7 @@ const schemes = new WeakMap<JWTService, JWTAuthentication<unknown>>();
 async function schemeOutcome(jwt: JWTService, token: string): Promise<Outcome> {
   let scheme = schemes.get(jwt);
   if (scheme === undefined) {
-    scheme = new JWTAuthentication({ jwt, users });
+    scheme = new JWTAuthentication({ jwt });
     schemes.set(jwt, scheme);
   }
   const request = makeRequest({ headers: { Authorization: `Bearer ${token}` } });
@@ -66,7 +66,7 @@ describe.each<JWTAlgorithm>([
   "EdDSA",
 ])("%s: node:crypto and WebCrypto agree", (algorithm) => {
   it("on tokens either one signed, and on every mutation of them", async () => {
-    const settings: JWTSettings = { algorithm, signingKey: await signingKeyFor(algorithm) };
+    const settings: JWTSettings = { algorithm, signingKey: await signingKeyFor(algorithm), users };
     const fast = new JWTService(settings);
     const portable = new JWTService({ ...settings, useNodeCrypto: false });
     const tokens = [
@@ -79,7 +79,7 @@ describe.each<JWTAlgorithm>([
       expect(await outcome(fast, token)).toEqual(expected);
       expect(await schemeOutcome(fast, token)).toEqual(await schemeOutcome(portable, token));
     }
-    const fastScheme = new JWTAuthentication({ jwt: fast, users });
+    const fastScheme = new JWTAuthentication({ jwt: fast });
     const answer = fastScheme.authenticate(
       makeRequest({ headers: { Authorization: `Bearer ${tokens[0]}` } }),
     );

@@ -37,8 +37,8 @@ describe("jtiClaim: null", () => {
   it("authenticates a Bearer token without a jti (and one with a jti too)", async () => {
     const users = new MemoryUserStore();
     const ada = await users.create({ username: "ada", passwordHash: null });
-    const jwt = new JWTService({ signingKey: SECRET, jtiClaim: null });
-    const auth = new JWTAuthentication({ jwt, users });
+    const jwt = new JWTService({ signingKey: SECRET, jtiClaim: null, users });
+    const auth = new JWTAuthentication({ jwt });
     const { access } = await jwt.obtainPair(ada);
     const result = await auth.authenticate(makeRequest({ headers: { Authorization: `Bearer ${access}` } }));
     expect(result?.user).toEqual({ id: ada.id, username: "ada" });

@@ -271,7 +271,7 @@ cMZt
     const ada = await users.create({ username: "ada", passwordHash: null });
     const { access } = await jwt.obtainPair(ada);
     const result = await authenticate(makeRequest({ headers: { Authorization: `Bearer ${access}` } }), [
-      new JWTAuthentication({ jwt, users }),
+      new JWTAuthentication({ jwt }),
     ]);
     expect(result.outcome).toBe("success");
     expect(toResponse(result)).toBeNull();

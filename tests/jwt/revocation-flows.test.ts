@@ -70,8 +70,8 @@ describe("concurrent refreshes of one token (rotation with reuse detection)", ()
   }
 
   it("through the refresh endpoint: exactly one 200, whose refresh token works afterwards", async () => {
-    const { jwt, users } = await setup({ rotateRefreshTokens: true });
-    const api = createJWTHandlers(jwt, { users });
+    const { jwt } = await setup({ rotateRefreshTokens: true });
+    const api = createJWTHandlers(jwt);
     const { refresh } = await jwt.obtainPair({ id: "1" });
     const post = (token: string) =>
       api.refresh(
@@ -134,8 +134,8 @@ describe("the reuse grace window (reuseGraceSeconds, issue 17 item 18)", () => {
   });
 
   it("through the refresh endpoint: the duplicate answers simplejwt's 401, the winner's token lives on", async () => {
-    const { jwt, users } = await setup({ rotateRefreshTokens: true, blacklistAfterRotation: true });
-    const api = createJWTHandlers(jwt, { users });
+    const { jwt } = await setup({ rotateRefreshTokens: true, blacklistAfterRotation: true });
+    const api = createJWTHandlers(jwt);
     const post = (refresh: string) =>
       api.refresh(
         new Request("https://api.example.com/api/token/refresh/", {
@@ -193,12 +193,12 @@ describe("the reuse grace window (reuseGraceSeconds, issue 17 item 18)", () => {
 describe("logout of a rotated refresh token (issue 17 item 17)", () => {
   for (const blacklistAfterRotation of [false, true]) {
     it(`blacklisting a token that was already rotated revokes the family: the thief's token dies (blacklistAfterRotation ${blacklistAfterRotation})`, async () => {
-      const { jwt, users, ada } = await setup({
+      const { jwt, ada } = await setup({
         rotateRefreshTokens: true,
         blacklistAfterRotation,
         checkRevokedAccess: true,
       });
-      const api = createJWTHandlers(jwt, { users });
+      const api = createJWTHandlers(jwt);
       const victim = await jwt.obtainPair(ada);
       const thief = await jwt.refresh(victim.refresh); // the thief rotated it first, a moment ago
       const logout = await api.blacklist(
@@ -325,7 +325,7 @@ describe("a refresh answered 503 leaves the token usable (issue 17 item 22)", ()
           reuseGraceSeconds: 0, // strict: a retry that counted as reuse would revoke the family at once
           ...mode,
         });
-        const api = createJWTHandlers(jwt, { users: users.store });
+        const api = createJWTHandlers(jwt);
         const post = (refresh: string) =>
           api.refresh(
             new Request("https://api.example.com/api/token/refresh/", {
@@ -472,8 +472,8 @@ describe("checkRevokedAccess: logout reaches access tokens", () => {
   const bearer = (token: string) => makeRequest({ headers: { Authorization: `Bearer ${token}` } });
 
   it("revokeForUser refuses the user's access tokens, through validate and JWTAuthentication", async () => {
-    const { jwt, users, ada, revocations } = await setup({ checkRevokedAccess: true });
-    const scheme = new JWTAuthentication({ jwt, users });
+    const { jwt, ada, revocations } = await setup({ checkRevokedAccess: true });
+    const scheme = new JWTAuthentication({ jwt });
     const { access } = await jwt.obtainPair(ada);
     const { access: other } = await jwt.obtainPair({ id: "2" });
     expect((await scheme.authenticate(bearer(access)))?.user).toEqual(ada.user);

@@ -165,7 +165,7 @@ describe("attacks (security.md §2A–2E)", () => {
     );
     const attempt =
       type === "access" && (userLevel || v.expect === "safe")
-        ? new JWTAuthentication({ jwt, users }).authenticate(
+        ? new JWTAuthentication({ jwt }).authenticate(
             makeRequest({ headers: { Authorization: `Bearer ${v.token}` } }),
           )
         : jwt.validate(v.token, type);

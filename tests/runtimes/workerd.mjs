@@ -88,7 +88,7 @@ function assertDenied(response, challenge, body) {
 
 let credentials = { token: "", access: "", refresh: "" };
 try {
-  await check("issueToken and obtainPair inside the worker", async () => {
+  await check("TokenAuthentication.issue and obtainPair inside the worker", async () => {
     const response = await get("/credentials");
     assert.equal(response.status, 200, response.text);
     credentials = JSON.parse(response.text);

@@ -101,11 +101,7 @@ const jwts = Object.fromEntries(
 );
 
 const token = new TokenAuthentication({ tokens, users });
-const schemes = [
-  token,
-  new JWTAuthentication({ jwt: jwts.pg!, users }),
-  new SessionAuthentication({ sessions }),
-];
+const schemes = [token, new JWTAuthentication({ jwt: jwts.pg! }), new SessionAuthentication({ sessions })];
 const sessionViews = sessionHandlers({ sessions, passwords: TEST_PASSWORDS });
 const endpoints: Record<string, EndpointHandler> = {
   "/api-token-auth/": obtainAuthToken({ users, tokens, passwords: TEST_PASSWORDS }),
@@ -115,7 +111,7 @@ const endpoints: Record<string, EndpointHandler> = {
   "/api/session/logout/": sessionViews.logout,
 };
 for (const [store, jwt] of Object.entries(jwts)) {
-  const views = createJWTHandlers(jwt, { users, passwords: TEST_PASSWORDS });
+  const views = createJWTHandlers(jwt, { passwords: TEST_PASSWORDS });
   endpoints[`/api/${store}/token/`] = views.obtainPair;
   endpoints[`/api/${store}/token/refresh/`] = views.refresh;
   endpoints[`/api/${store}/token/verify/`] = views.verify;

@@ -31,7 +31,7 @@ async function setup(settings: Partial<ConstructorParameters<typeof JWTService>[
   });
   const bob = await users.create({ username: "bob", passwordHash: null, isActive: false });
   const jwt = new JWTService({ signingKey: SECRET, users, ...settings });
-  return { users, ada, bob, jwt, auth: new JWTAuthentication({ jwt, users }) };
+  return { users, ada, bob, jwt, auth: new JWTAuthentication({ jwt }) };
 }
 
 afterEach(() => vi.useRealTimers());
@@ -77,8 +77,8 @@ describe("JWTAuthentication", () => {
   it("answers every header around a cached token as it does without the cache", async () => {
     const { users, ada, jwt } = await setup();
     const cached = new JWTService({ signingKey: SECRET, users, verifiedTokenCache: 10 });
-    const withCache = new JWTAuthentication({ jwt: cached, users });
-    const without = new JWTAuthentication({ jwt, users });
+    const withCache = new JWTAuthentication({ jwt: cached });
+    const without = new JWTAuthentication({ jwt });
     const { access } = await jwt.obtainPair(ada);
     expect(await cached.validate(access, "access")).toMatchObject({ user_id: "1" }); // now cached
     const outcome = (auth: JWTAuthentication<unknown>, header: string) =>
@@ -183,11 +183,36 @@ describe("JWTAuthentication", () => {
     expect(await lax.auth.authenticate(bearer((await lax.jwt.obtainPair(laxBob!)).access))).not.toBeNull();
   });
 
+  it("reads users from the service only: a TypeError for a service without them, or a users option", async () => {
+    const { users, ada, jwt } = await setup();
+    const bare = new JWTService({ signingKey: SECRET });
+    expect(() => new JWTAuthentication({ jwt: bare })).toThrow(
+      new TypeError("JWTAuthentication needs a JWTService with `users`: new JWTService({ ..., users })."),
+    );
+    const twice = { jwt, users } as ConstructorParameters<typeof JWTAuthentication>[0];
+    expect(() => new JWTAuthentication(twice)).toThrow(
+      new TypeError(
+        "JWTAuthentication takes `users` from its JWTService: give it to new JWTService({ ..., users }) instead.",
+      ),
+    );
+    expect(() => new JWTAuthentication({} as never)).toThrow(new TypeError("JWTAuthentication needs `jwt`."));
+    expect(jwt.users).toBe(users);
+    const findById = vi.spyOn(users, "findById");
+    const { access } = await jwt.obtainPair(ada);
+    expect((await new JWTAuthentication({ jwt }).authenticate(bearer(access)))?.user).toEqual(ada.user);
+    expect(findById).toHaveBeenCalledExactlyOnceWith(ada.id);
+    // The stateless scheme reads no user: a service without users serves it.
+    const { access: bareAccess } = await bare.obtainPair({ id: "7" });
+    expect(
+      (await new JWTStatelessUserAuthentication({ jwt: bare }).authenticate(bearer(bareAccess)))?.user.id,
+    ).toBe("7");
+  });
+
   it("answers a token without a user id claim", async () => {
     const { jwt, users } = await setup({ userIdClaim: "uid" });
     const other = new JWTService({ signingKey: SECRET, users });
     const { access } = await other.obtainPair({ id: "1" }); // carries user_id, not uid
-    const error = await failure(new JWTAuthentication({ jwt, users }).authenticate(bearer(access)));
+    const error = await failure(new JWTAuthentication({ jwt }).authenticate(bearer(access)));
     expect([error.code, error.detail]).toEqual([
       "token_not_valid",
       "Token contained no recognizable user identification",
@@ -296,7 +321,7 @@ describe("JWTAuthentication and JWTStatelessUserAuthentication: what they call",
     }
     const jwt = new Audited({ signingKey: SECRET, users });
     const { access } = await jwt.obtainPair({ id: "1" });
-    const auth = new JWTAuthentication({ jwt, users });
+    const auth = new JWTAuthentication({ jwt });
     expect(await authenticate(bearer(access), [auth])).toMatchObject({ outcome: "success" });
     expect(jwt.seen).toEqual([access]);
   });

@@ -4,7 +4,6 @@ import {
   AuthEvents,
   AuthenticationFailed,
   authenticate,
-  issueToken,
   MemoryTokenStore,
   MemoryUserStore,
   SchemeError,
@@ -70,9 +69,9 @@ describe("TokenAuthentication: DRF's and knox's messages", () => {
   });
 
   it("answers an inactive or deleted owner with knox's message", async () => {
-    const { auth, tokens, bob } = await setup();
-    const inactive = await issueToken(tokens, bob.id);
-    const orphan = await issueToken(tokens, "404");
+    const { auth, bob } = await setup();
+    const inactive = await auth.issue(bob.id);
+    const orphan = await auth.issue("404");
     for (const { token } of [inactive, orphan]) {
       expect((await failure(auth.authenticate(withAuth(`Token ${token}`)))).detail).toBe(
         "User inactive or deleted.",
@@ -232,7 +231,7 @@ describe("TokenAuthentication: expiry, auto-refresh and last use", () => {
   it("never refreshes a token without expiry, and needs a ttl for autoRefresh", async () => {
     const { tokens, users, ada } = await setup();
     const auth = new TokenAuthentication({ tokens, users, ttl: "1h", autoRefresh: true });
-    const { token, record } = await issueToken(tokens, ada.id);
+    const { token, record } = await auth.issue(ada.id, { ttl: null }); // this one token never expires
     await auth.authenticate(withAuth(`Token ${token}`));
     expect((await tokens.findByDigest(record.digest))!.expiresAt).toBeNull();
     expect(() => new TokenAuthentication({ tokens, users, autoRefresh: true })).toThrow(

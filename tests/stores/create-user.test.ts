@@ -3,9 +3,9 @@ import {
   AuthEvents,
   createUser,
   isPasswordUsable,
-  issueToken,
   MemoryTokenStore,
   MemoryUserStore,
+  TokenAuthentication,
   type UserStore,
   verifyPassword,
 } from "../../src/index.js";
@@ -54,7 +54,8 @@ describe("createUser", () => {
     const users = new MemoryUserStore();
     const tokens = new MemoryTokenStore();
     const events = new AuthEvents();
-    events.on("userCreated", ({ record }) => issueToken(tokens, record.id, { events }));
+    const tokenAuth = new TokenAuthentication({ tokens, users, events });
+    events.on("userCreated", ({ record }) => tokenAuth.issue(record.id));
     const issued = new Promise((resolve) => events.on("tokenIssued", resolve));
     const record = await createUser(users, { username: "ada", password: "pw" }, { events, passwords });
     await issued;

@@ -3,15 +3,27 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { tokenDigest } from "../../src/adapter-kit.js";
 import {
   AuthEvents,
-  issueToken,
   MemoryTokenStore,
+  MemoryUserStore,
   PermissionDenied,
   revokeAllTokens,
   revokeToken,
+  TokenAuthentication,
+  type TokenAuthenticationOptions,
   type TokenStore,
 } from "../../src/index.js";
 
 afterEach(() => vi.useRealTimers());
+
+// Issuing does not read the user store; the scheme needs one to exist.
+const users = new MemoryUserStore();
+const scheme = (tokens: TokenStore, options: Partial<TokenAuthenticationOptions<unknown>> = {}) =>
+  new TokenAuthentication({ tokens, users, ...options });
+const issueFor = (
+  tokens: TokenStore,
+  userId: string,
+  options: Partial<TokenAuthenticationOptions<unknown>> = {},
+) => scheme(tokens, options).issue(userId);
 
 describe("tokenDigest", () => {
   it("is the lowercase hex SHA-256 of the UTF-8 bytes", async () => {
@@ -50,11 +62,11 @@ describe("tokenDigest", () => {
   });
 });
 
-describe("issueToken", () => {
+describe("TokenAuthentication.issue", () => {
   it("returns the plaintext once and stores only the digest", async () => {
     vi.useFakeTimers({ now: new Date("2026-11-28T12:00:00Z") });
     const tokens = new MemoryTokenStore();
-    const { token, record } = await issueToken(tokens, "7", { name: "laptop", ttl: "30d" });
+    const { token, record } = await scheme(tokens, { ttl: "30d" }).issue("7", { name: "laptop" });
     expect(token).toMatch(/^pct_[A-Za-z0-9_-]{43}$/);
     expect(record).toEqual({
       digest: await tokenDigest(token),
@@ -70,38 +82,66 @@ describe("issueToken", () => {
 
   it("never expires without a ttl, takes seconds, and a custom prefix", async () => {
     const tokens = new MemoryTokenStore();
-    expect((await issueToken(tokens, "1")).record).toMatchObject({ expiresAt: null, name: null });
-    expect((await issueToken(tokens, "1", { ttl: null })).record.expiresAt).toBeNull();
-    const { token, record } = await issueToken(tokens, "1", { ttl: 60, prefix: "acme_" });
+    const plain = scheme(tokens);
+    expect((await plain.issue("1")).record).toMatchObject({ expiresAt: null, name: null });
+    expect((await plain.issue("1", { ttl: null })).record.expiresAt).toBeNull();
+    const { token, record } = await plain.issue("1", { ttl: 60, prefix: "acme_" });
     expect(token).toMatch(/^acme_[A-Za-z0-9_-]{43}$/);
     expect(record.expiresAt!.getTime() - record.createdAt.getTime()).toBe(60_000);
-    expect((await issueToken(tokens, "1", { prefix: "" })).token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect((await plain.issue("1", { prefix: "" })).token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+  });
+
+  it("takes the scheme's ttl and prefix unless one token is given its own (knox's TOKEN_TTL, TOKEN_PREFIX)", async () => {
+    vi.useFakeTimers({ now: 0 });
+    const tokens = new MemoryTokenStore();
+    const configured = scheme(tokens, { ttl: "1h", prefix: "acme_" });
+    const usual = await configured.issue("1");
+    expect(usual.token).toMatch(/^acme_[A-Za-z0-9_-]{43}$/);
+    expect(usual.record.expiresAt).toEqual(new Date(3_600_000));
+    const own = await configured.issue("1", { ttl: 60, prefix: "dev_" });
+    expect(own.token).toMatch(/^dev_[A-Za-z0-9_-]{43}$/);
+    expect(own.record.expiresAt).toEqual(new Date(60_000));
+    expect((await configured.issue("1", { ttl: null })).record.expiresAt).toBeNull();
+    expect((await configured.issue("1", { prefix: "" })).token).toMatch(/^[A-Za-z0-9_-]{43}$/);
   });
 
   it("makes distinct tokens", async () => {
     const tokens = new MemoryTokenStore();
     const seen = new Set<string>();
-    for (let i = 0; i < 200; i++) seen.add((await issueToken(tokens, "1")).token);
+    const auth = scheme(tokens);
+    for (let i = 0; i < 200; i++) seen.add((await auth.issue("1")).token);
     expect(seen.size).toBe(200);
   });
 
   it.each([
-    [{ prefix: "pct " }, /prefix/],
-    [{ prefix: "a".repeat(17) }, /prefix/],
+    [{ prefix: "pct " }, "prefix must be up to 16 characters of [A-Za-z0-9_-]."],
+    [{ prefix: "a".repeat(17) }, "prefix must be up to 16 characters of [A-Za-z0-9_-]."],
     [{ ttl: "forever" }, /ttl/],
-    [{ maxTokensPerUser: 0 }, /maxTokensPerUser/],
-    [{ maxTokensPerUser: 1.5 }, /maxTokensPerUser/],
-  ])("refuses bad options %j", async (options, message) => {
-    await expect(issueToken(new MemoryTokenStore(), "1", options as never)).rejects.toThrow(message);
+  ])("refuses bad options of one token %j", async (options, message) => {
+    const tokens = new MemoryTokenStore();
+    await expect(scheme(tokens).issue("1", options as never)).rejects.toThrow(message);
+    expect(await tokens.listForUser("1")).toEqual([]);
+  });
+
+  it.each([
+    [{ prefix: "pct " }, "prefix must be up to 16 characters of [A-Za-z0-9_-]."],
+    [{ prefix: "a".repeat(17) }, "prefix must be up to 16 characters of [A-Za-z0-9_-]."],
+    [{ ttl: "forever" }, /ttl/],
+    [{ maxTokensPerUser: 0 }, "maxTokensPerUser must be a positive integer or null."],
+    [{ maxTokensPerUser: 1.5 }, "maxTokensPerUser must be a positive integer or null."],
+  ])("refuses bad scheme settings %j at construction", (options, message) => {
+    expect(() => scheme(new MemoryTokenStore(), options as never)).toThrow(RangeError);
+    expect(() => scheme(new MemoryTokenStore(), options as never)).toThrow(message);
   });
 
   it("refuses past maxTokensPerUser, counting only unexpired tokens", async () => {
     vi.useFakeTimers({ now: 0 });
     const tokens = new MemoryTokenStore();
-    await issueToken(tokens, "1", { ttl: 10 });
-    await issueToken(tokens, "1");
-    await issueToken(tokens, "2");
-    const error = await issueToken(tokens, "1", { maxTokensPerUser: 2 }).catch((e: unknown) => e);
+    await issueFor(tokens, "1", { ttl: 10 });
+    await issueFor(tokens, "1");
+    await issueFor(tokens, "2");
+    const limited = scheme(tokens, { maxTokensPerUser: 2 });
+    const error = await limited.issue("1").catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PermissionDenied);
     expect(error).toMatchObject({
       status: 403,
@@ -109,7 +149,7 @@ describe("issueToken", () => {
       detail: "Maximum amount of tokens allowed per user exceeded.",
     });
     vi.setSystemTime(11_000);
-    await expect(issueToken(tokens, "1", { maxTokensPerUser: 2 })).resolves.toBeDefined();
+    await expect(limited.issue("1")).resolves.toBeDefined();
   });
 
   it("holds maxTokensPerUser under 20 concurrent issues, through the store's atomic saveWithinLimit", async () => {
@@ -117,7 +157,7 @@ describe("issueToken", () => {
     const atomic = vi.spyOn(tokens, "saveWithinLimit");
     const counted = vi.spyOn(tokens, "listForUser");
     const results = await Promise.allSettled(
-      Array.from({ length: 20 }, () => issueToken(tokens, "1", { maxTokensPerUser: 1 })),
+      Array.from({ length: 20 }, () => issueFor(tokens, "1", { maxTokensPerUser: 1 })),
     );
     expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
     expect(results.filter((r) => r.status === "rejected")).toHaveLength(19);
@@ -142,7 +182,7 @@ describe("issueToken", () => {
       touch: (digest, changes) => memory.touch(digest, changes),
     };
     const results = await Promise.allSettled(
-      Array.from({ length: 20 }, (_, i) => issueToken(tokens, i < 10 ? "1" : "2", { maxTokensPerUser: 3 })),
+      Array.from({ length: 20 }, (_, i) => issueFor(tokens, i < 10 ? "1" : "2", { maxTokensPerUser: 3 })),
     );
     expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(6);
     const refusals = results.flatMap((r) => (r.status === "rejected" ? [r.reason as unknown] : []));
@@ -151,15 +191,15 @@ describe("issueToken", () => {
     expect(await memory.listForUser("2")).toHaveLength(3);
     // A failing save does not jam the user's queue.
     failures = 1;
-    await expect(issueToken(tokens, "3", { maxTokensPerUser: 1 })).rejects.toThrow("disk full");
-    await expect(issueToken(tokens, "3", { maxTokensPerUser: 1 })).resolves.toBeDefined();
+    await expect(issueFor(tokens, "3", { maxTokensPerUser: 1 })).rejects.toThrow("disk full");
+    await expect(issueFor(tokens, "3", { maxTokensPerUser: 1 })).resolves.toBeDefined();
   });
 
   it("emits tokenIssued", async () => {
     const events = new AuthEvents();
     const issued = vi.fn();
     events.on("tokenIssued", issued);
-    const { record } = await issueToken(new MemoryTokenStore(), "1", { events });
+    const { record } = await issueFor(new MemoryTokenStore(), "1", { events });
     expect(issued).toHaveBeenCalledWith({ record });
   });
 });
@@ -170,8 +210,8 @@ describe("revoking", () => {
     const events = new AuthEvents();
     const revoked = vi.fn();
     events.on("tokenRevoked", revoked);
-    const a = await issueToken(tokens, "1");
-    const b = await issueToken(tokens, "1");
+    const a = await issueFor(tokens, "1");
+    const b = await issueFor(tokens, "1");
     expect(await revokeToken(tokens, a.token, { events })).toBe(true);
     expect(await revokeToken(tokens, a.token, { events })).toBe(false);
     expect(revoked).toHaveBeenCalledOnce();
@@ -185,9 +225,9 @@ describe("revoking", () => {
     const events = new AuthEvents();
     const revoked = vi.fn();
     events.on("tokenRevoked", revoked);
-    await issueToken(tokens, "1");
-    await issueToken(tokens, "1");
-    const other = await issueToken(tokens, "2");
+    await issueFor(tokens, "1");
+    await issueFor(tokens, "1");
+    const other = await issueFor(tokens, "2");
     expect(await revokeAllTokens(tokens, "1", { events })).toBe(2);
     expect(revoked).toHaveBeenCalledTimes(2);
     expect(await tokens.listForUser("1")).toEqual([]);

@@ -3,7 +3,7 @@
  */
 import { PermissionDenied } from "../../core/errors.js";
 import type { TokenRecord, TokenStore } from "../../stores/types.js";
-import { issueToken } from "../../tokens/issue.js";
+import { DEFAULT_TOKEN_PREFIX, type IssuedToken, issueToken } from "../../tokens/issue.js";
 import {
   type ConformanceExpect,
   type ConformanceOptions,
@@ -23,8 +23,9 @@ import {
  * field (Dates as Dates, to the millisecond), `null` for unknown and inexact digests, a duplicate digest
  * refused, copies in and out, `delete`, `deleteForUser` (counts, other users untouched), `listForUser`
  * oldest first, `touch` (partial, `null` expiry, nothing for a missing digest), expired records (returned
- * or not, never an error), concurrent saves, and `maxTokensPerUser` under concurrency (through `issueToken`,
-so through the store's atomic `saveWithinLimit` when it has one).
+ * or not, never an error), concurrent saves, and `maxTokensPerUser` under concurrency (issued as
+ * `TokenAuthentication.issue` and `tokenLogin` issue, so through the store's atomic `saveWithinLimit` when
+ * it has one).
  *
  * @param factory - makes a fresh, empty store per test (or a `{ store, cleanup }` fixture)
  * @param t - the runner's `{ describe, it, expect }`
@@ -232,9 +233,7 @@ export function testTokenStore(
       store,
       expect,
     }) => {
-      const results = await Promise.allSettled(
-        Array.from({ length: 20 }, () => issueToken(store, "1", { maxTokensPerUser: 1 })),
-      );
+      const results = await Promise.allSettled(Array.from({ length: 20 }, () => issueWithin(store, "1", 1)));
       const issued = results.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
       expect(issued).toHaveLength(1);
       const refusals = results.flatMap((r) => (r.status === "rejected" ? [r.reason as unknown] : []));
@@ -259,7 +258,7 @@ export function testTokenStore(
       for (const label of ["o1", "o2", "o3"]) await store.save(token(label, "2", () => new Date(now)));
       await store.save(token("live", "1", () => new Date(now), { expiresAt: new Date(now + DAY) }));
       const results = await Promise.allSettled(
-        Array.from({ length: 12 }, (_, i) => issueToken(store, "1", { maxTokensPerUser: 4, name: `n${i}` })),
+        Array.from({ length: 12 }, (_, i) => issueWithin(store, "1", 4, { name: `n${i}` })),
       );
       expect(fulfilled(results)).toBe(3);
       const live = (await store.listForUser("1")).filter(
@@ -268,17 +267,33 @@ export function testTokenStore(
       expect(live).toHaveLength(4);
       expect(await store.listForUser("2")).toHaveLength(3);
       // At the limit one after another too; a revoked token frees its place.
-      expectLimit(expect, await rejection(issueToken(store, "1", { maxTokensPerUser: 4 })));
+      expectLimit(expect, await rejection(issueWithin(store, "1", 4)));
       expect(await store.delete(hex64("live"))).toBe(true);
-      const { record } = await issueToken(store, "1", { maxTokensPerUser: 4, ttl: 60 });
+      const { record } = await issueWithin(store, "1", 4, { ttl: 60 });
       expect((await store.findByDigest(record.digest))?.digest).toBe(record.digest);
-      expectLimit(expect, await rejection(issueToken(store, "1", { maxTokensPerUser: 4 })));
-      expect(fulfilled(await Promise.allSettled([issueToken(store, "2", { maxTokensPerUser: 4 })]))).toBe(1);
+      expectLimit(expect, await rejection(issueWithin(store, "1", 4)));
+      expect(fulfilled(await Promise.allSettled([issueWithin(store, "2", 4)]))).toBe(1);
     });
   });
 }
 
-/** Checks the refusal `issueToken` throws over the limit (answered 403 by `tokenLogin`). */
+/** Issues a token as `TokenAuthentication.issue` does with `maxTokensPerUser: limit`. */
+function issueWithin(
+  store: TokenStore,
+  userId: string,
+  limit: number,
+  options: { name?: string; ttl?: number } = {},
+): Promise<IssuedToken> {
+  return issueToken(store, userId, {
+    ttl: options.ttl ?? null,
+    name: options.name ?? null,
+    prefix: DEFAULT_TOKEN_PREFIX,
+    maxTokensPerUser: limit,
+    events: undefined,
+  });
+}
+
+/** Checks the refusal issuing throws over the limit (answered 403 by `tokenLogin`). */
 function expectLimit(expect: ConformanceExpect, error: unknown): void {
   expect(error).toBeInstanceOf(PermissionDenied);
   const { status, code, detail } = error as PermissionDenied;

@@ -2,7 +2,7 @@
  * A Cloudflare Worker for the runtime matrix: Basic, Token and JWT authentication through portcullis,
  * bundled by esbuild and run inside workerd through miniflare by tests/runtimes/workerd.mjs.
  *
- * - `GET /credentials`: a token (issueToken) and a JWT pair (obtainPair), both made inside workerd;
+ * - `GET /credentials`: a token (TokenAuthentication.issue) and a JWT pair (obtainPair), both made inside workerd;
  * - `GET /basic`, `/token`, `/jwt`: one scheme each; 200 `{ scheme, user, runtime, nodeCrypto }`, or the
  *   scheme's DRF error response;
  * - `GET /pbkdf2-refusals`: how many PBKDF2 derivations the emulated production cap refused.
@@ -14,7 +14,6 @@ import {
   BasicAuthentication,
   type DefaultUser,
   hashPassword,
-  issueToken,
   JWTAuthentication,
   JWTService,
   MemoryTokenStore,
@@ -72,7 +71,8 @@ async function setup(): Promise<World> {
   const argon2 = { algorithm: "argon2", argon2: { timeCost: 1, memoryCost: 64, parallelism: 1 } } as const;
   await users.create({ username: "hedy", passwordHash: await hashPassword("frequency hopping", argon2) });
   const tokens = new MemoryTokenStore();
-  const { token } = await issueToken(tokens, ada.id, { name: "workerd" });
+  const tokenAuth = new TokenAuthentication({ tokens, users });
+  const { token } = await tokenAuth.issue(ada.id, { name: "workerd" });
   const jwt = new JWTService({ signingKey: SIGNING_KEY, users });
   const pair = await jwt.obtainPair(ada);
   return {
@@ -80,8 +80,8 @@ async function setup(): Promise<World> {
     pair,
     schemes: {
       "/basic": [new BasicAuthentication({ users, passwords })],
-      "/token": [new TokenAuthentication({ tokens, users })],
-      "/jwt": [new JWTAuthentication({ jwt, users })],
+      "/token": [tokenAuth],
+      "/jwt": [new JWTAuthentication({ jwt })],
     },
   };
 }

@@ -11,7 +11,6 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { serverError } from "../../../src/adapter-kit.js";
 import {
   authenticate,
-  issueToken,
   SchemeError,
   StoreUnavailable,
   TokenAuthentication,
@@ -129,11 +128,12 @@ describe("PreparedSqliteDialect", () => {
         const tokens = new KyselyTokenStore({ db: handle });
         const users = new KyselyUserStore({ db: handle });
         const ada = await users.create({ username: "ada-hot", passwordHash: null });
-        const { token: plaintext, record } = await issueToken(tokens, ada.id);
+        const scheme = new TokenAuthentication({ tokens, users });
+        const { token: plaintext, record } = await scheme.issue(ada.id);
         const findByDigest = vi.spyOn(tokens, "findByDigest");
         const findById = vi.spyOn(users, "findById");
         const request = makeRequest({ headers: { Authorization: `Token ${plaintext}` } });
-        const result = await authenticate(request, [new TokenAuthentication({ tokens, users })]);
+        const result = await authenticate(request, [scheme]);
         expect(result).toMatchObject({ outcome: "success", user: { id: ada.id, username: "ada-hot" } });
         expect(findByDigest).toHaveBeenCalledExactlyOnceWith(record.digest);
         expect(findById).toHaveBeenCalledExactlyOnceWith(ada.id);
@@ -318,12 +318,11 @@ describe("PreparedSqliteDialect", () => {
     await migrateToLatest(closed);
     const tokens = new KyselyTokenStore({ db: closed });
     const users = new KyselyUserStore({ db: closed });
-    const { token: presented } = await issueToken(tokens, "u1");
+    const scheme = new TokenAuthentication({ tokens, users });
+    const { token: presented } = await scheme.issue("u1");
     database.close();
     const request = makeRequest({ headers: { Authorization: `Token ${presented}` } });
-    const error = await authenticate(request, [new TokenAuthentication({ tokens, users })]).catch(
-      (caught: unknown) => caught,
-    );
+    const error = await authenticate(request, [scheme]).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(SchemeError);
     expect((error as SchemeError).cause).toBeInstanceOf(StoreUnavailable);
     expect(serverError(error)).toMatchObject({ status: 503, body: { code: "service_unavailable" } });

@@ -4,12 +4,21 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tokenLogin } from "../../../src/endpoints/index.js";
-import { hashPassword, issueToken, MemoryUserStore, PermissionDenied } from "../../../src/index.js";
+import {
+  hashPassword,
+  MemoryUserStore,
+  PermissionDenied,
+  TokenAuthentication,
+  type TokenStore,
+} from "../../../src/index.js";
 import { KyselyTokenStore, migrateToLatest } from "../../../src/stores/kysely/index.js";
 import { type PostgresSchema, postgresSchema, postgresSkipReason, sqliteDb } from "./databases.js";
 
 const skip = await postgresSkipReason();
 const LIMIT_BODY = { detail: "Maximum amount of tokens allowed per user exceeded." };
+// Issuing reads no user; the scheme needs a store to exist.
+const limited = (tokens: TokenStore, maxTokensPerUser: number) =>
+  new TokenAuthentication({ tokens, users: new MemoryUserStore(), maxTokensPerUser });
 
 describe.skipIf(skip !== null)(`maxTokensPerUser on PostgreSQL${skip === null ? "" : " (skipped)"}`, () => {
   let database: PostgresSchema;
@@ -27,7 +36,7 @@ describe.skipIf(skip !== null)(`maxTokensPerUser on PostgreSQL${skip === null ? 
     for (let round = 0; round < 5; round++) {
       const user = `race-${round}`;
       const results = await Promise.allSettled(
-        Array.from({ length: 20 }, (_, i) => issueToken(stores[i % 2]!, user, { maxTokensPerUser: 1 })),
+        Array.from({ length: 20 }, (_, i) => limited(stores[i % 2]!, 1).issue(user)),
       );
       const refused = results.filter((r) => r.status === "rejected").map((r) => r.reason as unknown);
       expect(refused).toHaveLength(19);
@@ -41,16 +50,16 @@ describe.skipIf(skip !== null)(`maxTokensPerUser on PostgreSQL${skip === null ? 
 
   it("other users log in meanwhile: the per-user lock holds no one else up", async () => {
     const results = await Promise.all(
-      Array.from({ length: 20 }, (_, i) => issueToken(stores[i % 2]!, `solo-${i}`, { maxTokensPerUser: 1 })),
+      Array.from({ length: 20 }, (_, i) => limited(stores[i % 2]!, 1).issue(`solo-${i}`)),
     );
     expect(new Set(results.map((r) => r.record.userId)).size).toBe(20);
   });
 
   it("a store built on the app's own transaction saves within the limit inside it", async () => {
     const issued = await database.db.transaction().execute(async (trx) => {
-      const tokens = new KyselyTokenStore({ db: trx });
-      const first = await issueToken(tokens, "in-trx", { maxTokensPerUser: 1 });
-      const second = await issueToken(tokens, "in-trx", { maxTokensPerUser: 1 }).catch((e: unknown) => e);
+      const scheme = limited(new KyselyTokenStore({ db: trx }), 1);
+      const first = await scheme.issue("in-trx");
+      const second = await scheme.issue("in-trx").catch((e: unknown) => e);
       expect(second).toBeInstanceOf(PermissionDenied);
       return first;
     });
@@ -88,9 +97,8 @@ describe("maxTokensPerUser on SQLite", () => {
     const db = sqliteDb();
     await migrateToLatest(db);
     const tokens = new KyselyTokenStore({ db });
-    const results = await Promise.allSettled(
-      Array.from({ length: 20 }, () => issueToken(tokens, "1", { maxTokensPerUser: 2 })),
-    );
+    const scheme = limited(tokens, 2);
+    const results = await Promise.allSettled(Array.from({ length: 20 }, () => scheme.issue("1")));
     expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(2);
     expect(await tokens.listForUser("1")).toHaveLength(2);
     await db.destroy();

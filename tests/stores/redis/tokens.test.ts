@@ -1,7 +1,12 @@
 import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { issueToken, PermissionDenied, type TokenRecord } from "../../../src/index.js";
+import {
+  MemoryUserStore,
+  PermissionDenied,
+  TokenAuthentication,
+  type TokenRecord,
+} from "../../../src/index.js";
 import { RedisTokenStore } from "../../../src/stores/redis/index.js";
 import { connect, deleteKeys, freshPrefix, keysUnder, skipRedis } from "./service.js";
 
@@ -147,11 +152,14 @@ describe.skipIf(skipRedis)("RedisTokenStore", () => {
   it("maxTokensPerUser: 20 concurrent issues over two connections with a limit of 1 leave 1 token", async () => {
     const other = await connect();
     try {
-      const stores = [store, new RedisTokenStore({ client: other, prefix })];
+      const users = new MemoryUserStore();
+      const schemes = [store, new RedisTokenStore({ client: other, prefix })].map(
+        (tokens) => new TokenAuthentication({ tokens, users, maxTokensPerUser: 1 }),
+      );
       for (let round = 0; round < 5; round++) {
         const user = `race-${round}`;
         const results = await Promise.allSettled(
-          Array.from({ length: 20 }, (_, i) => issueToken(stores[i % 2]!, user, { maxTokensPerUser: 1 })),
+          Array.from({ length: 20 }, (_, i) => schemes[i % 2]!.issue(user)),
         );
         const refused = results.filter((r) => r.status === "rejected").map((r) => r.reason as unknown);
         expect(refused).toHaveLength(19);
