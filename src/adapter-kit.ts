@@ -22,6 +22,7 @@ export { tokenDigest } from "./core/digest.js";
 export type { Duration } from "./core/duration.js";
 export { parseDuration } from "./core/duration.js";
 export type { AuthErrorOptions } from "./core/errors.js";
+export type { AuthEventListener } from "./core/events.js";
 export type { AuthOptions, GuardDeny, GuardOutcome, GuardPass } from "./core/guard.js";
 export { guard, withDefaults } from "./core/guard.js";
 export type { ErrorResponseParts, ServerErrorParts } from "./core/response.js";
@@ -43,3 +44,6 @@ export type {
   ResolvedPasswordOptions,
 } from "./passwords/index.js";
 export { DEFAULT_PASSWORD_LIMITS, DEFAULT_PASSWORD_OPTIONS } from "./passwords/index.js";
+export type { BasicUsersOptions, BasicVerifyOptions } from "./schemes/basic.js";
+export type { CreateUserInput, OutstandingToken, TokenTouch } from "./stores/types.js";
+export { DEFAULT_TOKEN_PREFIX } from "./tokens/issue.js";

@@ -14,7 +14,7 @@ export {
   SchemeError,
   StoreUnavailable,
 } from "./core/errors.js";
-export type { AuthEventListener, AuthEventMap } from "./core/events.js";
+export type { AuthEventMap } from "./core/events.js";
 export { AuthEvents } from "./core/events.js";
 export type { ToResponseOptions } from "./core/response.js";
 export { toResponse } from "./core/response.js";
@@ -68,7 +68,7 @@ export type {
   VerifyPasswordResult,
 } from "./passwords/index.js";
 export { hashPassword, isPasswordUsable, makeUnusablePassword, verifyPassword } from "./passwords/index.js";
-export type { BasicAuthenticationOptions, BasicUsersOptions, BasicVerifyOptions } from "./schemes/basic.js";
+export type { BasicAuthenticationOptions } from "./schemes/basic.js";
 export { BasicAuthentication } from "./schemes/basic.js";
 export type { JWTAuthenticationOptions } from "./schemes/jwt.js";
 export { JWTAuthentication } from "./schemes/jwt.js";
@@ -90,16 +90,13 @@ export {
   MemoryUserStore,
 } from "./stores/memory.js";
 export type {
-  CreateUserInput,
-  OutstandingToken,
   RevocationStore,
   SessionRecord,
   SessionStore,
   TokenRecord,
   TokenStore,
-  TokenTouch,
   UserRecord,
   UserStore,
 } from "./stores/types.js";
 export type { IssuedToken, IssueTokenOptions } from "./tokens/issue.js";
-export { DEFAULT_TOKEN_PREFIX, revokeAllTokens, revokeToken } from "./tokens/issue.js";
+export { revokeAllTokens, revokeToken } from "./tokens/issue.js";

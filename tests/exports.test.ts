@@ -13,7 +13,6 @@ const ROOT_VALUES = [
   "AuthenticationFailed",
   "BasicAuthentication",
   "CsrfPolicy",
-  "DEFAULT_TOKEN_PREFIX",
   "InvalidToken",
   "JWTAuthentication",
   "JWTService",
@@ -35,7 +34,6 @@ const ROOT_VALUES = [
   "createUser",
   "hashPassword",
   "isPasswordUsable",
-  "issueToken",
   "makeUnusablePassword",
   "obtainAuthToken",
   "revokeAllTokens",
@@ -50,7 +48,6 @@ const ROOT_VALUES = [
 
 const ROOT_TYPES = [
   "Argon2Options",
-  "AuthEventListener",
   "AuthEventMap",
   "AuthRequest",
   "AuthResult",
@@ -58,10 +55,7 @@ const ROOT_TYPES = [
   "Authenticated",
   "BaseAuthentication",
   "BasicAuthenticationOptions",
-  "BasicUsersOptions",
-  "BasicVerifyOptions",
   "CreateUserFields",
-  "CreateUserInput",
   "CreateUserOptions",
   "CsrfOptions",
   "DefaultUser",
@@ -80,7 +74,6 @@ const ROOT_TYPES = [
   "JWTVerifyingKey",
   "NoCustomClaims",
   "ObtainAuthTokenOptions",
-  "OutstandingToken",
   "PasswordAlgorithm",
   "PasswordLimits",
   "PasswordOptions",
@@ -103,7 +96,6 @@ const ROOT_TYPES = [
   "TokenPair",
   "TokenRecord",
   "TokenStore",
-  "TokenTouch",
   "TokenType",
   "UserRecord",
   "UserStore",
@@ -111,6 +103,7 @@ const ROOT_TYPES = [
 ];
 
 const ADAPTER_KIT_VALUES = [
+  "DEFAULT_TOKEN_PREFIX",
   "DEFAULT_PASSWORD_LIMITS",
   "DEFAULT_PASSWORD_OPTIONS",
   "FAMILY_CLAIM",
@@ -129,6 +122,12 @@ const ADAPTER_KIT_VALUES = [
 ];
 
 const ADAPTER_KIT_TYPES = [
+  "AuthEventListener",
+  "BasicUsersOptions",
+  "BasicVerifyOptions",
+  "CreateUserInput",
+  "OutstandingToken",
+  "TokenTouch",
   "AuthErrorOptions",
   "AuthFailure",
   "AuthNone",
