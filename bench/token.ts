@@ -6,12 +6,7 @@ import { createHash, hash } from "node:crypto";
 import passport from "passport";
 import { Strategy as BearerStrategy } from "passport-http-bearer";
 import { tokenDigest } from "../src/adapter-kit.js";
-import {
-  authenticate,
-  MemoryTokenStore,
-  MemoryUserStore,
-  TokenAuthentication,
-} from "../src/index.js";
+import { authenticate, MemoryTokenStore, MemoryUserStore, TokenAuthentication } from "../src/index.js";
 import { makeRequest } from "../src/testing/index.js";
 import type { Contender } from "./interleave.js";
 

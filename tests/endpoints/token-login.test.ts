@@ -1,12 +1,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { tokenDigest } from "../../src/adapter-kit.js";
 import { tokenLogin, tokenLogout, tokenLogoutAll } from "../../src/endpoints/index.js";
-import {
-  authenticate,
-  SchemeError,
-  TokenAuthentication,
-  type TokenRecord,
-} from "../../src/index.js";
+import { authenticate, SchemeError, TokenAuthentication, type TokenRecord } from "../../src/index.js";
 import { passwords, postJson, read, setup, URL_BASE, withToken } from "./setup.js";
 
 const CREDENTIALS = { username: "ada", password: "correct horse" };

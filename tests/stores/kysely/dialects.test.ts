@@ -9,12 +9,7 @@ import Database from "better-sqlite3";
 import { type DatabaseConnection, Kysely, type KyselyPlugin, SqliteDialect, sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { serverError } from "../../../src/adapter-kit.js";
-import {
-  authenticate,
-  SchemeError,
-  StoreUnavailable,
-  TokenAuthentication,
-} from "../../../src/index.js";
+import { authenticate, SchemeError, StoreUnavailable, TokenAuthentication } from "../../../src/index.js";
 import {
   KyselyRevocationStore,
   KyselyTokenStore,
