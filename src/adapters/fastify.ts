@@ -73,7 +73,7 @@ export function auth<User, Required extends boolean = true>(
   const resolved = withDefaults(options);
   // A refused request is answered here and done() is not called.
   return function portcullisAuth(request: FastifyRequest, reply: FastifyReply, done): void {
-    routeSchemes.set(request, resolved.schemes);
+    (request as unknown as SchemesSlot)[ROUTE_SCHEMES] = resolved.schemes;
     guard(new NodeRequestView(request.raw, fastifyUrl, request), resolved).then(
       (outcome) => proceed(request, reply, done, outcome),
       done,
@@ -107,36 +107,25 @@ function send(reply: FastifyReply, deny: GuardDeny): FastifyReply {
     .send(Buffer.from(JSON.stringify(deny.body)));
 }
 
-// The schemes of the auth() a request went through, for the challenge of an AuthError its handler throws.
-const routeSchemes = new WeakMap<FastifyRequest, readonly BaseAuthentication<unknown>[]>();
+// The schemes of the auth() a request went through, for the challenge of an AuthError thrown after it:
+// a request decoration (set per request without changing the object's shape).
+const ROUTE_SCHEMES = Symbol("portcullis.routeSchemes");
+type SchemesSlot = { [ROUTE_SCHEMES]: readonly BaseAuthentication<unknown>[] | null };
 
-type Handler = RouteOptions["handler"];
+type ErrorHandler = NonNullable<RouteOptions["errorHandler"]>;
 
-// DRF's exception handler answers an AuthError a view raises. A preHandler cannot see what the handler
-// throws, and the app's error handler (Fastify's default sends `{statusCode, code, error, message}`) is
-// not ours to rely on: the plugin wraps each route's handler as the route is added. Only an AuthError is
-// answered; anything else goes on to the app's error handling unchanged. A synchronous handler stays
-// synchronous.
-function answeringAuthErrors(handler: Handler): Handler {
-  return function portcullisRoute(this: FastifyInstance, request, reply) {
-    const answered = (error: unknown): boolean => {
-      if (!(error instanceof AuthError) || reply.sent) return false;
+// DRF's exception handler answers an AuthError a view raises. Each route gets an error handler of its
+// own that answers an AuthError (from the handler or a hook) with its status and DRF's body, before the
+// route's own error handler; anything else goes on to the route's, else the app's error handling.
+function answeringAuthErrors(own: RouteOptions["errorHandler"]): ErrorHandler {
+  return function portcullisErrors(this: FastifyInstance, error, request, reply) {
+    if (error instanceof AuthError && !reply.sent) {
       const view = new NodeRequestView(request.raw, fastifyUrl, request);
-      send(reply, denyThrown(error, view, routeSchemes.get(request)));
-      return true;
-    };
-    let result: unknown;
-    try {
-      result = handler.call(this, request, reply);
-    } catch (error) {
-      if (answered(error)) return reply;
-      throw error;
+      send(reply, denyThrown(error, view, (request as unknown as SchemesSlot)[ROUTE_SCHEMES] ?? undefined));
+      return;
     }
-    if (typeof (result as PromiseLike<unknown> | null)?.then !== "function") return result;
-    return Promise.resolve(result).then(undefined, (error: unknown) => {
-      if (answered(error)) return reply;
-      throw error;
-    });
+    if (own !== undefined) return own.call(this, error, request, reply);
+    throw error; // Fastify hands an error its route's handler throws to the app's error handler
   };
 }
 
@@ -150,6 +139,9 @@ function fastifyUrl(request: FastifyRequest): string {
  * is not encapsulated, as `fastify-plugin` would mark it. Every route added after it answers an
  * `AuthError` its handler throws (`PermissionDenied`, `NotAuthenticated`) with its own status, as DRF's
  * exception handler does: 403, or 401 with the first scheme's challenge of the route's {@link auth}.
+ * It does so through an error handler of the route's own, ahead of the route's `errorHandler` option and
+ * of the app's `setErrorHandler`, which receive every other error as before; a route's handler is
+ * never wrapped.
  *
  * @param app - the Fastify instance
  * @example
@@ -161,8 +153,10 @@ export const plugin: FastifyPluginAsync = Object.assign(
   async function portcullis(app: FastifyInstance): Promise<void> {
     if (!app.hasRequestDecorator("user")) app.decorateRequest("user", null);
     if (!app.hasRequestDecorator("auth")) app.decorateRequest("auth", null);
+    const slot = ROUTE_SCHEMES as unknown as string; // Fastify decorates symbols as it does names
+    if (!app.hasRequestDecorator(slot)) app.decorateRequest(slot, null);
     app.addHook("onRoute", (route) => {
-      route.handler = answeringAuthErrors(route.handler);
+      route.errorHandler = answeringAuthErrors(route.errorHandler);
     });
   },
   { [Symbol.for("skip-override")]: true, [Symbol.for("fastify.display-name")]: "portcullis" },

@@ -241,6 +241,54 @@ describe("portcullis/fastify", () => {
     expect((await server.inject({ url: "/bug/", headers })).statusCode).toBe(418);
   });
 
+  it("answers an AuthError before the app's or the route's own error handler, which get everything else", async () => {
+    const w = await world();
+    const { app: built } = fastify();
+    server = built;
+    await server.register(plugin);
+    server.setErrorHandler((error, _request, reply) => {
+      reply.code(418).send({ app: (error as Error).message });
+    });
+    const guarded = { preHandler: auth({ schemes: [w.schemes.basic] }) };
+    server.get("/denied/", guarded, async () => {
+      throw new PermissionDenied("Read only.", "read_only");
+    });
+    server.get("/expired/", guarded, async () => {
+      throw new NotAuthenticated();
+    });
+    server.get("/bug/", guarded, async () => {
+      throw new Error("a bug");
+    });
+    const own = {
+      ...guarded,
+      errorHandler: (
+        error: Error,
+        _request: unknown,
+        reply: { code(n: number): { send(b: unknown): void } },
+      ) => reply.code(409).send({ route: error.message }),
+    };
+    server.get("/own-denied/", own, async () => {
+      throw new PermissionDenied();
+    });
+    server.get("/own-bug/", own, async () => {
+      throw new Error("a route bug");
+    });
+    const headers = { Authorization: GOOD_BASIC };
+    expect(await read(toResponse(await server.inject({ url: "/denied/", headers })))).toEqual(
+      refusal(403, { detail: "Read only.", code: "read_only" }),
+    );
+    // The route's auth() gives the challenge of its first scheme, as DRF's exception handler does.
+    const expired = await server.inject({ url: "/expired/", headers });
+    expect(expired.statusCode).toBe(401);
+    expect(expired.headers["www-authenticate"]).toBe('Basic realm="api"');
+    expect(expired.json()).toEqual(NOT_AUTHENTICATED);
+    const bug = await server.inject({ url: "/bug/", headers });
+    expect([bug.statusCode, bug.json()]).toEqual([418, { app: "a bug" }]);
+    expect((await server.inject({ url: "/own-denied/", headers })).statusCode).toBe(403);
+    const ownBug = await server.inject({ url: "/own-bug/", headers });
+    expect([ownBug.statusCode, ownBug.json()]).toEqual([409, { route: "a route bug" }]);
+  });
+
   it("never runs the route after refusing, and logs nothing for a refusal", async () => {
     const w = await world();
     const { app: guarded, log } = fastify();
