@@ -3,14 +3,8 @@
  */
 import { AuthenticationFailed } from "../core/errors.js";
 import type { Authenticated, AuthRequest, BaseAuthentication } from "../core/scheme.js";
-import {
-  type JWTClaims,
-  type JWTService,
-  type NoCustomClaims,
-  serviceUsers,
-  type TokenClaims,
-} from "../jwt/service.js";
-import type { UserRecord, UserStore } from "../stores/types.js";
+import { type JWTService, type NoCustomClaims, serviceUsers, type TokenClaims } from "../jwt/service.js";
+import type { UserStore } from "../stores/types.js";
 import { challenge, type UsualReader, userIdOf, usualBearer, validatedToken } from "./jwt-request.js";
 
 /** Options for {@link JWTAuthentication}. */
@@ -90,13 +84,7 @@ export class JWTAuthentication<User = unknown, Claims extends object = NoCustomC
     if (claims === null) return null;
     const id = userIdOf(this.#jwt, claims);
     if (id === null) throw new AuthenticationFailed("User not found", "user_not_found");
-    return this.#accept(claims, await this.#users.findById(id));
-  }
-
-  async #accept(
-    claims: JWTClaims,
-    record: UserRecord<User> | null,
-  ): Promise<Authenticated<User, TokenClaims<Claims>>> {
+    const record = await this.#users.findById(id);
     const s = this.#jwt.settings;
     if (record === null) throw new AuthenticationFailed("User not found", "user_not_found");
     if (s.checkUserIsActive && !record.isActive)
