@@ -125,6 +125,8 @@ function passportContender(
 
 /** The contenders of one cold comparison; `passport` is empty where passport-jwt cannot verify. */
 export interface ColdContenders {
+  /** `jwt.validate(token)`: the verification alone, as fast-jwt's verifier does it. */
+  validate: Contender;
   portcullis: Contender;
   fastJwt: Contender;
   /** passport-jwt with a KeyObject (judged), then with the PEM / secret string (context). */
@@ -159,8 +161,17 @@ export async function coldContenders(algorithm: BenchAlgorithm): Promise<ColdCon
             tokens,
           ),
         ];
+  const nextToken = cycle(tokens);
+  const validate: Contender = {
+    name: "portcullis jwt.validate(token)",
+    run: async () => {
+      const claims = await jwt.validate(nextToken());
+      if (claims.user_id !== owner.id) throw new Error("portcullis validated a token for another user");
+    },
+  };
   await checkCold(tokens, portcullis, fastJwt, passportRows);
-  return { portcullis, fastJwt, passport: passportRows };
+  await validate.run();
+  return { validate, portcullis, fastJwt, passport: passportRows };
 }
 
 // Every contender cycles through the same tokens: a few calls each walk the start of the list; the

@@ -80,7 +80,8 @@ export async function authenticate<User>(
   request: AuthRequest,
   schemes: readonly BaseAuthentication<User>[],
 ): Promise<AuthResult<User>> {
-  for (const [index, scheme] of schemes.entries()) {
+  for (let index = 0; index < schemes.length; index++) {
+    const scheme = schemes[index]!;
     let authenticated: unknown;
     try {
       authenticated = await scheme.authenticate(request);
