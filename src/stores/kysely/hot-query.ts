@@ -4,7 +4,7 @@
  */
 import { type CompiledQuery, createQueryId } from "kysely";
 import type { AnyKysely } from "./tables.js";
-import { guarded } from "./unavailable.js";
+import { unavailableOr } from "./unavailable.js";
 
 type Row = Record<string, unknown>;
 
@@ -29,10 +29,14 @@ export class HotQuery {
    * `map` of the first row for these parameters (as many, in the same order, as the query was built
    * with), or of undefined.
    */
-  async first<T>(parameters: readonly unknown[], map: (row: Row | undefined) => T): Promise<T> {
+  first<T>(parameters: readonly unknown[], map: (row: Row | undefined) => T): Promise<T> {
     // A fresh queryId: plugins key their per-query state by it.
     const query = { ...this.#compiled, parameters, queryId: createQueryId() };
-    const { rows } = await guarded(this.#store, () => this.#db.executeQuery<Row>(query));
-    return map(rows[0]);
+    return this.#db.executeQuery<Row>(query).then(
+      ({ rows }) => map(rows[0]),
+      (error: unknown) => {
+        throw unavailableOr(this.#store, error);
+      },
+    );
   }
 }

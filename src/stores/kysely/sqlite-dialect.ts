@@ -81,9 +81,9 @@ class PreparedSqliteDriver implements Driver {
   readonly #config: PreparedSqliteDialectConfig;
   readonly #max: number;
   #connection: PreparedSqliteConnection | undefined;
-  /** Settles when the current holder releases the connection. */
-  #held: Promise<void> | undefined;
-  #release: (() => void) | undefined;
+  #held = false;
+  /** Who waits for the connection, first come first served. */
+  readonly #waiting: (() => void)[] = [];
 
   constructor(config: PreparedSqliteDialectConfig, max: number) {
     this.#config = config;
@@ -97,20 +97,21 @@ class PreparedSqliteDriver implements Driver {
     await this.#config.onCreateConnection?.(this.#connection);
   }
 
-  async acquireConnection(): Promise<DatabaseConnection> {
-    // SQLite has one connection: wait until its holder releases it.
-    while (this.#held !== undefined) await this.#held;
-    this.#held = new Promise((resolve) => {
-      this.#release = resolve;
-    });
-    return this.#connection as PreparedSqliteConnection;
+  acquireConnection(): Promise<DatabaseConnection> {
+    const connection = this.#connection as PreparedSqliteConnection;
+    // SQLite has one connection: the next holder waits until this one releases it.
+    if (!this.#held) {
+      this.#held = true;
+      return Promise.resolve(connection);
+    }
+    return new Promise((resolve) => this.#waiting.push(() => resolve(connection)));
   }
 
-  async releaseConnection(): Promise<void> {
-    const release = this.#release;
-    this.#held = undefined;
-    this.#release = undefined;
-    release?.();
+  releaseConnection(): Promise<void> {
+    const next = this.#waiting.shift();
+    if (next === undefined) this.#held = false;
+    else next(); // handed on directly: still held
+    return Promise.resolve();
   }
 
   async beginTransaction(connection: DatabaseConnection): Promise<void> {
