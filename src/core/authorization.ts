@@ -104,16 +104,9 @@ function asciiLower(code: number): number {
  * exactly what {@link readAuthorization} splits into that one credential, so a scheme takes it without
  * the general scan and split, and reads any other header with {@link readAuthorization}.
  *
- * `known` spares the scan of the credential's characters (most of what reading a JWT's header costs):
- * given the header and where the credential starts after the keyword and its space, it answers the
- * credential when it knows it to be made of `alphabet` characters only (a token the verified-token cache
- * holds), else null.
- *
  * @param keywords - the accepted keywords, for example `["Token"]`
  * @param alphabet - the credential's characters as the inside of a regex character class, such as `A-Za-z0-9_-`
  * @param headerName - the header to read, `"authorization"` by default
- * @param known - `header.slice(start)` when that is a non-empty credential known to be made of `alphabet`
- *   characters, else null
  * @returns a function answering the credential, or `null` when the header is absent or not in that form
  * @example
  * ```ts
@@ -125,26 +118,14 @@ export function usualAuthorization(
   keywords: readonly string[],
   alphabet: string,
   headerName = "authorization",
-  known?: (header: string, start: number) => string | null,
 ): (request: AuthRequest) => string | null {
   // Without the u flag, i folds ASCII letters only: no other character matches a keyword's letter.
   const pattern = new RegExp(`^(?:${keywords.map(escapeRegExp).join("|")}) [${alphabet}]+$`, "i");
   return (request) => {
     const header = request.headers.get(headerName);
     if (header === null || header.length > MAX_AUTHORIZATION_LENGTH) return null;
-    const space = header.indexOf(" ");
-    if (known !== undefined && space > 0 && isKeyword(header, space, keywords)) {
-      const credential = known(header, space + 1);
-      if (credential !== null) return credential;
-    }
-    return pattern.test(header) ? header.slice(space + 1) : null;
+    return pattern.test(header) ? header.slice(header.indexOf(" ") + 1) : null;
   };
-}
-
-// Whether header[0, end) is one of `keywords`, ASCII case-insensitively (as the pattern's i flag reads).
-function isKeyword(header: string, end: number, keywords: readonly string[]): boolean {
-  for (const keyword of keywords) if (asciiCaseInsensitiveEqual(header, 0, end, keyword)) return true;
-  return false;
 }
 
 function escapeRegExp(text: string): string {

@@ -45,15 +45,6 @@ export type {
 } from "./types.js";
 export { FAMILY_CLAIM };
 
-// Each service's cache, for the schemes' constructors: a WeakMap, not a class static block, so a bundle
-// that never uses JWTService can drop the class (a static block is a side effect at load).
-const caches = /* @__PURE__ */ new WeakMap<object, VerifiedTokenCache>();
-
-/** The service's verified-token cache, or null: for the JWT schemes' header reader. @internal */
-export function verifiedTokenCache(jwt: JWTService<object>): VerifiedTokenCache | null {
-  return caches.get(jwt) ?? null;
-}
-
 /**
  * The service's user store, for the scheme or views named `owner`, which take `users` from the service
  * only: a `users` option there (the old way) would be a second store that silently disagrees.
@@ -127,7 +118,6 @@ export class JWTService<Claims extends object = NoCustomClaims, User = unknown> 
     if (!Number.isInteger(size) || size < 0)
       throw new RangeError("verifiedTokenCache must be a whole number.");
     const cache = size > 0 ? new VerifiedTokenCache(size, this.settings.leeway) : null;
-    if (cache !== null) caches.set(this, cache);
     this.#validation = { settings: this.settings, keys: this.#keys, revocations: this.#revocations, cache };
   }
 

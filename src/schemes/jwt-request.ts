@@ -7,7 +7,7 @@ import { readAuthorization, usualAuthorization } from "../core/authorization.js"
 import { AuthenticationFailed } from "../core/errors.js";
 import type { AuthRequest } from "../core/scheme.js";
 import { InvalidToken } from "../jwt/errors.js";
-import { type JWTClaims, type JWTService, verifiedTokenCache } from "../jwt/service.js";
+import type { JWTClaims, JWTService } from "../jwt/service.js";
 
 /** The challenge for a 401: `Bearer realm="api"` (the first header type). @internal */
 export function challenge(jwt: JWTService<object>): string {
@@ -46,14 +46,10 @@ export async function validatedToken(
 /** Reads the usual Bearer header, or answers null. @internal */
 export type UsualReader = (request: AuthRequest) => string | null;
 
-// The usual header: a configured type, one space and a compact JWS (base64url and dots). A token the
-// verified-token cache holds is one (the cache keeps no other), so its characters need no scan.
+// The usual header: a configured type, one space and a compact JWS (base64url and dots).
 export function usualBearer(jwt: JWTService<object>): UsualReader {
   const s = jwt.settings;
-  const cache = verifiedTokenCache(jwt);
-  const known =
-    cache === null ? undefined : (header: string, start: number) => cache.heldToken(header, start);
-  return usualAuthorization(s.authHeaderTypes, "A-Za-z0-9_.-", s.authHeaderName, known);
+  return usualAuthorization(s.authHeaderTypes, "A-Za-z0-9_.-", s.authHeaderName);
 }
 
 // simplejwt's get_raw_token: the one credential after a configured type, null without one.
