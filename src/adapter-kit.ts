@@ -35,8 +35,8 @@ export {
   serverError,
 } from "./core/response.js";
 export type { AuthFailure, AuthNone, AuthSuccess } from "./core/runner.js";
+export { FAMILY_CLAIM } from "./jwt/claims.js";
 export type { TokenErrorMessage } from "./jwt/errors.js";
-export { FAMILY_CLAIM } from "./jwt/service.js";
 export type { ResolvedJWTSettings } from "./jwt/settings.js";
 export type {
   HashPasswordOptions,

@@ -40,6 +40,14 @@ export {
   tokenLogoutAll,
 } from "./endpoints/index.js";
 export { InvalidToken } from "./jwt/errors.js";
+export { JWTService } from "./jwt/service.js";
+export type {
+  AuthTokenType,
+  JWTAlgorithm,
+  JWTKey,
+  JWTSettings,
+  JWTVerifyingKey,
+} from "./jwt/settings.js";
 export type {
   JWTClaims,
   JWTUser,
@@ -49,15 +57,7 @@ export type {
   TokenClaims,
   TokenPair,
   TokenType,
-} from "./jwt/service.js";
-export { JWTService } from "./jwt/service.js";
-export type {
-  AuthTokenType,
-  JWTAlgorithm,
-  JWTKey,
-  JWTSettings,
-  JWTVerifyingKey,
-} from "./jwt/settings.js";
+} from "./jwt/types.js";
 export type {
   Argon2Options,
   PasswordAlgorithm,

@@ -33,18 +33,6 @@ import type {
 } from "./types.js";
 import { type TokenValidation, validateAuthToken, validateToken } from "./validation.js";
 
-export type {
-  JWTClaims,
-  JWTUser,
-  NoCustomClaims,
-  PublicJWKSet,
-  RefreshedTokens,
-  TokenClaims,
-  TokenPair,
-  TokenType,
-} from "./types.js";
-export { FAMILY_CLAIM };
-
 /**
  * The service's user store, for the scheme or views named `owner`, which take `users` from the service
  * only: a `users` option there (the old way) would be a second store that silently disagrees.

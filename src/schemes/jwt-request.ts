@@ -7,7 +7,8 @@ import { readAuthorization, usualAuthorization } from "../core/authorization.js"
 import { AuthenticationFailed } from "../core/errors.js";
 import type { AuthRequest } from "../core/scheme.js";
 import { InvalidToken } from "../jwt/errors.js";
-import type { JWTClaims, JWTService } from "../jwt/service.js";
+import type { JWTService } from "../jwt/service.js";
+import type { JWTClaims } from "../jwt/types.js";
 
 /** The challenge for a 401: `Bearer realm="api"` (the first header type). @internal */
 export function challenge(jwt: JWTService<object>): string {

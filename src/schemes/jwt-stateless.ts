@@ -3,7 +3,8 @@
  */
 import { AuthenticationFailed } from "../core/errors.js";
 import type { Authenticated, AuthRequest, BaseAuthentication } from "../core/scheme.js";
-import type { JWTClaims, JWTService, NoCustomClaims, TokenClaims } from "../jwt/service.js";
+import type { JWTService } from "../jwt/service.js";
+import type { JWTClaims, NoCustomClaims, TokenClaims } from "../jwt/types.js";
 import { challenge, type UsualReader, userIdOf, usualBearer, validatedToken } from "./jwt-request.js";
 
 /** Options for {@link JWTStatelessUserAuthentication}. */

@@ -3,7 +3,8 @@
  */
 import { AuthenticationFailed } from "../core/errors.js";
 import type { Authenticated, AuthRequest, BaseAuthentication } from "../core/scheme.js";
-import { type JWTService, type NoCustomClaims, serviceUsers, type TokenClaims } from "../jwt/service.js";
+import { type JWTService, serviceUsers } from "../jwt/service.js";
+import type { NoCustomClaims, TokenClaims } from "../jwt/types.js";
 import type { UserStore } from "../stores/types.js";
 import { challenge, type UsualReader, userIdOf, usualBearer, validatedToken } from "./jwt-request.js";
 

@@ -22,34 +22,20 @@ const NAME = "RedisTokenStore";
 // null; dates as epoch ms) that expires at expiresAt; `<prefix>token-user:<userId>` is a sorted set of
 // the user's digests by createdAt, alive at least as long as its longest-lived token.
 
-// KEYS: row, index. ARGV: digest, createdAt, expiresAt or '', then the hash's field/value pairs.
+// KEYS: row, index, prefix. ARGV: digest, createdAt, expiresAt or '', now, limit or '', userId, then the
+// hash's field/value pairs. 0 when the digest exists; 2 when the user already has `limit` tokens unexpired
+// at `now` (nothing written); 1 when saved. One script: no other command runs between count and write.
 const SAVE = new Script(`
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-redis.call('HSET', KEYS[1], unpack(ARGV, 4))
-local fresh = redis.call('EXISTS', KEYS[2]) == 0
-redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
-if ARGV[3] == '' then
-  redis.call('PERSIST', KEYS[2])
-else
-  local at = tonumber(ARGV[3])
-  if fresh then redis.call('PEXPIREAT', KEYS[2], at) else extend(KEYS[2], at, now_ms()) end
-  redis.call('PEXPIREAT', KEYS[1], at)
+if ARGV[5] ~= '' then
+  local now = tonumber(ARGV[4])
+  local live = 0
+  for _, digest in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
+    local found = redis.call('HMGET', KEYS[3] .. 'token:' .. digest, 'userId', 'expiresAt')
+    if found[1] == ARGV[6] and (not found[2] or tonumber(found[2]) > now) then live = live + 1 end
+  end
+  if live >= tonumber(ARGV[5]) then return 2 end
 end
-return 1
-`);
-
-// SAVE, unless the user already has ARGV[5] tokens unexpired at ARGV[4] (2 then, and nothing written).
-// KEYS: row, index, prefix. ARGV: digest, createdAt, expiresAt or '', now, limit, userId, then the hash's
-// field/value pairs. One script: no other command runs between the count and the write.
-const SAVE_WITHIN_LIMIT = new Script(`
-if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-local now = tonumber(ARGV[4])
-local live = 0
-for _, digest in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
-  local found = redis.call('HMGET', KEYS[3] .. 'token:' .. digest, 'userId', 'expiresAt')
-  if found[1] == ARGV[6] and (not found[2] or tonumber(found[2]) > now) then live = live + 1 end
-end
-if live >= tonumber(ARGV[5]) then return 2 end
 redis.call('HSET', KEYS[1], unpack(ARGV, 7))
 local fresh = redis.call('EXISTS', KEYS[2]) == 0
 redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
@@ -140,23 +126,21 @@ export class RedisTokenStore implements TokenStore {
 
   /** @inheritDoc */
   async save(record: TokenRecord): Promise<void> {
-    const { createdAt, expiresAt, fields } = encode(record);
-    const keys = [this.#row(record.digest), this.#index(record.userId)];
-    const saved = await guarded(STORE, () =>
-      SAVE.run(this.#client, keys, [record.digest, createdAt, expiresAt, ...fields]),
-    );
-    if (saved !== 1) throw new Error(`${NAME}: a token with this digest exists.`);
+    await this.#save(record, "");
   }
 
-  // One Lua script counts and writes.
   /** @inheritDoc */
   async saveWithinLimit(record: TokenRecord, limit: number): Promise<boolean> {
+    return (await this.#save(record, limit)) === 1;
+  }
+
+  async #save(record: TokenRecord, limit: number | ""): Promise<unknown> {
     const { createdAt, expiresAt, fields } = encode(record);
     const keys = [this.#row(record.digest), this.#index(record.userId), this.#prefix];
     const args = [record.digest, createdAt, expiresAt, createdAt, limit, record.userId, ...fields];
-    const saved = await guarded(STORE, () => SAVE_WITHIN_LIMIT.run(this.#client, keys, args));
+    const saved = await guarded(STORE, () => SAVE.run(this.#client, keys, args));
     if (saved === 0) throw new Error(`${NAME}: a token with this digest exists.`);
-    return saved === 1;
+    return saved;
   }
 
   /** @inheritDoc */
