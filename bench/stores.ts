@@ -314,7 +314,7 @@ export async function sqliteBackend(): Promise<StoreBackend> {
   const database = new Database(join(dir, "auth.db"));
   database.pragma("journal_mode = WAL");
   // As docs/stores.md recommends; `ordinary` is Kysely's own dialect on the same handle, for context.
-  const db: AnyDb = new Kysely({ dialect: new PreparedSqliteDialect({ database }) });
+  const db: AnyDb = new Kysely({ dialect: new PreparedSqliteDialect({ database, directReads: true }) });
   const ordinary: AnyDb = new Kysely({ dialect: new SqliteDialect({ database }) });
   const close = async () => {
     await db.destroy(); // closes the handle, which `ordinary` shares
@@ -367,7 +367,7 @@ export async function sqliteBackend(): Promise<StoreBackend> {
       context,
       rounds: STORE_ROUNDS,
       note: [
-        "`KyselyTokenStore` + `KyselyUserStore` on `new Kysely({ dialect: new PreparedSqliteDialect({ database }) })`",
+        "`KyselyTokenStore` + `KyselyUserStore` on `new Kysely({ dialect: new PreparedSqliteDialect({ database, directReads: true }) })`",
         "(the construction docs/stores.md recommends: statements prepared once, the hot reads run directly while no",
         "transaction holds the connection), a better-sqlite3 file in a temporary directory (WAL). Bare: the statements",
         `Kysely compiles for the two lookups, \`${tokenSql("?")}\` and \`${userSql("?")}\`,`,

@@ -5,9 +5,11 @@
 import {
   CompiledQuery,
   type DatabaseConnection,
+  type DialectAdapter,
   type Driver,
   type QueryResult,
   SelectQueryNode,
+  SqliteAdapter,
   type SqliteDatabase,
   SqliteDialect,
   type SqliteDialectConfig,
@@ -33,6 +35,12 @@ export interface PreparedSqliteDialectConfig extends SqliteDialectConfig {
    * How many prepared statements to keep, by SQL text; the oldest is dropped past it. Default 200.
    */
   maxStatements?: number;
+  /**
+   * Run the stores' hot reads (a token by digest, a user by id or username) on their prepared statement
+   * at once when the connection is free, outside Kysely's executor: Kysely's query `log` does not see
+   * them (its plugins keep them on Kysely's path, and so does a transaction). Default false.
+   */
+  directReads?: boolean;
 }
 
 /** The one connection of a better-sqlite3 handle, with its prepared statements by SQL text. */
@@ -46,8 +54,8 @@ class PreparedSqliteConnection implements DatabaseConnection {
     this.#max = max;
   }
 
-  executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
-    const { sql, parameters } = compiledQuery;
+  /** The statement for `sql`, prepared once. */
+  statement(sql: string): SqliteStatement {
     let statement = this.#statements.get(sql);
     if (statement === undefined) {
       statement = this.#database.prepare(sql);
@@ -56,6 +64,12 @@ class PreparedSqliteConnection implements DatabaseConnection {
       }
       this.#statements.set(sql, statement);
     }
+    return statement;
+  }
+
+  executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
+    const { sql, parameters } = compiledQuery;
+    const statement = this.statement(sql);
     if (statement.reader) return Promise.resolve({ rows: statement.all(parameters) as R[] });
     const { changes, lastInsertRowid } = statement.run(parameters);
     return Promise.resolve({ numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid), rows: [] });
@@ -107,6 +121,15 @@ class PreparedSqliteDriver implements Driver {
     return new Promise((resolve) => this.#waiting.push(() => resolve(connection)));
   }
 
+  /** The first row of a select run at once, or FREE_ONLY when someone holds the connection. */
+  readNow(sql: string, parameters: readonly unknown[]): unknown {
+    const connection = this.#connection;
+    if (this.#held || connection === undefined) return FREE_ONLY;
+    return (connection.statement(sql) as SqliteStatement & { get(p: readonly unknown[]): unknown }).get(
+      parameters,
+    );
+  }
+
   releaseConnection(): Promise<void> {
     const next = this.#waiting.shift();
     if (next === undefined) this.#held = false;
@@ -140,6 +163,27 @@ class PreparedSqliteDriver implements Driver {
 
   async destroy(): Promise<void> {
     this.#connection?.close();
+  }
+}
+
+/** What {@link PreparedSqliteDriver.readNow} answers while the connection is held. @internal */
+export const FREE_ONLY: unique symbol = Symbol("held");
+
+/**
+ * The adapter of a {@link PreparedSqliteDialect} with `directReads`: Kysely's SqliteAdapter, which also
+ * reaches the driver, so a store's hot read can run at once. @internal
+ */
+export class DirectReadAdapter extends SqliteAdapter {
+  readonly #driver: PreparedSqliteDriver;
+
+  constructor(driver: PreparedSqliteDriver) {
+    super();
+    this.#driver = driver;
+  }
+
+  /** The first row (undefined for none), or FREE_ONLY when the connection is held. */
+  readNow(sql: string, parameters: readonly unknown[]): unknown {
+    return this.#driver.readNow(sql, parameters);
   }
 }
 
@@ -177,6 +221,8 @@ function savepoint(command: string, name: string): CompiledQuery {
 export class PreparedSqliteDialect extends SqliteDialect {
   readonly #config: PreparedSqliteDialectConfig;
   readonly #max: number;
+  /** The driver made for the Kysely instance being built (Kysely asks for the driver, then the adapter). */
+  #driver: PreparedSqliteDriver | undefined;
 
   /**
    * @param config - Kysely's SqliteDialect options (`database`, `onCreateConnection`) and `maxStatements`
@@ -193,6 +239,15 @@ export class PreparedSqliteDialect extends SqliteDialect {
 
   /** A driver whose connection keeps its prepared statements. */
   override createDriver(): Driver {
-    return new PreparedSqliteDriver(this.#config, this.#max);
+    this.#driver = new PreparedSqliteDriver(this.#config, this.#max);
+    return this.#driver;
+  }
+
+  /** Kysely's SqliteAdapter; with `directReads`, one that reaches the driver made with it. */
+  override createAdapter(): DialectAdapter {
+    const driver = this.#driver;
+    return this.#config.directReads && driver !== undefined
+      ? new DirectReadAdapter(driver)
+      : super.createAdapter();
   }
 }

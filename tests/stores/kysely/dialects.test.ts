@@ -46,6 +46,95 @@ async function race(store: KyselyRevocationStore, jti: string): Promise<number> 
   return results.filter((won) => won).length;
 }
 
+describe("PreparedSqliteDialect with directReads", () => {
+  const direct = async (plugins: KyselyPlugin[] = []): Promise<AnyDb> => {
+    const db = new Kysely({
+      dialect: new PreparedSqliteDialect({ database: new Database(":memory:"), directReads: true }),
+      plugins,
+    }) as AnyDb;
+    await migrateToLatest(db);
+    return db;
+  };
+
+  it("runs the hot reads at once, outside Kysely's executor, with the same answers", async () => {
+    const db = await direct();
+    const tokens = new KyselyTokenStore({ db });
+    const users = new KyselyUserStore({ db });
+    const ada = await users.create({ username: "ada", passwordHash: null });
+    await tokens.save({ ...token("present", ada.id), expiresAt: later() });
+    const executed = vi.spyOn(db.getExecutor(), "executeQuery");
+    const found = await tokens.findByDigest("present");
+    expect(found).toMatchObject({ digest: "present", userId: ada.id, name: null, lastUsedAt: null });
+    expect(found?.expiresAt).toBeInstanceOf(Date);
+    expect(await tokens.findByDigest("absent")).toBeNull();
+    expect(await users.findById(ada.id)).toEqual(ada);
+    expect(await users.findByUsername("ada")).toEqual(ada);
+    expect(await users.findById("nobody")).toBeNull();
+    expect(executed).not.toHaveBeenCalled();
+    await tokens.delete("present"); // a write goes through Kysely
+    expect(executed).toHaveBeenCalledTimes(1);
+    expect(await tokens.findByDigest("present")).toBeNull();
+    await db.destroy();
+  });
+
+  it("a read during an open transaction waits for it, and never sees its uncommitted rows", async () => {
+    const db = await direct();
+    const tokens = new KyselyTokenStore({ db });
+    let inside: Promise<TokenRecord | null> | undefined;
+    let settledInside = false;
+    await db
+      .transaction()
+      .execute(async (trx) => {
+        const own = new KyselyTokenStore({ db: trx });
+        await own.save(token("uncommitted"));
+        expect((await own.findByDigest("uncommitted"))?.digest).toBe("uncommitted"); // on its connection
+        inside = tokens.findByDigest("uncommitted");
+        void inside.then(() => {
+          settledInside = true;
+        });
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        expect(settledInside).toBe(false);
+        throw new Error("roll back");
+      })
+      .catch((error: Error) => expect(error.message).toBe("roll back"));
+    expect(await inside).toBeNull();
+    await db.destroy();
+  });
+
+  it("a Kysely plugin keeps the hot reads on Kysely's path, where it sees them", async () => {
+    const seen: string[] = [];
+    const plugin: KyselyPlugin = {
+      transformQuery: (args) => args.node,
+      transformResult: async (args) => {
+        seen.push(String(args.queryId.queryId));
+        return args.result;
+      },
+    };
+    const db = await direct([plugin]);
+    seen.length = 0;
+    expect(await new KyselyTokenStore({ db }).findByDigest("x")).toBeNull();
+    expect(seen).toHaveLength(1);
+    await db.destroy();
+  });
+
+  it("StoreUnavailable on a closed database and on a destroyed instance, never null", async () => {
+    const database = new Database(":memory:");
+    const db = new Kysely({ dialect: new PreparedSqliteDialect({ database, directReads: true }) }) as AnyDb;
+    await migrateToLatest(db);
+    const users = new KyselyUserStore({ db });
+    expect(await users.findById("x")).toBeNull();
+    database.close();
+    const error = await users.findById("x").catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(StoreUnavailable);
+    expect((error as StoreUnavailable).store).toBe("users");
+
+    const gone = await direct();
+    const tokens = new KyselyTokenStore({ db: gone });
+    await gone.destroy();
+    await expect(tokens.findByDigest("x")).rejects.toBeInstanceOf(StoreUnavailable);
+  });
+});
+
 describe("PreparedSqliteDialect", () => {
   let db: AnyDb;
   beforeAll(async () => {
