@@ -106,9 +106,15 @@ export function getNodeCrypto(): NodeCrypto | null {
 
 /** The parts of node:buffer portcullis may use. */
 export interface NodeBufferModule {
-  Buffer: { from(text: string, encoding: "base64url"): Uint8Array & { toString(encoding: "utf8"): string } };
+  Buffer: {
+    from(text: string, encoding: "base64url" | "utf8"): NodeBufferBytes;
+    from(buffer: ArrayBufferLike, byteOffset: number, length: number): NodeBufferBytes;
+  };
   isUtf8?(bytes: Uint8Array): boolean;
 }
+
+/** A node:buffer Buffer, as portcullis reads it. */
+export type NodeBufferBytes = Uint8Array & { toString(encoding: "utf8" | "base64url"): string };
 
 /** node:buffer where the runtime offers `process.getBuiltinModule`, else null. Looked up once. */
 export function getNodeBuffer(): NodeBufferModule | null {

@@ -125,12 +125,19 @@ export async function signCompact(claims: Record<string, unknown>, keys: KeyRing
   const header: JWTHeaderParameters = { alg: key.algorithm };
   if (keys.signingKid !== null) header.kid = keys.signingKid;
   header.typ = "JWT";
-  const input = `${encodeSegment(JSON.stringify(header))}.${encodeSegment(JSON.stringify(claims))}`;
-  return `${input}.${encodeBase64Url(await key.backend.sign(key.algorithm, key.signKey, input))}`;
+  const input = `${base64url(JSON.stringify(header))}.${base64url(JSON.stringify(claims))}`;
+  return `${input}.${base64url(await key.backend.sign(key.algorithm, key.signKey, input))}`;
 }
 
-function encodeSegment(json: string): string {
-  return encodeBase64Url(utf8(json));
+// node:buffer's native encoder where the runtime has it: the portable one was a third of a signature.
+function base64url(data: string | Uint8Array): string {
+  if (nodeBuffer === null) return encodeBase64Url(typeof data === "string" ? utf8(data) : data);
+  const { Buffer } = nodeBuffer;
+  const bytes =
+    typeof data === "string"
+      ? Buffer.from(data, "utf8")
+      : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  return bytes.toString("base64url");
 }
 
 const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
