@@ -13,6 +13,7 @@ import {
   SelectQueryNode,
   type TransactionSettings,
 } from "kysely";
+import { SavepointDriver } from "./savepoints.js";
 
 /** At most this many statements are named per connection; past it they are sent unnamed. */
 const MAX_NAMED = 100;
@@ -146,12 +147,13 @@ class PreparedPostgresConnection implements DatabaseConnection {
 }
 
 /** Kysely's PostgresDriver, on connections that name their selects. */
-class PreparedPostgresDriver implements Driver {
+class PreparedPostgresDriver extends SavepointDriver implements Driver {
   readonly #config: PostgresDialectConfig;
   readonly #connections = new WeakMap<object, PreparedPostgresConnection>();
   #pool: PostgresPool | undefined;
 
   constructor(config: PostgresDialectConfig) {
+    super();
     this.#config = config;
   }
 
@@ -202,18 +204,6 @@ class PreparedPostgresDriver implements Driver {
     }
   }
 
-  async savepoint(connection: DatabaseConnection, name: string): Promise<void> {
-    await connection.executeQuery(savepoint("savepoint", name));
-  }
-
-  async rollbackToSavepoint(connection: DatabaseConnection, name: string): Promise<void> {
-    await connection.executeQuery(savepoint("rollback to", name));
-  }
-
-  async releaseSavepoint(connection: DatabaseConnection, name: string): Promise<void> {
-    await connection.executeQuery(savepoint("release", name));
-  }
-
   async releaseConnection(connection: DatabaseConnection): Promise<void> {
     (connection as PreparedPostgresConnection).release();
   }
@@ -223,10 +213,6 @@ class PreparedPostgresDriver implements Driver {
     this.#pool = undefined;
     await pool?.end();
   }
-}
-
-function savepoint(command: string, name: string): CompiledQuery {
-  return CompiledQuery.raw(`${command} "${name.replaceAll('"', '""')}"`);
 }
 
 /**

@@ -15,6 +15,7 @@ import {
   type SqliteDialectConfig,
   type SqliteStatement,
 } from "kysely";
+import { SavepointDriver } from "./savepoints.js";
 
 /**
  * Options for {@link PreparedSqliteDialect}: Kysely's `SqliteDialectConfig`, and the size of the
@@ -91,7 +92,7 @@ class PreparedSqliteConnection implements DatabaseConnection {
 }
 
 /** Kysely's SqliteDriver with the caching connection: one connection, handed out one holder at a time. */
-class PreparedSqliteDriver implements Driver {
+class PreparedSqliteDriver extends SavepointDriver implements Driver {
   readonly #config: PreparedSqliteDialectConfig;
   readonly #max: number;
   #connection: PreparedSqliteConnection | undefined;
@@ -100,6 +101,7 @@ class PreparedSqliteDriver implements Driver {
   readonly #waiting: (() => void)[] = [];
 
   constructor(config: PreparedSqliteDialectConfig, max: number) {
+    super();
     this.#config = config;
     this.#max = max;
   }
@@ -149,18 +151,6 @@ class PreparedSqliteDriver implements Driver {
     await connection.executeQuery(CompiledQuery.raw("rollback"));
   }
 
-  async savepoint(connection: DatabaseConnection, name: string): Promise<void> {
-    await connection.executeQuery(savepoint("savepoint", name));
-  }
-
-  async rollbackToSavepoint(connection: DatabaseConnection, name: string): Promise<void> {
-    await connection.executeQuery(savepoint("rollback to", name));
-  }
-
-  async releaseSavepoint(connection: DatabaseConnection, name: string): Promise<void> {
-    await connection.executeQuery(savepoint("release", name));
-  }
-
   async destroy(): Promise<void> {
     this.#connection?.close();
   }
@@ -185,10 +175,6 @@ export class DirectReadAdapter extends SqliteAdapter {
   readNow(sql: string, parameters: readonly unknown[]): unknown {
     return this.#driver.readNow(sql, parameters);
   }
-}
-
-function savepoint(command: string, name: string): CompiledQuery {
-  return CompiledQuery.raw(`${command} "${name.replaceAll('"', '""')}"`);
 }
 
 /**
