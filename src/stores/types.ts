@@ -300,3 +300,44 @@ export interface SessionStore {
   /** Deletes every session of a user; returns how many. */
   deleteForUser(userId: string): Promise<number>;
 }
+
+/**
+ * What a {@link ThrottleStore} answers for one key: DRF's throttle history, read in one atomic step.
+ *
+ * @example
+ * ```ts
+ * const state: ThrottleState = { allowed: false, count: 10, oldest: Date.now() - 30_000 };
+ * ```
+ */
+export interface ThrottleState {
+  /** True when `hit` recorded this request (fewer than `limit` entries were in the window). */
+  allowed: boolean;
+  /** The entries within the window after the call, the new one included when it was recorded. */
+  count: number;
+  /** The oldest entry still within the window (ms since the epoch), or `null` when there is none. */
+  oldest: number | null;
+}
+
+/**
+ * Where throttles and lockout count requests: a sliding-window log per key, as DRF's
+ * `SimpleRateThrottle` keeps in Django's cache, but atomic, so N parallel hits against a limit of k
+ * record exactly k. Use {@link MemoryThrottleStore} (one process) or the Redis and Kysely stores
+ * (shared by every instance).
+ *
+ * @example
+ * ```ts
+ * const store: ThrottleStore = new MemoryThrottleStore();
+ * const { allowed } = await store.hit("throttle_anon_203.0.113.9", 100, 86_400_000, Date.now());
+ * ```
+ */
+export interface ThrottleStore {
+  /**
+   * In one atomic step: forgets the key's entries at or before `now - windowMs`, then records `now`
+   * when fewer than `limit` remain. A refused hit records nothing (DRF's `throttle_failure`).
+   */
+  hit(key: string, limit: number, windowMs: number, now: number): Promise<ThrottleState>;
+  /** The same reading as {@link ThrottleStore.hit}, recording nothing (`allowed`: under the limit). */
+  peek(key: string, limit: number, windowMs: number, now: number): Promise<ThrottleState>;
+  /** Forgets every entry of the key. */
+  reset(key: string): Promise<void>;
+}
