@@ -7,6 +7,8 @@ export default defineConfig([
       "testing/index": "src/testing/index.ts",
       "adapter-kit": "src/adapter-kit.ts",
       "sessions/index": "src/sessions/index.ts",
+      permissions: "src/permissions.ts",
+      "throttling/index": "src/throttling/index.ts",
       "adapters/fetch": "src/adapters/fetch.ts",
       "adapters/node": "src/adapters/node.ts",
       "adapters/express": "src/adapters/express.ts",

@@ -13,6 +13,8 @@ const expected = {
   "./testing": "checkSchemeContract",
   "./adapter-kit": "guard",
   "./sessions": "maskCsrfSecret",
+  "./permissions": "IsAdminUser",
+  "./throttling": "AnonRateThrottle",
   "./fetch": "withAuth",
   "./node": "toAuthRequest",
   "./express": "auth",

@@ -1,7 +1,8 @@
 /**
  * portcullis: Django REST Framework's authentication model for every JavaScript runtime. This entry
  * point holds what an application uses; building blocks for adapter, scheme and store authors are in
- * `portcullis/adapter-kit`, and cookie and CSRF token helpers in `portcullis/sessions`.
+ * `portcullis/adapter-kit`, cookie and CSRF token helpers in `portcullis/sessions`, DRF's permissions
+ * and throttles in `portcullis/permissions` and `portcullis/throttling`.
  *
  * @packageDocumentation
  */
@@ -13,6 +14,7 @@ export {
   PermissionDenied,
   SchemeError,
   StoreUnavailable,
+  Throttled,
 } from "./core/errors.js";
 export type { AuthEventMap } from "./core/events.js";
 export { AuthEvents } from "./core/events.js";

@@ -27,6 +27,7 @@ const ROOT_VALUES = [
   "SessionAuthentication",
   "SessionManager",
   "StoreUnavailable",
+  "Throttled",
   "TokenAuthentication",
   "TokenUser",
   "authenticate",
@@ -176,10 +177,49 @@ const SESSIONS_TYPES = [
   "SessionManagerOptions",
 ];
 
+const PERMISSIONS_VALUES = [
+  "AllowAny",
+  "and",
+  "checkObjectPermissions",
+  "checkPermissions",
+  "IsAdminUser",
+  "IsAuthenticated",
+  "IsAuthenticatedOrReadOnly",
+  "not",
+  "or",
+];
+const PERMISSIONS_TYPES = ["Permission", "PermissionContext"];
+
+const THROTTLING_VALUES = [
+  "AnonRateThrottle",
+  "checkThrottles",
+  "clientIdent",
+  "Lockout",
+  "MemoryThrottleStore",
+  "parseRate",
+  "ScopedRateThrottle",
+  "SimpleRateThrottle",
+  "UserRateThrottle",
+];
+const THROTTLING_TYPES = [
+  "LockoutOptions",
+  "RateThrottleOptions",
+  "ScopedRateThrottleOptions",
+  "Throttle",
+  "ThrottleContext",
+  "ThrottleDecision",
+  "ThrottleRate",
+  "ThrottleState",
+  "ThrottleStore",
+  "UserRateThrottleOptions",
+];
+
 const ENTRY_POINTS = {
   portcullis: "../src/index.ts",
   "portcullis/adapter-kit": "../src/adapter-kit.ts",
   "portcullis/sessions": "../src/sessions/index.ts",
+  "portcullis/permissions": "../src/permissions.ts",
+  "portcullis/throttling": "../src/throttling/index.ts",
 } as const;
 
 /** Every name an entry point exports, split into values and type-only names, as the compiler sees them. */
@@ -221,6 +261,11 @@ describe("the entry points' exports", () => {
     expect(Object.keys(await import("../src/sessions/index.js")).sort()).toEqual(sorted(SESSIONS_VALUES));
   });
 
+  it("portcullis/permissions and portcullis/throttling export DRF's two modules", async () => {
+    expect(Object.keys(await import("../src/permissions.js")).sort()).toEqual(sorted(PERMISSIONS_VALUES));
+    expect(Object.keys(await import("../src/throttling/index.js")).sort()).toEqual(sorted(THROTTLING_VALUES));
+  });
+
   it("the compiler sees the same values and these types", () => {
     const found = compiledExports();
     expect(found.portcullis).toEqual({ values: sorted(ROOT_VALUES), types: sorted(ROOT_TYPES) });
@@ -231,6 +276,14 @@ describe("the entry points' exports", () => {
     expect(found["portcullis/sessions"]).toEqual({
       values: sorted(SESSIONS_VALUES),
       types: sorted(SESSIONS_TYPES),
+    });
+    expect(found["portcullis/permissions"]).toEqual({
+      values: sorted(PERMISSIONS_VALUES),
+      types: sorted(PERMISSIONS_TYPES),
+    });
+    expect(found["portcullis/throttling"]).toEqual({
+      values: sorted(THROTTLING_VALUES),
+      types: sorted(THROTTLING_TYPES),
     });
   }, 60_000);
 

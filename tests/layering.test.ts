@@ -21,11 +21,11 @@ const LAYERS: readonly (readonly string[])[] = [
   ["core"],
   ["passwords"],
   ["stores"],
-  ["tokens", "sessions", "jwt"],
+  ["tokens", "sessions", "jwt", "throttling"],
   ["schemes"],
   ["endpoints"],
   ["adapters"],
-  ["index.ts", "adapter-kit.ts"],
+  ["index.ts", "adapter-kit.ts", "permissions.ts"],
   ["testing", "cli"],
 ];
 

@@ -29,7 +29,7 @@ describe("public generics", () => {
       expectTypeOf(result.user).toEqualTypeOf<AppUser>();
       expectTypeOf(result.scheme).toBeString();
     } else {
-      expectTypeOf(result.status).toEqualTypeOf<401 | 403>();
+      expectTypeOf(result.status).toEqualTypeOf<401 | 403 | 429>();
     }
   });
 

@@ -13,6 +13,7 @@ import {
   withDefaults,
 } from "../core/guard.js";
 import type { BaseAuthentication } from "../core/scheme.js";
+import type { ThrottleContext } from "../core/throttle.js";
 import type { EndpointHandler } from "../endpoints/http.js";
 import { expressUrl } from "./internal/express-url.js";
 import { NodeRequestView } from "./internal/node-request.js";
@@ -30,11 +31,16 @@ import { sendAuthError, sendFetchResponse, toFetchRequest } from "./node.js";
  * });
  * ```
  */
-export type AuthenticatedRequest<User, Required extends boolean = true> = Omit<Request, "user" | "auth"> & {
+export type AuthenticatedRequest<User, Required extends boolean = true> = Omit<
+  Request,
+  "user" | "auth" | "authContext"
+> & {
   /** The authenticated user. */
   user: false extends Required ? User | null : User;
   /** What proved the identity: a token record, a session, the JWT claims, or null. */
   auth: unknown;
+  /** What the permissions saw: for `checkObjectPermissions(req.authContext, obj)`. */
+  authContext: ThrottleContext<User>;
 };
 
 /** Options for {@link auth}: the schemes, `required` (default true), and where unexpected errors go. */
@@ -143,9 +149,10 @@ function proceed(
 ): void {
   if (outcome.ok) {
     // A plain property write: @types/passport, when present, types `req.user` as its own.
-    const authed = req as unknown as { user: unknown; auth: unknown };
+    const authed = req as unknown as { user: unknown; auth: unknown; authContext: unknown };
     authed.user = outcome.user;
     authed.auth = outcome.auth;
+    authed.authContext = outcome.context;
     next();
     return;
   }
@@ -219,7 +226,11 @@ export function mount(handler: EndpointHandler, options: ExpressMountOptions = {
     options.onError ?? ((error, req) => reportError(error, req.method, req.originalUrl, ENDPOINT_FAILED));
   return (req, res) => {
     Promise.resolve()
-      .then(() => handler(toFetchRequest(req, (req as { body?: unknown }).body, { url: expressUrl(req) })))
+      .then(() =>
+        handler(toFetchRequest(req, (req as { body?: unknown }).body, { url: expressUrl(req) }), {
+          remoteAddress: req.socket.remoteAddress ?? null,
+        }),
+      )
       .then(
         (response) => sendFetchResponse(res, response),
         (error: unknown) => {

@@ -20,6 +20,7 @@ import {
   withDefaults,
 } from "../core/guard.js";
 import type { BaseAuthentication } from "../core/scheme.js";
+import type { ThrottleContext } from "../core/throttle.js";
 import type { EndpointHandler } from "../endpoints/http.js";
 import { joinUrl, NodeRequestView } from "./internal/node-request.js";
 import { toFetchRequest } from "./node.js";
@@ -38,12 +39,14 @@ import { toFetchRequest } from "./node.js";
  */
 export type AuthenticatedRequest<User, Required extends boolean = true> = Omit<
   FastifyRequest,
-  "user" | "auth"
+  "user" | "auth" | "authContext"
 > & {
   /** The authenticated user. */
   user: false extends Required ? User | null : User;
   /** What proved the identity: a token record, a session, the JWT claims, or null. */
   auth: unknown;
+  /** What the permissions saw: for `checkObjectPermissions(request.authContext, obj)`. */
+  authContext: ThrottleContext<User>;
 };
 
 /** Options for {@link auth}: the schemes and `required` (default true). */
@@ -91,6 +94,7 @@ function proceed(
     const authed = request as AuthenticatedRequest<unknown, false>;
     authed.user = outcome.user;
     authed.auth = outcome.auth;
+    authed.authContext = outcome.context;
     done();
     return;
   }
@@ -153,6 +157,7 @@ export const plugin: FastifyPluginAsync = Object.assign(
   async function portcullis(app: FastifyInstance): Promise<void> {
     if (!app.hasRequestDecorator("user")) app.decorateRequest("user", null);
     if (!app.hasRequestDecorator("auth")) app.decorateRequest("auth", null);
+    if (!app.hasRequestDecorator("authContext")) app.decorateRequest("authContext", null);
     const slot = ROUTE_SCHEMES as unknown as string; // Fastify decorates symbols as it does names
     if (!app.hasRequestDecorator(slot)) app.decorateRequest(slot, null);
     app.addHook("onRoute", (route) => {
@@ -226,7 +231,9 @@ export function mount(handler: EndpointHandler, options: FastifyMountOptions = {
     app.all("/", async (request, reply) => {
       let parts: Awaited<ReturnType<typeof fetchResponseParts>>;
       try {
-        const response = await handler(toFetchRequest(request.raw, undefined, { url: fastifyUrl(request) }));
+        const response = await handler(toFetchRequest(request.raw, undefined, { url: fastifyUrl(request) }), {
+          remoteAddress: request.raw.socket?.remoteAddress ?? null,
+        });
         parts = await fetchResponseParts(response);
       } catch (error) {
         const deny = denyThrown(error, null, undefined);

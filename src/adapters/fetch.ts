@@ -12,6 +12,7 @@ import {
   reportError,
   withDefaults,
 } from "../core/guard.js";
+import { type ThrottleContext, withRemoteAddress } from "../core/throttle.js";
 import type { EndpointHandler } from "../endpoints/http.js";
 
 /** What a handler wrapped by {@link withAuth} receives besides the request. */
@@ -22,6 +23,8 @@ export interface FetchAuthContext<User> {
   auth: unknown;
   /** The scheme that succeeded (null for an allowed anonymous request). */
   scheme: string | null;
+  /** What the permissions saw, for `checkObjectPermissions(authContext, obj)` (not enumerable). */
+  readonly authContext: ThrottleContext<User>;
 }
 
 /** Options for {@link withAuth}: the schemes, `required`, and where unexpected errors are reported. */
@@ -30,6 +33,12 @@ export interface FetchAuthOptions<User, Required extends boolean = boolean> exte
   required?: Required;
   /** Where a broken scheme's error is reported before the 500/503 answer. Default `console.error`. */
   onError?: (error: unknown, request: Request) => void;
+  /**
+   * The client's address, for throttles (the server's second argument comes after the request).
+   * Default: Deno's `info.remoteAddr`, Bun's `server.requestIP(request)`; else unknown. On Cloudflare,
+   * `(request) => request.headers.get("CF-Connecting-IP")`.
+   */
+  clientAddress?: (request: Request, ...rest: unknown[]) => string | null | undefined;
 }
 
 /** A Fetch handler with the authenticated user: the user may be null only when `required` is false. */
@@ -61,13 +70,23 @@ export function withAuth<User, Required extends boolean = true, Rest extends unk
 ): (request: Request, ...rest: Rest) => Promise<Response> {
   const resolved = withDefaults<User, FetchAuthOptions<User, Required>>(options);
   const onError = resolved.onError ?? ((error, request) => reportError(error, request.method, request.url));
+  const { clientAddress } = resolved;
+  const addressed = resolved.throttles !== undefined || clientAddress !== undefined;
   return async (request, ...rest) => {
-    const outcome = await guard(request, resolved);
+    // The address is read only where a throttle may count by it.
+    const view = addressed ? withRemoteAddress(request, rest[0], clientAddress?.(request, ...rest)) : request;
+    const outcome = await guard(view, resolved);
     if (!outcome.ok) {
       if (outcome.error !== undefined) onError(outcome.error, request);
       return answer(outcome);
     }
-    const context = { user: outcome.user as User, auth: outcome.auth, scheme: outcome.scheme };
+    const context = {
+      user: outcome.user as User,
+      auth: outcome.auth,
+      scheme: outcome.scheme,
+    } as FetchAuthContext<User>;
+    // Not enumerable: `Response.json(context)` keeps answering the user, auth and scheme only.
+    Object.defineProperty(context, "authContext", { value: outcome.context });
     try {
       return await handler(request, context, ...rest);
     } catch (error) {
@@ -107,9 +126,9 @@ export interface FetchMountOptions {
 export function mount(handler: EndpointHandler, options: FetchMountOptions = {}): EndpointHandler {
   const onError =
     options.onError ?? ((error, request) => reportError(error, request.method, request.url, ENDPOINT_FAILED));
-  return async (request) => {
+  return async (request, info) => {
     try {
-      return await handler(request);
+      return await handler(request, info);
     } catch (error) {
       const deny = denyThrown(error, null, undefined);
       if (deny.error !== undefined) onError(deny.error, request);

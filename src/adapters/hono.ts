@@ -12,6 +12,7 @@ import {
   reportError,
   withDefaults,
 } from "../core/guard.js";
+import { type ThrottleContext, withRemoteAddress } from "../core/throttle.js";
 import type { EndpointHandler } from "../endpoints/http.js";
 
 /**
@@ -27,6 +28,8 @@ export interface AuthVariables<User, Required extends boolean = true> {
   user: false extends Required ? User | null : User;
   /** What proved the identity: a token record, a session, the JWT claims, or null. */
   auth: unknown;
+  /** What the permissions saw: for `checkObjectPermissions(c.get("authContext"), obj)`. */
+  authContext: ThrottleContext<User>;
 }
 
 /**
@@ -70,10 +73,13 @@ export function auth<User, Required extends boolean = true>(
   const resolved = withDefaults<User, HonoAuthOptions<User, Required>>(options);
   const onError = resolved.onError ?? ((error, c) => reportError(error, c.req.method, c.req.url));
   return async (c, next) => {
-    const outcome = await guard(c.req.raw, resolved);
+    // The address is read only where a throttle may count by it.
+    const request = resolved.throttles ? withRemoteAddress(c.req.raw, c.env) : c.req.raw;
+    const outcome = await guard(request, resolved);
     if (outcome.ok) {
       c.set("user", outcome.user as AuthVariables<User, Required>["user"]);
       c.set("auth", outcome.auth);
+      c.set("authContext", outcome.context as ThrottleContext<User>);
       await next();
       // DRF's exception handler: an AuthError raised by the route answers its own status. Hono has
       // already caught it (and given it to the app's onError); its answer is replaced by DRF's.
@@ -115,7 +121,7 @@ export function mount(handler: EndpointHandler, options: HonoMountOptions = {}):
     options.onError ?? ((error, c) => reportError(error, c.req.method, c.req.url, ENDPOINT_FAILED));
   return async (c) => {
     try {
-      return await handler(c.req.raw);
+      return await handler(c.req.raw, c.env);
     } catch (error) {
       const deny = denyThrown(error, null, undefined);
       if (deny.error !== undefined) onError(deny.error, c);

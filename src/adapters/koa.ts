@@ -5,6 +5,7 @@ import type { Context, Middleware, Next } from "koa";
 import { AuthError } from "../core/errors.js";
 import { fetchResponseParts } from "../core/fetch-response.js";
 import { type AuthOptions, denyThrown, type GuardDeny, guard, withDefaults } from "../core/guard.js";
+import type { ThrottleContext } from "../core/throttle.js";
 import type { EndpointHandler } from "../endpoints/http.js";
 import { joinUrl, NodeRequestView } from "./internal/node-request.js";
 import { toFetchRequest } from "./node.js";
@@ -24,6 +25,8 @@ export interface AuthState<User, Required extends boolean = true> {
   user: false extends Required ? User | null : User;
   /** What proved the identity: a token record, a session, the JWT claims, or null. */
   auth: unknown;
+  /** What the permissions saw: for `checkObjectPermissions(ctx.state.authContext, obj)`. */
+  authContext: ThrottleContext<User>;
 }
 
 /** Options for {@link auth}: the schemes and `required` (default true). */
@@ -57,6 +60,7 @@ export function auth<User, Required extends boolean = true>(
     if (outcome.ok) {
       ctx.state.user = outcome.user;
       ctx.state.auth = outcome.auth;
+      ctx.state.authContext = outcome.context;
       try {
         return await next();
       } catch (error) {
@@ -150,7 +154,10 @@ export function mount(handler: EndpointHandler, options: KoaMountOptions = {}): 
     const parsed = (ctx.request as { body?: unknown }).body;
     let parts: Awaited<ReturnType<typeof fetchResponseParts>>;
     try {
-      parts = await fetchResponseParts(await handler(toFetchRequest(ctx.req, parsed, { url: koaUrl(ctx) })));
+      const request = toFetchRequest(ctx.req, parsed, { url: koaUrl(ctx) });
+      parts = await fetchResponseParts(
+        await handler(request, { remoteAddress: ctx.req.socket.remoteAddress ?? null }),
+      );
     } catch (error) {
       const deny = denyThrown(error, null, undefined);
       if (deny.error !== undefined) onError(deny.error, ctx);

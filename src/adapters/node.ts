@@ -7,6 +7,7 @@ import { type AuthOptions, type GuardDeny, guard, reportError, withDefaults } fr
 import { errorParts, errorResponseParts } from "../core/response.js";
 import type { AuthResult } from "../core/runner.js";
 import type { AuthRequest } from "../core/scheme.js";
+import type { ThrottleContext } from "../core/throttle.js";
 import type { NodeRequest, NodeRequestOptions, NodeResponse } from "./internal/node-fetch.js";
 import { NodeRequestView, nodeUrl, nodeView } from "./internal/node-request.js";
 
@@ -27,11 +28,13 @@ export type AuthenticatedRequest<
   User,
   Required extends boolean = true,
   Req extends NodeRequest = IncomingMessage,
-> = Omit<Req, "user" | "auth"> & {
+> = Omit<Req, "user" | "auth" | "authContext"> & {
   /** The authenticated user. */
   user: false extends Required ? User | null : User;
   /** What proved the identity: a token record, a session, the JWT claims, or null. */
   auth: unknown;
+  /** What the permissions saw: for `checkObjectPermissions(req.authContext, obj)`. */
+  authContext: ThrottleContext<User>;
 };
 
 /** Options for {@link auth}: the schemes, `required` (default true), where errors go, the URL. */
@@ -118,9 +121,10 @@ export function auth<User, Required extends boolean = true>(
     const outcome = await guard(new NodeRequestView<NodeRequest>(req, urlOf, req), resolved);
     if (outcome.ok) {
       // Plain property writes: @types/passport, when present, types `req.user` as its own.
-      const authed = req as unknown as { user: unknown; auth: unknown };
+      const authed = req as unknown as { user: unknown; auth: unknown; authContext: unknown };
       authed.user = outcome.user;
       authed.auth = outcome.auth;
+      authed.authContext = outcome.context;
       return req as unknown as AuthenticatedRequest<User, Required, Req>;
     }
     if (outcome.error !== undefined) onError(outcome.error, req);

@@ -42,8 +42,8 @@ export class AuthError extends Error {
 
   /** The error class's name, a string literal so minifiers cannot change it. */
   override readonly name: string = "AuthError";
-  /** The HTTP status: 401 (bad or missing credentials) or 403 (refused). */
-  readonly status: 401 | 403;
+  /** The HTTP status: 401 (bad or missing credentials), 403 (refused) or 429 (throttled). */
+  readonly status: 401 | 403 | 429;
   /** A stable machine-readable code, such as `"authentication_failed"`. */
   readonly code: string;
   /** The human-readable message sent to the client. */
@@ -58,7 +58,7 @@ export class AuthError extends Error {
    * @param code - the stable code sent to the client
    * @param options - `status` (default 401), `cause` and `wwwAuthenticate`
    */
-  constructor(detail: string, code: string, options: AuthErrorOptions & { status?: 401 | 403 } = {}) {
+  constructor(detail: string, code: string, options: AuthErrorOptions & { status?: 401 | 403 | 429 } = {}) {
     super(detail, options.cause === undefined ? undefined : { cause: options.cause });
     this.status = options.status ?? 401;
     this.code = code;
@@ -80,11 +80,19 @@ export class AuthError extends Error {
    * ```
    */
   getResponse(): Response {
-    const status = this.status === 401 && this.wwwAuthenticate ? 401 : 403;
-    const headers: Record<string, string> = { "Content-Type": "application/json" };
+    const status = this.status === 429 ? 429 : this.status === 401 && this.wwwAuthenticate ? 401 : 403;
+    const headers = errorHeaders(this);
     if (status === 401) headers["WWW-Authenticate"] = this.wwwAuthenticate!;
     return new Response(JSON.stringify(errorBody(this)), { status, headers });
   }
+}
+
+/** @internal `Content-Type`, and DRF's `Retry-After` for a {@link Throttled} with a wait. */
+export function errorHeaders(error: AuthError): Record<string, string> {
+  const headers: Record<string, string> = { "Content-Type": "application/json" };
+  // DRF's exception handler: `if getattr(exc, 'wait', None)`, so a wait of 0 sends no header.
+  if (error instanceof Throttled && error.wait) headers["Retry-After"] = String(error.wait);
+  return headers;
 }
 
 /** @internal The JSON body of an error: DRF's `detail`, portcullis's `code`, then its `extra` members. */
@@ -253,5 +261,35 @@ export class StoreUnavailable extends Error {
   constructor(store: string, options: { cause?: unknown } = {}) {
     super(`The ${store} store is unavailable.`, options);
     this.store = store;
+  }
+}
+
+/**
+ * Too many requests: 429 `throttled`, DRF's `Throttled`. `wait` (seconds, rounded up) goes into the
+ * detail and, when it is not 0, the `Retry-After` header.
+ *
+ * @example
+ * ```ts
+ * throw new Throttled(42); // 429 {"detail": "Request was throttled. Expected available in 42 seconds.", …}
+ * ```
+ * @see https://www.django-rest-framework.org/api-guide/exceptions/#throttled
+ */
+export class Throttled extends AuthError {
+  /** Always `"Throttled"`. */
+  override readonly name: string = "Throttled";
+  /** Seconds until a request may succeed, rounded up; `null` when unknown. */
+  readonly wait: number | null;
+
+  /**
+   * @param wait - seconds until a request may succeed, or null when unknown
+   * @param detail - defaults to "Request was throttled."
+   * @param code - defaults to "throttled"
+   */
+  constructor(wait: number | null = null, detail = "Request was throttled.", code = "throttled") {
+    const seconds = wait === null ? null : Math.ceil(wait);
+    const suffix =
+      seconds === null ? "" : ` Expected available in ${seconds} second${seconds === 1 ? "" : "s"}.`;
+    super(detail + suffix, code, { status: 429 });
+    this.wait = seconds;
   }
 }

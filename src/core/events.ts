@@ -46,6 +46,26 @@ export interface AuthEventMap {
     /** The record as it was before deletion. */
     record: TokenRecord;
   };
+  /** A throttle refused a request, or a login was refused during a lockout. */
+  throttled: {
+    /** The store key that was over its limit, such as `"throttle_anon_203.0.113.9"`. */
+    key: string;
+    /** The throttle's scope (`"anon"`, `"user"`, a route's scope, `"lockout"`). */
+    scope: string;
+    /** The client's address, or `null` when unknown. */
+    clientIp: string | null;
+  };
+  /** Too many failed logins: a (username, address) pair or an address is locked for the cool-off. */
+  lockedOut: {
+    /** The lock's store key (a digest: usernames are not stored). */
+    key: string;
+    /** `"lockout_user"` for the pair, `"lockout_ip"` for the address. */
+    scope: string;
+    /** The client's address, or `null` when unknown. */
+    clientIp: string | null;
+    /** The username of the failed login that started the lock. */
+    username: string;
+  };
   /** A store found a setting that breaks its promises, such as a Redis without persistence. */
   storeWarning: {
     /** The store or backend, such as `"redis"`. */

@@ -2,6 +2,9 @@
  * What every adapter does with a request, in one place: run the schemes, apply `required`, and turn
  * the outcome into "let it through with this user" or "answer with this status, headers and body".
  */
+
+import { NotAuthenticated } from "./errors.js";
+import { checkPermissions, type Permission } from "./permissions.js";
 import {
   type ErrorResponseParts,
   errorParts,
@@ -9,8 +12,9 @@ import {
   routeChallenge,
   serverError,
 } from "./response.js";
-import { type AuthResult, authenticate } from "./runner.js";
+import { type AuthResult, type AuthSuccess, authenticate } from "./runner.js";
 import type { AuthRequest, BaseAuthentication } from "./scheme.js";
+import { checkThrottles, clientIdent, type Throttle, type ThrottleContext } from "./throttle.js";
 
 /**
  * Options for an adapter's `auth()` (and `withAuth` for Fetch handlers).
@@ -24,10 +28,22 @@ export interface AuthOptions<User = unknown> {
   /** The schemes, in order (DRF's `authentication_classes`). */
   schemes: readonly BaseAuthentication<User>[];
   /**
-   * Whether an anonymous request is refused (DRF's `IsAuthenticated`). Default true. With false, an
-   * anonymous request goes through with `user` and `auth` null; bad credentials are refused either way.
+   * Whether an anonymous request is refused: shorthand for `IsAuthenticated` before `permissions`.
+   * Default true. With false, an anonymous request goes through with `user` and `auth` null unless a
+   * permission refuses it; bad credentials are refused either way.
    */
   required?: boolean;
+  /** DRF's `permission_classes`, checked in order after authentication (and after `required`). */
+  permissions?: readonly Permission<User>[];
+  /** DRF's `throttle_classes`, each counting every request that passed the permissions. */
+  throttles?: readonly Throttle<User>[];
+  /** DRF's `throttle_scope`: which of a `ScopedRateThrottle`'s rates applies to the route. */
+  throttleScope?: string;
+  /**
+   * DRF's `NUM_PROXIES`: how many proxies in front of the app append to `X-Forwarded-For`. Default 0:
+   * the client's address is the socket's, never a header.
+   */
+  numProxies?: number;
 }
 
 /**
@@ -47,6 +63,8 @@ export interface GuardPass<User> {
   auth: unknown;
   /** The scheme that succeeded, or null. */
   scheme: string | null;
+  /** What permissions and throttles saw: pass it to `checkObjectPermissions` in the handler. */
+  context: ThrottleContext<User>;
 }
 
 /**
@@ -60,9 +78,9 @@ export interface GuardPass<User> {
 export interface GuardDeny {
   /** Always false. */
   ok: false;
-  /** 401 or 403 (DRF's rule); 500 for a broken scheme; 503 for a store that cannot answer. */
-  status: 401 | 403 | 500 | 503;
-  /** `Content-Type`, and `WWW-Authenticate` on a 401. */
+  /** 401 or 403 (DRF's rule); 429 when throttled; 500 for a broken scheme; 503 for a store that cannot answer. */
+  status: 401 | 403 | 429 | 500 | 503;
+  /** `Content-Type`, `WWW-Authenticate` on a 401, `Retry-After` on a 429 or 503. */
   headers: Record<string, string>;
   /** DRF's `{"detail", "code"}`. */
   body: ErrorResponseParts["body"];
@@ -74,15 +92,16 @@ export interface GuardDeny {
 export type GuardOutcome<User> = GuardPass<User> | GuardDeny;
 
 /**
- * Runs the schemes on a request and decides, as every adapter does:
- * success → pass with the user; none → 401/403 when `required` (the default), else pass anonymous;
- * fail → 401/403 with DRF's body; a scheme that breaks → 500 `{"detail": "A server error occurred.",
- * "code": "error"}`, or 503 `{"detail": "Service temporarily unavailable, try again later.", "code":
- * "service_unavailable"}` when the cause is a {@link index!StoreUnavailable | StoreUnavailable}: never
- * anonymous.
+ * Runs DRF's `APIView.initial()` on a request, as every adapter does: the schemes, then `required` and
+ * the `permissions` (DRF's `permission_denied`: `NotAuthenticated` 401/403 when nobody authenticated,
+ * else `PermissionDenied` 403), then the `throttles` (429 with `Retry-After`). Bad credentials are
+ * 401/403 with DRF's body whatever the permissions; a scheme, permission or throttle that breaks is
+ * 500 `{"detail": "A server error occurred.", "code": "error"}`, or 503 `{"detail": "Service
+ * temporarily unavailable, try again later.", "code": "service_unavailable"}` when the cause is a
+ * {@link index!StoreUnavailable | StoreUnavailable}: never anonymous.
  *
  * @param request - the request view
- * @param options - schemes and `required`
+ * @param options - schemes, `required`, `permissions`, `throttles`
  * @returns pass or deny
  * @example
  * ```ts
@@ -100,15 +119,48 @@ export async function guard<User>(
   } catch (error) {
     return serverError(error);
   }
-  return decide(result, options.required ?? true);
+  if (result.outcome === "fail") return refuse(errorResponseParts(result)!);
+  const required = options.required ?? true;
+  const context = contextOf(request, options, result.outcome === "success" ? result : null);
+  if (options.permissions === undefined && options.throttles === undefined) {
+    // `required` alone: no permission objects to run.
+    if (result.outcome === "none" && required) return refuse(errorResponseParts(result)!);
+    return pass(context);
+  }
+  try {
+    if (required && context.user === null) throw new NotAuthenticated();
+    await checkPermissions(context);
+    if (options.throttles) await checkThrottles(context, options.throttles);
+  } catch (error) {
+    return denyThrown(error, request, options.schemes);
+  }
+  return pass(context);
 }
 
-function decide<User>(result: AuthResult<User>, required: boolean): GuardOutcome<User> {
-  if (result.outcome === "success") {
-    return { ok: true, user: result.user, auth: result.auth, scheme: result.scheme };
-  }
-  if (result.outcome === "none" && !required) return { ok: true, user: null, auth: null, scheme: null };
-  const parts = errorResponseParts(result)!;
+function contextOf<User>(
+  request: AuthRequest,
+  options: AuthOptions<User>,
+  success: AuthSuccess<User> | null,
+): ThrottleContext<User> {
+  return {
+    request,
+    user: success?.user ?? null,
+    auth: success?.auth ?? null,
+    scheme: success?.scheme ?? null,
+    userId: success?.userId ?? null,
+    isStaff: success?.isStaff ?? false,
+    isSuperuser: success?.isSuperuser ?? false,
+    permissions: options.permissions ?? [],
+    clientIp: clientIdent(request, options.numProxies),
+    throttleScope: options.throttleScope ?? null,
+  };
+}
+
+function pass<User>(context: ThrottleContext<User>): GuardPass<User> {
+  return { ok: true, user: context.user, auth: context.auth, scheme: context.scheme, context };
+}
+
+function refuse(parts: ErrorResponseParts): GuardDeny {
   return { ok: false, status: parts.status, headers: parts.headers, body: parts.body };
 }
 
@@ -164,6 +216,10 @@ export function withDefaults<User, Options extends AuthOptions<User> = AuthOptio
   }
   if (!merged.schemes || merged.schemes.length === 0) {
     throw new TypeError("auth() needs `schemes`: one scheme or more.");
+  }
+  const proxies = merged.numProxies;
+  if (proxies !== undefined && !(Number.isSafeInteger(proxies) && proxies >= 0)) {
+    throw new TypeError("`numProxies` must be a whole number, 0 or more.");
   }
   return merged;
 }

@@ -27,6 +27,10 @@ export interface UserRecord<User = unknown> {
   passwordHash: string | null;
   /** Inactive users cannot authenticate (Django's `is_active`). */
   isActive: boolean;
+  /** Staff users pass `IsAdminUser` (Django's `is_staff`); absent means false. */
+  isStaff?: boolean;
+  /** Django's `is_superuser`, kept for the application's own permissions; absent means false. */
+  isSuperuser?: boolean;
   /** The application's own user object. */
   user: User;
   /** The last successful login, where the store keeps one (Django's `last_login`). */

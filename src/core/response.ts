@@ -1,7 +1,7 @@
 /**
  * Turning a failed or anonymous result into DRF's error response.
  */
-import { AuthError, errorBody, NotAuthenticated, StoreUnavailable } from "./errors.js";
+import { AuthError, errorBody, errorHeaders, NotAuthenticated, StoreUnavailable } from "./errors.js";
 import type { AuthResult } from "./runner.js";
 import type { AuthRequest, BaseAuthentication } from "./scheme.js";
 
@@ -10,9 +10,9 @@ import type { AuthRequest, BaseAuthentication } from "./scheme.js";
  * responses their own way. `null` for a success.
  */
 export interface ErrorResponseParts {
-  /** 401, or 403 when the first scheme has no challenge or the request is refused. */
-  status: 401 | 403;
-  /** `Content-Type`, and `WWW-Authenticate` on a 401. */
+  /** 401, or 403 when the first scheme has no challenge or the request is refused; 429 when throttled. */
+  status: 401 | 403 | 429;
+  /** `Content-Type`, `WWW-Authenticate` on a 401, `Retry-After` on a 429. */
   headers: Record<string, string>;
   /** DRF's body, with the code: `{"detail": "…", "code": "…"}`. */
   body: {
@@ -44,7 +44,7 @@ export interface ErrorResponseParts {
 export function errorResponseParts(result: AuthResult<unknown>): ErrorResponseParts | null {
   if (result.outcome === "success") return null;
   const error = result.outcome === "fail" ? result.error : new NotAuthenticated();
-  const headers: Record<string, string> = { "Content-Type": "application/json" };
+  const headers = errorHeaders(error);
   if (result.status === 401 && result.wwwAuthenticate) headers["WWW-Authenticate"] = result.wwwAuthenticate;
   return { status: result.status, headers, body: errorBody(error) as ErrorResponseParts["body"] };
 }
@@ -139,6 +139,13 @@ export function isStoreUnavailable(error: unknown): boolean {
  * ```
  */
 export function authErrorParts(error: AuthError, challenge?: string): ErrorResponseParts {
+  if (error.status === 429) {
+    return {
+      status: 429,
+      headers: errorHeaders(error),
+      body: errorBody(error) as ErrorResponseParts["body"],
+    };
+  }
   const header = error.status === 401 ? error.wwwAuthenticate || challenge : undefined;
   const status = header ? 401 : 403;
   return errorResponseParts(

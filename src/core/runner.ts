@@ -2,7 +2,7 @@
  * The runner: DRF's `Request._authenticate` loop and its 401-vs-403 rule.
  */
 import { AuthError, SchemeError } from "./errors.js";
-import { type AuthRequest, type BaseAuthentication, schemeName } from "./scheme.js";
+import { type Authenticated, type AuthRequest, type BaseAuthentication, schemeName } from "./scheme.js";
 
 /**
  * A scheme recognised valid credentials.
@@ -16,6 +16,12 @@ export interface AuthSuccess<User = unknown> {
   auth: unknown;
   /** The name of the scheme that succeeded. */
   scheme: string;
+  /** The user's id: the scheme's `userId`, else a string or number `id` on the user object, else `null`. */
+  userId: string | null;
+  /** Django's `is_staff` as the scheme gave it; false when it gave none. */
+  isStaff: boolean;
+  /** Django's `is_superuser` as the scheme gave it; false when it gave none. */
+  isSuperuser: boolean;
 }
 
 /**
@@ -39,8 +45,11 @@ export interface AuthFailure {
   outcome: "fail";
   /** What the scheme threw. Its `status` may differ from the answer's: see the 401-vs-403 rule. */
   error: AuthError;
-  /** The status to answer: 403 for a `PermissionDenied` or when the first scheme has no challenge, else 401. */
-  status: 401 | 403;
+  /**
+   * The status to answer: 403 for a `PermissionDenied` or when the first scheme has no challenge, 429
+   * for a `Throttled` (a locked-out login), else 401.
+   */
+  status: 401 | 403 | 429;
   /** The challenge to send, present exactly when `status` is 401. */
   wwwAuthenticate?: string;
   /** The name of the scheme that failed. */
@@ -102,9 +111,9 @@ function failed<User>(
   const scheme = schemes[index]!;
   if (!(error instanceof AuthError)) throw new SchemeError(schemeName(scheme), error);
   const status =
-    error.status === 403
-      ? { status: 403 as const }
-      : challengeStatus(request, schemes, index === 0 ? error : null);
+    error.status === 401
+      ? challengeStatus(request, schemes, index === 0 ? error : null)
+      : { status: error.status };
   return { outcome: "fail", error, scheme: schemeName(scheme), ...status };
 }
 
@@ -112,9 +121,22 @@ function succeed<User>(scheme: BaseAuthentication<User>, authenticated: unknown)
   if (typeof authenticated !== "object" || authenticated === null || !("user" in authenticated)) {
     throw invalidResult(scheme);
   }
-  const { user, auth } = authenticated as { user: User; auth?: unknown };
+  const { user, auth, userId, isStaff, isSuperuser } = authenticated as Authenticated<User, unknown>;
   if (user === null || user === undefined) throw invalidResult(scheme);
-  return { outcome: "success", user, auth: auth ?? null, scheme: schemeName(scheme) };
+  return {
+    outcome: "success",
+    user,
+    auth: auth ?? null,
+    scheme: schemeName(scheme),
+    userId: typeof userId === "string" ? userId : idOf(user),
+    isStaff: isStaff === true,
+    isSuperuser: isSuperuser === true,
+  };
+}
+
+function idOf(user: unknown): string | null {
+  const id = (user as { id?: unknown }).id;
+  return typeof id === "string" || typeof id === "number" ? String(id) : null;
 }
 
 function invalidResult(scheme: BaseAuthentication<unknown>): SchemeError {

@@ -1,6 +1,7 @@
 /**
  * The request view and the scheme interface: DRF's `BaseAuthentication`, typed.
  */
+import type { UserRecord } from "./records.js";
 
 /**
  * The part of an HTTP request that authentication reads. Every Fetch API `Request` satisfies it;
@@ -23,6 +24,11 @@ export interface AuthRequest {
     /** The header's value (repeated headers joined with ", "), or `null` when it is absent. */
     get(name: string): string | null;
   };
+  /**
+   * The connection's peer address (DRF's `REMOTE_ADDR`), where the adapter knows it: throttles and
+   * lockout key anonymous clients by it.
+   */
+  readonly remoteAddress?: string | null;
 }
 
 /**
@@ -38,6 +44,29 @@ export interface Authenticated<User = unknown, Auth = unknown> {
   user: User;
   /** What proved the identity: a token record, a session, the JWT claims, or `null` (Basic). */
   auth: Auth;
+  /** The user's `UserRecord.id`, for throttles; the built-in schemes give it. */
+  userId?: string;
+  /** Django's `is_staff`, for `IsAdminUser`; the built-in schemes copy it from the record. */
+  isStaff?: boolean;
+  /** Django's `is_superuser`; the built-in schemes copy it from the record. */
+  isSuperuser?: boolean;
+}
+
+/**
+ * The identity fields of a success taken from a user record (never its hash), for a scheme to spread
+ * into its answer.
+ *
+ * @param record - the user's record
+ * @returns `userId`, `isStaff` and `isSuperuser`
+ * @example
+ * ```ts
+ * return { user: record.user, auth: null, ...recordIdentity(record) };
+ * ```
+ */
+export function recordIdentity(
+  record: UserRecord<unknown>,
+): Required<Pick<Authenticated, "userId" | "isStaff" | "isSuperuser">> {
+  return { userId: record.id, isStaff: record.isStaff === true, isSuperuser: record.isSuperuser === true };
 }
 
 /**

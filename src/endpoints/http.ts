@@ -3,6 +3,8 @@
  * @internal
  */
 import { isStoreUnavailable, serverError } from "../core/response.js";
+import type { AuthRequest } from "../core/scheme.js";
+import { withRemoteAddress } from "../core/throttle.js";
 
 /**
  * A Fetch endpoint handler: what `obtainAuthToken`, `tokenLogin`, `tokenLogout` and `tokenLogoutAll`
@@ -13,13 +15,16 @@ import { isStoreUnavailable, serverError } from "../core/response.js";
  * `Retry-After`); any other failure rejects (never resolves to a 4xx): let the server's error handling
  * answer 500.
  *
+ * `info` is what the server passes beside the request, where a lockout reads the client's address:
+ * `{ remoteAddress }` from the adapters' `mount`, Deno's `ServeHandlerInfo`, Bun's `Server`.
+ *
  * @example
  * ```ts
  * const login: EndpointHandler = obtainAuthToken({ users, tokens });
- * Deno.serve((request) => login(request));
+ * Deno.serve((request, info) => login(request, info));
  * ```
  */
-export type EndpointHandler = (request: Request) => Promise<Response>;
+export type EndpointHandler = (request: Request, info?: unknown) => Promise<Response>;
 
 /** The methods every login/logout endpoint allows (DRF's `Allow` for a view with `post` only). */
 export const ALLOW_POST = "POST, OPTIONS";
@@ -46,11 +51,15 @@ export function detailResponse(status: number, detail: string): Response {
  *   `default_response_headers` do.
  * The method is checked before anything else, so a wrong method costs no store access.
  */
-export function postOnly(handle: (request: Request) => Promise<Response>): EndpointHandler {
-  return async (request) => {
+export function postOnly(
+  handle: (request: Request, client: AuthRequest) => Promise<Response>,
+): EndpointHandler {
+  return async (request, info) => {
     let response: Response;
-    if (request.method === "POST") response = await unavailableAs503(handle, request);
-    else if (request.method === "OPTIONS") response = jsonResponse(200, {});
+    if (request.method === "POST") {
+      const client = withRemoteAddress(request, info);
+      response = await unavailableAs503((request) => handle(request, client), request);
+    } else if (request.method === "OPTIONS") response = jsonResponse(200, {});
     else response = methodNotAllowed(request.method, ALLOW_POST);
     response.headers.set("Allow", ALLOW_POST);
     return response;

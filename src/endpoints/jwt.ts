@@ -8,6 +8,7 @@ import { InvalidToken } from "../jwt/errors.js";
 import { type JWTService, serviceUsers } from "../jwt/service.js";
 import type { PasswordOptions } from "../passwords/hash.js";
 import type { UserRecord } from "../stores/types.js";
+import type { Lockout } from "../throttling/lockout.js";
 import { parseBody } from "./body.js";
 import { badRequest, type CharFieldSpec, NON_FIELD_ERRORS, validateFields } from "./fields.js";
 import { type EndpointHandler, jsonResponse, postOnly } from "./http.js";
@@ -23,6 +24,11 @@ export interface JWTHandlersOptions {
   events?: AuthEvents;
   /** The configured password hashing (for verification, the dummy hash and upgrades at login). */
   passwords?: PasswordOptions;
+  /**
+   * Refuses a client's logins for a cool-off after too many failures: 429 with DRF's throttled body
+   * and `Retry-After`, at the cost of a wrong password.
+   */
+  lockout?: Lockout;
 }
 
 /** The six handlers: simplejwt's views, one each. Mount them at the paths simplejwt's docs use. */
@@ -98,7 +104,7 @@ export function createJWTHandlers<User>(
   options: JWTHandlersOptions = {},
 ): JWTHandlers {
   const users = serviceUsers(jwt, options, "createJWTHandlers");
-  const { events, passwords } = options;
+  const { events, passwords, lockout } = options;
   if (jwt.settings.updateLastLogin && typeof users.updateLastLogin !== "function") {
     throw new TypeError(
       "updateLastLogin needs a UserStore with `updateLastLogin` as the JWTService's `users`.",
@@ -109,8 +115,8 @@ export function createJWTHandlers<User>(
 
   // TokenObtainSerializer: authenticate(), USER_AUTHENTICATION_RULE, then the view's tokens.
   const obtain = (via: string, issue: (record: UserRecord<User>) => Promise<object>): EndpointHandler =>
-    postOnly(async (request) => {
-      const login = await readLogin(request, { users, passwords, events, via, refused });
+    postOnly(async (request, client) => {
+      const login = await readLogin(request, client, { users, passwords, events, via, refused, lockout });
       if (login instanceof Response) return login;
       const body = await issue(login.record);
       // simplejwt's ON_LOGIN_SUCCESS with UPDATE_LAST_LOGIN: Django's update_last_login.

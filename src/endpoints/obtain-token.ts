@@ -5,6 +5,7 @@ import { type Duration, parseDuration } from "../core/duration.js";
 import type { AuthEvents } from "../core/events.js";
 import type { PasswordOptions } from "../passwords/hash.js";
 import type { TokenStore, UserStore } from "../stores/types.js";
+import type { Lockout } from "../throttling/lockout.js";
 import { DEFAULT_TOKEN_PREFIX, issueToken } from "../tokens/issue.js";
 import { type EndpointHandler, jsonResponse, postOnly } from "./http.js";
 import { readLogin } from "./login.js";
@@ -19,6 +20,11 @@ export interface ObtainAuthTokenOptions<User = unknown> {
   events?: AuthEvents;
   /** The configured password hashing (for verification, the dummy hash and upgrades at login). */
   passwords?: PasswordOptions;
+  /**
+   * Refuses a client's logins for a cool-off after too many failures: 429 with DRF's throttled body
+   * and `Retry-After`, at the cost of a wrong password.
+   */
+  lockout?: Lockout;
   /** Lifetime of issued tokens: seconds or "30d", "12h"… Default: never expire, as DRF's tokens. */
   ttl?: Duration | null;
 }
@@ -60,12 +66,12 @@ export interface ObtainAuthTokenOptions<User = unknown> {
  */
 export function obtainAuthToken<User>(options: ObtainAuthTokenOptions<User>): EndpointHandler {
   if (!options.users || !options.tokens) throw new TypeError("obtainAuthToken needs `users` and `tokens`.");
-  const { users, tokens, events, passwords } = options;
+  const { users, tokens, events, passwords, lockout } = options;
   const ttl = options.ttl == null ? null : parseDuration(options.ttl, "ttl");
   const via = "obtainAuthToken";
 
-  return postOnly(async (request) => {
-    const login = await readLogin(request, { users, passwords, events, via });
+  return postOnly(async (request, client) => {
+    const login = await readLogin(request, client, { users, passwords, events, via, lockout });
     if (login instanceof Response) return login;
     const { token } = await issueToken(tokens, login.record.id, {
       ttl,

@@ -7,6 +7,7 @@ import type { PasswordOptions } from "../passwords/hash.js";
 import { type CsrfOptions, CsrfPolicy } from "../sessions/csrf.js";
 import type { SessionManager } from "../sessions/manager.js";
 import type { UserStore } from "../stores/types.js";
+import type { Lockout } from "../throttling/lockout.js";
 import { type ParsedBody, parseBody } from "./body.js";
 import {
   detailResponse,
@@ -28,6 +29,11 @@ export interface SessionHandlersOptions<User = unknown> {
   events?: AuthEvents;
   /** Password settings, so a weaker stored hash is upgraded at login. */
   passwords?: PasswordOptions;
+  /**
+   * Refuses a client's logins for a cool-off after too many failures: 429 with DRF's throttled body
+   * and `Retry-After`, at the cost of a wrong password.
+   */
+  lockout?: Lockout;
   /** CSRF settings for these endpoints; default: the manager's. */
   csrf?: CsrfOptions;
 }
@@ -69,18 +75,18 @@ const VIA = "sessionLogin";
  * ```
  */
 export function sessionHandlers<User>(options: SessionHandlersOptions<User>): SessionHandlers {
-  const { sessions, events, passwords } = options;
+  const { sessions, events, passwords, lockout } = options;
   if (!sessions) throw new TypeError("sessionHandlers needs `sessions`.");
   const users = options.users ?? sessions.users;
   const csrf =
     options.csrf === undefined ? sessions.csrf : new CsrfPolicy(options.csrf, { secure: sessions.secure });
 
-  const login = postOnly(async (request) => {
+  const login = postOnly(async (request, client) => {
     const body = await parseBody(request);
     if (body instanceof Response) return body;
     const reason = csrf.check(request, { formToken: formField(body, csrf.fieldName) });
     if (reason !== null) return detailResponse(403, `CSRF Failed: ${reason}`);
-    const accepted = await checkLogin(body, { users, passwords, events, via: VIA });
+    const accepted = await checkLogin(body, client, { users, passwords, events, via: VIA, lockout });
     if (accepted instanceof Response) return accepted;
     const { headers } = await sessions.login(request, accepted.record);
     events?.emit("loginSucceeded", { record: accepted.record, via: VIA });

@@ -9,6 +9,7 @@ import { type AuthSuccess, authenticate } from "../core/runner.js";
 import type { BaseAuthentication } from "../core/scheme.js";
 import type { PasswordOptions } from "../passwords/hash.js";
 import type { TokenRecord, TokenStore, UserStore } from "../stores/types.js";
+import type { Lockout } from "../throttling/lockout.js";
 import {
   checkTokenLimit,
   checkTokenPrefix,
@@ -30,6 +31,11 @@ export interface TokenLoginOptions<User = unknown> {
   events?: AuthEvents;
   /** The configured password hashing (for verification, the dummy hash and upgrades at login). */
   passwords?: PasswordOptions;
+  /**
+   * Refuses a client's logins for a cool-off after too many failures: 429 with DRF's throttled body
+   * and `Retry-After`, at the cost of a wrong password.
+   */
+  lockout?: Lockout;
   /** Token lifetime (knox's TOKEN_TTL): seconds or "10h", "30d"… Default: never expire (`expiry: null`). */
   ttl?: Duration | null;
   /** Refuse a login (403) when the user already has this many unexpired tokens (TOKEN_LIMIT_PER_USER). */
@@ -77,14 +83,14 @@ const NAME_FIELD = { name: { required: false, allowNull: true, allowBlank: true,
  */
 export function tokenLogin<User>(options: TokenLoginOptions<User>): EndpointHandler {
   if (!options.users || !options.tokens) throw new TypeError("tokenLogin needs `users` and `tokens`.");
-  const { users, tokens, events, passwords } = options;
+  const { users, tokens, events, passwords, lockout } = options;
   const prefix = checkTokenPrefix(options.prefix ?? DEFAULT_TOKEN_PREFIX);
   const ttl = options.ttl == null ? null : parseDuration(options.ttl, "ttl");
   const maxTokensPerUser = checkTokenLimit(options.maxTokensPerUser);
   const via = "tokenLogin";
 
-  return postOnly(async (request) => {
-    const login = await readLogin(request, { users, passwords, events, via }, NAME_FIELD);
+  return postOnly(async (request, client) => {
+    const login = await readLogin(request, client, { users, passwords, events, via, lockout }, NAME_FIELD);
     if (login instanceof Response) return login;
     let issued: IssuedToken;
     try {

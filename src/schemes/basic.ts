@@ -4,10 +4,16 @@
 import { MAX_AUTHORIZATION_LENGTH, readAuthorization } from "../core/authorization.js";
 import { binaryToBytes, decodeBase64Binary, decodeUtf8 } from "../core/encoding.js";
 import { AuthenticationFailed } from "../core/errors.js";
-import type { Authenticated, AuthRequest, BaseAuthentication } from "../core/scheme.js";
+import {
+  type Authenticated,
+  type AuthRequest,
+  type BaseAuthentication,
+  recordIdentity,
+} from "../core/scheme.js";
 import type { PasswordOptions } from "../passwords/hash.js";
 import { checkCredentials } from "../stores/credentials.js";
 import type { UserStore } from "../stores/types.js";
+import type { Lockout } from "../throttling/lockout.js";
 
 /** Options shared by both forms of {@link BasicAuthentication}. */
 interface BasicCommonOptions {
@@ -23,6 +29,11 @@ export interface BasicUsersOptions<User> extends BasicCommonOptions {
   users: UserStore<User>;
   /** The configured password algorithm and parameters: upgrades and the unknown-user hash use them. */
   passwords?: PasswordOptions;
+  /**
+   * Refuses a client's logins for a cool-off after too many failures: 429 with DRF's throttled body
+   * and `Retry-After`, at the cost of a wrong password.
+   */
+  lockout?: Lockout;
   /** Not with `users`. */
   verify?: never;
 }
@@ -106,10 +117,14 @@ export class BasicAuthentication<User = unknown> implements BaseAuthentication<U
     if (options.verify !== undefined) {
       return verified(await options.verify(username, password, request));
     }
-    const check = await checkCredentials(options.users, username, password, options.passwords);
+    const { users, passwords, lockout } = options;
+    const check = lockout
+      ? await lockout.check(request, users, username, password, passwords)
+      : await checkCredentials(users, username, password, passwords);
+    if (check.outcome === "locked") throw check.error;
     // ModelBackend.user_can_authenticate: an inactive user is refused as a wrong password is.
     if (check.outcome !== "valid") throw new AuthenticationFailed(INVALID);
-    return { user: check.record.user, auth: null };
+    return { user: check.record.user, auth: null, ...recordIdentity(check.record) };
   }
 
   /**

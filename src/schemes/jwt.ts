@@ -2,7 +2,12 @@
  * simplejwt's JWTAuthentication.
  */
 import { AuthenticationFailed } from "../core/errors.js";
-import type { Authenticated, AuthRequest, BaseAuthentication } from "../core/scheme.js";
+import {
+  type Authenticated,
+  type AuthRequest,
+  type BaseAuthentication,
+  recordIdentity,
+} from "../core/scheme.js";
 import { type JWTService, serviceUsers } from "../jwt/service.js";
 import type { NoCustomClaims, TokenClaims } from "../jwt/types.js";
 import type { UserStore } from "../stores/types.js";
@@ -96,7 +101,7 @@ export class JWTAuthentication<User = unknown, Claims extends object = NoCustomC
     ) {
       throw new AuthenticationFailed("The user's password has been changed.", "password_changed");
     }
-    return { user: record.user, auth: claims as TokenClaims<Claims> }; // typed by the service's claims hook
+    return { user: record.user, auth: claims as TokenClaims<Claims>, ...recordIdentity(record) }; // claims typed by the service
   }
 
   /**

@@ -2,7 +2,12 @@
  * Session authentication: DRF's `SessionAuthentication`, over portcullis's own sessions and CSRF check.
  */
 import { PermissionDenied } from "../core/errors.js";
-import type { Authenticated, AuthRequest, BaseAuthentication } from "../core/scheme.js";
+import {
+  type Authenticated,
+  type AuthRequest,
+  type BaseAuthentication,
+  recordIdentity,
+} from "../core/scheme.js";
 import { type CsrfOptions, CsrfPolicy } from "../sessions/csrf.js";
 import type { SessionManager } from "../sessions/manager.js";
 import type { SessionRecord } from "../stores/types.js";
@@ -70,6 +75,6 @@ export class SessionAuthentication<User = unknown> implements BaseAuthentication
     const reason = this.#csrf.check(request, { sessionSecret: active.csrfSecret });
     if (reason !== null) throw new PermissionDenied(`CSRF Failed: ${reason}`);
     await this.#sessions.touch(active);
-    return { user: active.owner.user, auth: active.record };
+    return { user: active.owner.user, auth: active.record, ...recordIdentity(active.owner) };
   }
 }

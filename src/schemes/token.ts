@@ -6,7 +6,12 @@ import { tokenDigest } from "../core/digest.js";
 import { type Duration, parseDuration } from "../core/duration.js";
 import { AuthenticationFailed } from "../core/errors.js";
 import type { AuthEvents } from "../core/events.js";
-import type { Authenticated, AuthRequest, BaseAuthentication } from "../core/scheme.js";
+import {
+  type Authenticated,
+  type AuthRequest,
+  type BaseAuthentication,
+  recordIdentity,
+} from "../core/scheme.js";
 import type { TokenRecord, TokenStore, TokenTouch, UserStore } from "../stores/types.js";
 import {
   checkTokenLimit,
@@ -156,7 +161,7 @@ export class TokenAuthentication<User = unknown> implements BaseAuthentication<U
       // With the token's own write (lastUsedAt: at most once a minute), its owner's expired tokens go.
       if (changes.lastUsedAt !== undefined) await this.#cleanup(record, now);
     }
-    return { user: owner.user, auth: record };
+    return { user: owner.user, auth: record, ...recordIdentity(owner) };
   }
 
   // The token after one of the keywords, `null` without one; DRF's header errors.

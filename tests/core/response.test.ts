@@ -71,8 +71,28 @@ describe("toResponse given an AuthError a view raised (DRF's exception handler)"
 
 describe("toResponse", () => {
   it("is null on success", () => {
-    expect(toResponse({ outcome: "success", user: {}, auth: null, scheme: "basic" })).toBeNull();
-    expect(errorResponseParts({ outcome: "success", user: {}, auth: null, scheme: "basic" })).toBeNull();
+    expect(
+      toResponse({
+        outcome: "success",
+        user: {},
+        auth: null,
+        scheme: "basic",
+        userId: null,
+        isStaff: false,
+        isSuperuser: false,
+      }),
+    ).toBeNull();
+    expect(
+      errorResponseParts({
+        outcome: "success",
+        user: {},
+        auth: null,
+        scheme: "basic",
+        userId: null,
+        isStaff: false,
+        isSuperuser: false,
+      }),
+    ).toBeNull();
   });
 
   it("answers none with NotAuthenticated, 401 and the challenge", async () => {

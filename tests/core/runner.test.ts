@@ -9,6 +9,9 @@ import {
 } from "../../src/index.js";
 import { makeRequest } from "../../src/testing/index.js";
 
+/** The fields a success carries beside the user: its id and Django's staff flags, none of the record. */
+const flags = (userId: string | null) => ({ userId, isStaff: false, isSuperuser: false });
+
 type Behaviour = "none" | "success" | "fail" | "deny" | "throw";
 
 function scheme(
@@ -48,7 +51,13 @@ describe("authenticate", () => {
     const b = scheme("b", "success");
     const c = scheme("c", "success");
     const result = await authenticate(request, [a, b, c]);
-    expect(result).toEqual({ outcome: "success", user: { id: "b" }, auth: "b-auth", scheme: "b" });
+    expect(result).toEqual({
+      outcome: "success",
+      user: { id: "b" },
+      auth: "b-auth",
+      scheme: "b",
+      ...flags("b"),
+    });
     expect([a.calls, b.calls, c.calls]).toEqual([1, 1, 0]);
   });
 
@@ -155,6 +164,7 @@ describe("authenticate", () => {
       user: 1,
       auth: null,
       scheme: "no-auth",
+      ...flags(null),
     });
   });
 
@@ -203,5 +213,35 @@ describe("authenticate", () => {
     expect(authenticateHeader).not.toHaveBeenCalled();
     await authenticate(request, [{ ...first, authenticate: async () => null }]);
     expect(authenticateHeader).toHaveBeenCalledWith(request);
+  });
+
+  it("passes on the scheme's user id and staff flags, and reads a missing id from the user", async () => {
+    const staff = {
+      name: "staff",
+      authenticate: async () => ({
+        user: { name: "ada" },
+        auth: null,
+        userId: "7",
+        isStaff: true,
+        isSuperuser: true,
+      }),
+    } as unknown as BaseAuthentication;
+    expect(await authenticate(request, [staff])).toEqual({
+      outcome: "success",
+      user: { name: "ada" },
+      auth: null,
+      scheme: "staff",
+      userId: "7",
+      isStaff: true,
+      isSuperuser: true,
+    });
+    const numbered = {
+      name: "n",
+      authenticate: async () => ({ user: { id: 42 }, auth: null, isStaff: "yes" }),
+    };
+    expect(await authenticate(request, [numbered as unknown as BaseAuthentication])).toMatchObject({
+      userId: "42",
+      isStaff: false,
+    });
   });
 });

@@ -12,6 +12,9 @@ import {
 } from "../../src/index.js";
 import { basicAuthHeader, makeRequest } from "../../src/testing/index.js";
 
+/** The fields a success carries beside the user: its id and Django's staff flags, none of the record. */
+const flags = (userId: string | null) => ({ userId, isStaff: false, isSuperuser: false });
+
 // The runner calls each scheme's `authenticate` as it is on the object, once, and awaits it; the built-in
 // schemes call their stores' methods the same way. Overrides and spies are what runs.
 describe("what the runner and the built-in schemes call", () => {
@@ -28,7 +31,13 @@ describe("what the runner and the built-in schemes call", () => {
     const schemes = [scheme("first", Promise.resolve(null)), scheme("second", { user: { id: 2 } })];
     const req = makeRequest({});
     const result = await authenticate(req, schemes as never);
-    expect(result).toEqual({ outcome: "success", user: { id: 2 }, auth: null, scheme: "second" });
+    expect(result).toEqual({
+      outcome: "success",
+      user: { id: 2 },
+      auth: null,
+      scheme: "second",
+      ...flags("2"),
+    });
     expect(calls).toEqual(["first:self", "second:self"]);
   });
 
@@ -39,7 +48,7 @@ describe("what the runner and the built-in schemes call", () => {
       const result = await authenticate(makeRequest({}), [
         { name: "s", authenticate: () => answer as never },
       ]);
-      expect(result).toEqual({ outcome: "success", user: "t", auth: 1, scheme: "s" });
+      expect(result).toEqual({ outcome: "success", user: "t", auth: 1, scheme: "s", ...flags(null) });
     }
   });
 
@@ -85,7 +94,13 @@ describe("the runner with the built-in schemes", () => {
       basic,
     ]);
     expect(good).toBeInstanceOf(Promise);
-    expect(await good).toEqual({ outcome: "success", user: { id: 1 }, auth: null, scheme: "basic" });
+    expect(await good).toEqual({
+      outcome: "success",
+      user: { id: 1 },
+      auth: null,
+      scheme: "basic",
+      ...flags("1"),
+    });
     const bad = await authenticate(
       makeRequest({ headers: { Authorization: basicAuthHeader("ada", "nope") } }),
       [basic],

@@ -464,7 +464,7 @@ describe("construction", () => {
     const jwt = new JWTService({ signingKey: SECRET, users: new MemoryUserStore() });
     expectTypeOf(createJWTHandlers(jwt)).toEqualTypeOf<JWTHandlers>();
     expectTypeOf(createJWTHandlers(jwt).obtainPair).toEqualTypeOf<EndpointHandler>();
-    expectTypeOf<keyof JWTHandlersOptions>().toEqualTypeOf<"events" | "passwords">();
+    expectTypeOf<keyof JWTHandlersOptions>().toEqualTypeOf<"events" | "passwords" | "lockout">();
   });
 });
 

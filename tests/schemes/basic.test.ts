@@ -264,7 +264,7 @@ describe("BasicAuthentication: challenge and wiring", () => {
     });
 
     const ok = await authenticate(withAuth(basicAuthHeader("ada", "secret")), [basic]);
-    expect(ok).toEqual({ outcome: "success", user: { name: "ada" }, auth: null, scheme: "basic" });
+    expect(ok).toMatchObject({ outcome: "success", user: { name: "ada" }, auth: null, scheme: "basic" });
   });
 
   it("passes the request to verify, and lets verify answer with its own AuthError", async () => {
@@ -320,10 +320,17 @@ describe("BasicAuthentication with a user store", () => {
     return { users, basic: new BasicAuthentication({ users, passwords }) };
   }
 
-  it("returns record.user, never the record or the hash", async () => {
+  it("returns record.user and the record's id and flags, never the record or the hash", async () => {
     const { basic } = await seeded();
     const result = await basic.authenticate(withAuth(basicAuthHeader("ada", "secret")));
-    expect(result).toEqual({ user: { id: "1", email: "ada@example.com" }, auth: null });
+    expect(result).toEqual({
+      user: { id: "1", email: "ada@example.com" },
+      auth: null,
+      userId: expect.any(String),
+      isStaff: false,
+      isSuperuser: false,
+    });
+    expect(JSON.stringify(result)).not.toContain("pbkdf2");
   });
 
   it.each([

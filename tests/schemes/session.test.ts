@@ -51,7 +51,13 @@ describe("SessionAuthentication: DRF's behaviour", () => {
     const { auth, login } = await setup();
     const { cookie, session } = await login();
     const result = await auth.authenticate(request("GET", { cookie }));
-    expect(result).toEqual({ user: { id: "1", username: "ada" }, auth: session });
+    expect(result).toEqual({
+      user: { id: "1", username: "ada" },
+      auth: session,
+      userId: session.userId,
+      isStaff: false,
+      isSuperuser: false,
+    });
     expect(auth.name).toBe("session");
   });
 

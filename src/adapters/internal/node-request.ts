@@ -130,6 +130,10 @@ export class NodeRequestView<Source = unknown> implements AuthRequest {
     this.#url ??= this.#urlOf(this.#source);
     return this.#url;
   }
+
+  get remoteAddress(): string | null {
+    return (this.#req.socket as { remoteAddress?: string } | undefined)?.remoteAddress ?? null;
+  }
 }
 
 /** The view of `req` whose URL is node:http's own ({@link nodeUrl}) or `url` (a string or a function). @internal */
