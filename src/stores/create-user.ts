@@ -13,6 +13,10 @@ export interface CreateUserFields<User> {
   password: string | null;
   /** Default true. */
   isActive?: boolean;
+  /** Django's `is_staff` (passes `IsAdminUser`). Default false: `createUser` is `create_user`, not `create_superuser`. */
+  isStaff?: boolean;
+  /** Django's `is_superuser`. Default false. */
+  isSuperuser?: boolean;
   /** The application's user object (the store may build one when it is missing). */
   user?: User;
 }
@@ -29,7 +33,7 @@ export interface CreateUserOptions {
  * Hashes the password, saves the user through `users.create`, and emits `userCreated`.
  *
  * @param users - a store with `create`
- * @param fields - username, password, and optionally isActive and user
+ * @param fields - username, password, and optionally isActive, isStaff, isSuperuser and user
  * @param options - events and password options
  * @returns the stored record
  * @throws TypeError when the store has no `create`; whatever the store throws for a duplicate username
@@ -55,6 +59,8 @@ export async function createUser<User>(
     username: fields.username,
     passwordHash,
     ...(fields.isActive === undefined ? {} : { isActive: fields.isActive }),
+    ...(fields.isStaff === undefined ? {} : { isStaff: fields.isStaff }),
+    ...(fields.isSuperuser === undefined ? {} : { isSuperuser: fields.isSuperuser }),
     ...(fields.user === undefined ? {} : { user: fields.user }),
   });
   options.events?.emit("userCreated", { record });

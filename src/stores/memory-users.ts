@@ -57,7 +57,7 @@ export class MemoryUserStore<User = DefaultUser> implements UserStore<User> {
   /**
    * Creates a user with the next free id. Without `user`, the user object is `{ id, username }`.
    *
-   * @param input - username, password hash, and optionally `isActive` and `user`
+   * @param input - username, password hash, and optionally `isActive`, `isStaff`, `isSuperuser` and `user`
    * @returns a copy of the stored record
    */
   async create(input: CreateUserInput<User>): Promise<UserRecord<User>> {
@@ -68,6 +68,8 @@ export class MemoryUserStore<User = DefaultUser> implements UserStore<User> {
       username: input.username,
       passwordHash: input.passwordHash,
       isActive: input.isActive ?? true,
+      isStaff: input.isStaff ?? false,
+      isSuperuser: input.isSuperuser ?? false,
       user: input.user ?? ({ id, username: input.username } as User),
     });
   }

@@ -17,6 +17,10 @@ export interface CreateUserInput<User = unknown> {
   passwordHash: string | null;
   /** Defaults to true. */
   isActive?: boolean;
+  /** Django's `is_staff` (passes `IsAdminUser`). Defaults to false. */
+  isStaff?: boolean;
+  /** Django's `is_superuser`. Defaults to false. */
+  isSuperuser?: boolean;
   /** The application's user object; a store may build one when it is missing. */
   user?: User;
 }

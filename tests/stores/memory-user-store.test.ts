@@ -11,8 +11,13 @@ describe("MemoryUserStore", () => {
       username: "ada",
       passwordHash: "pbkdf2_sha256$1$salt$hash",
       isActive: true,
+      isStaff: false,
+      isSuperuser: false,
       user: { id: "1", username: "ada" },
     });
+    const admin = await users.create({ username: "root", passwordHash: null, isStaff: true, isSuperuser: true });
+    expect(admin).toMatchObject({ isStaff: true, isSuperuser: true });
+    expect(await users.findByUsername("root")).toMatchObject({ isStaff: true, isSuperuser: true });
     expect(bob).toMatchObject({
       id: "2",
       isActive: false,
