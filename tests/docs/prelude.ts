@@ -102,6 +102,7 @@ export function seedUsers(users: MemoryUserStore<AppUser>): MemoryUserStore<AppU
     username: "grace",
     passwordHash: HASHES.grace,
     isActive: true,
+    isStaff: true,
     user: { id: "2", username: "grace", isStaff: true },
   });
   return addFaultyUsers(users);

@@ -1436,3 +1436,91 @@ describe("docs/testing.md: suites in a test file", () => {
     async (_, ctx) => ctx.values(),
   );
 });
+
+describe("docs/permissions-and-throttling.md", () => {
+  const PERMISSION_DENIED = {
+    detail: "You do not have permission to perform this action.",
+    code: "permission_denied",
+  };
+  const GRACE = basicAuthHeader("grace", "hopper");
+
+  runs(
+    "docs/permissions-and-throttling.md",
+    "const IsOwner: Permission<AppUser>",
+    "IsAdminUser, IsAuthenticatedOrReadOnly and an object permission",
+    async (sample) => {
+      const module = await runSample(sample, context().values());
+      const base = await listen(module.app as RequestListener);
+      const admin = sender(`${base}/api/admin/users/`);
+      const anonymous = await admin(null);
+      expect(anonymous.status).toBe(401);
+      expect(anonymous.headers.get("www-authenticate")).toBe('Basic realm="api"');
+      expect(await anonymous.json()).toEqual(NOT_PROVIDED);
+      const ada = await admin(BASIC.good);
+      expect(ada.status).toBe(403);
+      expect(await ada.json()).toEqual(PERMISSION_DENIED);
+      expect((await admin(GRACE)).status).toBe(200);
+
+      const read = await sender(`${base}/api/articles/`)(null);
+      expect(await read.json()).toEqual({ articles: [], reader: null });
+      const write = await sender(`${base}/api/articles/`, { method: "POST" })(null);
+      expect(write.status).toBe(401);
+
+      const note = sender(`${base}/api/notes/7/`);
+      const notMine = await note(BASIC.good);
+      expect(notMine.status).toBe(403);
+      expect(await notMine.json()).toEqual({ detail: "This note is not yours.", code: "permission_denied" });
+      expect(await (await note(GRACE)).json()).toEqual({ id: "7", ownerId: "2", text: "hello" });
+    },
+  );
+
+  runs(
+    "docs/permissions-and-throttling.md",
+    "new ScopedRateThrottle({ rates",
+    "anonymous, user and scoped rates",
+    async (sample) => {
+      const module = await runSample(sample, context().values());
+      const base = await listen(module.app as RequestListener);
+      const search = sender(`${base}/api/search/`);
+      for (let i = 0; i < 3; i++) expect((await search(null)).status).toBe(200);
+      const throttled = await search(null);
+      expect(throttled.status).toBe(429);
+      expect(Number(throttled.headers.get("retry-after"))).toBeGreaterThan(0);
+      expect(await throttled.json()).toEqual({
+        detail: expect.stringMatching(/^Request was throttled\. Expected available in \d+ seconds?\.$/),
+        code: "throttled",
+      });
+      expect((await search(BASIC.good)).status).toBe(200); // ada is counted by her id, not the address
+
+      const upload = sender(`${base}/api/uploads/`, { method: "POST" });
+      expect((await upload(BASIC.good)).status).toBe(201);
+      expect((await upload(BASIC.good)).status).toBe(201);
+      expect((await upload(BASIC.good)).status).toBe(429);
+      expect((await upload(GRACE)).status).toBe(201);
+    },
+  );
+
+  runs(
+    "docs/permissions-and-throttling.md",
+    "new Lockout({",
+    "lockout at Basic and the token login",
+    async (sample) => {
+      const module = await runSample(sample, context().values());
+      const base = await listen(module.app as RequestListener);
+      const login = (password: string) =>
+        fetch(`${base}/api/auth/token/`, {
+          method: "POST",
+          headers: { "Content-Type": "application/json" },
+          body: JSON.stringify({ username: "ada", password }),
+        });
+      for (let i = 0; i < 5; i++) expect((await login("wrong")).status).toBe(400);
+      const locked = await login("correct horse");
+      expect(locked.status).toBe(429);
+      expect(Number(locked.headers.get("retry-after"))).toBeGreaterThan(800);
+      expect(((await locked.json()) as { code: string }).code).toBe("throttled");
+      // The same pair is locked at Basic too; another user from the same address is not.
+      expect((await sender(`${base}/api/private/`)(BASIC.good)).status).toBe(429);
+      expect((await sender(`${base}/api/private/`)(GRACE)).status).toBe(200);
+    },
+  );
+});

@@ -48,6 +48,8 @@ export const ENTRY_POINTS: Record<string, string> = {
   "portcullis/testing": "src/testing/index.ts",
   "portcullis/adapter-kit": "src/adapter-kit.ts",
   "portcullis/sessions": "src/sessions/index.ts",
+  "portcullis/permissions": "src/permissions.ts",
+  "portcullis/throttling": "src/throttling/index.ts",
   "portcullis/fetch": "src/adapters/fetch.ts",
   "portcullis/node": "src/adapters/node.ts",
   "portcullis/express": "src/adapters/express.ts",
