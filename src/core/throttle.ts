@@ -31,7 +31,17 @@ export interface ThrottleContext<User = unknown> extends PermissionContext<User>
  * const decision: ThrottleDecision = { allowed: false, wait: 12.5 };
  * ```
  */
-export type ThrottleDecision = { allowed: true } | { allowed: false; wait: number | null };
+export type ThrottleDecision =
+  | {
+      /** The request may go on. */
+      allowed: true;
+    }
+  | {
+      /** The request is refused. */
+      allowed: false;
+      /** Seconds until a request may succeed, or `null` when the throttle cannot tell. */
+      wait: number | null;
+    };
 
 /**
  * A throttle, DRF's `BaseThrottle`: counts the request and says whether it may go on. The built-in
