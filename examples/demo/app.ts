@@ -1,14 +1,14 @@
 /**
- * The demo application: a node:http server with a public route, `/api/me/` behind Basic and JWT
- * authentication, and simplejwt's token endpoints. `npm start` runs it (server.ts); tests start it on a
- * free port.
+ * The demo application: a node:http server with a public route, `/api/me/` behind Basic, Token, JWT
+ * and session authentication, an admin-only route, a throttled route, simplejwt's token endpoints and
+ * the session login, every login point under a lockout. `npm start` runs it (server.ts); tests start it
+ * on a free port.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { Readable } from "node:stream";
-import { errorResponseParts } from "../../src/adapter-kit.js";
+import { createAuth } from "../../src/adapters/node.js";
 import {
-  type AuthRequest,
-  authenticate,
+  type BaseAuthentication,
   BasicAuthentication,
   createJWTHandlers,
   type DefaultUser,
@@ -30,6 +30,15 @@ import {
   type UserStore,
   verifyPassword,
 } from "../../src/index.js";
+import { IsAdminUser, type Permission } from "../../src/permissions.js";
+import {
+  AnonRateThrottle,
+  Lockout,
+  MemoryThrottleStore,
+  type Throttle,
+  type ThrottleStore,
+  UserRateThrottle,
+} from "../../src/throttling/index.js";
 import { LOGIN_PAGE } from "./login-page.js";
 
 /** The stores the demo runs on: memory by default; `npm start` passes SQLite ones. */
@@ -38,11 +47,15 @@ export interface DemoStores {
   tokens: TokenStore;
   sessions: SessionStore;
   revocations: RevocationStore;
+  /** Where throttles and the lockout count. */
+  throttles: ThrottleStore;
 }
 
 export interface DemoOptions {
   /** The seeded user's password; default "demo". */
   password?: string;
+  /** The seeded staff user `admin`'s password; default "admin". */
+  adminPassword?: string;
   /** The HS256 secret for JWTs; default: 32 random bytes per process. */
   jwtSecret?: string;
   /** Default: fresh memory stores. */
@@ -56,18 +69,27 @@ export function memoryStores(): DemoStores {
     tokens: new MemoryTokenStore(),
     sessions: new MemorySessionStore(),
     revocations: new MemoryRevocationStore(),
+    throttles: new MemoryThrottleStore(),
   };
 }
 
-/** Builds the demo server (not yet listening) with a seeded user `demo` (created when missing). */
-export async function createDemoServer(options: DemoOptions = {}): Promise<Server> {
-  const { users, tokens, sessions: sessionStore, revocations } = options.stores ?? memoryStores();
-  const password = options.password ?? "demo";
-  const demo = await users.findByUsername("demo");
-  if (demo === null) await users.create({ username: "demo", passwordHash: await hashPassword(password) });
-  else if (!(await verifyPassword(password, demo.passwordHash)).valid) {
-    await users.setPasswordHash(demo.id, await hashPassword(password));
+/** Creates `username` (staff or not) when missing, or resets its password when it differs. */
+async function seed(users: DemoStores["users"], username: string, password: string, isStaff: boolean) {
+  const found = await users.findByUsername(username);
+  if (found === null) await users.create({ username, passwordHash: await hashPassword(password), isStaff });
+  else if (!(await verifyPassword(password, found.passwordHash)).valid) {
+    await users.setPasswordHash(found.id, await hashPassword(password));
   }
+}
+
+/**
+ * Builds the demo server (not yet listening) with a seeded user `demo` and a staff user `admin`
+ * (created when missing).
+ */
+export async function createDemoServer(options: DemoOptions = {}): Promise<Server> {
+  const { users, tokens, sessions: sessionStore, revocations, throttles } = options.stores ?? memoryStores();
+  await seed(users, "demo", options.password ?? "demo", false);
+  await seed(users, "admin", options.adminPassword ?? "admin", true);
   const jwt = new JWTService({
     signingKey: options.jwtSecret ?? crypto.getRandomValues(new Uint8Array(32)),
     users,
@@ -75,9 +97,12 @@ export async function createDemoServer(options: DemoOptions = {}): Promise<Serve
     rotateRefreshTokens: true,
     blacklistAfterRotation: true,
   });
+  // django-axes' idea at every login point: 5 failures of one username from one address lock that pair
+  // for a minute (short, so that the walkthrough can be run again); 100 from one address lock it.
+  const lockout = new Lockout({ store: throttles, failures: 5, ipFailures: 100, coolOff: "1m" });
   // Plain http on 127.0.0.1, so the cookies cannot be Secure: set `secure: true` (the default) behind HTTPS.
   const sessions = new SessionManager({ store: sessionStore, users, secure: false });
-  const basic = new BasicAuthentication({ users });
+  const basic = new BasicAuthentication({ users, lockout });
   const bearer = new JWTAuthentication({ jwt });
   const token = new TokenAuthentication({ tokens, users });
   const session = new SessionAuthentication({ sessions });
@@ -87,10 +112,13 @@ export async function createDemoServer(options: DemoOptions = {}): Promise<Serve
   // sign-in dialog, even for the page's fetch(). DRF's per-view `authentication_classes`.
   const apiSchemes = [basic, token, bearer, session];
   const browserSchemes = [session, basic, token, bearer];
-  const tokenViews = createJWTHandlers(jwt);
-  const sessionViews = sessionHandlers({ sessions });
-  const endpoints: Record<string, (request: Request) => Promise<Response>> = {
-    "/api-token-auth/": obtainAuthToken({ users, tokens }),
+  const tokenViews = createJWTHandlers(jwt, { lockout });
+  const sessionViews = sessionHandlers({ sessions, lockout });
+  const endpoints: Record<
+    string,
+    (request: Request, info: { remoteAddress: string | null }) => Promise<Response>
+  > = {
+    "/api-token-auth/": obtainAuthToken({ users, tokens, lockout }),
     "/api/token/": tokenViews.obtainPair,
     "/api/token/refresh/": tokenViews.refresh,
     "/api/token/verify/": tokenViews.verify,
@@ -99,25 +127,36 @@ export async function createDemoServer(options: DemoOptions = {}): Promise<Serve
     "/api/session/login/": sessionViews.login,
     "/api/session/logout/": sessionViews.logout,
   };
-  // Protected views: the methods each accepts, and what it answers for the authenticated user.
-  const views: Record<
-    string,
-    {
-      methods: string[];
-      schemes: typeof apiSchemes;
-      answer: (user: { id: string; username: string }) => unknown;
-    }
-  > = {
-    "/api/me/": {
-      methods: ["GET", "HEAD"],
-      schemes: apiSchemes,
-      answer: ({ id, username }) => ({ id, username }),
-    },
-    "/api/ping/": {
-      methods: ["GET", "POST"],
+  // DRF's throttle rates, counted in the same store as the lockout.
+  const rates: Throttle<DefaultUser>[] = [
+    new AnonRateThrottle({ rate: "5/minute", store: throttles }),
+    new UserRateThrottle({ rate: "10/minute", store: throttles }),
+  ];
+  // Protected views: the methods each accepts, DRF's three steps (schemes, permissions, throttles),
+  // and what it answers for the user (null: anonymous, where the view allows it).
+  const { auth } = createAuth<DefaultUser>({ schemes: apiSchemes });
+  const view = (
+    methods: string[],
+    answer: (user: DefaultUser | null) => unknown,
+    options: {
+      schemes?: BaseAuthentication<DefaultUser>[];
+      required?: boolean;
+      permissions?: Permission<DefaultUser>[];
+      throttles?: Throttle<DefaultUser>[];
+    } = {},
+  ) => ({ methods, answer, check: auth(options) });
+  const views: Record<string, ReturnType<typeof view>> = {
+    "/api/me/": view(["GET", "HEAD"], (user) => ({ id: user!.id, username: user!.username })),
+    "/api/ping/": view(["GET", "POST"], (user) => ({ pong: true, username: user!.username }), {
       schemes: browserSchemes,
-      answer: ({ username }) => ({ pong: true, username }),
-    },
+    }),
+    "/api/admin/": view(["GET"], (user) => ({ admin: true, username: user!.username }), {
+      permissions: [IsAdminUser],
+    }),
+    "/api/throttled/": view(["GET"], (user) => ({ message: "Counted.", username: user?.username ?? null }), {
+      required: false,
+      throttles: rates,
+    }),
   };
 
   return createServer((req, res) => {
@@ -132,7 +171,12 @@ export async function createDemoServer(options: DemoOptions = {}): Promise<Serve
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = new URL(req.url ?? "/", "http://localhost").pathname;
     const endpoint = endpoints[path];
-    if (endpoint) return write(res, await endpoint(toFetchRequest(req)));
+    // The socket's address goes with the request: the lockout counts failures per client.
+    if (endpoint)
+      return write(
+        res,
+        await endpoint(toFetchRequest(req), { remoteAddress: req.socket.remoteAddress ?? null }),
+      );
     if (path === "/login" || path === "/login/") {
       res.writeHead(200, { "Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store" });
       return void res.end(LOGIN_PAGE);
@@ -141,38 +185,21 @@ export async function createDemoServer(options: DemoOptions = {}): Promise<Serve
       if (req.method !== "GET" && req.method !== "HEAD") return notAllowed(res, req.method, ["GET", "HEAD"]);
       return send(res, 200, { message: "Hello, anonymous or not." });
     }
-    const view = views[path];
-    if (!view) return send(res, 404, { detail: "Not found." });
+    const found = views[path];
+    if (!found) return send(res, 404, { detail: "Not found." });
 
-    // DRF's APIView.initial(): authentication runs before the method is checked, so an anonymous
-    // POST is asked for credentials (401) rather than told the method (405).
-    const result = await authenticate(toAuthRequest(req), view.schemes);
-    if (result.outcome !== "success") {
-      const parts = errorResponseParts(result)!;
-      return send(res, parts.status, parts.body, parts.headers);
-    }
-    if (!view.methods.includes(req.method ?? "")) return notAllowed(res, req.method, view.methods);
-    send(res, 200, view.answer(result.user));
+    // DRF's APIView.initial(): authentication, permissions and throttles run before the method is
+    // checked, so an anonymous POST is asked for credentials (401) rather than told the method (405).
+    // The check answers 401/403/429/500/503 itself and resolves to null.
+    const authed = await found.check(req, res);
+    if (authed === null) return;
+    if (!found.methods.includes(req.method ?? "")) return notAllowed(res, req.method, found.methods);
+    send(res, 200, found.answer(authed.user));
   }
 }
 
 function notAllowed(res: ServerResponse, method: string | undefined, allowed: string[]): void {
   send(res, 405, { detail: `Method "${method}" not allowed.` }, { Allow: allowed.join(", ") });
-}
-
-// A view over IncomingMessage: no copy, no body read.
-function toAuthRequest(req: IncomingMessage): AuthRequest {
-  return {
-    method: req.method ?? "GET",
-    // Absolute, so the CSRF check knows the request's own origin.
-    url: `http://${req.headers.host ?? "localhost"}${req.url ?? "/"}`,
-    headers: {
-      get(name) {
-        const value = req.headers[name.toLowerCase()];
-        return value === undefined ? null : Array.isArray(value) ? value.join(", ") : value;
-      },
-    },
-  };
 }
 
 // The endpoint handlers take a Fetch Request: the body streams through, unread until they read it.
