@@ -33,7 +33,10 @@ export class MemoryThrottleStore implements ThrottleStore {
     const log = this.#read(key, windowMs, now);
     const allowed = log.times.length < limit;
     if (allowed) {
-      log.times.push(now);
+      // Kept in order even when the clock stepped back, so the oldest entries leave first.
+      let index = log.times.length;
+      while (index > 0 && log.times[index - 1]! > now) index--;
+      log.times.splice(index, 0, now);
       log.until = Math.max(log.until, now + windowMs);
       if (log.times.length === 1) this.#keep(key, log, now);
     }

@@ -19,6 +19,7 @@ export type {
 export {
   testRevocationStore,
   testSessionStore,
+  testThrottleStore,
   testTokenStore,
   testUserStore,
 } from "./conformance/index.js";

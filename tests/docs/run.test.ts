@@ -1410,6 +1410,33 @@ describe("docs/stores.md", () => {
     "the conformance suite on Redis",
     async (_, ctx) => ctx.values(),
   );
+
+  runs(
+    "docs/stores.md",
+    "new RedisThrottleStore({ client",
+    "a throttle on Redis, and DRF's wait",
+    async (sample) => {
+      const values = context().values();
+      const client = values.client as import("ioredis").Redis;
+      const key = "myapp:throttle:throttle_anon_203.0.113.9";
+      await client.del(key);
+      closers.push(() => client.del(key));
+      const module = await runSample(sample, values);
+      expect(module).toMatchObject({ allowed: true, retryAfter: 0 });
+      const throttles = module.throttles as import("../../src/stores/redis/index.js").RedisThrottleStore;
+      const now = module.now as number;
+      for (let i = 2; i <= 5; i++)
+        expect(await throttles.hit("throttle_anon_203.0.113.9", 5, 60_000, now + i)).toMatchObject({
+          allowed: true,
+          count: i,
+        });
+      // The sixth in the minute is refused, and the page's arithmetic gives DRF's wait.
+      const again = await runSample(sample, values);
+      expect(again).toMatchObject({ allowed: false, oldest: now });
+      expect(again.retryAfter).toBe(Math.ceil((now + 60_000 - (again.now as number)) / 1000));
+      expect(await client.zcard(key)).toBe(5);
+    },
+  );
 });
 
 describe("docs/testing.md: suites in a test file", () => {

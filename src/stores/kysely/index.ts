@@ -1,5 +1,5 @@
 /**
- * portcullis/kysely: the user, token, session and revocation stores over SQL through Kysely, on SQLite
+ * portcullis/kysely: the user, token, session, revocation and throttle stores over SQL through Kysely, on SQLite
  * (better-sqlite3) and PostgreSQL (pg), with their migrations. `kysely` is an optional peer dependency;
  * the driver is whichever dialect you give Kysely.
  *
@@ -28,6 +28,7 @@ export type { PreparedSqliteDialectConfig } from "./sqlite-dialect.js";
 export { PreparedSqliteDialect } from "./sqlite-dialect.js";
 export type { AnyKysely, KyselyStoreOptions, KyselyTableNames } from "./tables.js";
 export { DEFAULT_TABLE_NAMES } from "./tables.js";
+export { KyselyThrottleStore } from "./throttle.js";
 export { KyselyTokenStore } from "./tokens.js";
 export { isConnectionError } from "./unavailable.js";
 export type { KyselyUserRow, KyselyUserStoreOptions } from "./users.js";

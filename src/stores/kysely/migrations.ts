@@ -85,6 +85,7 @@ export class PortcullisMigrationProvider implements MigrationProvider {
     return {
       "0001_portcullis_initial": initial(this.#tables),
       "0002_portcullis_revocation_consumed_at": revocationConsumedAt(this.#tables),
+      "0003_portcullis_throttles": throttles(this.#tables),
     };
   }
 }
@@ -272,6 +273,33 @@ function revocationConsumedAt(tables: Required<KyselyTableNames>): Migration {
 
     async down(db) {
       await db.schema.alterTable(revocations).dropColumn("consumed_at").execute();
+    },
+  };
+}
+
+/**
+ * The throttle store's table (issue 19): one row per recorded hit, found by the key's digest and time,
+ * and pruned by `expires_at`. A new table, so it adds to a populated database as it is. The id is the
+ * row's key on each database's own terms: SQLite's rowid, a PostgreSQL sequence.
+ */
+function throttles(tables: Required<KyselyTableNames>): Migration {
+  const { throttles } = tables;
+  return {
+    async up(db) {
+      await db.schema
+        .createTable(throttles)
+        .ifNotExists()
+        .addColumn("id", isPostgres(db) ? "bigserial" : "integer", (column) => column.primaryKey())
+        .addColumn("key_digest", "text", (column) => column.notNull())
+        .addColumn("hit_at", "bigint", (column) => column.notNull())
+        .addColumn("expires_at", "bigint", (column) => column.notNull())
+        .execute();
+      await createIndex(db, throttles, "key_idx", ["key_digest", "hit_at"]);
+      await createIndex(db, throttles, "expires_at_idx", ["expires_at"]);
+    },
+
+    async down(db) {
+      await db.schema.dropTable(throttles).ifExists().execute();
     },
   };
 }

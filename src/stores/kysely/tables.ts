@@ -39,6 +39,8 @@ export interface KyselyTableNames {
   revocations?: string;
   /** {@link KyselyRevocationStore}'s revoked-family tombstones; default `portcullis_revoked_families`. */
   revokedFamilies?: string;
+  /** {@link KyselyThrottleStore}'s table, one row per recorded hit; default `portcullis_throttles`. */
+  throttles?: string;
 }
 
 /**
@@ -55,6 +57,7 @@ export const DEFAULT_TABLE_NAMES: Readonly<Required<KyselyTableNames>> = Object.
   sessions: "portcullis_sessions",
   revocations: "portcullis_revocations",
   revokedFamilies: "portcullis_revoked_families",
+  throttles: "portcullis_throttles",
 });
 
 /**

@@ -15,6 +15,7 @@ export type {
 export type { RevocationConformanceOptions } from "./revocations.js";
 export { testRevocationStore } from "./revocations.js";
 export { testSessionStore } from "./sessions.js";
+export { testThrottleStore } from "./throttle.js";
 export { testTokenStore } from "./tokens.js";
 export type { CreatableUserStore } from "./users.js";
 export { testUserStore } from "./users.js";

@@ -145,6 +145,23 @@ describe("50 parallel consume of one jti on SQLite", () => {
         jtis.map(() => 1),
       );
     }, 60_000);
+
+    it("throttle hits across the threads record exactly the limit per key", async () => {
+      const file = join(dir, "throttle.db");
+      const setup = sqliteDb(file);
+      await migrateToLatest(setup);
+      await sql`pragma journal_mode = wal`.execute(setup);
+      await setup.destroy();
+      const keys = Array.from({ length: ROUNDS }, (_, i) => `thread-throttle-${i}`);
+      const allowed = await atBarrier<number[]>(
+        "./sqlite-throttle-worker.ts",
+        Array.from({ length: 5 }, () => ({ file, keys, calls: 10, limit: 7, now: Date.now() })),
+      );
+      // Per key, the hits allowed in all five threads together.
+      expect(keys.map((_, i) => allowed.reduce((sum, perThread) => sum + perThread[i]!, 0))).toEqual(
+        keys.map(() => 7),
+      );
+    }, 60_000);
   });
 });
 

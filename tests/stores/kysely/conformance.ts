@@ -1,16 +1,18 @@
 /**
- * The four conformance suites from portcullis/testing against the Kysely stores on one database.
+ * The five conformance suites from portcullis/testing against the Kysely stores on one database.
  */
 import { describe, expect, it } from "vitest";
 import {
   KyselyRevocationStore,
   KyselySessionStore,
+  KyselyThrottleStore,
   KyselyTokenStore,
   KyselyUserStore,
 } from "../../../src/stores/kysely/index.js";
 import {
   testRevocationStore,
   testSessionStore,
+  testThrottleStore,
   testTokenStore,
   testUserStore,
 } from "../../../src/testing/index.js";
@@ -59,5 +61,10 @@ export function conformance(label: string, fresh: FreshDatabase): void {
     fixture((db) => new KyselyRevocationStore({ db })),
     t,
     { name: `KyselyRevocationStore on ${label}` },
+  );
+  testThrottleStore(
+    fixture((db) => new KyselyThrottleStore({ db })),
+    t,
+    { name: `KyselyThrottleStore on ${label}` },
   );
 }

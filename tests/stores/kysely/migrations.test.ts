@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   DEFAULT_TABLE_NAMES,
   KyselyRevocationStore,
+  KyselyThrottleStore,
   KyselyTokenStore,
   migrateToLatest,
   PORTCULLIS_MIGRATION_TABLES,
@@ -25,6 +26,12 @@ const EXPECTED_TABLES = [
   ...Object.values(DEFAULT_TABLE_NAMES),
   ...Object.values(PORTCULLIS_MIGRATION_TABLES),
 ];
+/** Every migration, in order. */
+const MIGRATIONS = [
+  "0001_portcullis_initial",
+  "0002_portcullis_revocation_consumed_at",
+  "0003_portcullis_throttles",
+];
 const EXPECTED_INDEXES = [
   "portcullis_tokens_user_id_idx",
   "portcullis_sessions_user_id_idx",
@@ -32,6 +39,8 @@ const EXPECTED_INDEXES = [
   "portcullis_revocations_user_id_idx",
   "portcullis_revocations_family_id_idx",
   "portcullis_revocations_expires_at_idx",
+  "portcullis_throttles_key_idx",
+  "portcullis_throttles_expires_at_idx",
 ];
 
 /** Table and index names, and the indexed columns, as each database's catalogue reports them. */
@@ -79,10 +88,7 @@ function migrationTests(fresh: () => Promise<{ db: AnyDb; catalogue: Catalogue }
     const first = await migrateToLatest(db);
     expect(
       first.map(({ migrationName, direction, status }) => ({ migrationName, direction, status })),
-    ).toEqual([
-      { migrationName: "0001_portcullis_initial", direction: "Up", status: "Success" },
-      { migrationName: "0002_portcullis_revocation_consumed_at", direction: "Up", status: "Success" },
-    ]);
+    ).toEqual(MIGRATIONS.map((migrationName) => ({ migrationName, direction: "Up", status: "Success" })));
     expect(await catalogue.tables()).toEqual(expect.arrayContaining(EXPECTED_TABLES));
     expect(await catalogue.tables()).not.toContain("kysely_migration"); // the app's own migrations stay apart
     const indexes = await catalogue.indexes();
@@ -91,6 +97,7 @@ function migrationTests(fresh: () => Promise<{ db: AnyDb; catalogue: Catalogue }
       /\(\s*"?user_id"?\s*,\s*"?created_at"?\s*\)/,
     );
     expect(indexes.get("portcullis_revocations_family_id_idx")).toMatch(/\(\s*"?family_id"?\s*\)/);
+    expect(indexes.get("portcullis_throttles_key_idx")).toMatch(/\(\s*"?key_digest"?\s*,\s*"?hit_at"?\s*\)/);
 
     const before = { tables: await catalogue.tables(), indexes: [...indexes.keys()].sort() };
     expect(await migrateToLatest(db)).toEqual([]);
@@ -122,7 +129,7 @@ function migrationTests(fresh: () => Promise<{ db: AnyDb; catalogue: Catalogue }
     const { db, catalogue } = await fresh();
     await migrateToLatest(db);
     await db.schema.dropTable(PORTCULLIS_MIGRATION_TABLES.migrationTableName).execute();
-    expect(await migrateToLatest(db)).toHaveLength(2);
+    expect(await migrateToLatest(db)).toHaveLength(MIGRATIONS.length);
     expect(await catalogue.tables()).toEqual(expect.arrayContaining(EXPECTED_TABLES));
   });
 
@@ -134,6 +141,7 @@ function migrationTests(fresh: () => Promise<{ db: AnyDb; catalogue: Catalogue }
       sessions: "app_sessions",
       revocations: "app_revocations",
       revokedFamilies: "app_revoked_families",
+      throttles: "app_throttles",
     };
     await migrateToLatest(db, { tables });
     const names = await catalogue.tables();
@@ -158,7 +166,7 @@ function migrationTests(fresh: () => Promise<{ db: AnyDb; catalogue: Catalogue }
     };
     const own = new Migrator({ db, provider: { getMigrations: async () => ownMigrations } });
     expect((await own.migrateToLatest()).error).toBeUndefined();
-    expect(await migrateToLatest(db)).toHaveLength(2);
+    expect(await migrateToLatest(db)).toHaveLength(MIGRATIONS.length);
     const again = await own.migrateToLatest();
     expect(again.error).toBeUndefined();
     expect(again.results).toEqual([]);
@@ -203,6 +211,7 @@ function migrationTests(fresh: () => Promise<{ db: AnyDb; catalogue: Catalogue }
     const ran = await migrateToLatest(db);
     expect(ran.map(({ migrationName, status }) => [migrationName, status])).toEqual([
       ["0002_portcullis_revocation_consumed_at", "Success"],
+      ["0003_portcullis_throttles", "Success"],
     ]);
     await expect(consumedAt()).resolves.toEqual([{ consumed_at: null }]);
     const revocations = new KyselyRevocationStore({ db });
@@ -212,6 +221,31 @@ function migrationTests(fresh: () => Promise<{ db: AnyDb; catalogue: Catalogue }
     expect(await revocations.consume("live", new Date(expiresAt))).toBe(true);
     expect(Math.abs((await revocations.consumedAt("live"))!.getTime() - Date.now())).toBeLessThan(2_000);
     expect(await revocations.revokeFamily("f")).toBe(2);
+  });
+
+  it("upgrades a database of 0002 in place: the throttle table added, the other rows kept", async () => {
+    const { db, catalogue } = await fresh();
+    await migrateToLatest(db);
+    const migrator = new Migrator({
+      db,
+      provider: new PortcullisMigrationProvider(),
+      ...PORTCULLIS_MIGRATION_TABLES,
+    });
+    expect((await migrator.migrateTo("0002_portcullis_revocation_consumed_at")).error).toBeUndefined();
+    expect(await catalogue.tables()).not.toContain(DEFAULT_TABLE_NAMES.throttles);
+    const revocations = new KyselyRevocationStore({ db });
+    await revocations.revoke("kept", new Date(Date.now() + 3_600_000));
+    const ran = await migrateToLatest(db);
+    expect(ran.map(({ migrationName, status }) => [migrationName, status])).toEqual([
+      ["0003_portcullis_throttles", "Success"],
+    ]);
+    expect(await revocations.isRevoked("kept")).toBe(true);
+    const throttles = new KyselyThrottleStore({ db });
+    expect(await throttles.hit("k", 1, 60_000, 1_000)).toEqual({ allowed: true, count: 1, oldest: 1_000 });
+    // And down again: the table goes, the rest stays.
+    expect((await migrator.migrateTo("0002_portcullis_revocation_consumed_at")).error).toBeUndefined();
+    expect(await catalogue.tables()).not.toContain(DEFAULT_TABLE_NAMES.throttles);
+    expect(await revocations.isRevoked("kept")).toBe(true);
   });
 }
 
@@ -268,8 +302,8 @@ describe.skipIf(skip !== null)(
       const a = await postgresSchema();
       const b = await postgresSchema();
       schemas.push(a, b);
-      expect(await migrateToLatest(a.db)).toHaveLength(2);
-      expect(await migrateToLatest(b.db)).toHaveLength(2);
+      expect(await migrateToLatest(a.db)).toHaveLength(MIGRATIONS.length);
+      expect(await migrateToLatest(b.db)).toHaveLength(MIGRATIONS.length);
       expect(await postgresCatalogue(b.db).tables()).toEqual(expect.arrayContaining(EXPECTED_TABLES));
     });
 
@@ -293,6 +327,10 @@ describe.skipIf(skip !== null)(
         "portcullis_sessions.data": "text",
         "portcullis_revocations.consumed": "integer",
         "portcullis_revoked_families.expires_at": "bigint",
+        "portcullis_throttles.id": "bigint",
+        "portcullis_throttles.key_digest": "text",
+        "portcullis_throttles.hit_at": "bigint",
+        "portcullis_throttles.expires_at": "bigint",
       });
     });
 
@@ -306,7 +344,7 @@ describe.skipIf(skip !== null)(
       it("wait for each other on the migration lock: one runs the migration, the others find nothing to do", async () => {
         const instances = Array.from({ length: 4 }, () => schema.connect(2));
         const results = await Promise.all(instances.map((db) => migrateToLatest(db)));
-        expect(results.map((ran) => ran.length).sort()).toEqual([0, 0, 0, 2]);
+        expect(results.map((ran) => ran.length).sort()).toEqual([0, 0, 0, MIGRATIONS.length]);
         expect(await postgresCatalogue(schema.db).tables()).toEqual(expect.arrayContaining(EXPECTED_TABLES));
       });
     });

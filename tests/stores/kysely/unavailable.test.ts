@@ -7,6 +7,7 @@ import {
   isConnectionError,
   KyselyRevocationStore,
   KyselySessionStore,
+  KyselyThrottleStore,
   KyselyTokenStore,
   KyselyUserStore,
   migrateToLatest,
@@ -50,6 +51,7 @@ function everyOperation(db: AnyDb): [store: string, method: string, call: () => 
   const tokens = new KyselyTokenStore({ db });
   const sessions = new KyselySessionStore({ db });
   const revocations = new KyselyRevocationStore({ db });
+  const throttles = new KyselyThrottleStore({ db });
   return [
     ["users", "create", () => users.create({ username: "ada", passwordHash: null })],
     ["users", "findByUsername", () => users.findByUsername("ada")],
@@ -80,6 +82,10 @@ function everyOperation(db: AnyDb): [store: string, method: string, call: () => 
     ["revocations", "revokeFamily", () => revocations.revokeFamily("f")],
     ["revocations", "revokeForUser", () => revocations.revokeForUser("1")],
     ["revocations", "flushExpired", () => revocations.flushExpired()],
+    ["throttles", "hit", () => throttles.hit("k", 5, HOUR, Date.now())],
+    ["throttles", "peek", () => throttles.peek("k", 5, HOUR, Date.now())],
+    ["throttles", "reset", () => throttles.reset("k")],
+    ["throttles", "prune", () => throttles.prune()],
   ];
 }
 
@@ -217,6 +223,7 @@ describe("StoreUnavailable on SQLite", () => {
       other.exec("BEGIN EXCLUSIVE");
       const error = await expectUnavailable(revocations.consume("j", later()), "revocations");
       expect((error.cause as { code: string }).code).toMatch(/^SQLITE_BUSY/);
+      await expectUnavailable(new KyselyThrottleStore({ db }).hit("k", 1, HOUR, Date.now()), "throttles");
       other.exec("COMMIT");
       other.close();
       expect(await revocations.consume("j", later())).toBe(true);
@@ -333,8 +340,10 @@ describe.skipIf(skip !== null)(
         const db = dbOn(proxy.port, Dialect);
         const revocations = new KyselyRevocationStore({ db });
         const tokens = new KyselyTokenStore({ db });
+        const throttles = new KyselyThrottleStore({ db });
         try {
           expect(await revocations.revoke(jti, later())).toBe(true);
+          expect(await throttles.hit(jti, 1, HOUR, Date.now())).toMatchObject({ allowed: true });
           expect(await tokens.findByDigest("x")).toBeNull();
 
           await proxy.cut(); // pooled connections are reset, new ones refused
@@ -342,11 +351,13 @@ describe.skipIf(skip !== null)(
             await expectUnavailable(revocations.isRevoked(jti), "revocations");
             await expectUnavailable(tokens.findByDigest("x"), "tokens");
           }
-          // Never "not revoked" for "could not ask".
+          // Never "not revoked", nor "allowed", for "could not ask".
           await expectUnavailable(revocations.consume(jti, later()), "revocations");
+          await expectUnavailable(throttles.hit(jti, 1, HOUR, Date.now()), "throttles");
 
           await proxy.restore();
           expect(await revocations.isRevoked(jti)).toBe(true);
+          expect(await throttles.hit(jti, 1, HOUR, Date.now())).toMatchObject({ allowed: false, count: 1 });
           expect(await tokens.findByDigest("x")).toBeNull();
         } finally {
           await db.destroy();

@@ -1,7 +1,17 @@
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { RedisRevocationStore, RedisSessionStore, RedisTokenStore } from "../../../src/stores/redis/index.js";
-import { testRevocationStore, testSessionStore, testTokenStore } from "../../../src/testing/index.js";
+import {
+  RedisRevocationStore,
+  RedisSessionStore,
+  RedisThrottleStore,
+  RedisTokenStore,
+} from "../../../src/stores/redis/index.js";
+import {
+  testRevocationStore,
+  testSessionStore,
+  testThrottleStore,
+  testTokenStore,
+} from "../../../src/testing/index.js";
 import { connect, fixture, skipRedis } from "./service.js";
 
 const t = { describe, it, expect };
@@ -24,5 +34,8 @@ describe.skipIf(skipRedis)("the Redis stores pass the conformance suites", () =>
   testRevocationStore(() => fixture(client, (prefix) => new RedisRevocationStore({ client, prefix })), t, {
     name: "RedisRevocationStore conformance",
     nativeExpiry: true,
+  });
+  testThrottleStore(() => fixture(client, (prefix) => new RedisThrottleStore({ client, prefix })), t, {
+    name: "RedisThrottleStore conformance",
   });
 });

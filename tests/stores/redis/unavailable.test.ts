@@ -9,6 +9,7 @@ import {
   type RedisClient,
   RedisRevocationStore,
   RedisSessionStore,
+  RedisThrottleStore,
   RedisTokenStore,
 } from "../../../src/stores/redis/index.js";
 import { connect, deleteKeys, FAIL_FAST, freshPrefix, REDIS_URL, skipRedis } from "./service.js";
@@ -16,7 +17,7 @@ import { connect, deleteKeys, FAIL_FAST, freshPrefix, REDIS_URL, skipRedis } fro
 const HOUR = 3_600_000;
 const soon = () => new Date(Date.now() + HOUR);
 
-/** One call of every method of the three stores, by name. */
+/** One call of every method of the four stores, by name. */
 function everyMethod(
   client: RedisClient,
   prefix = "unavailable:",
@@ -24,6 +25,7 @@ function everyMethod(
   const tokens = new RedisTokenStore({ client, prefix });
   const sessions = new RedisSessionStore({ client, prefix });
   const revocations = new RedisRevocationStore({ client, prefix });
+  const throttles = new RedisThrottleStore({ client, prefix });
   const token = {
     digest: "d",
     userId: "1",
@@ -64,6 +66,9 @@ function everyMethod(
     ["revocations", "revokeFamily", () => revocations.revokeFamily("f")],
     ["revocations", "revokeForUser", () => revocations.revokeForUser("1")],
     ["revocations", "flushExpired", () => revocations.flushExpired()],
+    ["throttles", "hit", () => throttles.hit("k", 5, 60_000, Date.now())],
+    ["throttles", "peek", () => throttles.peek("k", 5, 60_000, Date.now())],
+    ["throttles", "reset", () => throttles.reset("k")],
   ];
 }
 
@@ -179,7 +184,9 @@ describe.skipIf(skipRedis)("when Redis cannot be reached", () => {
     it("fails closed while the connection is cut, and recovers by itself when it is back", async () => {
       const revocations = new RedisRevocationStore({ client, prefix });
       const sessions = new RedisSessionStore({ client, prefix });
+      const throttles = new RedisThrottleStore({ client, prefix });
       await revocations.revoke("revoked", soon());
+      expect(await throttles.hit("k", 1, HOUR, Date.now())).toMatchObject({ allowed: true });
       expect(await revocations.isRevoked("revoked")).toBe(true);
 
       const closed = once(client, "close");
@@ -189,6 +196,7 @@ describe.skipIf(skipRedis)("when Redis cannot be reached", () => {
         () => revocations.isRevoked("revoked"),
         () => revocations.consume("other", soon()),
         () => sessions.get("s"),
+        () => throttles.hit("k", 1, HOUR, Date.now()), // never "allowed" for "could not ask"
       ]) {
         const thrown = await rejection(call());
         expect(thrown).toBeInstanceOf(StoreUnavailable);
@@ -200,6 +208,7 @@ describe.skipIf(skipRedis)("when Redis cannot be reached", () => {
       expect(await revocations.isRevoked("revoked")).toBe(true);
       expect(await revocations.consume("other", soon())).toBe(true);
       expect(await sessions.get("s")).toBeNull();
+      expect(await throttles.hit("k", 1, HOUR, Date.now())).toMatchObject({ allowed: false, count: 1 });
     });
   });
 });
