@@ -26,6 +26,7 @@ import {
 import {
   KyselyRevocationStore,
   KyselySessionStore,
+  KyselyThrottleStore,
   KyselyTokenStore,
   KyselyUserStore,
   migrateToLatest,
@@ -61,6 +62,7 @@ export async function createStores(options: StoreOptions = {}): Promise<ExampleS
     tokens: new KyselyTokenStore({ db }),
     sessions: new KyselySessionStore({ db }),
     revocations: new KyselyRevocationStore({ db }),
+    throttles: new KyselyThrottleStore({ db }),
     file,
     async close() {
       await db.destroy();

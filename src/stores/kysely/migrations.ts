@@ -86,6 +86,7 @@ export class PortcullisMigrationProvider implements MigrationProvider {
       "0001_portcullis_initial": initial(this.#tables),
       "0002_portcullis_revocation_consumed_at": revocationConsumedAt(this.#tables),
       "0003_portcullis_throttles": throttles(this.#tables),
+      "0004_portcullis_user_staff": userStaff(this.#tables),
     };
   }
 }
@@ -300,6 +301,41 @@ function throttles(tables: Required<KyselyTableNames>): Migration {
 
     async down(db) {
       await db.schema.dropTable(throttles).ifExists().execute();
+    },
+  };
+}
+
+/**
+ * Django's `is_staff` and `is_superuser` on the users table (issue 19: `IsAdminUser`): NOT NULL with a
+ * default of 0, so they add in place to a populated table; existing users are neither.
+ */
+function userStaff(tables: Required<KyselyTableNames>): Migration {
+  const { users } = tables;
+  const columns = ["is_staff", "is_superuser"] as const;
+  return {
+    async up(db) {
+      for (const column of columns) {
+        if (isPostgres(db)) {
+          await db.schema
+            .alterTable(users)
+            .addColumn(column, "integer", (c) => c.notNull().defaultTo(0).ifNotExists())
+            .execute();
+          continue;
+        }
+        // SQLite has no ADD COLUMN IF NOT EXISTS (see revocationConsumedAt).
+        try {
+          await db.schema
+            .alterTable(users)
+            .addColumn(column, "integer", (c) => c.notNull().defaultTo(0))
+            .execute();
+        } catch (error) {
+          if (!(await hasColumn(db, users, column))) throw error;
+        }
+      }
+    },
+
+    async down(db) {
+      for (const column of columns) await db.schema.alterTable(users).dropColumn(column).execute();
     },
   };
 }

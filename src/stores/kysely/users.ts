@@ -36,6 +36,10 @@ export interface KyselyUserRow {
   password_hash: string | null;
   /** Django's `is_active`. */
   is_active: boolean;
+  /** Django's `is_staff`. */
+  is_staff: boolean;
+  /** Django's `is_superuser`. */
+  is_superuser: boolean;
   /** Django's `last_login`. */
   last_login: Date | null;
   /** When the user was created (Django's `date_joined`). */
@@ -76,7 +80,16 @@ export interface KyselyUserStoreOptions<User> extends KyselyStoreOptions {
 const STORE = "users";
 
 /** What a record is built from when there is no `toUser`. */
-const RECORD_COLUMNS = ["id", "username", "password_hash", "is_active", "last_login", "data"] as const;
+const RECORD_COLUMNS = [
+  "id",
+  "username",
+  "password_hash",
+  "is_active",
+  "is_staff",
+  "is_superuser",
+  "last_login",
+  "data",
+] as const;
 
 /**
  * A {@link UserStore} over a SQL table through Kysely, on SQLite or PostgreSQL. Ids are strings (random
@@ -131,7 +144,7 @@ export class KyselyUserStore<User = DefaultUser> implements UserStore<User> {
   /**
    * Creates a user. Without `user`, the user object is `{ id, username }` (as `MemoryUserStore`).
    *
-   * @param input - username, password hash, and optionally `isActive` and `user`
+   * @param input - username, password hash, and optionally `isActive`, `isStaff`, `isSuperuser` and `user`
    * @returns the stored record
    * @throws the driver's unique-constraint error when the username is taken
    */
@@ -150,6 +163,8 @@ export class KyselyUserStore<User = DefaultUser> implements UserStore<User> {
           username: input.username,
           password_hash: input.passwordHash,
           is_active: input.isActive === false ? 0 : 1,
+          is_staff: input.isStaff === true ? 1 : 0,
+          is_superuser: input.isSuperuser === true ? 1 : 0,
           last_login: null,
           created_at: Date.now(),
           data: JSON.stringify(user),
@@ -205,6 +220,8 @@ export class KyselyUserStore<User = DefaultUser> implements UserStore<User> {
         username: stored.username as string,
         passwordHash: (stored.password_hash as string | null) ?? null,
         isActive: Number(stored.is_active) !== 0,
+        isStaff: Number(stored.is_staff) === 1,
+        isSuperuser: Number(stored.is_superuser) === 1,
         lastLogin: toDateOrNull(stored.last_login),
         user: (typeof stored.data === "string" ? JSON.parse(stored.data) : stored.data) as User,
       };
@@ -215,6 +232,8 @@ export class KyselyUserStore<User = DefaultUser> implements UserStore<User> {
       username: stored.username as string,
       password_hash: (stored.password_hash as string | null) ?? null,
       is_active: Number(stored.is_active) !== 0,
+      is_staff: Number(stored.is_staff) === 1,
+      is_superuser: Number(stored.is_superuser) === 1,
       last_login: toDateOrNull(stored.last_login),
       created_at: toDate(stored.created_at),
       data: typeof stored.data === "string" ? JSON.parse(stored.data) : stored.data,
@@ -224,6 +243,8 @@ export class KyselyUserStore<User = DefaultUser> implements UserStore<User> {
       username: row.username,
       passwordHash: row.password_hash,
       isActive: row.is_active,
+      isStaff: row.is_staff,
+      isSuperuser: row.is_superuser,
       lastLogin: row.last_login,
       user: this.#toUser(row),
     };

@@ -9,6 +9,7 @@ import {
   KyselyRevocationStore,
   KyselyThrottleStore,
   KyselyTokenStore,
+  KyselyUserStore,
   migrateToLatest,
   PORTCULLIS_MIGRATION_TABLES,
   PortcullisMigrationProvider,
@@ -31,6 +32,7 @@ const MIGRATIONS = [
   "0001_portcullis_initial",
   "0002_portcullis_revocation_consumed_at",
   "0003_portcullis_throttles",
+  "0004_portcullis_user_staff",
 ];
 const EXPECTED_INDEXES = [
   "portcullis_tokens_user_id_idx",
@@ -212,6 +214,7 @@ function migrationTests(fresh: () => Promise<{ db: AnyDb; catalogue: Catalogue }
     expect(ran.map(({ migrationName, status }) => [migrationName, status])).toEqual([
       ["0002_portcullis_revocation_consumed_at", "Success"],
       ["0003_portcullis_throttles", "Success"],
+      ["0004_portcullis_user_staff", "Success"],
     ]);
     await expect(consumedAt()).resolves.toEqual([{ consumed_at: null }]);
     const revocations = new KyselyRevocationStore({ db });
@@ -238,6 +241,7 @@ function migrationTests(fresh: () => Promise<{ db: AnyDb; catalogue: Catalogue }
     const ran = await migrateToLatest(db);
     expect(ran.map(({ migrationName, status }) => [migrationName, status])).toEqual([
       ["0003_portcullis_throttles", "Success"],
+      ["0004_portcullis_user_staff", "Success"],
     ]);
     expect(await revocations.isRevoked("kept")).toBe(true);
     const throttles = new KyselyThrottleStore({ db });
@@ -246,6 +250,37 @@ function migrationTests(fresh: () => Promise<{ db: AnyDb; catalogue: Catalogue }
     expect((await migrator.migrateTo("0002_portcullis_revocation_consumed_at")).error).toBeUndefined();
     expect(await catalogue.tables()).not.toContain(DEFAULT_TABLE_NAMES.throttles);
     expect(await revocations.isRevoked("kept")).toBe(true);
+  });
+
+  it("upgrades a database of 0003 in place: existing users are neither staff nor superuser", async () => {
+    const { db } = await fresh();
+    await migrateToLatest(db);
+    const migrator = new Migrator({
+      db,
+      provider: new PortcullisMigrationProvider(),
+      ...PORTCULLIS_MIGRATION_TABLES,
+    });
+    expect((await migrator.migrateTo("0003_portcullis_throttles")).error).toBeUndefined();
+    await db
+      .insertInto(DEFAULT_TABLE_NAMES.users)
+      .values({ id: "1", username: "ada", password_hash: null, is_active: 1, created_at: 0, data: "{}" })
+      .execute();
+    const ran = await migrateToLatest(db);
+    expect(ran.map(({ migrationName, status }) => [migrationName, status])).toEqual([
+      ["0004_portcullis_user_staff", "Success"],
+    ]);
+    const users = new KyselyUserStore({ db });
+    expect(await users.findById("1")).toMatchObject({ username: "ada", isStaff: false, isSuperuser: false });
+    const admin = await users.create({
+      username: "root",
+      passwordHash: null,
+      isStaff: true,
+      isSuperuser: true,
+    });
+    expect(await users.findById(admin.id)).toMatchObject({ isStaff: true, isSuperuser: true });
+    // And down again: the columns go, the users stay.
+    expect((await migrator.migrateTo("0003_portcullis_throttles")).error).toBeUndefined();
+    expect(await db.selectFrom(DEFAULT_TABLE_NAMES.users).select("username").execute()).toHaveLength(2);
   });
 }
 
