@@ -3,6 +3,7 @@
 // (DEMO_URL, default http://127.0.0.1:3000; DEMO_PASSWORD, default "demo"). Exits 1 on any wrong answer.
 const base = (process.env.DEMO_URL ?? `http://127.0.0.1:${process.env.PORT ?? 3000}`).replace(/\/$/, "");
 const password = process.env.DEMO_PASSWORD ?? "demo";
+const adminPassword = process.env.DEMO_ADMIN_PASSWORD ?? "admin";
 const basic = (user, pass) => `Basic ${Buffer.from(`${user}:${pass}`).toString("base64")}`;
 const json = { "Content-Type": "application/json" };
 let failures = 0;
@@ -75,6 +76,65 @@ await step(
   "GET /api/me/ with a wrong password: DRF's message",
   { path: "/api/me/", headers: { Authorization: basic("demo", `${password}-wrong`) } },
   expect(401, (b) => b.detail === "Invalid username/password."),
+);
+
+// DRF's permissions: IsAdminUser on /api/admin/.
+await step(
+  "GET /api/admin/ anonymous: 401 (nobody authenticated)",
+  { path: "/api/admin/" },
+  expect(401, (b) => b.code === "not_authenticated"),
+);
+await step(
+  "GET /api/admin/ as demo: 403, not staff",
+  { path: "/api/admin/", headers: { Authorization: basic("demo", password) } },
+  expect(
+    403,
+    (b) => b.detail === "You do not have permission to perform this action." && b.code === "permission_denied",
+  ),
+);
+await step(
+  "GET /api/admin/ as the staff user admin",
+  { path: "/api/admin/", headers: { Authorization: basic("admin", adminPassword) } },
+  expect(200, (b) => b.admin === true && b.username === "admin"),
+);
+
+// DRF's throttles on /api/throttled/: anonymous 5/minute by address. A run within the minute of the
+// last one finds part of the count used, so the 429 is looked for within six requests.
+async function untilThrottled(name, request, limit, status = 200) {
+  for (let i = 0; i <= limit; i++) {
+    const { response, body } = await step(`${name} (request ${i + 1})`, request, (r) =>
+      r.status === status || r.status === 429 ? null : `expected ${status} or 429, got ${r.status}`,
+    );
+    if (response?.status !== 429) continue;
+    const wait = Number(response.headers.get("retry-after"));
+    const message = /^Request was throttled\. Expected available in (\d+) seconds?\.$/.exec(body?.detail ?? "");
+    steps++;
+    if (body?.code === "throttled" && wait > 0 && message && Number(message[1]) === wait) {
+      console.log(`ok   ${name}: 429 with Retry-After: ${wait}`);
+    } else {
+      failures++;
+      console.log(`FAIL ${name}: 429 without DRF's body and Retry-After: ${JSON.stringify(body)}`);
+    }
+    return;
+  }
+  steps++;
+  failures++;
+  console.log(`FAIL ${name}: no 429 within ${limit + 1} requests`);
+}
+await untilThrottled("GET /api/throttled/ anonymous: throttled at 5/minute", { path: "/api/throttled/" }, 5);
+
+// The lockout: 5 failures for one username from one address lock that pair for a minute, checked
+// without the password. Here a user who does not exist: the demo user stays usable.
+await untilThrottled(
+  "POST /api-token-auth/ with wrong passwords: locked out",
+  {
+    path: "/api-token-auth/",
+    method: "POST",
+    headers: json,
+    body: { username: "intruder", password: "guess" },
+  },
+  5,
+  400,
 );
 
 const tokenLogin = await step(

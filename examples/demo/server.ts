@@ -1,6 +1,6 @@
 /**
  * `npm start`: the demo server on 127.0.0.1 (PORT, default 3000), user `demo` / DEMO_PASSWORD (default
- * "demo"), on SQLite (DEMO_DB, default .data/demo.sqlite: created and migrated on first start).
+ * "demo") and staff user `admin` / DEMO_ADMIN_PASSWORD (default "admin"), on SQLite (DEMO_DB, default .data/demo.sqlite: created and migrated on first start).
  */
 import { mkdirSync } from "node:fs";
 import type { AddressInfo } from "node:net";
@@ -10,12 +10,14 @@ import { createDemoServer } from "./app.js";
 
 const port = Number(process.env.PORT ?? 3000);
 const password = process.env.DEMO_PASSWORD ?? "demo";
+const adminPassword = process.env.DEMO_ADMIN_PASSWORD ?? "admin";
 const file = resolve(process.env.DEMO_DB ?? ".data/demo.sqlite");
 mkdirSync(dirname(file), { recursive: true });
 // The same Kysely stores on SQLite as every example (examples/shared/setup.ts), migrated on first start.
 const { close, ...stores } = await createStores({ file });
 const server = await createDemoServer({
   password,
+  adminPassword,
   stores,
   ...(process.env.JWT_SECRET ? { jwtSecret: process.env.JWT_SECRET } : {}),
 });
@@ -30,6 +32,12 @@ Try:
   curl -i ${base}/api/me/
   curl -i -u demo:${password} ${base}/api/me/
   curl -i -u demo:wrong ${base}/api/me/
+
+DRF's permissions and throttles (user admin / DEMO_ADMIN_PASSWORD, default "admin", is staff):
+  curl -i -u demo:${password} ${base}/api/admin/      (403: not staff)
+  curl -i -u admin:${adminPassword} ${base}/api/admin/
+  for i in 1 2 3 4 5 6; do curl -s ${base}/api/throttled/; echo; done   (the 6th: 429, Retry-After)
+Every login point is under a lockout: 5 wrong passwords for one user from one address lock it for 1 minute.
 
 DRF's token (obtain_auth_token):
   curl -s -X POST -H 'Content-Type: application/json' \\
