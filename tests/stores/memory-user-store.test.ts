@@ -15,7 +15,12 @@ describe("MemoryUserStore", () => {
       isSuperuser: false,
       user: { id: "1", username: "ada" },
     });
-    const admin = await users.create({ username: "root", passwordHash: null, isStaff: true, isSuperuser: true });
+    const admin = await users.create({
+      username: "root",
+      passwordHash: null,
+      isStaff: true,
+      isSuperuser: true,
+    });
     expect(admin).toMatchObject({ isStaff: true, isSuperuser: true });
     expect(await users.findByUsername("root")).toMatchObject({ isStaff: true, isSuperuser: true });
     expect(bob).toMatchObject({
