@@ -63,11 +63,12 @@ export interface Permission<User = unknown> {
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
 /**
- * Lets every request through (DRF's `AllowAny`): says on a route that it is open on purpose.
+ * Lets every request through (DRF's `AllowAny`): says on a route that it is open on purpose. With
+ * `required: false`: `required` (default true) is checked before the permissions.
  *
  * @example
  * ```ts
- * app.get("/api/status/", auth({ permissions: [AllowAny] }), status);
+ * app.get("/api/status/", auth({ required: false, permissions: [AllowAny] }), status);
  * ```
  */
 export const AllowAny: Permission = { hasPermission: () => true };

@@ -11,7 +11,7 @@ import type { AuthRequest } from "../core/scheme.js";
 import { clientIdent } from "../core/throttle.js";
 import type { PasswordOptions } from "../passwords/hash.js";
 import { type CredentialsCheck, checkCredentials } from "../stores/credentials.js";
-import type { ThrottleStore, UserStore } from "../stores/types.js";
+import type { ThrottleState, ThrottleStore, UserStore } from "../stores/types.js";
 
 /** Options for {@link Lockout}. */
 export interface LockoutOptions {
@@ -38,6 +38,7 @@ export interface LockoutOptions {
  * login from there is refused for `coolOff`: 429 with DRF's throttled body and `Retry-After`. A
  * refused login never checks the password, yet costs what a wrong password costs (the same user
  * lookup and hash), so the answer tells nothing about the password. A success clears the pair's count.
+ * A pair's attempts are counted as they start, so parallel guesses get no more than `failures` checks.
  *
  * Locks key on the address as well as the username, so a stranger cannot lock a user out from
  * everywhere by failing on purpose (OWASP's "malicious account lockout").
@@ -94,8 +95,13 @@ export class Lockout {
     const ip = clientIdent(request, this.#numProxies);
     const keys = await this.#keys(username, ip);
     const now = Date.now();
-    const wait = await this.#lockedFor(keys, now);
-    if (wait !== null) {
+    const locked = await this.#lockedFor(keys, now);
+    // The attempt is counted before the password is checked, in one atomic hit, so parallel guesses
+    // cannot all be checked before the first failure is recorded; past the limit a lock is imminent.
+    const attempt =
+      locked === null ? await this.#store.hit(keys.pair, this.#failures, this.#windowMs, now) : null;
+    if (attempt === null || !attempt.allowed) {
+      const wait = locked ?? { key: keys.pairLock, seconds: this.#coolOffMs / 1000 };
       // The cost of a wrong password: the same lookup and hash (a random password never matches).
       await checkCredentials(users, username, randomString(40), passwords);
       this.#events?.emit("throttled", { key: wait.key, scope: "lockout", clientIp: ip });
@@ -103,7 +109,7 @@ export class Lockout {
     }
     const check = await checkCredentials(users, username, password, passwords);
     if (check.outcome === "valid") await this.#store.reset(keys.pair);
-    else await this.#failed(keys, username, ip, now);
+    else await this.#failed(keys, attempt, username, ip, now);
     return check;
   }
 
@@ -130,18 +136,32 @@ export class Lockout {
     return longest;
   }
 
-  async #failed(keys: Keys, username: string, ip: string | null, now: number): Promise<void> {
-    const counts: [string, string, number, string][] = [
-      [keys.pair, keys.pairLock, this.#failures, "lockout_user"],
-      [keys.ip, keys.ipLock, this.#ipFailures, "lockout_ip"],
-    ];
-    for (const [key, lock, limit, scope] of counts) {
-      const state = await this.#store.hit(key, limit, this.#windowMs, now);
-      if (state.count < limit) continue;
-      await this.#store.hit(lock, 1, this.#coolOffMs, now);
-      await this.#store.reset(key); // the count starts again after the cool-off
-      this.#events?.emit("lockedOut", { key: lock, scope, clientIp: ip, username });
-    }
+  async #failed(
+    keys: Keys,
+    attempt: ThrottleState,
+    username: string,
+    ip: string | null,
+    now: number,
+  ): Promise<void> {
+    if (attempt.count >= this.#failures)
+      await this.#lock(keys.pair, keys.pairLock, "lockout_user", username, ip, now);
+    // The address's count takes failures only (a success must not count), so it is recorded after the check.
+    const address = await this.#store.hit(keys.ip, this.#ipFailures, this.#windowMs, now);
+    if (address.count >= this.#ipFailures)
+      await this.#lock(keys.ip, keys.ipLock, "lockout_ip", username, ip, now);
+  }
+
+  async #lock(
+    key: string,
+    lock: string,
+    scope: string,
+    username: string,
+    ip: string | null,
+    now: number,
+  ): Promise<void> {
+    await this.#store.hit(lock, 1, this.#coolOffMs, now);
+    await this.#store.reset(key); // the count starts again after the cool-off
+    this.#events?.emit("lockedOut", { key: lock, scope, clientIp: ip, username });
   }
 }
 

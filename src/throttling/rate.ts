@@ -155,6 +155,12 @@ export function waitFor(
 export interface UserRateThrottleOptions extends RateThrottleOptions {
   /** Such as `"100/day"` (DRF's `DEFAULT_THROTTLE_RATES["anon"]` or `["user"]`). */
   rate: ThrottleRate;
+  /**
+   * The key's scope: default `"anon"` or `"user"`. Two throttles of one class on one store need their
+   * own (DRF's burst and sustained subclasses, `scope = "burst"` and `"sustained"`): under one scope
+   * they would count every request twice in one key.
+   */
+  scope?: string;
 }
 
 /**
@@ -170,10 +176,10 @@ export interface UserRateThrottleOptions extends RateThrottleOptions {
  */
 export class AnonRateThrottle<User = unknown> extends SimpleRateThrottle<User> {
   /**
-   * @param options - `rate`, `store`, and the options every throttle takes
+   * @param options - `rate`, `store`, optionally `scope`, and the options every throttle takes
    */
   constructor(options: UserRateThrottleOptions) {
-    super("anon", options?.rate, options);
+    super(options?.scope ?? "anon", options?.rate, options);
   }
 
   /** `throttle_anon_<address>`, or null for an authenticated request. @param ctx - the context */
@@ -190,14 +196,21 @@ export class AnonRateThrottle<User = unknown> extends SimpleRateThrottle<User> {
  * ```ts
  * app.use("/api", auth({ schemes, throttles: [new UserRateThrottle({ rate: "1000/day", store })] }));
  * ```
+ * @example Burst and sustained rates, each under its own scope
+ * ```ts
+ * const throttles = [
+ *   new UserRateThrottle({ scope: "burst", rate: "60/min", store }),
+ *   new UserRateThrottle({ scope: "sustained", rate: "1000/day", store }),
+ * ];
+ * ```
  * @see https://www.django-rest-framework.org/api-guide/throttling/#userratethrottle
  */
 export class UserRateThrottle<User = unknown> extends SimpleRateThrottle<User> {
   /**
-   * @param options - `rate`, `store`, and the options every throttle takes
+   * @param options - `rate`, `store`, optionally `scope`, and the options every throttle takes
    */
   constructor(options: UserRateThrottleOptions) {
-    super("user", options?.rate, options);
+    super(options?.scope ?? "user", options?.rate, options);
   }
 
   /** `throttle_user_<id>`, or `throttle_user_<address>` when anonymous. @param ctx - the context */
