@@ -71,10 +71,13 @@ export function withAuth<User, Required extends boolean = true, Rest extends unk
   const resolved = withDefaults<User, FetchAuthOptions<User, Required>>(options);
   const onError = resolved.onError ?? ((error, request) => reportError(error, request.method, request.url));
   const { clientAddress } = resolved;
-  const addressed = resolved.throttles !== undefined || clientAddress !== undefined;
   return async (request, ...rest) => {
-    // The address is read only where a throttle may count by it.
-    const view = addressed ? withRemoteAddress(request, rest[0], clientAddress?.(request, ...rest)) : request;
+    // The client's address is read only if a throttle or a scheme's lockout asks for it.
+    const view = withRemoteAddress(
+      request,
+      rest[0],
+      clientAddress && (() => clientAddress(request, ...rest)),
+    );
     const outcome = await guard(view, resolved);
     if (!outcome.ok) {
       if (outcome.error !== undefined) onError(outcome.error, request);

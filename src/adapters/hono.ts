@@ -73,9 +73,8 @@ export function auth<User, Required extends boolean = true>(
   const resolved = withDefaults<User, HonoAuthOptions<User, Required>>(options);
   const onError = resolved.onError ?? ((error, c) => reportError(error, c.req.method, c.req.url));
   return async (c, next) => {
-    // The address is read only where a throttle may count by it.
-    const request = resolved.throttles ? withRemoteAddress(c.req.raw, c.env) : c.req.raw;
-    const outcome = await guard(request, resolved);
+    // The client's address is read only if a throttle or a scheme's lockout asks for it.
+    const outcome = await guard(withRemoteAddress(c.req.raw, c.env), resolved);
     if (outcome.ok) {
       c.set("user", outcome.user as AuthVariables<User, Required>["user"]);
       c.set("auth", outcome.auth);

@@ -137,8 +137,21 @@ export function runtimeRemoteAddress(request: Request, info: unknown): string | 
   return null;
 }
 
-/** The request with the client's address: the one given, else the one the server gave beside it. @internal */
-export function withRemoteAddress(request: Request, info: unknown, address?: string | null): AuthRequest {
-  const remoteAddress = address ?? runtimeRemoteAddress(request, info);
-  return { method: request.method, url: request.url, headers: request.headers, remoteAddress };
+/**
+ * The request with the client's address, read when a throttle or lockout asks: `address()` when it
+ * gives one, else the one the server gave beside the request. @internal
+ */
+export function withRemoteAddress(
+  request: Request,
+  info: unknown,
+  address?: () => string | null | undefined,
+): AuthRequest {
+  return {
+    method: request.method,
+    url: request.url,
+    headers: request.headers,
+    get remoteAddress(): string | null {
+      return address?.() ?? runtimeRemoteAddress(request, info);
+    },
+  };
 }

@@ -145,6 +145,8 @@ export class Lockout {
   ): Promise<void> {
     if (attempt.count >= this.#failures)
       await this.#lock(keys.pair, keys.pairLock, "lockout_user", username, ip, now);
+    // Without an address every client would share one count: a stranger could lock everyone out.
+    if (ip === null) return;
     // The address's count takes failures only (a success must not count), so it is recorded after the check.
     const address = await this.#store.hit(keys.ip, this.#ipFailures, this.#windowMs, now);
     if (address.count >= this.#ipFailures)

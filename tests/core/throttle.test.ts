@@ -154,8 +154,12 @@ describe("the address a Fetch server passes beside the request", () => {
   });
 
   it("withRemoteAddress prefers the address given, else the server's", () => {
-    expect(withRemoteAddress(request, { remoteAddress: "203.0.113.1" }, "198.51.100.1").remoteAddress).toBe(
-      "198.51.100.1",
+    const given = vi.fn(() => "198.51.100.1");
+    const view = withRemoteAddress(request, { remoteAddress: "203.0.113.1" }, given);
+    expect(given).not.toHaveBeenCalled(); // read only when asked
+    expect(view.remoteAddress).toBe("198.51.100.1");
+    expect(withRemoteAddress(request, { remoteAddress: "203.0.113.1" }, () => undefined).remoteAddress).toBe(
+      "203.0.113.1",
     );
     expect(withRemoteAddress(request, { remoteAddress: "203.0.113.1" }).remoteAddress).toBe("203.0.113.1");
     expect(withRemoteAddress(request, {}).remoteAddress).toBeNull();
