@@ -34,8 +34,9 @@ export interface FetchAuthOptions<User, Required extends boolean = boolean> exte
   /** Where a broken scheme's error is reported before the 500/503 answer. Default `console.error`. */
   onError?: (error: unknown, request: Request) => void;
   /**
-   * The client's address, for throttles (the server's second argument comes after the request).
-   * Default: Deno's `info.remoteAddr`, Bun's `server.requestIP(request)`; else unknown. On Cloudflare,
+   * The client's address, for throttles and a scheme's lockout (the server's second argument comes
+   * after the request). Default: Deno's `info.remoteAddr`, Bun's `server.requestIP(request)`,
+   * @hono/node-server's `incoming.socket`; else unknown. On Cloudflare,
    * `(request) => request.headers.get("CF-Connecting-IP")`.
    */
   clientAddress?: (request: Request, ...rest: unknown[]) => string | null | undefined;
@@ -71,10 +72,9 @@ export function withAuth<User, Required extends boolean = true, Rest extends unk
   const resolved = withDefaults<User, FetchAuthOptions<User, Required>>(options);
   const onError = resolved.onError ?? ((error, request) => reportError(error, request.method, request.url));
   const { clientAddress } = resolved;
-  const addressed = resolved.throttles !== undefined || clientAddress !== undefined;
   return async (request, ...rest) => {
-    // The address is read only where a throttle may count by it.
-    const view = addressed ? withRemoteAddress(request, rest[0], clientAddress?.(request, ...rest)) : request;
+    // Always with the client's address: throttles count by it, and a scheme's lockout (Basic) keys on it.
+    const view = withRemoteAddress(request, rest[0], clientAddress?.(request, ...rest));
     const outcome = await guard(view, resolved);
     if (!outcome.ok) {
       if (outcome.error !== undefined) onError(outcome.error, request);

@@ -73,8 +73,8 @@ export function auth<User, Required extends boolean = true>(
   const resolved = withDefaults<User, HonoAuthOptions<User, Required>>(options);
   const onError = resolved.onError ?? ((error, c) => reportError(error, c.req.method, c.req.url));
   return async (c, next) => {
-    // The address is read only where a throttle may count by it.
-    const request = resolved.throttles ? withRemoteAddress(c.req.raw, c.env) : c.req.raw;
+    // Always with the client's address: throttles count by it, and a scheme's lockout (Basic) keys on it.
+    const request = withRemoteAddress(c.req.raw, c.env);
     const outcome = await guard(request, resolved);
     if (outcome.ok) {
       c.set("user", outcome.user as AuthVariables<User, Required>["user"]);
