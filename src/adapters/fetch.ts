@@ -24,7 +24,7 @@ export interface FetchAuthContext<User> {
   /** The scheme that succeeded (null for an allowed anonymous request). */
   scheme: string | null;
   /** What the permissions saw, for `checkObjectPermissions(authContext, obj)` (not enumerable). */
-  readonly authContext: ThrottleContext<User>;
+  readonly authContext: ThrottleContext<Exclude<User, null>>;
 }
 
 /** Options for {@link withAuth}: the schemes, `required`, and where unexpected errors are reported. */
