@@ -24,7 +24,7 @@ export interface FetchAuthContext<User> {
   /** The scheme that succeeded (null for an allowed anonymous request). */
   scheme: string | null;
   /** What the permissions saw, for `checkObjectPermissions(authContext, obj)` (not enumerable). */
-  readonly authContext: ThrottleContext<User>;
+  readonly authContext: ThrottleContext<Exclude<User, null>>;
 }
 
 /** Options for {@link withAuth}: the schemes, `required`, and where unexpected errors are reported. */
@@ -34,8 +34,9 @@ export interface FetchAuthOptions<User, Required extends boolean = boolean> exte
   /** Where a broken scheme's error is reported before the 500/503 answer. Default `console.error`. */
   onError?: (error: unknown, request: Request) => void;
   /**
-   * The client's address, for throttles (the server's second argument comes after the request).
-   * Default: Deno's `info.remoteAddr`, Bun's `server.requestIP(request)`; else unknown. On Cloudflare,
+   * The client's address, for throttles and a scheme's lockout (the server's second argument comes
+   * after the request). Default: Deno's `info.remoteAddr`, Bun's `server.requestIP(request)`,
+   * @hono/node-server's `incoming.socket`; else unknown. On Cloudflare,
    * `(request) => request.headers.get("CF-Connecting-IP")`.
    */
   clientAddress?: (request: Request, ...rest: unknown[]) => string | null | undefined;

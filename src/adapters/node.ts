@@ -3,10 +3,11 @@
  * the Express, Fastify and Koa adapters build on.
  */
 import type { IncomingMessage } from "node:http";
+import { AuthError } from "../core/errors.js";
 import { type AuthOptions, type GuardDeny, guard, reportError, withDefaults } from "../core/guard.js";
-import { errorParts, errorResponseParts } from "../core/response.js";
+import { errorParts, errorResponseParts, routeChallenge } from "../core/response.js";
 import type { AuthResult } from "../core/runner.js";
-import type { AuthRequest } from "../core/scheme.js";
+import type { AuthRequest, BaseAuthentication } from "../core/scheme.js";
 import type { ThrottleContext } from "../core/throttle.js";
 import type { NodeRequest, NodeRequestOptions, NodeResponse } from "./internal/node-fetch.js";
 import { NodeRequestView, nodeUrl, nodeView } from "./internal/node-request.js";
@@ -118,8 +119,10 @@ export function auth<User, Required extends boolean = true>(
   const onError =
     resolved.onError ?? ((error, req) => reportError(error, req.method ?? "GET", req.url ?? "/"));
   return async <Req extends NodeRequest>(req: Req, res: NodeResponse) => {
-    const outcome = await guard(new NodeRequestView<NodeRequest>(req, urlOf, req), resolved);
+    const view = new NodeRequestView<NodeRequest>(req, urlOf, req);
+    const outcome = await guard(view, resolved);
     if (outcome.ok) {
+      routes.set(req, { view, schemes: resolved.schemes });
       // Plain property writes: @types/passport, when present, types `req.user` as its own.
       const authed = req as unknown as { user: unknown; auth: unknown; authContext: unknown };
       authed.user = outcome.user;
@@ -131,6 +134,17 @@ export function auth<User, Required extends boolean = true>(
     sendAuthError(res, outcome);
     return null;
   };
+}
+
+// The route each request passed through auth(): sendAuthError answers a NotAuthenticated the handler
+// throws afterwards (checkObjectPermissions) with the route's first challenge, as DRF's exception
+// handler does; node:http has no route of its own to ask.
+const routes = new WeakMap<object, { view: AuthRequest; schemes: readonly BaseAuthentication<unknown>[] }>();
+
+function routeChallengeOf(res: NodeResponse): string | undefined {
+  const req = (res as { req?: NodeRequest }).req;
+  const route = req === undefined ? undefined : routes.get(req);
+  return route && routeChallenge(route.view, route.schemes);
 }
 
 /** What {@link createAuth} returns. */
@@ -201,8 +215,9 @@ export function toAuthRequest(req: NodeRequest, options?: NodeRequestOptions): A
 /**
  * Answers a refused request: the status, `WWW-Authenticate` on a 401 and DRF's JSON body. Nothing is
  * written for a success. Given an error (what a handler threw): an `AuthError` answers its own status
- * (403, or 401 when it carries a challenge), anything else 500, or 503 for a store that cannot answer,
- * never with the error's message: the catch-all of a node:http server.
+ * (403, or 401 when it carries a challenge or the request went through an {@link auth} whose first
+ * scheme has one, as DRF's exception handler does), anything else 500, or 503 for a store that cannot
+ * answer, never with the error's message: the catch-all of a node:http server.
  *
  * @param res - the response
  * @param result - the runner's result, an adapter's deny outcome, or an error
@@ -224,7 +239,14 @@ export function toAuthRequest(req: NodeRequest, options?: NodeRequestOptions): A
  */
 export function sendAuthError(res: NodeResponse, result: AuthResult<unknown> | GuardDeny | Error): boolean {
   const parts =
-    result instanceof Error ? errorParts(result) : "ok" in result ? result : errorResponseParts(result);
+    result instanceof Error
+      ? errorParts(
+          result,
+          result instanceof AuthError && result.status === 401 ? routeChallengeOf(res) : undefined,
+        )
+      : "ok" in result
+        ? result
+        : errorResponseParts(result);
   if (parts === null) return false;
   // Headers already out (the handler failed mid-answer): no second status line, just end it.
   if (res.headersSent) res.end();

@@ -33,10 +33,12 @@ export interface AuthOptions<User = unknown> {
    * permission refuses it; bad credentials are refused either way.
    */
   required?: boolean;
+  // NoInfer: the user's type comes from the schemes; `IsAdminUser` or `new UserRateThrottle(…)` (typed
+  // for any user) would otherwise widen it to `unknown`.
   /** DRF's `permission_classes`, checked in order after authentication (and after `required`). */
-  permissions?: readonly Permission<User>[];
+  permissions?: readonly Permission<NoInfer<User>>[];
   /** DRF's `throttle_classes`, each counting every request that passed the permissions. */
-  throttles?: readonly Throttle<User>[];
+  throttles?: readonly Throttle<NoInfer<User>>[];
   /** DRF's `throttle_scope`: which of a `ScopedRateThrottle`'s rates applies to the route. */
   throttleScope?: string;
   /**

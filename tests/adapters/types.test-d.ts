@@ -11,6 +11,13 @@ import * as honoAdapter from "../../src/adapters/hono.js";
 import * as koaAdapter from "../../src/adapters/koa.js";
 import * as nodeAdapter from "../../src/adapters/node.js";
 import { BasicAuthentication, MemoryUserStore } from "../../src/index.js";
+import { checkObjectPermissions, IsAdminUser, type Permission } from "../../src/permissions.js";
+import {
+  MemoryThrottleStore,
+  type Throttle,
+  type ThrottleContext,
+  UserRateThrottle,
+} from "../../src/throttling/index.js";
 
 interface AppUser {
   id: string;
@@ -20,6 +27,13 @@ interface AppUser {
 const users = new MemoryUserStore<AppUser>();
 const basic = new BasicAuthentication({ users });
 const other = new BasicAuthentication<{ other: true }>({ verify: async () => null });
+const IsVerified: Permission<AppUser> = { hasPermission: (ctx) => ctx.user?.email.endsWith(".org") === true };
+const pipeline = {
+  permissions: [IsAdminUser, IsVerified],
+  throttles: [new UserRateThrottle({ rate: "10/minute", store: new MemoryThrottleStore() })],
+  throttleScope: "uploads",
+  numProxies: 1,
+};
 
 describe("portcullis/fetch", () => {
   it("gives the handler the schemes' user; User | null with required: false", () => {
@@ -46,6 +60,32 @@ describe("portcullis/fetch", () => {
         return new Response(user.email);
       },
       { schemes: [basic], required: true },
+    );
+  });
+
+  it("types context.authContext as ThrottleContext<User>, with or without required", () => {
+    fetchAdapter.withAuth(
+      async (_request, { authContext }) => {
+        expectTypeOf(authContext).toEqualTypeOf<ThrottleContext<AppUser>>();
+        await checkObjectPermissions(authContext, { id: 1 });
+        return new Response();
+      },
+      { schemes: [basic], ...pipeline },
+    );
+    fetchAdapter.withAuth(
+      (_request, { authContext }) => {
+        expectTypeOf(authContext).toEqualTypeOf<ThrottleContext<AppUser>>();
+        expectTypeOf(authContext.user).toEqualTypeOf<AppUser | null>();
+        return new Response();
+      },
+      { schemes: [basic], required: false, ...pipeline },
+    );
+    fetchAdapter.createAuth({ schemes: [basic], ...pipeline }).withAuth(
+      (_request, { authContext }) => {
+        expectTypeOf(authContext).toEqualTypeOf<ThrottleContext<AppUser>>();
+        return new Response();
+      },
+      { permissions: [IsVerified], throttles: [] },
     );
   });
 
@@ -128,6 +168,24 @@ describe("portcullis/hono", () => {
     });
   });
 
+  it("types c.get('authContext') as ThrottleContext<User>", () => {
+    new Hono().get("/", honoAdapter.auth({ schemes: [basic], ...pipeline }), async (c) => {
+      expectTypeOf(c.get("authContext")).toEqualTypeOf<ThrottleContext<AppUser>>();
+      expectTypeOf(c.var.authContext).toEqualTypeOf<ThrottleContext<AppUser>>();
+      await checkObjectPermissions(c.get("authContext"), { id: 1 });
+      return c.text("ok");
+    });
+    new Hono().get("/", honoAdapter.auth({ schemes: [basic], required: false, ...pipeline }), (c) => {
+      expectTypeOf(c.get("authContext")).toEqualTypeOf<ThrottleContext<AppUser>>();
+      return c.text("ok");
+    });
+    const project = honoAdapter.createAuth({ schemes: [basic], ...pipeline });
+    new Hono().get("/", project.auth({ permissions: [IsVerified], throttles: [] }), (c) => {
+      expectTypeOf(c.get("authContext")).toEqualTypeOf<ThrottleContext<AppUser>>();
+      return c.text("ok");
+    });
+  });
+
   it("types an app declared with AuthEnv, and createAuth's middleware", () => {
     const app = new Hono<honoAdapter.AuthEnv<AppUser>>();
     app.use(honoAdapter.auth({ schemes: [basic] }));
@@ -172,6 +230,20 @@ describe("portcullis/koa", () => {
     >();
   });
 
+  it("types ctx.state.authContext as ThrottleContext<User>", () => {
+    new Koa().use(koaAdapter.auth({ schemes: [basic], ...pipeline })).use(async (ctx) => {
+      expectTypeOf(ctx.state.authContext).toEqualTypeOf<ThrottleContext<AppUser>>();
+      await checkObjectPermissions(ctx.state.authContext, { id: 1 });
+    });
+    new Koa().use(koaAdapter.auth({ schemes: [basic], required: false, ...pipeline })).use((ctx) => {
+      expectTypeOf(ctx.state.authContext).toEqualTypeOf<ThrottleContext<AppUser>>();
+    });
+    const { auth } = koaAdapter.createAuth({ schemes: [basic], ...pipeline });
+    new Koa().use(auth({ permissions: [IsVerified], throttles: [] })).use((ctx) => {
+      expectTypeOf(ctx.state.authContext).toEqualTypeOf<ThrottleContext<AppUser>>();
+    });
+  });
+
   it("types ctx.state for the middleware chained after it", () => {
     new Koa().use(koaAdapter.auth({ schemes: [basic] })).use((ctx) => {
       expectTypeOf(ctx.state.user).toEqualTypeOf<AppUser>();
@@ -210,6 +282,22 @@ describe("portcullis/express", () => {
     expectTypeOf<expressAdapter.AuthenticatedRequest<AppUser>["auth"]>().toBeUnknown();
   });
 
+  it("types req.authContext as ThrottleContext<User>, and takes the pipeline's options", () => {
+    expectTypeOf<expressAdapter.AuthenticatedRequest<AppUser>["authContext"]>().toEqualTypeOf<
+      ThrottleContext<AppUser>
+    >();
+    expectTypeOf<expressAdapter.AuthenticatedRequest<AppUser, false>["authContext"]>().toEqualTypeOf<
+      ThrottleContext<AppUser>
+    >();
+    const options: expressAdapter.ExpressAuthOptions<AppUser> = { schemes: [basic], ...pipeline };
+    const route: Partial<expressAdapter.ExpressAuthOptions<AppUser>> = {
+      permissions: [IsVerified],
+      throttles: [],
+    };
+    expectTypeOf(options.permissions).toEqualTypeOf<readonly Permission<AppUser>[] | undefined>();
+    expectTypeOf(route.throttles).toEqualTypeOf<readonly Throttle<AppUser>[] | undefined>();
+  });
+
   it("takes onError, with the Express request", () => {
     expectTypeOf<expressAdapter.ExpressAuthOptions<AppUser>["onError"]>().toEqualTypeOf<
       ((error: unknown, req: import("express").Request) => void) | undefined
@@ -224,6 +312,22 @@ describe("portcullis/fastify", () => {
       fastifyAdapter.AuthenticatedRequest<AppUser, false>["user"]
     >().toEqualTypeOf<AppUser | null>();
     expectTypeOf<fastifyAdapter.AuthenticatedRequest<AppUser>>().toMatchTypeOf<FastifyRequest>();
+  });
+
+  it("types request.authContext as ThrottleContext<User>, and takes the pipeline's options", () => {
+    expectTypeOf<fastifyAdapter.AuthenticatedRequest<AppUser>["authContext"]>().toEqualTypeOf<
+      ThrottleContext<AppUser>
+    >();
+    expectTypeOf<fastifyAdapter.AuthenticatedRequest<AppUser, false>["authContext"]>().toEqualTypeOf<
+      ThrottleContext<AppUser>
+    >();
+    const options: fastifyAdapter.FastifyAuthOptions<AppUser> = { schemes: [basic], ...pipeline };
+    const route: Partial<fastifyAdapter.FastifyAuthOptions<AppUser>> = {
+      permissions: [IsVerified],
+      throttles: [],
+    };
+    expectTypeOf(options.permissions).toEqualTypeOf<readonly Permission<AppUser>[] | undefined>();
+    expectTypeOf(route.throttles).toEqualTypeOf<readonly Throttle<AppUser>[] | undefined>();
   });
 });
 
@@ -250,6 +354,21 @@ describe("portcullis/node", () => {
       {} as Http2ServerResponse,
     );
     if (h2) expectTypeOf(h2.stream).toEqualTypeOf<Http2ServerRequest["stream"]>();
+  });
+
+  it("types req.authContext as ThrottleContext<User>", async () => {
+    const req = {} as IncomingMessage;
+    const res = {} as ServerResponse;
+    const authed = await nodeAdapter.auth({ schemes: [basic], ...pipeline })(req, res);
+    if (authed) {
+      expectTypeOf(authed.authContext).toEqualTypeOf<ThrottleContext<AppUser>>();
+      await checkObjectPermissions(authed.authContext, { id: 1 });
+    }
+    const optional = await nodeAdapter.auth({ schemes: [basic], required: false, ...pipeline })(req, res);
+    if (optional) expectTypeOf(optional.authContext).toEqualTypeOf<ThrottleContext<AppUser>>();
+    const project = nodeAdapter.createAuth({ schemes: [basic], ...pipeline });
+    const routed = await project.auth({ permissions: [IsVerified], throttles: [] })(req, res);
+    if (routed) expectTypeOf(routed.authContext).toEqualTypeOf<ThrottleContext<AppUser>>();
   });
 
   it("types createAuth's routes, and onError with the node request", async () => {
