@@ -12,6 +12,10 @@ export const HTTP_NAMES = {
   "fastify-portcullis":
     "Fastify + portcullis plugin + preHandler auth(JWTAuthentication), default (no token cache)",
   "fastify-jwt": "Fastify + @fastify/jwt request.jwtVerify() in onRequest + the same user lookup",
+  "express-portcullis-throttled":
+    'Express + portcullis auth(JWTAuthentication) + UserRateThrottle("1000000/hour") on RedisThrottleStore',
+  "fastify-portcullis-throttled":
+    'Fastify + portcullis auth(JWTAuthentication) + UserRateThrottle("1000000/hour") on RedisThrottleStore',
   "hono-portcullis": "Hono + portcullis auth(JWTAuthentication), default (no token cache)",
   "hono-jwt": 'Hono + hono/jwt jwt({ secret, alg: "HS256" }) + the same user lookup',
 } as const;

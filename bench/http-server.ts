@@ -22,6 +22,8 @@ import { auth as expressAuth } from "../src/adapters/express.js";
 import { type AuthenticatedRequest, auth as fastifyAuth, plugin } from "../src/adapters/fastify.js";
 import { type AuthVariables, auth as honoAuth } from "../src/adapters/hono.js";
 import { type DefaultUser, JWTAuthentication, JWTService, MemoryUserStore } from "../src/index.js";
+import { RedisThrottleStore } from "../src/stores/redis/index.js";
+import { type Throttle, UserRateThrottle } from "../src/throttling/index.js";
 import { BARE_USER_ID, HTTP_NAMES, type ServerKind } from "./http-names.js";
 
 /** What the parent sends before the server starts. */
@@ -35,6 +37,8 @@ export interface ServerConfig {
   accessTokenLifetime: Duration;
   /** Entries of portcullis's verified-token cache for the `-cache` contenders. */
   cacheSize: number;
+  /** Redis for the `-throttled` contenders, and the key prefix of this run. */
+  redis?: { url: string; prefix: string };
 }
 
 /** What the parent asks for once the server listens. */
@@ -42,6 +46,19 @@ export type ServerRequest = { type: "cpu" } | { type: "exit" };
 
 /** What the server answers. */
 export type ServerMessage = { type: "listening"; port: number } | { type: "cpu"; micros: number };
+
+/**
+ * The `-throttled` contenders' throttle: a per-user rate never reached (1,000 users share the load), on
+ * Redis, as several instances behind a load balancer would count: one round trip per request.
+ */
+async function throttlesOf(kind: ServerKind, config: ServerConfig): Promise<Throttle[] | undefined> {
+  if (!kind.endsWith("-throttled")) return undefined;
+  if (config.redis === undefined) throw new Error(`${kind} needs Redis`);
+  const { Redis } = await import("ioredis");
+  const client = new Redis(config.redis.url, { maxRetriesPerRequest: 1 });
+  const store = new RedisThrottleStore({ client, prefix: config.redis.prefix });
+  return [new UserRateThrottle({ rate: "1000000/hour", store })];
+}
 
 /** The route's answer, from the authenticated user. */
 function me(user: DefaultUser): { id: string; username: string } {
@@ -119,7 +136,8 @@ async function expressServer(
     app.get("/api/me/", passport.authenticate("jwt", { session: false }), handler);
   } else {
     const scheme = portcullisScheme(config, users, kind === "express-portcullis-cache");
-    app.get("/api/me/", expressAuth({ schemes: [scheme] }), handler);
+    const throttles = await throttlesOf(kind, config);
+    app.get("/api/me/", expressAuth({ schemes: [scheme], ...(throttles ? { throttles } : {}) }), handler);
   }
   return new Promise((resolve, reject) => {
     const server = app.listen(0, "127.0.0.1", (error?: Error) => (error ? reject(error) : resolve(server)));
@@ -172,7 +190,9 @@ async function fastifyServer(
   } else {
     await app.register(plugin);
     const scheme = portcullisScheme(config, users, false);
-    app.get("/api/me/", { preHandler: fastifyAuth({ schemes: [scheme] }) }, async (request) =>
+    const throttles = await throttlesOf(kind, config);
+    const preHandler = fastifyAuth({ schemes: [scheme], ...(throttles ? { throttles } : {}) });
+    app.get("/api/me/", { preHandler }, async (request) =>
       me((request as AuthenticatedRequest<DefaultUser>).user),
     );
   }

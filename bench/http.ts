@@ -13,6 +13,12 @@ import type { ServerConfig, ServerMessage, ServerRequest } from "./http-server.j
 import { benchKey } from "./jwt-keys.js";
 import { type Summary, summarize } from "./stats.js";
 
+/** Redis for the throttled servers (section 12), and the prefix of this run's keys. */
+export const HTTP_REDIS = {
+  url: process.env.PORTCULLIS_REDIS_URL ?? "redis://127.0.0.1:6379",
+  prefix: `portcullis-bench:${process.pid}:${Date.now()}:`,
+};
+
 /** Users, one access token each: the requests every contender cycles through. */
 export const HTTP_TOKENS = 1_000;
 const ACCESS_LIFETIME = "1h" satisfies Duration;
@@ -131,6 +137,7 @@ export function startServer(
     users: HTTP_TOKENS,
     accessTokenLifetime: ACCESS_LIFETIME,
     cacheSize,
+    redis: HTTP_REDIS,
   };
   const listening = next("listening");
   child.send(config);

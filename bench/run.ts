@@ -57,6 +57,10 @@ const EXPRESS_SESSION_MIN_RATIO = 2;
 const HTTP_PASSPORT_MIN_RATIO = 1.5;
 const HTTP_FASTIFY_JWT_MIN_RATIO = 1;
 const HTTP_HONO_JWT_MIN_RATIO = 1;
+/** A throttled route (Redis, limit not reached) against the same route without throttles. */
+const HTTP_THROTTLED_MIN_RATIO = 0.85;
+/** One throttle check on the memory store, in ns. */
+const MEMORY_THROTTLE_MAX_NS = 1_000;
 
 const RESULTS_FILE = new URL("./RESULTS.md", import.meta.url);
 
@@ -436,6 +440,81 @@ async function httpRequests(): Promise<Comparison[]> {
   ];
 }
 
+async function throttleCost(): Promise<Comparison[]> {
+  const { checkThrottleContenders, memoryThrottle, noThrottle } = await import("./throttle.js");
+  await checkThrottleContenders();
+  log(`12a. throttle check, memory store: ${ROUNDS.rounds} rounds`);
+  const memory = await interleavedRounds([noThrottle, memoryThrottle], ROUNDS);
+  const checked = row(memory, memoryThrottle);
+  const { HTTP_OPTIONS: o, HTTP_REDIS, httpRounds, cpuLines } = await import("./http.js");
+  const kinds = [
+    "express-portcullis",
+    "express-portcullis-throttled",
+    "fastify-portcullis",
+    "fastify-portcullis-throttled",
+  ] as const;
+  log(`12b. throttled HTTP routes: ${kinds.length} servers, ${o.rounds} rounds of ${o.seconds} s each`);
+  let rows: Awaited<ReturnType<typeof httpRounds>>;
+  try {
+    rows = await httpRounds(kinds, o, (message) => log(`12b. ${message}`));
+  } finally {
+    await deleteRedisKeys(HTTP_REDIS.url, HTTP_REDIS.prefix);
+  }
+  const r = (kind: (typeof kinds)[number]): Row => rows.get(kind)!;
+  type Kind = (typeof kinds)[number];
+  const throttled = (base: Kind, kind: Kind): Comparison => ({
+    title: `12${kind.startsWith("express") ? "b" : "c"}. HTTP requests/s: ${kind.startsWith("express") ? "Express 5" : "Fastify 5"} + portcullis, a route with a Redis throttle against the same route without`,
+    unit: "req/s",
+    ratioLabel: "throttled / not throttled",
+    baseline: r(base),
+    judged: [{ ...r(kind), ...atLeast(HTTP_THROTTLED_MIN_RATIO) }],
+    note: [
+      "Measured as section 10 (child processes, autocannon, interleaved rounds, three sets of processes). The",
+      'throttled route adds `throttles: [new UserRateThrottle({ rate: "1000000/hour", store })]` with a',
+      "`RedisThrottleStore` on the local Redis (one Lua script, one round trip per request, counted): the 1,000",
+      "users share the load, so no request is refused (every run rejects on any non-2xx).",
+      "",
+      ...cpuLines([rows.get(base)!, rows.get(kind)!]),
+    ].join("\n"),
+  });
+  return [
+    {
+      title: "12a. One throttle check, MemoryThrottleStore",
+      unit: "ns/op",
+      ratioLabel: "check / an empty async check",
+      baseline: row(memory, noThrottle),
+      judged: [
+        {
+          ...checked,
+          target: `< ${MEMORY_THROTTLE_MAX_NS} ns a check`,
+          // Judged on the median time itself, not on the ratio: the target is absolute.
+          pass: () => checked.summary.median < MEMORY_THROTTLE_MAX_NS,
+        },
+      ],
+      note:
+        "`allowRequest(ctx)` of a `UserRateThrottle` over 1,000 users (cycled), each far under its rate, so every" +
+        " check records a hit; against the same awaited call of a throttle that counts nothing.",
+    },
+    throttled("express-portcullis", "express-portcullis-throttled"),
+    throttled("fastify-portcullis", "fastify-portcullis-throttled"),
+  ];
+}
+
+async function deleteRedisKeys(url: string, prefix: string): Promise<void> {
+  const { Redis } = await import("ioredis");
+  const client = new Redis(url, { maxRetriesPerRequest: 1 });
+  try {
+    let cursor = "0";
+    do {
+      const [next, keys] = await client.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1000);
+      if (keys.length > 0) await client.del(...keys);
+      cursor = next;
+    } while (cursor !== "0");
+  } finally {
+    client.disconnect();
+  }
+}
+
 /** Versions of the JWT, session, HTTP and store peers, read from their package.json. */
 function jwtPeerVersions(): Record<string, string> {
   const versions: Record<string, string> = {};
@@ -471,6 +550,7 @@ const SECTIONS = [
   "session",
   "http",
   "stores",
+  "throttle",
 ] as const;
 type Section = (typeof SECTIONS)[number];
 
@@ -512,6 +592,7 @@ async function main(): Promise<void> {
     const { storeComparisons } = await import("./stores.js");
     comparisons.push(...(await storeComparisons(log)));
   }
+  if (wanted("throttle")) comparisons.push(...(await throttleCost()));
   let loopRows: BenchResults["loopDelay"]["rows"] = new Map();
   if (wanted("hashing")) {
     log(`3b. event-loop delay: ${LOOP_DELAY_REPEATS} repeats`);
