@@ -28,6 +28,7 @@ const SUITES = [
   "tests/jwt",
   "tests/endpoints/jwt.test.ts", // simplejwt's views, which moved from tests/jwt to endpoints/
   "tests/tokens",
+  "tests/throttling",
 ];
 
 /**
