@@ -89,7 +89,8 @@ await step(
   { path: "/api/admin/", headers: { Authorization: basic("demo", password) } },
   expect(
     403,
-    (b) => b.detail === "You do not have permission to perform this action." && b.code === "permission_denied",
+    (b) =>
+      b.detail === "You do not have permission to perform this action." && b.code === "permission_denied",
   ),
 );
 await step(
@@ -107,7 +108,9 @@ async function untilThrottled(name, request, limit, status = 200) {
     );
     if (response?.status !== 429) continue;
     const wait = Number(response.headers.get("retry-after"));
-    const message = /^Request was throttled\. Expected available in (\d+) seconds?\.$/.exec(body?.detail ?? "");
+    const message = /^Request was throttled\. Expected available in (\d+) seconds?\.$/.exec(
+      body?.detail ?? "",
+    );
     steps++;
     if (body?.code === "throttled" && wait > 0 && message && Number(message[1]) === wait) {
       console.log(`ok   ${name}: 429 with Retry-After: ${wait}`);
