@@ -13,7 +13,7 @@ const expected = {
   "./testing": "checkSchemeContract",
   "./adapter-kit": "guard",
   "./sessions": "maskCsrfSecret",
-  "./permissions": "IsAdminUser",
+  "./permissions": "checkObjectPermissions",
   "./throttling": "AnonRateThrottle",
   "./fetch": "withAuth",
   "./node": "toAuthRequest",
