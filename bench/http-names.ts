@@ -16,6 +16,10 @@ export const HTTP_NAMES = {
     'Express + portcullis auth(JWTAuthentication) + UserRateThrottle("1000000/hour") on RedisThrottleStore',
   "fastify-portcullis-throttled":
     'Fastify + portcullis auth(JWTAuthentication) + UserRateThrottle("1000000/hour") on RedisThrottleStore',
+  "express-portcullis-redis-get":
+    "Express + portcullis auth(JWTAuthentication) + one ioredis GET per request (no throttle): the floor",
+  "fastify-portcullis-redis-get":
+    "Fastify + portcullis auth(JWTAuthentication) + one ioredis GET per request (no throttle): the floor",
   "hono-portcullis": "Hono + portcullis auth(JWTAuthentication), default (no token cache)",
   "hono-jwt": 'Hono + hono/jwt jwt({ secret, alg: "HS256" }) + the same user lookup',
 } as const;

@@ -53,11 +53,27 @@ export type ServerMessage = { type: "listening"; port: number } | { type: "cpu";
  */
 async function throttlesOf(kind: ServerKind, config: ServerConfig): Promise<Throttle[] | undefined> {
   if (!kind.endsWith("-throttled")) return undefined;
-  if (config.redis === undefined) throw new Error(`${kind} needs Redis`);
-  const { Redis } = await import("ioredis");
-  const client = new Redis(config.redis.url, { maxRetriesPerRequest: 1 });
-  const store = new RedisThrottleStore({ client, prefix: config.redis.prefix });
+  const store = new RedisThrottleStore({ client: await redisOf(config), prefix: config.redis!.prefix });
   return [new UserRateThrottle({ rate: "1000000/hour", store })];
+}
+
+async function redisOf(config: ServerConfig) {
+  if (config.redis === undefined) throw new Error("this server needs Redis");
+  const { Redis } = await import("ioredis");
+  return new Redis(config.redis.url, { maxRetriesPerRequest: 1 });
+}
+
+/**
+ * The `-redis-get` contenders' step after authentication: one plain `GET` of a per-user key, the least
+ * a shared count can cost (one round trip), to set the throttled rows beside.
+ */
+async function redisGetOf(
+  kind: ServerKind,
+  config: ServerConfig,
+): Promise<((id: string) => Promise<unknown>) | null> {
+  if (!kind.endsWith("-redis-get")) return null;
+  const client = await redisOf(config);
+  return (id) => client.get(`${config.redis!.prefix}get:${id}`);
 }
 
 /** The route's answer, from the authenticated user. */
@@ -137,7 +153,15 @@ async function expressServer(
   } else {
     const scheme = portcullisScheme(config, users, kind === "express-portcullis-cache");
     const throttles = await throttlesOf(kind, config);
-    app.get("/api/me/", expressAuth({ schemes: [scheme], ...(throttles ? { throttles } : {}) }), handler);
+    const get = await redisGetOf(kind, config);
+    const middleware = expressAuth({ schemes: [scheme], ...(throttles ? { throttles } : {}) });
+    if (get === null) app.get("/api/me/", middleware, handler);
+    else {
+      app.get("/api/me/", middleware, async (req: Request, res: Response) => {
+        await get((req.user as DefaultUser).id);
+        handler(req, res);
+      });
+    }
   }
   return new Promise((resolve, reject) => {
     const server = app.listen(0, "127.0.0.1", (error?: Error) => (error ? reject(error) : resolve(server)));
@@ -191,10 +215,13 @@ async function fastifyServer(
     await app.register(plugin);
     const scheme = portcullisScheme(config, users, false);
     const throttles = await throttlesOf(kind, config);
+    const get = await redisGetOf(kind, config);
     const preHandler = fastifyAuth({ schemes: [scheme], ...(throttles ? { throttles } : {}) });
-    app.get("/api/me/", { preHandler }, async (request) =>
-      me((request as AuthenticatedRequest<DefaultUser>).user),
-    );
+    app.get("/api/me/", { preHandler }, async (request) => {
+      const { user } = request as AuthenticatedRequest<DefaultUser>;
+      if (get !== null) await get(user.id);
+      return me(user);
+    });
   }
   await app.listen({ port: 0, host: "127.0.0.1" });
   return app.server;
