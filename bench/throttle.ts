@@ -15,6 +15,7 @@ const contexts: ThrottleContext[] = Array.from({ length: USERS }, (_, i) => ({
   user: { id: String(i + 1) },
   auth: null,
   scheme: "jwt",
+  authenticators: [],
   userId: String(i + 1),
   isStaff: false,
   isSuperuser: false,

@@ -149,6 +149,7 @@ function contextOf<User>(
     user: success?.user ?? null,
     auth: success?.auth ?? null,
     scheme: success?.scheme ?? null,
+    authenticators: options.schemes,
     userId: success?.userId ?? null,
     isStaff: success?.isStaff ?? false,
     isSuperuser: success?.isSuperuser ?? false,
@@ -216,8 +217,9 @@ export function withDefaults<User, Options extends AuthOptions<User> = AuthOptio
   for (const key of Object.keys(route) as (keyof Options)[]) {
     if (route[key] !== undefined) merged[key] = route[key] as Options[keyof Options];
   }
-  if (!merged.schemes || merged.schemes.length === 0) {
-    throw new TypeError("auth() needs `schemes`: one scheme or more.");
+  // A route open to anyone may have none (DRF's `authentication_classes = ()`), for its throttles.
+  if (!merged.schemes || (merged.schemes.length === 0 && merged.required !== false)) {
+    throw new TypeError("auth() needs `schemes`: one scheme or more, or `required: false` and none.");
   }
   const proxies = merged.numProxies;
   if (proxies !== undefined && !(Number.isSafeInteger(proxies) && proxies >= 0)) {

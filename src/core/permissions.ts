@@ -2,7 +2,7 @@
  * Permissions: DRF's `permissions.py`, checked after authentication by every adapter and `withAuth`.
  */
 import { NotAuthenticated, PermissionDenied } from "./errors.js";
-import type { AuthRequest } from "./scheme.js";
+import type { AuthRequest, BaseAuthentication } from "./scheme.js";
 
 /**
  * What a permission sees: the request, who made it, and the route's permissions (for
@@ -29,6 +29,8 @@ export interface PermissionContext<User = unknown> {
   readonly isSuperuser: boolean;
   /** The scheme that authenticated, or `null`. */
   readonly scheme: string | null;
+  /** The route's schemes (DRF's `request.authenticators`): none on a route open to anyone. */
+  readonly authenticators: readonly BaseAuthentication<User>[];
   /** The route's permissions, which {@link checkObjectPermissions} checks again for one object. */
   readonly permissions: readonly Permission<User>[];
 }
@@ -178,15 +180,16 @@ function objectPermission<User>(
 
 /**
  * Checks the route's permissions in order and throws DRF's `permission_denied` at the first refusal:
- * `NotAuthenticated` when no scheme authenticated (the adapter answers 401 with the first scheme's
- * challenge, or 403 when it has none), else `PermissionDenied` with the permission's message and code.
+ * `NotAuthenticated` when the route has schemes and none authenticated (the adapter answers 401 with the
+ * first scheme's challenge, or 403 when it has none), else `PermissionDenied` with the permission's
+ * message and code.
  * Adapters call it after authentication; call it yourself only in a custom adapter.
  *
  * @param ctx - the request's context
  * @throws NotAuthenticated or PermissionDenied
  * @example
  * ```ts
- * await checkPermissions({ request, user, auth, scheme, isStaff, isSuperuser: false, permissions: [IsAdminUser] });
+ * await checkPermissions({ ...ctx, permissions: [IsAdminUser] });
  * ```
  * @see https://www.django-rest-framework.org/api-guide/permissions/#how-permissions-are-determined
  */
@@ -224,6 +227,7 @@ export async function checkObjectPermissions<User>(
 }
 
 function deny<User>(ctx: PermissionContext<User>, permission: Permission<User>): never {
-  if (ctx.scheme === null) throw new NotAuthenticated();
+  // DRF's permission_denied: "not authenticated" only where a scheme could have authenticated.
+  if (ctx.scheme === null && ctx.authenticators.length > 0) throw new NotAuthenticated();
   throw new PermissionDenied(permission.message, permission.code);
 }

@@ -138,6 +138,8 @@ describe("withDefaults", () => {
     expect(merged).not.toBe(defaults);
     expect(defaults).toEqual({ schemes, required: false });
     expect(withDefaults(defaults, { required: true })).toEqual({ schemes, required: true });
-    expect(() => withDefaults(defaults, { schemes: [] })).toThrow(TypeError);
+    // No schemes: a route open to anyone (DRF's `authentication_classes = ()`), only with required false.
+    expect(withDefaults(defaults, { schemes: [] })).toEqual({ schemes: [], required: false });
+    expect(() => withDefaults(defaults, { schemes: [], required: true })).toThrow(TypeError);
   });
 });

@@ -567,6 +567,8 @@ describe("portcullis/express: auth", () => {
   });
 
   it("refuses to build a guard without schemes", () => {
-    expect(() => auth({ schemes: [] })).toThrow(new TypeError("auth() needs `schemes`: one scheme or more."));
+    expect(() => auth({ schemes: [] })).toThrow(
+      new TypeError("auth() needs `schemes`: one scheme or more, or `required: false` and none."),
+    );
   });
 });

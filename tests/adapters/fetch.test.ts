@@ -164,7 +164,7 @@ describe("portcullis/fetch: withAuth", () => {
 
   it("refuses to build a guard without schemes", async () => {
     expect(() => withAuth(() => new Response(), { schemes: [] })).toThrow(
-      new TypeError("auth() needs `schemes`: one scheme or more."),
+      new TypeError("auth() needs `schemes`: one scheme or more, or `required: false` and none."),
     );
     expect(() => createAuth({ schemes: [] })).toThrow(TypeError);
   });

@@ -222,7 +222,9 @@ describe("portcullis/node: auth() lets a request through with req.user and req.a
   });
 
   it("needs a scheme", () => {
-    expect(() => auth({ schemes: [] })).toThrow(new TypeError("auth() needs `schemes`: one scheme or more."));
+    expect(() => auth({ schemes: [] })).toThrow(
+      new TypeError("auth() needs `schemes`: one scheme or more, or `required: false` and none."),
+    );
     expect(() => createAuth({ schemes: [] })).toThrow(TypeError);
   });
 });

@@ -11,6 +11,8 @@ import type { ThrottleContext } from "../../src/core/throttle.js";
 import {
   type AuthRequest,
   type BaseAuthentication,
+  BasicAuthentication,
+  MemoryUserStore,
   NotAuthenticated,
   PermissionDenied,
   StoreUnavailable,
@@ -84,6 +86,7 @@ function ctx(user: { id: string } | null, options: { method?: string; isStaff?: 
     isStaff: options.isStaff ?? false,
     isSuperuser: false,
     scheme: user === null ? null : "basic",
+    authenticators: [new BasicAuthentication({ users: new MemoryUserStore() })],
     permissions: [],
   } satisfies PermissionContext<{ id: string }>;
 }
@@ -569,5 +572,34 @@ describe("checkPermissions and checkObjectPermissions", () => {
       new Request("http://testserver/", { headers: { Authorization: basicAuthHeader("ada", PASSWORD) } }),
     );
     expect(seen?.permissions).toEqual([IsAuthenticated, AllowAny]);
+  });
+});
+
+describe("NoAuthenticationClassesTests: a route without schemes", () => {
+  it("test_permission_message_with_no_authentication_classes: 403 with the permission's message", async () => {
+    const handler = withAuth(() => new Response("ok"), {
+      schemes: [],
+      required: false,
+      permissions: [denies({ message: "Dummy permission message" })],
+    });
+    const response = await handler(new Request("http://testserver/"));
+    expect(response.status).toBe(403);
+    expect(response.headers.get("www-authenticate")).toBeNull();
+    expect(await response.json()).toEqual({ detail: "Dummy permission message", code: "permission_denied" });
+  });
+
+  it("lets a request through when its permissions allow it, anonymous", async () => {
+    const handler = withAuth((_request, { user }) => Response.json({ user }), {
+      schemes: [],
+      required: false,
+      permissions: [AllowAny],
+    });
+    expect(await (await handler(new Request("http://testserver/"))).json()).toEqual({ user: null });
+  });
+
+  it("is refused without `required: false`: every request would be refused", () => {
+    expect(() => withAuth(() => new Response("ok"), { schemes: [] })).toThrow(
+      new TypeError("auth() needs `schemes`: one scheme or more, or `required: false` and none."),
+    );
   });
 });
