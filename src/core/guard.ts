@@ -144,19 +144,44 @@ function contextOf<User>(
   options: AuthOptions<User>,
   success: AuthSuccess<User> | null,
 ): ThrottleContext<User> {
-  return {
-    request,
-    user: success?.user ?? null,
-    auth: success?.auth ?? null,
-    scheme: success?.scheme ?? null,
-    authenticators: options.schemes,
-    userId: success?.userId ?? null,
-    isStaff: success?.isStaff ?? false,
-    isSuperuser: success?.isSuperuser ?? false,
-    permissions: options.permissions ?? [],
-    clientIp: clientIdent(request, options.numProxies),
-    throttleScope: options.throttleScope ?? null,
-  };
+  return new RouteContext(request, options, success);
+}
+
+/** A request's context; the client's address is read only when a throttle or a handler asks. */
+class RouteContext<User> implements ThrottleContext<User> {
+  readonly user: User | null;
+  readonly auth: unknown;
+  readonly scheme: string | null;
+  readonly userId: string | null;
+  readonly isStaff: boolean;
+  readonly isSuperuser: boolean;
+  readonly authenticators: readonly BaseAuthentication<User>[];
+  readonly permissions: readonly Permission<User>[];
+  readonly throttleScope: string | null;
+  readonly #numProxies: number | undefined;
+  #clientIp: string | null | undefined;
+
+  constructor(
+    readonly request: AuthRequest,
+    options: AuthOptions<User>,
+    success: AuthSuccess<User> | null,
+  ) {
+    this.#numProxies = options.numProxies;
+    this.user = success?.user ?? null;
+    this.auth = success?.auth ?? null;
+    this.scheme = success?.scheme ?? null;
+    this.userId = success?.userId ?? null;
+    this.isStaff = success?.isStaff ?? false;
+    this.isSuperuser = success?.isSuperuser ?? false;
+    this.authenticators = options.schemes;
+    this.permissions = options.permissions ?? [];
+    this.throttleScope = options.throttleScope ?? null;
+  }
+
+  get clientIp(): string | null {
+    if (this.#clientIp === undefined) this.#clientIp = clientIdent(this.request, this.#numProxies);
+    return this.#clientIp;
+  }
 }
 
 function pass<User>(context: ThrottleContext<User>): GuardPass<User> {
