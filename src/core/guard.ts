@@ -28,14 +28,16 @@ export interface AuthOptions<User = unknown> {
   /** The schemes, in order (DRF's `authentication_classes`). */
   schemes: readonly BaseAuthentication<User>[];
   /**
-   * Whether an anonymous request is refused: shorthand for `IsAuthenticated` before `permissions`.
-   * Default true. With false, an anonymous request goes through with `user` and `auth` null unless a
-   * permission refuses it; bad credentials are refused either way.
+   * Whether an anonymous request is refused: shorthand for `permissions: [IsAuthenticated]`. Default
+   * true on a route without `permissions`; a route's `permissions` replace it, as a DRF view's
+   * `permission_classes` replace `DEFAULT_PERMISSION_CLASSES` (`required: true` beside them checks
+   * `IsAuthenticated` first). With false, an anonymous request goes through with `user` and `auth` null
+   * unless a permission refuses it; bad credentials are refused either way.
    */
   required?: boolean;
   // NoInfer: the user's type comes from the schemes; `IsAdminUser` or `new UserRateThrottle(…)` (typed
   // for any user) would otherwise widen it to `unknown`.
-  /** DRF's `permission_classes`, checked in order after authentication (and after `required`). */
+  /** DRF's `permission_classes`, checked in order after authentication (and after `required: true`). */
   permissions?: readonly Permission<NoInfer<User>>[];
   /** DRF's `throttle_classes`, each counting every request that passed the permissions. */
   throttles?: readonly Throttle<NoInfer<User>>[];
@@ -122,7 +124,7 @@ export async function guard<User>(
     return serverError(error);
   }
   if (result.outcome === "fail") return refuse(errorResponseParts(result)!);
-  const required = options.required ?? true;
+  const required = options.required ?? options.permissions === undefined;
   const context = contextOf(request, options, result.outcome === "success" ? result : null);
   if (options.permissions === undefined && options.throttles === undefined) {
     // `required` alone: no permission objects to run.
@@ -242,6 +244,8 @@ export function withDefaults<User, Options extends AuthOptions<User> = AuthOptio
   for (const key of Object.keys(route) as (keyof Options)[]) {
     if (route[key] !== undefined) merged[key] = route[key] as Options[keyof Options];
   }
+  // A route's permissions replace the project's, `required` included, unless the route says `required`.
+  if (route.permissions !== undefined && route.required === undefined) delete merged.required;
   // A route open to anyone may have none (DRF's `authentication_classes = ()`), for its throttles.
   if (!merged.schemes || (merged.schemes.length === 0 && merged.required !== false)) {
     throw new TypeError("auth() needs `schemes`: one scheme or more, or `required: false` and none.");

@@ -141,5 +141,13 @@ describe("withDefaults", () => {
     // No schemes: a route open to anyone (DRF's `authentication_classes = ()`), only with required false.
     expect(withDefaults(defaults, { schemes: [] })).toEqual({ schemes: [], required: false });
     expect(() => withDefaults(defaults, { schemes: [], required: true })).toThrow(TypeError);
+    // A route's permissions replace the project's required, unless the route gives required itself.
+    const strict = { schemes, required: true };
+    expect(withDefaults(strict, { permissions: [] })).toEqual({ schemes, permissions: [] });
+    expect(withDefaults(strict, { permissions: [], required: true })).toEqual({
+      schemes,
+      permissions: [],
+      required: true,
+    });
   });
 });

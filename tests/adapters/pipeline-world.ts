@@ -191,7 +191,12 @@ export async function pipelineWorld() {
       methods: ["GET", "POST"],
       options: { ...optional, permissions: [IsAuthenticatedOrReadOnly] },
     },
-    { path: "/api/plan/", methods: ["GET"], options: { schemes: [basic], permissions: [HasPlan] } },
+    // `required: true` beside the permissions: IsAuthenticated first, then the plan.
+    {
+      path: "/api/plan/",
+      methods: ["GET"],
+      options: { schemes: [basic], required: true, permissions: [HasPlan] },
+    },
     { path: "/api/async/", methods: ["GET"], options: { schemes: [basic], permissions: [AllowListed] } },
     {
       path: "/api/notes/",

@@ -228,12 +228,21 @@ describe("the built-in permissions through guard (DRF's permission_denied)", () 
     },
   );
 
-  it("AllowAny opens a route with `required: false`; `required` (default true) still comes first", async () => {
+  it("a route's permissions replace required's default (DRF's permission_classes); required: true comes first", async () => {
     const { as, schemes } = await fixture();
+    expect(await outcome(as.anonymous("DELETE"), { schemes, permissions: [AllowAny] })).toEqual({
+      pass: null,
+    });
     expect(
       await outcome(as.anonymous("DELETE"), { schemes, required: false, permissions: [AllowAny] }),
     ).toEqual({ pass: null });
-    expect(await outcome(as.anonymous(), { schemes, permissions: [AllowAny] })).toEqual({
+    expect(await outcome(as.anonymous(), { schemes, required: true, permissions: [AllowAny] })).toEqual({
+      status: 401,
+      headers: BASIC_CHALLENGE,
+      body: NOT_PROVIDED,
+    });
+    // Without permissions, required's default (true) is IsAuthenticated.
+    expect(await outcome(as.anonymous(), { schemes })).toEqual({
       status: 401,
       headers: BASIC_CHALLENGE,
       body: NOT_PROVIDED,
