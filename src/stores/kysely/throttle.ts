@@ -2,7 +2,8 @@
  * The Kysely throttle store.
  */
 import { SqliteAdapter, sql } from "kysely";
-import { checkKey } from "../keys.js";
+import { tokenDigest } from "../../core/digest.js";
+import { checkKey, checkThrottleArguments } from "../keys.js";
 import type { ThrottleState, ThrottleStore } from "../types.js";
 import { type AnyKysely, checkDb, count, type KyselyStoreOptions, millis, resolveTables } from "./tables.js";
 import { guarded, retried } from "./unavailable.js";
@@ -58,8 +59,8 @@ export class KyselyThrottleStore implements ThrottleStore {
 
   /** @inheritDoc */
   async hit(key: string, limit: number, windowMs: number, now: number): Promise<ThrottleState> {
-    checkArguments(key, limit, windowMs, now);
-    const digest = await sha256(key);
+    checkThrottleArguments(NAME, key, limit, windowMs, now);
+    const digest = await tokenDigest(key);
     const table = this.#table;
     const step = async (db: AnyKysely): Promise<ThrottleState> => {
       await this.#lock(db, digest);
@@ -83,8 +84,8 @@ export class KyselyThrottleStore implements ThrottleStore {
 
   /** @inheritDoc */
   async peek(key: string, limit: number, windowMs: number, now: number): Promise<ThrottleState> {
-    checkArguments(key, limit, windowMs, now);
-    const digest = await sha256(key);
+    checkThrottleArguments(NAME, key, limit, windowMs, now);
+    const digest = await tokenDigest(key);
     const { n, oldest } = await guarded(STORE, () => this.#window(this.#db, digest, now - windowMs));
     return { allowed: n < limit, count: n, oldest };
   }
@@ -92,7 +93,7 @@ export class KyselyThrottleStore implements ThrottleStore {
   /** @inheritDoc */
   async reset(key: string): Promise<void> {
     checkKey(key, `${NAME}: key`);
-    const digest = await sha256(key);
+    const digest = await tokenDigest(key);
     await guarded(STORE, () =>
       retried(() =>
         this.#inTransaction(async (db) => {
@@ -177,24 +178,6 @@ export class KyselyThrottleStore implements ThrottleStore {
   #inTransaction<T>(body: (trx: AnyKysely) => Promise<T>): Promise<T> {
     return this.#db.isTransaction ? body(this.#db) : this.#db.transaction().execute(body);
   }
-}
-
-/** Refuses what the bigint columns could not hold before it reaches the database. */
-function checkArguments(key: string, limit: number, windowMs: number, now: number): void {
-  checkKey(key, `${NAME}: key`);
-  if (!Number.isSafeInteger(limit) || limit < 0) {
-    throw new TypeError(`${NAME}: limit must be a non-negative integer.`);
-  }
-  if (!Number.isSafeInteger(windowMs) || windowMs <= 0) {
-    throw new TypeError(`${NAME}: windowMs must be a positive integer.`);
-  }
-  if (!Number.isSafeInteger(now)) throw new TypeError(`${NAME}: now must be an integer (epoch ms).`);
-}
-
-/** The key's SHA-256 as hex: a fixed width however long the key (an attacker's username, say). */
-async function sha256(key: string): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(key)));
-  return Array.from(digest, (byte) => byte.toString(16).padStart(2, "0")).join("");
 }
 
 // Kysely's SQLite adapter, also when another copy of kysely made it; every other dialect is taken for

@@ -1,7 +1,7 @@
 /**
  * The Redis throttle store.
  */
-import { checkKey } from "../keys.js";
+import { checkKey, checkThrottleArguments } from "../keys.js";
 import type { ThrottleState, ThrottleStore } from "../types.js";
 import {
   checkServerOnce,
@@ -93,7 +93,7 @@ export class RedisThrottleStore implements ThrottleStore {
 
   /** @inheritDoc */
   async hit(key: string, limit: number, windowMs: number, now: number): Promise<ThrottleState> {
-    checkArguments(key, limit, windowMs, now);
+    checkThrottleArguments(NAME, key, limit, windowMs, now);
     const member = `${this.#nonce}${(this.#sequence++).toString(36)}`;
     const answer = await guarded(STORE, () =>
       HIT.run(this.#client, [this.#log(key)], [now - windowMs, limit, now, windowMs, member]),
@@ -103,7 +103,7 @@ export class RedisThrottleStore implements ThrottleStore {
 
   /** @inheritDoc */
   async peek(key: string, limit: number, windowMs: number, now: number): Promise<ThrottleState> {
-    checkArguments(key, limit, windowMs, now);
+    checkThrottleArguments(NAME, key, limit, windowMs, now);
     const answer = await guarded(STORE, () =>
       PEEK.run(this.#client, [this.#log(key)], [now - windowMs, limit]),
     );
@@ -119,18 +119,6 @@ export class RedisThrottleStore implements ThrottleStore {
   #log(key: string): string {
     return `${this.#prefix}throttle:${key}`;
   }
-}
-
-/** Refuses what the script could not read as a number before it reaches Redis. */
-function checkArguments(key: string, limit: number, windowMs: number, now: number): void {
-  checkKey(key, `${NAME}: key`);
-  if (!Number.isSafeInteger(limit) || limit < 0) {
-    throw new TypeError(`${NAME}: limit must be a non-negative integer.`);
-  }
-  if (!Number.isSafeInteger(windowMs) || windowMs <= 0) {
-    throw new TypeError(`${NAME}: windowMs must be a positive integer.`);
-  }
-  if (!Number.isSafeInteger(now)) throw new TypeError(`${NAME}: now must be an integer (epoch ms).`);
 }
 
 function toState(answer: unknown): ThrottleState {
