@@ -3,17 +3,8 @@
  */
 import { checkKey, optionalKey } from "../keys.js";
 import type { OutstandingToken, RevocationStore } from "../types.js";
-import {
-  checkServerOnce,
-  DEFAULT_PREFIX,
-  epoch,
-  guarded,
-  type RedisClient,
-  type RedisStoreOptions,
-  Script,
-} from "./client.js";
+import { epoch, type RedisStoreOptions, Script, StoreClient } from "./client.js";
 
-const STORE = "revocations";
 const NAME = "RedisRevocationStore";
 
 /** How long something written already expired waits for `flushExpired` at most. */
@@ -212,16 +203,13 @@ return { count, redis.call('SCARD', pending) }
  * @see https://www.rfc-editor.org/rfc/rfc9700#section-4.14.2
  */
 export class RedisRevocationStore implements RevocationStore {
-  readonly #client: RedisClient;
-  readonly #prefix: string;
+  readonly #redis: StoreClient;
 
   /**
    * @param options - the ioredis client, and the key prefix (default `"portcullis:"`)
    */
   constructor(options: RedisStoreOptions) {
-    this.#client = options.client;
-    this.#prefix = options.prefix ?? DEFAULT_PREFIX;
-    checkServerOnce(this.#client, options.events);
+    this.#redis = new StoreClient(options, "revocations");
   }
 
   /** @inheritDoc */
@@ -240,7 +228,7 @@ export class RedisRevocationStore implements RevocationStore {
   async isRevoked(jti: string): Promise<boolean> {
     checkKey(jti, `${NAME}: jti`);
     const key = this.#row(jti);
-    return (await guarded(STORE, () => this.#client.hget(key, "revoked"))) !== null;
+    return (await this.#redis.send((client) => client.hget(key, "revoked"))) !== null;
   }
 
   /** @inheritDoc */
@@ -261,7 +249,7 @@ export class RedisRevocationStore implements RevocationStore {
   async consumedAt(jti: string): Promise<Date | null> {
     checkKey(jti, `${NAME}: jti`);
     const key = this.#row(jti);
-    const row = await guarded(STORE, () => this.#client.hgetall(key));
+    const row = await this.#redis.send((client) => client.hgetall(key));
     if (row.consumed === undefined) return null;
     // Consumed by a version that kept no time: long ago.
     return new Date(row.consumedAt === undefined ? 0 : Number(row.consumedAt));
@@ -270,14 +258,14 @@ export class RedisRevocationStore implements RevocationStore {
   /** @inheritDoc */
   async revokeFamily(familyId: string): Promise<number> {
     checkKey(familyId, `${NAME}: familyId`);
-    const keys = [`${this.#prefix}jti-family:${familyId}`, `${this.#prefix}revoked-family:${familyId}`];
+    const keys = [this.#redis.key("jti-family", familyId), this.#redis.key("revoked-family", familyId)];
     return Number(await this.#run(REVOKE_FAMILY, keys, [familyId]));
   }
 
   /** @inheritDoc */
   async revokeForUser(userId: string): Promise<number> {
     checkKey(userId, `${NAME}: userId`);
-    return Number(await this.#run(REVOKE_FOR_USER, [`${this.#prefix}jti-user:${userId}`], [userId]));
+    return Number(await this.#run(REVOKE_FOR_USER, [this.#redis.key("jti-user", userId)], [userId]));
   }
 
   /**
@@ -299,10 +287,10 @@ export class RedisRevocationStore implements RevocationStore {
 
   /** Runs a script with the prefix as its first key (the scripts build the keys they find from it). */
   #run(script: Script, keys: string[], args: (string | number)[]): Promise<unknown> {
-    return guarded(STORE, () => script.run(this.#client, [this.#prefix, ...keys], args));
+    return this.#redis.run(script, [this.#redis.prefix, ...keys], args);
   }
 
   #row(jti: string): string {
-    return `${this.#prefix}jti:${jti}`;
+    return this.#redis.key("jti", jti);
   }
 }
