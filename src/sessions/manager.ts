@@ -189,19 +189,16 @@ export class SessionManager<User = unknown> {
     if (record === null || record.idDigest !== idDigest) return null;
 
     const now = Date.now();
-    if (record.expiresAt.getTime() <= now || record.absoluteExpiresAt.getTime() <= now) {
-      await this.store.delete(idDigest);
-      return null;
-    }
-    const owner = await this.users.findById(record.userId);
-    if (owner === null) {
-      await this.store.delete(idDigest);
-      return null;
-    }
+    const expired = record.expiresAt.getTime() <= now || record.absoluteExpiresAt.getTime() <= now;
+    const owner = expired ? null : await this.users.findById(record.userId);
     // Django's verify_session: a session whose password-hash digest differs belonged to an old password.
     const stored = record.data[SESSION_AUTH_HASH_KEY];
-    if (typeof stored !== "string" || !timingSafeEqual(stored, await sessionAuthHash(owner.passwordHash))) {
-      await this.store.delete(idDigest);
+    if (
+      owner === null ||
+      typeof stored !== "string" ||
+      !timingSafeEqual(stored, await sessionAuthHash(owner.passwordHash))
+    ) {
+      await this.store.delete(idDigest); // expired, its user gone, or superseded
       return null;
     }
     if (!owner.isActive) return null;
