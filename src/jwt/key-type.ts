@@ -102,13 +102,17 @@ export function checkKeyFits(algorithm: JWTAlgorithm, key: JWTKey, role: string)
   const kind = kindOf(key);
   if (kind.type === null) return;
   const wanted = WANTED[algorithm.slice(0, 2)] ?? WANTED[algorithm]!;
+  const curves = wanted.curves?.(algorithm);
   const fits = kind.webCrypto
     ? fitsCryptoKey(algorithm, kind.webCrypto, kind.curve)
-    : wanted.types.includes(kind.type) &&
-      (wanted.curves === undefined ? true : wanted.curves(algorithm).includes(kind.curve ?? ""));
+    : wanted.types.includes(kind.type) && (curves === undefined || curves.includes(kind.curve ?? ""));
   if (fits) return;
-  const needed = kind.webCrypto ? expectedCryptoKey(algorithm) : expected(algorithm);
-  throw new TypeError(`JWTService: ${algorithm} needs ${needed}, but the ${role} is ${describe(kind)}.`);
+  const needed: KeyKind = kind.webCrypto
+    ? { type: null, webCrypto: cryptoKeyFor(algorithm), curve: CURVE_OF[algorithm] }
+    : { type: wanted.types[0]!, curve: curves?.join(" or ") };
+  throw new TypeError(
+    `JWTService: ${algorithm} needs ${describe(needed)}, but the ${role} is ${describe(kind)}.`,
+  );
 }
 
 const CURVE_OF: Partial<Record<JWTAlgorithm, string>> = { ES256: "P-256", ES384: "P-384", ES512: "P-521" };
@@ -121,24 +125,6 @@ const WANTED: Record<string, { types: string[]; curves?: (algorithm: JWTAlgorith
   EdDSA: { types: ["OKP"], curves: () => ["Ed25519", "Ed448"] },
 };
 
-function expected(algorithm: JWTAlgorithm): string {
-  if (algorithm.startsWith("HS")) return "an HMAC secret";
-  if (algorithm.startsWith("RS") || algorithm.startsWith("PS")) return "an RSA key";
-  if (algorithm === "EdDSA") return "an Ed25519 or Ed448 key";
-  return `an EC ${CURVE_OF[algorithm]} key`;
-}
-
-function expectedCryptoKey(algorithm: JWTAlgorithm): string {
-  const hash = `SHA-${algorithm.slice(2)}`;
-  const name = { HS: `HMAC ${hash}`, RS: `RSASSA-PKCS1-v1_5 ${hash}`, PS: `RSA-PSS ${hash}` }[
-    algorithm.slice(0, 2)
-  ];
-  if (name !== undefined) return `a CryptoKey for ${name}`;
-  return algorithm === "EdDSA"
-    ? "a CryptoKey for Ed25519 or Ed448"
-    : `a CryptoKey for ECDSA ${CURVE_OF[algorithm]}`;
-}
-
 function describe(kind: KeyKind): string {
   if (kind.webCrypto) {
     const { name, hash } = kind.webCrypto;
@@ -150,25 +136,24 @@ function describe(kind: KeyKind): string {
   return `an ${kind.type} key`;
 }
 
-// A CryptoKey is bound to one WebCrypto algorithm (and hash): RS256 needs RSASSA-PKCS1-v1_5 with SHA-256.
+// The WebCrypto algorithm (and hash) a CryptoKey must be bound to: RS256 needs RSASSA-PKCS1-v1_5 with SHA-256.
+function cryptoKeyFor(algorithm: JWTAlgorithm): { name: string; hash?: string } {
+  const hash = `SHA-${algorithm.slice(2)}`;
+  const name = { HS: "HMAC", RS: "RSASSA-PKCS1-v1_5", PS: "RSA-PSS", ES: "ECDSA" }[algorithm.slice(0, 2)];
+  if (name === undefined) return { name: "Ed25519 or Ed448" };
+  return name === "ECDSA" ? { name } : { name, hash };
+}
+
 function fitsCryptoKey(
   algorithm: JWTAlgorithm,
   key: { name: string; hash?: string },
   curve?: string,
 ): boolean {
-  const hash = `SHA-${algorithm.slice(2)}`;
-  switch (algorithm.slice(0, 2)) {
-    case "HS":
-      return key.name === "HMAC" && key.hash === hash;
-    case "RS":
-      return key.name === "RSASSA-PKCS1-v1_5" && key.hash === hash;
-    case "PS":
-      return key.name === "RSA-PSS" && key.hash === hash;
-    case "ES":
-      return key.name === "ECDSA" && curve === CURVE_OF[algorithm];
-    default:
-      return key.name === "Ed25519" || key.name === "Ed448" || (key.name === "EdDSA" && curve !== undefined);
+  if (algorithm === "EdDSA") {
+    return key.name === "Ed25519" || key.name === "Ed448" || (key.name === "EdDSA" && curve !== undefined);
   }
+  const wanted = cryptoKeyFor(algorithm);
+  return key.name === wanted.name && key.hash === wanted.hash && curve === CURVE_OF[algorithm];
 }
 
 function kindOf(key: Exclude<JWTKey, Uint8Array>): KeyKind {
