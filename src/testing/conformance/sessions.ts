@@ -13,6 +13,7 @@ import {
   hex64,
   iso,
   MINUTE,
+  OWNERS,
   type StoreFactory,
 } from "./harness.js";
 
@@ -157,15 +158,7 @@ export function testSessionStore(
       expect,
       at,
     }) => {
-      for (const [label, userId] of [
-        ["a", "1"],
-        ["b", "2"],
-        ["c", "1"],
-        ["d", "1"],
-        ["e", "10"],
-      ] as const) {
-        await store.create(session(label, userId, at));
-      }
+      for (const [label, userId] of OWNERS) await store.create(session(label, userId, at));
       expect(await store.deleteForUser("1")).toBe(3);
       expect(await store.deleteForUser("1")).toBe(0);
       expect(await store.deleteForUser("nobody")).toBe(0);

@@ -15,6 +15,7 @@ import {
   hex64,
   iso,
   MINUTE,
+  OWNERS,
   type StoreFactory,
 } from "./harness.js";
 
@@ -124,15 +125,7 @@ export function testTokenStore(
       expect,
       at,
     }) => {
-      for (const [label, userId] of [
-        ["a", "1"],
-        ["b", "2"],
-        ["c", "1"],
-        ["d", "1"],
-        ["e", "10"],
-      ] as const) {
-        await store.save(token(label, userId, at));
-      }
+      for (const [label, userId] of OWNERS) await store.save(token(label, userId, at));
       expect(await store.deleteForUser("1")).toBe(3);
       expect(await store.deleteForUser("1")).toBe(0);
       expect(await store.deleteForUser("nobody")).toBe(0);
