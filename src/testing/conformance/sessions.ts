@@ -207,18 +207,8 @@ function session(label: string, userId: string, at: (offsetMs: number) => Date):
   };
 }
 
-/** A session's documented fields, Dates as ISO strings. */
-interface SessionShape {
-  idDigest: string;
-  userId: string;
-  createdAt: string | null;
-  expiresAt: string | null;
-  absoluteExpiresAt: string | null;
-  data: Record<string, unknown>;
-}
-
 /** The documented fields, Dates as ISO strings (checked to be Dates): a plain object for `toEqual`. */
-function shape(expect: ConformanceExpect, record: SessionRecord | null): SessionShape | null {
+function shape(expect: ConformanceExpect, record: SessionRecord | null) {
   if (record === null) return null;
   return {
     idDigest: record.idDigest,

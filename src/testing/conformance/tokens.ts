@@ -322,18 +322,8 @@ function token(
   };
 }
 
-/** A token's documented fields, Dates as ISO strings. */
-interface TokenShape {
-  digest: string;
-  userId: string;
-  name: string | null;
-  createdAt: string | null;
-  expiresAt: string | null;
-  lastUsedAt: string | null;
-}
-
 /** The documented fields, Dates as ISO strings (checked to be Dates): a plain object for `toEqual`. */
-function shape(expect: ConformanceExpect, record: TokenRecord | null): TokenShape | null {
+function shape(expect: ConformanceExpect, record: TokenRecord | null) {
   if (record === null) return null;
   return {
     digest: record.digest,

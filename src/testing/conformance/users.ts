@@ -218,17 +218,8 @@ export function testUserStore<User = unknown>(
   });
 }
 
-/** A user's documented fields, `lastLogin` as an ISO string or `null` (never `undefined`). */
-interface UserShape {
-  id: string;
-  username: string;
-  passwordHash: string | null;
-  isActive: boolean;
-  lastLogin: string | null;
-}
-
 /** The documented fields except `user`: a plain object for `toEqual`. */
-function shape(expect: ConformanceExpect, record: UserRecord<unknown> | null): UserShape | null {
+function shape(expect: ConformanceExpect, record: UserRecord<unknown> | null) {
   if (record === null) return null;
   return {
     id: record.id,
