@@ -14,26 +14,27 @@ const SPKI_COMMAND = "openssl rsa -RSAPublicKey_in -in key.pem -pubout -out key.
 
 /** node:crypto's key parsing, where the runtime has it (the core's NodeCrypto types only the common part). */
 export interface NodeKeyParser {
-  createPrivateKey(key: string): { export(options: { type: "pkcs8"; format: "pem" }): string | Uint8Array };
-  createPublicKey(key: string): { export(options: { type: "spki"; format: "pem" }): string | Uint8Array };
+  createPrivateKey(key: string): NodeParsedKey;
+  createPublicKey(key: string): NodeParsedKey;
+}
+interface NodeParsedKey {
+  asymmetricKeyType?: string;
+  export(options: { type: "pkcs8" | "spki"; format: "pem" | "der" }): string | Uint8Array;
 }
 
-function nodeKeyParser(): NodeKeyParser | null {
+/** node:crypto's createPrivateKey and createPublicKey, or null where the runtime has none. */
+export function nodeKeyParser(): NodeKeyParser | null {
   const node = getNodeCrypto() as Partial<NodeKeyParser> | null;
   return typeof node?.createPrivateKey === "function" && typeof node.createPublicKey === "function"
     ? (node as NodeKeyParser)
     : null;
 }
 
-const LEGACY_LABELS: Record<string, "private" | "public"> = {
-  "RSA PRIVATE KEY": "private",
-  "EC PRIVATE KEY": "private",
-  "RSA PUBLIC KEY": "public",
-};
-const FORMAT: Record<string, string> = {
-  "RSA PRIVATE KEY": "PKCS#1",
-  "EC PRIVATE KEY": "SEC1",
-  "RSA PUBLIC KEY": "PKCS#1",
+// The PKCS#1 and SEC1 PEM labels: the kind of key each holds, and the name of its format.
+const LEGACY_PEMS: Record<string, [kind: "private" | "public", format: string]> = {
+  "RSA PRIVATE KEY": ["private", "PKCS#1"],
+  "EC PRIVATE KEY": ["private", "SEC1"],
+  "RSA PUBLIC KEY": ["public", "PKCS#1"],
 };
 
 /**
@@ -45,13 +46,14 @@ const FORMAT: Record<string, string> = {
  */
 export function standardPem(key: JWTKey, role: string, node: NodeKeyParser | null = nodeKeyParser()): JWTKey {
   if (typeof key !== "string") return key;
-  const label = pemLabel(key);
-  const kind = label === null ? undefined : LEGACY_LABELS[label];
-  if (kind === undefined) return key;
+  const label = /-----BEGIN ([A-Z0-9 ]{1,40})-----/.exec(key)?.[1];
+  const legacy = label === undefined ? undefined : LEGACY_PEMS[label];
+  if (legacy === undefined) return key;
+  const [kind, format] = legacy;
   const command = kind === "public" ? SPKI_COMMAND : PKCS8_COMMAND;
   if (node === null) {
     throw new TypeError(
-      `JWTService: the ${role} is a ${FORMAT[label!]} PEM (BEGIN ${label}), which this runtime cannot import ` +
+      `JWTService: the ${role} is a ${format} PEM (BEGIN ${label}), which this runtime cannot import ` +
         "without node:crypto; " +
         `convert it once with \`${command}\` and use key.${kind === "public" ? "spki" : "pk8"}.pem.`,
     );
@@ -64,15 +66,10 @@ export function standardPem(key: JWTKey, role: string, node: NodeKeyParser | nul
     return typeof exported === "string" ? exported : new TextDecoder().decode(exported);
   } catch (error) {
     throw new TypeError(
-      `JWTService: the ${role} (a ${FORMAT[label!]} PEM) cannot be read (encrypted or malformed?); \`${command}\` converts a readable one.`,
+      `JWTService: the ${role} (a ${format} PEM) cannot be read (encrypted or malformed?); \`${command}\` converts a readable one.`,
       { cause: error },
     );
   }
-}
-
-function pemLabel(text: string): string | null {
-  const match = /-----BEGIN ([A-Z0-9 ]{1,40})-----/.exec(text);
-  return match === null ? null : match[1]!;
 }
 
 /** What a key is: its family and, for EC and OKP keys, its curve; for CryptoKeys, the bound algorithm. */
