@@ -169,11 +169,7 @@ export class RedisTokenStore implements TokenStore {
 }
 
 /** A record's times as epoch ms (expiresAt '' for never) and its hash's field/value pairs. */
-function encode(record: TokenRecord): {
-  createdAt: number;
-  expiresAt: number | "";
-  fields: (string | number)[];
-} {
+function encode(record: TokenRecord) {
   const createdAt = epoch(record.createdAt, NAME, "createdAt");
   const expiresAt = record.expiresAt === null ? null : epoch(record.expiresAt, NAME, "expiresAt");
   const fields: (string | number)[] = ["userId", record.userId, "createdAt", createdAt];
