@@ -52,6 +52,25 @@ local function later(expires, stored)
   if stored and tonumber(stored) > expires then return tonumber(stored) end
   return expires
 end
+-- Revokes the rows listed in a set whose field is owner, trimming the entries of other rows; answers how
+-- many were newly revoked, and the latest of latest and their expiries.
+local function revoke_all(set, field, owner, latest)
+  local count = 0
+  for _, jti in ipairs(redis.call('SMEMBERS', set)) do
+    local row = base .. 'jti:' .. jti
+    local found = redis.call('HMGET', row, field, 'revoked', 'expiresAt')
+    if found[1] == owner then
+      latest = later(latest, found[3])
+      if not found[2] then
+        redis.call('HSET', row, 'revoked', '1')
+        count = count + 1
+      end
+    else
+      redis.call('SREM', set, jti)
+    end
+  end
+  return count, latest
+end
 `;
 
 // KEYS: prefix, row. ARGV: jti, expiresAt, userId or '', familyId or ''.
@@ -108,21 +127,7 @@ return 1
 // expiry, and at least until the next flush.
 const REVOKE_FAMILY = new Script(`${HELPERS}
 local now = now_ms()
-local latest = tonumber(redis.call('GET', KEYS[3]) or now)
-local count = 0
-for _, jti in ipairs(redis.call('SMEMBERS', KEYS[2])) do
-  local row = base .. 'jti:' .. jti
-  local found = redis.call('HMGET', row, 'familyId', 'revoked', 'expiresAt')
-  if found[1] == ARGV[1] then
-    latest = later(latest, found[3])
-    if not found[2] then
-      redis.call('HSET', row, 'revoked', '1')
-      count = count + 1
-    end
-  else
-    redis.call('SREM', KEYS[2], jti)
-  end
-end
+local count, latest = revoke_all(KEYS[2], 'familyId', ARGV[1], tonumber(redis.call('GET', KEYS[3]) or now))
 redis.call('SET', KEYS[3], latest)
 expire(KEYS[3], 'revoked-family:' .. ARGV[1], latest, now)
 return count
@@ -130,20 +135,7 @@ return count
 
 // KEYS: prefix, user index. ARGV: userId. No tombstone: tokens recorded later are not revoked.
 const REVOKE_FOR_USER = new Script(`${HELPERS}
-local count = 0
-for _, jti in ipairs(redis.call('SMEMBERS', KEYS[2])) do
-  local row = base .. 'jti:' .. jti
-  local found = redis.call('HMGET', row, 'userId', 'revoked')
-  if found[1] == ARGV[1] then
-    if not found[2] then
-      redis.call('HSET', row, 'revoked', '1')
-      count = count + 1
-    end
-  else
-    redis.call('SREM', KEYS[2], jti)
-  end
-end
-return count
+return (revoke_all(KEYS[2], 'userId', ARGV[1], 0))
 `);
 
 // KEYS: prefix. ARGV: batch size. Answers { jti rows removed, keys still pending }.
