@@ -176,9 +176,8 @@ return { count, redis.call('SCARD', pending) }
  * for a day), such as a family revoked when none of its tokens was alive, and returns how many of those
  * jti rows it removed, not the rows Redis expired by itself.
  *
- * While Redis cannot be reached every method throws `StoreUnavailable` (the client's error as `cause`),
- * so a refresh or a revocation check fails closed with 503; the store works again as soon as the client
- * reconnects. See {@link RedisStoreOptions} for the client settings that make it fail fast.
+ * While Redis cannot be reached every method throws `StoreUnavailable`, so refreshes and revocation checks
+ * fail closed (503) until the client reconnects; {@link RedisStoreOptions} has the settings to fail fast.
  *
  * @example
  * ```ts

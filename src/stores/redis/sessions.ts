@@ -47,9 +47,8 @@ return 1
  * has a sorted set of session digests for `deleteForUser`, trimmed of ended sessions on every write.
  * `get` is a single `HGETALL`; `data` is stored as JSON.
  *
- * While Redis cannot be reached every method throws `StoreUnavailable` (the client's error as `cause`),
- * which the endpoints and adapters answer with 503; the store works again as soon as the client
- * reconnects. See {@link RedisStoreOptions} for the client settings that make it fail fast.
+ * While Redis cannot be reached every method throws `StoreUnavailable` (answered 503) until the client
+ * reconnects; {@link RedisStoreOptions} has the client settings that make it fail fast.
  *
  * @example
  * ```ts

@@ -83,9 +83,8 @@ return 1
  * index never disagrees with the tokens; entries of tokens that expired are dropped when `listForUser` or
  * `deleteForUser` meets them. `findByDigest` is a single `HGETALL`.
  *
- * While Redis cannot be reached every method throws `StoreUnavailable` (the client's error as `cause`),
- * which the endpoints and adapters answer with 503; the store works again as soon as the client
- * reconnects. See {@link RedisStoreOptions} for the client settings that make it fail fast.
+ * While Redis cannot be reached every method throws `StoreUnavailable` (answered 503) until the client
+ * reconnects; {@link RedisStoreOptions} has the client settings that make it fail fast.
  *
  * @example
  * ```ts
