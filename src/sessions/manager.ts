@@ -77,7 +77,7 @@ export class SessionManager<User = unknown> {
       throw new RangeError("idleTimeout and absoluteTimeout must be positive.");
     }
     // Fails now, not at the first login, for a name a browser would refuse (e.g. __Host- without Secure).
-    serializeCookie(this.cookieName, "", { maxAge: 0, httpOnly: true, secure: this.secure });
+    this.#cookie("", 0);
     this.csrf = new CsrfPolicy(options.csrf, { secure: this.secure });
   }
 
@@ -117,15 +117,7 @@ export class SessionManager<User = unknown> {
 
     const csrfSecret = await sessionCsrfSecret(id);
     const headers = new Headers();
-    headers.append(
-      "Set-Cookie",
-      serializeCookie(this.cookieName, id, {
-        maxAge: this.#absoluteMs / 1000,
-        httpOnly: true,
-        secure: this.secure,
-        now,
-      }),
-    );
+    headers.append("Set-Cookie", this.#cookie(id, this.#absoluteMs / 1000, now));
     headers.append("Set-Cookie", this.csrf.cookie(csrfSecret));
     return { session, headers, csrfToken: maskCsrfSecret(csrfSecret) };
   }
@@ -145,7 +137,7 @@ export class SessionManager<User = unknown> {
   async logout(request: AuthRequest): Promise<SessionLogout> {
     const ended = await this.#endAll(request);
     const headers = new Headers();
-    headers.append("Set-Cookie", this.#clearingCookie());
+    headers.append("Set-Cookie", this.#cookie("", 0)); // cleared
     return { headers, ended };
   }
 
@@ -273,7 +265,8 @@ export class SessionManager<User = unknown> {
     return SESSION_ID.test(read.value) ? read.value : null;
   }
 
-  #clearingCookie(): string {
-    return serializeCookie(this.cookieName, "", { maxAge: 0, httpOnly: true, secure: this.secure });
+  // The session cookie's Set-Cookie line; an empty value with maxAge 0 clears it.
+  #cookie(id: string, maxAge: number, now?: number): string {
+    return serializeCookie(this.cookieName, id, { maxAge, httpOnly: true, secure: this.secure, now });
   }
 }
