@@ -230,13 +230,7 @@ export class KyselyRevocationStore implements RevocationStore {
               conflict.column("family_id").doUpdateSet({ expires_at: later(this.#families) }),
             )
             .execute();
-          const result = await trx
-            .updateTable(this.#rows)
-            .set({ revoked: 1 })
-            .where("family_id", "=", familyId)
-            .where("revoked", "=", 0)
-            .executeTakeFirst();
-          return count(result.numUpdatedRows);
+          return this.#revokeWhere(trx, "family_id", familyId);
         }),
       ),
     );
@@ -245,17 +239,7 @@ export class KyselyRevocationStore implements RevocationStore {
   /** @inheritDoc */
   async revokeForUser(userId: string): Promise<number> {
     checkKey(userId, `${NAME}: userId`);
-    const result = await guarded(STORE, () =>
-      retried(() =>
-        this.#db
-          .updateTable(this.#rows)
-          .set({ revoked: 1 })
-          .where("user_id", "=", userId)
-          .where("revoked", "=", 0)
-          .executeTakeFirst(),
-      ),
-    );
-    return count(result.numUpdatedRows);
+    return guarded(STORE, () => retried(() => this.#revokeWhere(this.#db, "user_id", userId)));
   }
 
   /** @inheritDoc */
@@ -281,6 +265,17 @@ export class KyselyRevocationStore implements RevocationStore {
         .execute();
       return count(result.numDeletedRows);
     });
+  }
+
+  /** Revokes the rows whose `column` is `value`; how many were not revoked before. */
+  async #revokeWhere(db: AnyKysely, column: string, value: string): Promise<number> {
+    const result = await db
+      .updateTable(this.#rows)
+      .set({ revoked: 1 })
+      .where(column, "=", value)
+      .where("revoked", "=", 0)
+      .executeTakeFirst();
+    return count(result.numUpdatedRows);
   }
 
   /** `EXISTS` a tombstone for the row's family (false for a row without one). */
