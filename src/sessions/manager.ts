@@ -173,8 +173,15 @@ export class SessionManager<User = unknown> {
    * ```
    */
   async read(request: AuthRequest, options: { touch?: boolean } = {}): Promise<ActiveSession<User> | null> {
-    const id = this.#readId(request);
-    if (id === null) return null;
+    const read = readCookie(request, this.cookieName);
+    if (read === null) return null;
+    // A cookie sent twice, malformed or in an oversized header fails authentication.
+    if (!("value" in read)) {
+      throw new AuthenticationFailed("Invalid session cookie.", "authentication_failed");
+    }
+    const id = read.value;
+    // An id this server could not have issued is never looked up, let alone adopted.
+    if (!SESSION_ID.test(id)) return null;
     const idDigest = await tokenDigest(id);
     const record = await this.store.get(idDigest);
     // The store found the row by digest; the check only guards against a store that answers another row.
@@ -252,17 +259,6 @@ export class SessionManager<User = unknown> {
       if (SESSION_ID.test(id) && (await this.store.delete(await tokenDigest(id)))) ended = true;
     }
     return ended;
-  }
-
-  // A cookie sent twice, malformed or in an oversized header fails authentication.
-  #readId(request: AuthRequest): string | null {
-    const read = readCookie(request, this.cookieName);
-    if (read === null) return null;
-    if (!("value" in read)) {
-      throw new AuthenticationFailed("Invalid session cookie.", "authentication_failed");
-    }
-    // An id this server could not have issued is never looked up, let alone adopted.
-    return SESSION_ID.test(read.value) ? read.value : null;
   }
 
   // The session cookie's Set-Cookie line; an empty value with maxAge 0 clears it.
