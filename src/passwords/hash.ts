@@ -293,11 +293,7 @@ function resolveOptions(options: PasswordOptions | undefined): ResolvedPasswordO
 }
 
 function warn(options: PasswordOptions | undefined, warning: PasswordWarning): void {
-  const onWarning = options?.onWarning;
-  if (onWarning === undefined) {
-    console.warn(warning.message);
-    return;
-  }
+  const onWarning = options?.onWarning ?? ((w: PasswordWarning) => console.warn(w.message));
   try {
     onWarning(warning);
   } catch (error) {
