@@ -18,9 +18,8 @@ import {
 import { SavepointDriver } from "./savepoints.js";
 
 /**
- * Options for {@link PreparedSqliteDialect}: Kysely's `SqliteDialectConfig` (the better-sqlite3 `database`,
- * or a function that gives it, called once on first use, is closed when the Kysely instance is destroyed),
- * the size of the statement cache, and direct reads.
+ * Options for {@link PreparedSqliteDialect}: Kysely's `SqliteDialectConfig`, and the size of the
+ * statement cache.
  *
  * @example
  * ```ts
@@ -28,6 +27,11 @@ import { SavepointDriver } from "./savepoints.js";
  * ```
  */
 export interface PreparedSqliteDialectConfig extends SqliteDialectConfig {
+  /**
+   * The better-sqlite3 `Database`, or a function that gives it (called once, on first use); it is
+   * closed when the Kysely instance is destroyed.
+   */
+  database: SqliteDialectConfig["database"];
   /**
    * How many prepared statements to keep, by SQL text; the oldest is dropped past it. Default 200.
    */
