@@ -114,23 +114,17 @@ const SERVER_ERRORS = /^(LOADING|BUSY|MASTERDOWN|CLUSTERDOWN|TRYAGAIN|READONLY|O
  * ```
  */
 export function isConnectionError(error: unknown): boolean {
-  return search(error, 0);
-}
-
-function search(error: unknown, depth: number): boolean {
-  if (typeof error !== "object" || error === null || depth > 5) return false;
-  const { name, code, message, cause } = error as {
-    name?: unknown;
-    code?: unknown;
-    message?: unknown;
-    cause?: unknown;
-  };
-  if (name === "MaxRetriesPerRequestError" || name === "ClusterAllFailedError") return true;
-  if (typeof code === "string" && NETWORK_ERROR_CODES.has(code)) return true;
-  if (typeof message === "string") {
-    if (CLIENT_ERRORS.some((pattern) => pattern.test(message)) || SERVER_ERRORS.test(message)) return true;
+  // The error and its `cause` chain, six levels at most.
+  for (let e = error, depth = 0; typeof e === "object" && e !== null && depth <= 5; depth++) {
+    const { name, code, message, cause } = e as Record<string, unknown>;
+    if (name === "MaxRetriesPerRequestError" || name === "ClusterAllFailedError") return true;
+    if (typeof code === "string" && NETWORK_ERROR_CODES.has(code)) return true;
+    if (typeof message === "string") {
+      if (CLIENT_ERRORS.some((pattern) => pattern.test(message)) || SERVER_ERRORS.test(message)) return true;
+    }
+    e = cause;
   }
-  return search(cause, depth + 1);
+  return false;
 }
 
 /**
