@@ -18,15 +18,10 @@ export interface ParsedArgs {
 }
 
 /**
- * Parses `args` against `options` and the names of the required positionals. `--help` anywhere before
- * `--` wins over every other problem, so `portcullis create-token --help` works without a username.
- *
- * @param command - the command's name, for the usage error
- * @param args - the arguments after the command name
- * @param options - the accepted options, `help` among them
- * @param names - the required positionals, in order (`["username"]`)
- * @returns the values and positionals
- * @throws UsageError for an unknown option, a missing or unexpected value, or the wrong number of arguments
+ * Parses the arguments after the command name against its `options` (`help` among them) and the names of
+ * its required positionals (`["username"]`). `--help` anywhere before `--` wins over every other problem,
+ * so `portcullis create-token --help` works without a username; otherwise a UsageError (naming `command`)
+ * for an unknown option, a missing or unexpected value, or the wrong number of arguments.
  */
 export function parseCommandArgs(
   command: string,
@@ -62,13 +57,7 @@ export function parseCommandArgs(
   return { help: false, values, positionals };
 }
 
-/**
- * The value of a string option, or `undefined` when absent.
- *
- * @param values - parsed values
- * @param name - the option's long name
- * @returns the string, or `undefined`
- */
+/** The value of a string option, by its long name, or `undefined` when absent. */
 export function stringOption(values: ParsedArgs["values"], name: string): string | undefined {
   const value = values[name];
   return typeof value === "string" ? value : undefined;

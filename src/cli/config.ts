@@ -41,13 +41,8 @@ export interface LoadedConfig extends CLIConfig {
 }
 
 /**
- * The config file to load: `--config PATH` (relative to `cwd`), else the first of {@link CONFIG_FILES}
- * in `cwd`, else `null`.
- *
- * @param cwd - the working folder
- * @param explicit - the `--config` value, if given
- * @returns an absolute path, or `null` when there is no config
- * @throws CommandError when `--config` names a missing file
+ * The absolute path of the config file to load: `--config PATH` (relative to `cwd`; a CommandError when
+ * it is missing), else the first of {@link CONFIG_FILES} in `cwd`, else `null`.
  */
 export function findConfig(cwd: string, explicit: string | undefined): string | null {
   if (explicit !== undefined) {
@@ -63,12 +58,9 @@ export function findConfig(cwd: string, explicit: string | undefined): string | 
 }
 
 /**
- * Imports a config module and checks the types of what it exports (not yet that `users`/`tokens` exist).
- *
- * @param path - an absolute path
- * @returns the config
- * @throws CommandError when the module cannot be imported, its default function throws, or an export
- *   has the wrong type
+ * Imports a config module (an absolute path) and checks the types of what it exports, not yet that
+ * `users`/`tokens` exist: a CommandError when it cannot be imported, its default function throws, or an
+ * export has the wrong type.
  */
 export async function loadConfig(path: string): Promise<LoadedConfig> {
   let exports: Record<string, unknown>;
@@ -106,14 +98,7 @@ export async function loadConfig(path: string): Promise<LoadedConfig> {
   };
 }
 
-/**
- * The stores a token command needs.
- *
- * @param config - the loaded config, or `null` when none was found
- * @param cwd - the folder that was searched, for the message
- * @returns `users` and `tokens`
- * @throws CommandError when there is no config, or it lacks `users` or `tokens`
- */
+/** The stores a token command needs: a CommandError when there is no config (none in `cwd`) or it lacks one. */
 export function requireStores(
   config: LoadedConfig | null,
   cwd: string,

@@ -12,14 +12,10 @@ export interface PasswordInput extends AsyncIterable<string | Uint8Array> {
 }
 
 /**
- * The password on stdin. Piped: everything up to EOF as UTF-8, less ONE trailing "\n" or "\r\n", so
- * `echo pw |` works and leading, inner and other trailing whitespace is kept. At a terminal: a
- * "Password: " prompt on `prompt`, read in raw mode (nothing echoed) up to Enter.
- *
- * @param stdin - the input
- * @param prompt - where the prompt goes (stderr, so stdout carries only the hash)
- * @returns the password, possibly empty
- * @throws CommandError for input that is not UTF-8, or Ctrl-C at the prompt
+ * The password on stdin, possibly empty. Piped: everything up to EOF as UTF-8, less ONE trailing "\n" or
+ * "\r\n", so `echo pw |` works and leading, inner and other trailing whitespace is kept. At a terminal: a
+ * "Password: " prompt on `prompt` (stderr, so stdout carries only the hash), read in raw mode (nothing
+ * echoed) up to Enter. A CommandError for input that is not UTF-8, or Ctrl-C at the prompt.
  */
 export async function readPassword(
   stdin: PasswordInput,

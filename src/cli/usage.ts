@@ -72,12 +72,7 @@ Options:
 `,
 });
 
-/**
- * The version in package.json. Both `src/cli/` and the built `dist/cli/` sit two levels under the root.
- *
- * @returns the version string
- * @throws Error when package.json cannot be read or has no version
- */
+/** The version in package.json (both `src/cli/` and the built `dist/cli/` sit two levels under the root). */
 export function packageVersion(): string {
   const pkg: unknown = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8"));
   const version = (pkg as { version?: unknown } | null)?.version;

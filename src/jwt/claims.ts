@@ -78,11 +78,6 @@ export function checkTokenClaims(
   return null;
 }
 
-/** A claim's value when the token has it as its own member (never an inherited `constructor`). */
-export function own(claims: Record<string, unknown>, name: string): unknown {
-  return Object.hasOwn(claims, name) ? claims[name] : undefined;
-}
-
 /** A fresh jti: 32 lowercase hex characters, exactly simplejwt's `uuid4().hex`. */
 export function newJti(): string {
   return crypto.randomUUID().replace(/-/g, "");

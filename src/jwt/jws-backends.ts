@@ -50,6 +50,11 @@ const HASH: Record<JWTAlgorithm, string | null> = {
   EdDSA: null,
 };
 
+/** Whether `value` names one of the signing algorithms portcullis accepts (the keys of the hash table). */
+export function isJWTAlgorithm(value: unknown): value is JWTAlgorithm {
+  return typeof value === "string" && Object.hasOwn(HASH, value);
+}
+
 const RSA_PKCS1_PSS_PADDING = 6;
 const RSA_PSS_SALTLEN_DIGEST = -1;
 

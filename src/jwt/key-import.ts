@@ -4,9 +4,8 @@
  * @internal
  */
 import type { JWK } from "jose";
-import { getNodeCrypto } from "../core/crypto.js";
 import { utf8 } from "../core/encoding.js";
-import { checkKeyFits, standardPem } from "./key-type.js";
+import { checkKeyFits, nodeKeyParser, standardPem } from "./key-type.js";
 import type { JWTAlgorithm, JWTKey, JWTSettings } from "./settings.js";
 
 /** A key as imported (once): its algorithm and CryptoKeys. */
@@ -173,24 +172,14 @@ async function publicOf(privateKey: CryptoKey, algorithm: JWTAlgorithm): Promise
   return importVerifying((await crypto.subtle.exportKey("jwk", privateKey)) as JWK, algorithm);
 }
 
-/** node:crypto's PEM reading (PKCS#8, SPKI, X.509) into DER that WebCrypto imports. */
-interface NodePemReader {
-  createPrivateKey(pem: string): NodePemKey;
-  createPublicKey(pem: string): NodePemKey;
-}
-interface NodePemKey {
-  asymmetricKeyType?: string;
-  export(options: { type: "pkcs8" | "spki"; format: "der" }): Uint8Array;
-}
-
 // node:crypto reads the PEM where the runtime has it (Node, Bun, Deno); jose elsewhere.
 async function importPem(
   pem: string,
   algorithm: JWTAlgorithm,
   kind: "public" | "private",
 ): Promise<CryptoKey> {
-  const node = getNodeCrypto() as Partial<NodePemReader> | null;
-  if (typeof node?.createPrivateKey !== "function" || typeof node.createPublicKey !== "function") {
+  const node = nodeKeyParser();
+  if (node === null) {
     const { importPKCS8, importSPKI, importX509 } = await jose();
     if (kind === "private") return importPKCS8(pem, algorithm, { extractable: true });
     const importPublic = pem.includes("BEGIN CERTIFICATE") ? importX509 : importSPKI;
@@ -199,7 +188,7 @@ async function importPem(
   const format = kind === "private" ? "pkcs8" : "spki";
   const key = kind === "private" ? node.createPrivateKey(pem) : node.createPublicKey(pem);
   const curve = key.asymmetricKeyType === "ed448" ? "Ed448" : "Ed25519";
-  const der = new Uint8Array(key.export({ type: format, format: "der" }));
+  const der = new Uint8Array(key.export({ type: format, format: "der" }) as Uint8Array);
   return crypto.subtle.importKey(format, der, importParams(algorithm, curve), true, [
     kind === "private" ? "sign" : "verify",
   ]);

@@ -14,26 +14,27 @@ const SPKI_COMMAND = "openssl rsa -RSAPublicKey_in -in key.pem -pubout -out key.
 
 /** node:crypto's key parsing, where the runtime has it (the core's NodeCrypto types only the common part). */
 export interface NodeKeyParser {
-  createPrivateKey(key: string): { export(options: { type: "pkcs8"; format: "pem" }): string | Uint8Array };
-  createPublicKey(key: string): { export(options: { type: "spki"; format: "pem" }): string | Uint8Array };
+  createPrivateKey(key: string): NodeParsedKey;
+  createPublicKey(key: string): NodeParsedKey;
+}
+interface NodeParsedKey {
+  asymmetricKeyType?: string;
+  export(options: { type: "pkcs8" | "spki"; format: "pem" | "der" }): string | Uint8Array;
 }
 
-function nodeKeyParser(): NodeKeyParser | null {
+/** node:crypto's createPrivateKey and createPublicKey, or null where the runtime has none. */
+export function nodeKeyParser(): NodeKeyParser | null {
   const node = getNodeCrypto() as Partial<NodeKeyParser> | null;
   return typeof node?.createPrivateKey === "function" && typeof node.createPublicKey === "function"
     ? (node as NodeKeyParser)
     : null;
 }
 
-const LEGACY_LABELS: Record<string, "private" | "public"> = {
-  "RSA PRIVATE KEY": "private",
-  "EC PRIVATE KEY": "private",
-  "RSA PUBLIC KEY": "public",
-};
-const FORMAT: Record<string, string> = {
-  "RSA PRIVATE KEY": "PKCS#1",
-  "EC PRIVATE KEY": "SEC1",
-  "RSA PUBLIC KEY": "PKCS#1",
+// The PKCS#1 and SEC1 PEM labels: the kind of key each holds, and the name of its format.
+const LEGACY_PEMS: Record<string, [kind: "private" | "public", format: string]> = {
+  "RSA PRIVATE KEY": ["private", "PKCS#1"],
+  "EC PRIVATE KEY": ["private", "SEC1"],
+  "RSA PUBLIC KEY": ["public", "PKCS#1"],
 };
 
 /**
@@ -45,13 +46,14 @@ const FORMAT: Record<string, string> = {
  */
 export function standardPem(key: JWTKey, role: string, node: NodeKeyParser | null = nodeKeyParser()): JWTKey {
   if (typeof key !== "string") return key;
-  const label = pemLabel(key);
-  const kind = label === null ? undefined : LEGACY_LABELS[label];
-  if (kind === undefined) return key;
+  const label = /-----BEGIN ([A-Z0-9 ]{1,40})-----/.exec(key)?.[1];
+  const legacy = label === undefined ? undefined : LEGACY_PEMS[label];
+  if (legacy === undefined) return key;
+  const [kind, format] = legacy;
   const command = kind === "public" ? SPKI_COMMAND : PKCS8_COMMAND;
   if (node === null) {
     throw new TypeError(
-      `JWTService: the ${role} is a ${FORMAT[label!]} PEM (BEGIN ${label}), which this runtime cannot import ` +
+      `JWTService: the ${role} is a ${format} PEM (BEGIN ${label}), which this runtime cannot import ` +
         "without node:crypto; " +
         `convert it once with \`${command}\` and use key.${kind === "public" ? "spki" : "pk8"}.pem.`,
     );
@@ -64,15 +66,10 @@ export function standardPem(key: JWTKey, role: string, node: NodeKeyParser | nul
     return typeof exported === "string" ? exported : new TextDecoder().decode(exported);
   } catch (error) {
     throw new TypeError(
-      `JWTService: the ${role} (a ${FORMAT[label!]} PEM) cannot be read (encrypted or malformed?); \`${command}\` converts a readable one.`,
+      `JWTService: the ${role} (a ${format} PEM) cannot be read (encrypted or malformed?); \`${command}\` converts a readable one.`,
       { cause: error },
     );
   }
-}
-
-function pemLabel(text: string): string | null {
-  const match = /-----BEGIN ([A-Z0-9 ]{1,40})-----/.exec(text);
-  return match === null ? null : match[1]!;
 }
 
 /** What a key is: its family and, for EC and OKP keys, its curve; for CryptoKeys, the bound algorithm. */
@@ -102,13 +99,17 @@ export function checkKeyFits(algorithm: JWTAlgorithm, key: JWTKey, role: string)
   const kind = kindOf(key);
   if (kind.type === null) return;
   const wanted = WANTED[algorithm.slice(0, 2)] ?? WANTED[algorithm]!;
+  const curves = wanted.curves?.(algorithm);
   const fits = kind.webCrypto
     ? fitsCryptoKey(algorithm, kind.webCrypto, kind.curve)
-    : wanted.types.includes(kind.type) &&
-      (wanted.curves === undefined ? true : wanted.curves(algorithm).includes(kind.curve ?? ""));
+    : wanted.types.includes(kind.type) && (curves === undefined || curves.includes(kind.curve ?? ""));
   if (fits) return;
-  const needed = kind.webCrypto ? expectedCryptoKey(algorithm) : expected(algorithm);
-  throw new TypeError(`JWTService: ${algorithm} needs ${needed}, but the ${role} is ${describe(kind)}.`);
+  const needed: KeyKind = kind.webCrypto
+    ? { type: null, webCrypto: cryptoKeyFor(algorithm), curve: CURVE_OF[algorithm] }
+    : { type: wanted.types[0]!, curve: curves?.join(" or ") };
+  throw new TypeError(
+    `JWTService: ${algorithm} needs ${describe(needed)}, but the ${role} is ${describe(kind)}.`,
+  );
 }
 
 const CURVE_OF: Partial<Record<JWTAlgorithm, string>> = { ES256: "P-256", ES384: "P-384", ES512: "P-521" };
@@ -121,24 +122,6 @@ const WANTED: Record<string, { types: string[]; curves?: (algorithm: JWTAlgorith
   EdDSA: { types: ["OKP"], curves: () => ["Ed25519", "Ed448"] },
 };
 
-function expected(algorithm: JWTAlgorithm): string {
-  if (algorithm.startsWith("HS")) return "an HMAC secret";
-  if (algorithm.startsWith("RS") || algorithm.startsWith("PS")) return "an RSA key";
-  if (algorithm === "EdDSA") return "an Ed25519 or Ed448 key";
-  return `an EC ${CURVE_OF[algorithm]} key`;
-}
-
-function expectedCryptoKey(algorithm: JWTAlgorithm): string {
-  const hash = `SHA-${algorithm.slice(2)}`;
-  const name = { HS: `HMAC ${hash}`, RS: `RSASSA-PKCS1-v1_5 ${hash}`, PS: `RSA-PSS ${hash}` }[
-    algorithm.slice(0, 2)
-  ];
-  if (name !== undefined) return `a CryptoKey for ${name}`;
-  return algorithm === "EdDSA"
-    ? "a CryptoKey for Ed25519 or Ed448"
-    : `a CryptoKey for ECDSA ${CURVE_OF[algorithm]}`;
-}
-
 function describe(kind: KeyKind): string {
   if (kind.webCrypto) {
     const { name, hash } = kind.webCrypto;
@@ -150,25 +133,24 @@ function describe(kind: KeyKind): string {
   return `an ${kind.type} key`;
 }
 
-// A CryptoKey is bound to one WebCrypto algorithm (and hash): RS256 needs RSASSA-PKCS1-v1_5 with SHA-256.
+// The WebCrypto algorithm (and hash) a CryptoKey must be bound to: RS256 needs RSASSA-PKCS1-v1_5 with SHA-256.
+function cryptoKeyFor(algorithm: JWTAlgorithm): { name: string; hash?: string } {
+  const hash = `SHA-${algorithm.slice(2)}`;
+  const name = { HS: "HMAC", RS: "RSASSA-PKCS1-v1_5", PS: "RSA-PSS", ES: "ECDSA" }[algorithm.slice(0, 2)];
+  if (name === undefined) return { name: "Ed25519 or Ed448" };
+  return name === "ECDSA" ? { name } : { name, hash };
+}
+
 function fitsCryptoKey(
   algorithm: JWTAlgorithm,
   key: { name: string; hash?: string },
   curve?: string,
 ): boolean {
-  const hash = `SHA-${algorithm.slice(2)}`;
-  switch (algorithm.slice(0, 2)) {
-    case "HS":
-      return key.name === "HMAC" && key.hash === hash;
-    case "RS":
-      return key.name === "RSASSA-PKCS1-v1_5" && key.hash === hash;
-    case "PS":
-      return key.name === "RSA-PSS" && key.hash === hash;
-    case "ES":
-      return key.name === "ECDSA" && curve === CURVE_OF[algorithm];
-    default:
-      return key.name === "Ed25519" || key.name === "Ed448" || (key.name === "EdDSA" && curve !== undefined);
+  if (algorithm === "EdDSA") {
+    return key.name === "Ed25519" || key.name === "Ed448" || (key.name === "EdDSA" && curve !== undefined);
   }
+  const wanted = cryptoKeyFor(algorithm);
+  return key.name === wanted.name && key.hash === wanted.hash && curve === CURVE_OF[algorithm];
 }
 
 function kindOf(key: Exclude<JWTKey, Uint8Array>): KeyKind {

@@ -3,7 +3,7 @@
  * @internal
  */
 import type { createRemoteJWKSet, JWK, JWTHeaderParameters } from "jose";
-import { type JWSBackend, nodeBackend, webCryptoBackend } from "./jws-backends.js";
+import { isJWTAlgorithm, type JWSBackend, nodeBackend, webCryptoBackend } from "./jws-backends.js";
 import { checkHmacLength, type ImportedKey, importAll, jose, preparedKeys } from "./key-import.js";
 import type { JWTAlgorithm, JWTSettings } from "./settings.js";
 
@@ -23,21 +23,6 @@ export interface HeaderVerdict {
   entry: KeyEntry;
 }
 
-const ALGORITHMS: readonly JWTAlgorithm[] = [
-  "HS256",
-  "HS384",
-  "HS512",
-  "RS256",
-  "RS384",
-  "RS512",
-  "PS256",
-  "PS384",
-  "PS512",
-  "ES256",
-  "ES384",
-  "ES512",
-  "EdDSA",
-];
 type RemoteJWKSet = ReturnType<typeof createRemoteJWKSet>;
 
 /** The configured keys, imported lazily once; `select` never consults anything but configuration. */
@@ -55,12 +40,12 @@ export class KeyRing {
 
   constructor(settings: JWTSettings<object>) {
     const algorithm = settings.algorithm ?? "HS256";
-    if (!ALGORITHMS.includes(algorithm))
+    if (!isJWTAlgorithm(algorithm))
       throw new TypeError(`Unrecognized algorithm type '${String(algorithm)}'.`);
     checkHmacLength(algorithm, settings.signingKey);
     for (const extra of settings.verifyingKeys ?? []) {
       const alg = extra.algorithm ?? algorithm;
-      if (!ALGORITHMS.includes(alg)) throw new TypeError(`Unrecognized algorithm type '${String(alg)}'.`);
+      if (!isJWTAlgorithm(alg)) throw new TypeError(`Unrecognized algorithm type '${String(alg)}'.`);
       checkHmacLength(alg, extra.key);
     }
     // Every key is read and matched with its algorithm now, synchronously: a key that cannot serve
@@ -102,7 +87,7 @@ export class KeyRing {
     const keys = this.#loaded;
     if (keys === null) return undefined;
     const kid = header.kid;
-    if (kid === undefined) return keys[0]!;
+    if (kid === undefined) return keys[0]!; // simplejwt ignores kid: a token without one uses the main key
     if (typeof kid !== "string") return null;
     if (this.#onlyKey !== null) return this.#onlyKey;
     return keys.find((k) => k.kid === kid) ?? (this.#jwkUrl === null ? null : undefined);
@@ -113,15 +98,12 @@ export class KeyRing {
    * or the main key when the header has no `kid`. `null` when none matches: the token is invalid.
    */
   async select(header: JWTHeaderParameters): Promise<KeyEntry | null> {
-    const keys = await this.#ready;
-    const kid = header.kid;
-    if (kid === undefined) return keys[0]!; // simplejwt ignores kid: a token without one uses the main key
-    if (typeof kid !== "string") return null;
-    if (this.#onlyKey !== null) return this.#onlyKey;
-    const local = keys.find((k) => k.kid === kid);
-    if (local) return local;
-    const url = this.#jwkUrl;
-    if (url === null) return null;
+    await this.#ready;
+    const local = this.trySelect(header);
+    if (local !== undefined) return local;
+    // A string `kid` none of the configured keys has, and a JWK Set URL to ask.
+    const url = this.#jwkUrl!;
+    const kid = header.kid!;
     try {
       this.#remote ??= jose().then((j) => j.createRemoteJWKSet(url));
       const remote = await this.#remote;

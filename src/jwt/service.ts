@@ -152,10 +152,10 @@ export class JWTService<Claims extends object = NoCustomClaims, User = unknown> 
     // revoked token is refused (a replay revokes its family) even while the user store is down.
     await ledger?.refuseIfUsed(claims);
     // Read before the token is used up: a user store that is down answers 503 with the token intact.
-    const user = await this.#findUser(claims);
+    const refusal = await this.#userRefusal(claims, await this.#findUser(claims));
     // A token refused for its user is not used up (simplejwt blacklists it only after the user check).
-    if ((await this.#userRefusal(claims, user)) === null) await ledger?.rotate(claims);
-    await this.#checkUser(claims, user);
+    if (refusal !== null) await this.#refuse(claims, refusal);
+    await ledger?.rotate(claims);
     const access = accessClaimsFrom(this.settings, claims);
     await this.#ledger?.recordAccess(access, claims);
     const signedAccess = await this.#sign(access);
@@ -232,7 +232,8 @@ export class JWTService<Claims extends object = NoCustomClaims, User = unknown> 
    */
   async refreshSliding(token: string): Promise<string> {
     const claims = await this.validate(token, "sliding");
-    await this.#checkUser(claims, await this.#findUser(claims));
+    const refusal = await this.#userRefusal(claims, await this.#findUser(claims));
+    if (refusal !== null) await this.#refuse(claims, refusal);
     const at = now();
     const refreshExp = claims[this.settings.slidingTokenRefreshExpClaim];
     if (refreshExp === undefined)
@@ -309,7 +310,7 @@ export class JWTService<Claims extends object = NoCustomClaims, User = unknown> 
     return claims;
   }
 
-  // The token's user, read for #checkUser: undefined when there is nothing to check (no user store, or
+  // The token's user, read for #userRefusal: undefined when there is nothing to check (no user store, or
   // a token without a user id), null when the store has no such user.
   async #findUser(claims: JWTClaims): Promise<UserRecord<unknown> | null | undefined> {
     const id = claims[this.settings.userIdClaim];
@@ -317,15 +318,13 @@ export class JWTService<Claims extends object = NoCustomClaims, User = unknown> 
     return this.users.findById(String(id));
   }
 
-  // simplejwt's USER_AUTHENTICATION_RULE at refresh, when a user store is configured; with
-  // checkRevokeToken, a token from before a password change is blacklisted and refused.
-  async #checkUser(claims: JWTClaims, record: UserRecord<unknown> | null | undefined): Promise<void> {
-    const refusal = await this.#userRefusal(claims, record);
-    if (refusal === null) return;
+  // With checkRevokeToken, a token from before a password change is blacklisted as it is refused.
+  async #refuse(claims: JWTClaims, refusal: AuthenticationFailed): Promise<never> {
     if (refusal.code === "password_changed") await this.#ledger?.revoke(claims);
     throw refusal;
   }
 
+  // simplejwt's USER_AUTHENTICATION_RULE at refresh, when a user store is configured.
   async #userRefusal(
     claims: JWTClaims,
     record: UserRecord<unknown> | null | undefined,

@@ -269,15 +269,7 @@ export function makeUnusablePassword(): string {
 
 /**
  * Hashes a random 40-character password once with the configured algorithm and cost, discarding the result,
- * so an unknown username takes as long as a wrong password (Django ticket #20760).
- *
- * @param options - The configured algorithm and cost.
- * @example
- * ```ts
- * if (!record) { await runDummyHash(options); throw new AuthenticationFailed(); }
- * ```
- * @see https://code.djangoproject.com/ticket/20760
- * @internal
+ * so an unknown username takes as long as a wrong password (Django ticket #20760). @internal
  */
 export async function runDummyHash(options?: PasswordOptions): Promise<void> {
   await hashPassword(randomString(40), resolveOptions(options));
@@ -301,11 +293,7 @@ function resolveOptions(options: PasswordOptions | undefined): ResolvedPasswordO
 }
 
 function warn(options: PasswordOptions | undefined, warning: PasswordWarning): void {
-  const onWarning = options?.onWarning;
-  if (onWarning === undefined) {
-    console.warn(warning.message);
-    return;
-  }
+  const onWarning = options?.onWarning ?? ((w: PasswordWarning) => console.warn(w.message));
   try {
     onWarning(warning);
   } catch (error) {

@@ -56,20 +56,10 @@ export function readCookie(request: AuthRequest, name: string): CookieRead {
   if (header === null || !header.includes(name)) return null;
   if (header.length > MAX_COOKIE_HEADER_LENGTH) return { error: "too-long" };
   let found: string | undefined;
-  let start = 0;
-  while (start <= header.length) {
-    let end = header.indexOf(";", start);
-    if (end === -1) end = header.length;
-    const equals = header.indexOf("=", start);
-    if (equals !== -1 && equals < end && header.slice(start, equals).trim() === name) {
-      if (found !== undefined) return { error: "duplicate" };
-      let value = header.slice(equals + 1, end).trim();
-      // RFC 6265 §4.1.1: a value may be wrapped in double quotes, which are not part of it.
-      if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
-      if (!COOKIE_OCTETS.test(value)) return { error: "malformed" };
-      found = value;
-    }
-    start = end + 1;
+  for (const value of sentValues(header, name)) {
+    if (found !== undefined) return { error: "duplicate" };
+    if (!COOKIE_OCTETS.test(value)) return { error: "malformed" };
+    found = value;
   }
   return found === undefined ? null : { value: found };
 }
@@ -88,14 +78,20 @@ export function readCookie(request: AuthRequest, name: string): CookieRead {
  */
 export function readCookieValues(request: AuthRequest, name: string): string[] {
   const header = request.headers.get("cookie");
+  if (header === null || !header.includes(name)) return [];
+  return sentValues(header, name).filter((value) => COOKIE_OCTETS.test(value));
+}
+
+// The values of every `name=value` pair in the header, in order, checked by the callers.
+function sentValues(header: string, name: string): string[] {
   const values: string[] = [];
-  if (header === null || !header.includes(name)) return values;
   for (const part of header.split(";")) {
     const equals = part.indexOf("=");
     if (equals === -1 || part.slice(0, equals).trim() !== name) continue;
-    let value = part.slice(equals + 1).trim();
-    if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
-    if (COOKIE_OCTETS.test(value)) values.push(value);
+    const value = part.slice(equals + 1).trim();
+    // RFC 6265 §4.1.1: a value may be wrapped in double quotes, which are not part of it.
+    const quoted = value.length >= 2 && value.startsWith('"') && value.endsWith('"');
+    values.push(quoted ? value.slice(1, -1) : value);
   }
   return values;
 }

@@ -154,15 +154,11 @@ export class CsrfPolicy {
       }
       const scheme = match[1]!.toLowerCase();
       const netloc = match[2]!.toLowerCase();
-      if (netloc.startsWith("*")) {
-        const list = wildcard.get(scheme) ?? [];
-        list.push(netloc.slice(1));
-        wildcard.set(scheme, list);
-        hosts.push(netloc.slice(1));
-      } else {
-        exact.add(`${scheme}://${netloc}`);
-        hosts.push(netloc);
-      }
+      // `*.example.com` is the pattern `.example.com`: the domain and its subdomains.
+      const host = netloc.startsWith("*") ? netloc.slice(1) : netloc;
+      hosts.push(host);
+      if (host === netloc) exact.add(`${scheme}://${netloc}`);
+      else wildcard.set(scheme, [...(wildcard.get(scheme) ?? []), host]);
     }
     this.#exactOrigins = exact;
     this.#wildcardOrigins = wildcard;

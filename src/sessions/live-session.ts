@@ -15,17 +15,7 @@ import { tokenDigest } from "../core/digest.js";
  */
 export const SESSION_AUTH_HASH_KEY = "_auth_user_hash";
 
-/**
- * Django's session auth hash: a digest of the password hash, so a new password ends old sessions.
- *
- * @param passwordHash - the user's stored password hash (`null` for a user without a password)
- * @returns a 64-character hex digest
- * @example
- * ```ts
- * const data = { [SESSION_AUTH_HASH_KEY]: await sessionAuthHash(user.passwordHash) };
- * ```
- * @internal
- */
+/** Django's session auth hash: a digest of the password hash, so a new password ends old sessions. @internal */
 export function sessionAuthHash(passwordHash: string | null): Promise<string> {
   return tokenDigest(`portcullis.session-auth:${passwordHash ?? ""}`);
 }

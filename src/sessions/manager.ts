@@ -77,7 +77,7 @@ export class SessionManager<User = unknown> {
       throw new RangeError("idleTimeout and absoluteTimeout must be positive.");
     }
     // Fails now, not at the first login, for a name a browser would refuse (e.g. __Host- without Secure).
-    serializeCookie(this.cookieName, "", { maxAge: 0, httpOnly: true, secure: this.secure });
+    this.#cookie("", 0);
     this.csrf = new CsrfPolicy(options.csrf, { secure: this.secure });
   }
 
@@ -117,15 +117,7 @@ export class SessionManager<User = unknown> {
 
     const csrfSecret = await sessionCsrfSecret(id);
     const headers = new Headers();
-    headers.append(
-      "Set-Cookie",
-      serializeCookie(this.cookieName, id, {
-        maxAge: this.#absoluteMs / 1000,
-        httpOnly: true,
-        secure: this.secure,
-        now,
-      }),
-    );
+    headers.append("Set-Cookie", this.#cookie(id, this.#absoluteMs / 1000, now));
     headers.append("Set-Cookie", this.csrf.cookie(csrfSecret));
     return { session, headers, csrfToken: maskCsrfSecret(csrfSecret) };
   }
@@ -145,7 +137,7 @@ export class SessionManager<User = unknown> {
   async logout(request: AuthRequest): Promise<SessionLogout> {
     const ended = await this.#endAll(request);
     const headers = new Headers();
-    headers.append("Set-Cookie", this.#clearingCookie());
+    headers.append("Set-Cookie", this.#cookie("", 0)); // cleared
     return { headers, ended };
   }
 
@@ -181,27 +173,31 @@ export class SessionManager<User = unknown> {
    * ```
    */
   async read(request: AuthRequest, options: { touch?: boolean } = {}): Promise<ActiveSession<User> | null> {
-    const id = this.#readId(request);
-    if (id === null) return null;
+    const read = readCookie(request, this.cookieName);
+    if (read === null) return null;
+    // A cookie sent twice, malformed or in an oversized header fails authentication.
+    if (!("value" in read)) {
+      throw new AuthenticationFailed("Invalid session cookie.", "authentication_failed");
+    }
+    const id = read.value;
+    // An id this server could not have issued is never looked up, let alone adopted.
+    if (!SESSION_ID.test(id)) return null;
     const idDigest = await tokenDigest(id);
     const record = await this.store.get(idDigest);
     // The store found the row by digest; the check only guards against a store that answers another row.
     if (record === null || record.idDigest !== idDigest) return null;
 
     const now = Date.now();
-    if (record.expiresAt.getTime() <= now || record.absoluteExpiresAt.getTime() <= now) {
-      await this.store.delete(idDigest);
-      return null;
-    }
-    const owner = await this.users.findById(record.userId);
-    if (owner === null) {
-      await this.store.delete(idDigest);
-      return null;
-    }
+    const expired = record.expiresAt.getTime() <= now || record.absoluteExpiresAt.getTime() <= now;
+    const owner = expired ? null : await this.users.findById(record.userId);
     // Django's verify_session: a session whose password-hash digest differs belonged to an old password.
     const stored = record.data[SESSION_AUTH_HASH_KEY];
-    if (typeof stored !== "string" || !timingSafeEqual(stored, await sessionAuthHash(owner.passwordHash))) {
-      await this.store.delete(idDigest);
+    if (
+      owner === null ||
+      typeof stored !== "string" ||
+      !timingSafeEqual(stored, await sessionAuthHash(owner.passwordHash))
+    ) {
+      await this.store.delete(idDigest); // expired, its user gone, or superseded
       return null;
     }
     if (!owner.isActive) return null;
@@ -265,18 +261,8 @@ export class SessionManager<User = unknown> {
     return ended;
   }
 
-  // A cookie sent twice, malformed or in an oversized header fails authentication.
-  #readId(request: AuthRequest): string | null {
-    const read = readCookie(request, this.cookieName);
-    if (read === null) return null;
-    if (!("value" in read)) {
-      throw new AuthenticationFailed("Invalid session cookie.", "authentication_failed");
-    }
-    // An id this server could not have issued is never looked up, let alone adopted.
-    return SESSION_ID.test(read.value) ? read.value : null;
-  }
-
-  #clearingCookie(): string {
-    return serializeCookie(this.cookieName, "", { maxAge: 0, httpOnly: true, secure: this.secure });
+  // The session cookie's Set-Cookie line; an empty value with maxAge 0 clears it.
+  #cookie(id: string, maxAge: number, now?: number): string {
+    return serializeCookie(this.cookieName, id, { maxAge, httpOnly: true, secure: this.secure, now });
   }
 }

@@ -45,7 +45,7 @@ export class MemoryRevocationStore implements RevocationStore {
     if (typeof token !== "object" || token === null) {
       throw new TypeError("MemoryRevocationStore: the token must be an OutstandingToken object.");
     }
-    checkJti(token.jti);
+    checkKey(token.jti, "MemoryRevocationStore: jti");
     const expiresAt = checkExpiry(token.expiresAt);
     const userId = optionalKey(token.userId, "MemoryRevocationStore: userId");
     const familyId = optionalKey(token.familyId, "MemoryRevocationStore: familyId");
@@ -71,14 +71,14 @@ export class MemoryRevocationStore implements RevocationStore {
 
   /** {@inheritDoc RevocationStore.isRevoked} */
   async isRevoked(jti: string): Promise<boolean> {
-    checkJti(jti);
+    checkKey(jti, "MemoryRevocationStore: jti");
     // Family and user revocations are written onto the rows, so one lookup answers.
     return this.#rows.get(jti)?.revoked === true;
   }
 
   /** {@inheritDoc RevocationStore.revoke} */
   async revoke(jti: string, expiresAt: Date): Promise<boolean> {
-    checkJti(jti);
+    checkKey(jti, "MemoryRevocationStore: jti");
     const expiry = checkExpiry(expiresAt);
     const row = this.#rows.get(jti);
     if (row === undefined) {
@@ -93,7 +93,7 @@ export class MemoryRevocationStore implements RevocationStore {
 
   /** {@inheritDoc RevocationStore.consume} */
   async consume(jti: string, expiresAt: Date): Promise<boolean> {
-    checkJti(jti);
+    checkKey(jti, "MemoryRevocationStore: jti");
     const expiry = checkExpiry(expiresAt);
     // Atomic: JS runs this check-and-set to completion with no `await` in between, so of any number of
     // concurrent callers exactly one sees the row unconsumed. Keep it free of awaits.
@@ -110,7 +110,7 @@ export class MemoryRevocationStore implements RevocationStore {
 
   /** {@inheritDoc RevocationStore.consumedAt} */
   async consumedAt(jti: string): Promise<Date | null> {
-    checkJti(jti);
+    checkKey(jti, "MemoryRevocationStore: jti");
     const at = this.#rows.get(jti)?.consumedAt ?? null;
     return at === null ? null : new Date(at);
   }
@@ -188,12 +188,6 @@ function removeFrom(index: Map<string, Set<string>>, key: string, jti: string): 
   if (jtis === undefined) return;
   jtis.delete(jti);
   if (jtis.size === 0) index.delete(key);
-}
-
-function checkJti(jti: unknown): asserts jti is string {
-  if (typeof jti !== "string" || jti === "") {
-    throw new TypeError("MemoryRevocationStore: jti must be a non-empty string.");
-  }
 }
 
 function checkExpiry(expiresAt: unknown): number {

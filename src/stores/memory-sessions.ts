@@ -32,14 +32,7 @@ export class MemorySessionStore implements SessionStore {
   async get(idDigest: string): Promise<SessionRecord | null> {
     const record = this.#byDigest.get(idDigest);
     if (record === undefined) return null;
-    return {
-      idDigest: record.idDigest,
-      userId: record.userId,
-      createdAt: new Date(record.createdAt.getTime()),
-      expiresAt: new Date(record.expiresAt.getTime()),
-      absoluteExpiresAt: new Date(record.absoluteExpiresAt.getTime()),
-      data: JSON.parse(record.data) as Record<string, unknown>,
-    };
+    return { ...copyDates(record), data: JSON.parse(record.data) as Record<string, unknown> };
   }
 
   /** @inheritDoc */

@@ -8,7 +8,7 @@ import Fastify from "fastify";
 import { Hono } from "hono";
 import Koa from "koa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { withDefaults } from "../../src/adapter-kit.js";
+import { type AuthOptions, withDefaults } from "../../src/adapter-kit.js";
 import * as expressAdapter from "../../src/adapters/express.js";
 import * as fastifyAdapter from "../../src/adapters/fastify.js";
 import * as fetchAdapter from "../../src/adapters/fetch.js";
@@ -142,7 +142,7 @@ describe("withDefaults", () => {
     expect(withDefaults(defaults, { schemes: [] })).toEqual({ schemes: [], required: false });
     expect(() => withDefaults(defaults, { schemes: [], required: true })).toThrow(TypeError);
     // A route's permissions replace the project's required, unless the route gives required itself.
-    const strict = { schemes, required: true };
+    const strict: AuthOptions<unknown> = { schemes, required: true };
     expect(withDefaults(strict, { permissions: [] })).toEqual({ schemes, permissions: [] });
     expect(withDefaults(strict, { permissions: [], required: true })).toEqual({
       schemes,

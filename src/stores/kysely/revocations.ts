@@ -72,12 +72,10 @@ export class KyselyRevocationStore implements RevocationStore {
     const expiresAt = toMillis(token.expiresAt, `${NAME}: expiresAt`);
     const userId = optionalKey(token.userId, `${NAME}: userId`);
     const familyId = optionalKey(token.familyId, `${NAME}: familyId`);
-    const rows = this.#rows;
-    const families = this.#families;
     await guarded(STORE, async () => {
       // The first record wins; a row revoked or consumed before it was recorded takes the owner and family.
       const recorded = await this.#db
-        .insertInto(rows)
+        .insertInto(this.#rows)
         .values((eb: Builder) => ({
           jti: token.jti,
           user_id: userId,
@@ -90,7 +88,9 @@ export class KyselyRevocationStore implements RevocationStore {
               ? 0
               : eb
                   .case()
-                  .when(eb.exists(eb.selectFrom(families).select(one).where("family_id", "=", familyId)))
+                  .when(
+                    eb.exists(eb.selectFrom(this.#families).select(one).where("family_id", "=", familyId)),
+                  )
                   .then(1)
                   .else(0)
                   .end(),
@@ -103,10 +103,10 @@ export class KyselyRevocationStore implements RevocationStore {
               user_id: sql.ref("excluded.user_id"),
               family_id: sql.ref("excluded.family_id"),
               recorded: 1,
-              revoked: sql<number>`case when ${sql.ref(`${rows}.revoked`)} = 1 then 1 else excluded.revoked end`,
-              expires_at: later(rows),
+              revoked: sql<number>`case when ${sql.ref(`${this.#rows}.revoked`)} = 1 then 1 else excluded.revoked end`,
+              expires_at: later(this.#rows),
             })
-            .where(`${rows}.recorded`, "=", 0),
+            .where(`${this.#rows}.recorded`, "=", 0),
         )
         .returning(["revoked", "expires_at"])
         .executeTakeFirst();
@@ -140,23 +140,22 @@ export class KyselyRevocationStore implements RevocationStore {
   async revoke(jti: string, expiresAt: Date): Promise<boolean> {
     checkKey(jti, `${NAME}: jti`);
     const expiry = toMillis(expiresAt, `${NAME}: expiresAt`);
-    const rows = this.#rows;
     return guarded(STORE, async () => {
       const revoked = await this.#db
-        .insertInto(rows)
+        .insertInto(this.#rows)
         .values(unrecorded(jti, expiry, { revoked: 1 }))
         .onConflict((conflict) =>
           conflict
             .column("jti")
-            .doUpdateSet({ revoked: 1, expires_at: later(rows) })
-            .where(`${rows}.revoked`, "=", 0),
+            .doUpdateSet({ revoked: 1, expires_at: later(this.#rows) })
+            .where(`${this.#rows}.revoked`, "=", 0),
         )
         .returning("jti")
         .executeTakeFirst();
       if (revoked !== undefined) return true;
       // Already revoked: the answer is decided; only keep the row until the latest expiry it was given.
       await this.#db
-        .updateTable(rows)
+        .updateTable(this.#rows)
         .set({ expires_at: expiry })
         .where("jti", "=", jti)
         .where("expires_at", "<", expiry)
@@ -169,21 +168,20 @@ export class KyselyRevocationStore implements RevocationStore {
   async consume(jti: string, expiresAt: Date): Promise<boolean> {
     checkKey(jti, `${NAME}: jti`);
     const expiry = toMillis(expiresAt, `${NAME}: expiresAt`);
-    const rows = this.#rows;
     // The application's clock, as for every other time this store writes (flushExpired compares with it).
     const now = Date.now();
     const won = await guarded(STORE, () =>
       this.#db
-        .insertInto(rows)
+        .insertInto(this.#rows)
         .values(unrecorded(jti, expiry, { consumedAt: now }))
         .onConflict((conflict) =>
           conflict
             .column("jti")
-            .doUpdateSet({ consumed: 1, consumed_at: now, expires_at: later(rows) })
+            .doUpdateSet({ consumed: 1, consumed_at: now, expires_at: later(this.#rows) })
             .where((eb) =>
               eb.and([
-                eb(`${rows}.consumed`, "=", 0),
-                eb(`${rows}.revoked`, "=", 0),
+                eb(`${this.#rows}.consumed`, "=", 0),
+                eb(`${this.#rows}.revoked`, "=", 0),
                 eb.not(this.#familyRevoked(eb)),
               ]),
             ),
@@ -212,15 +210,13 @@ export class KyselyRevocationStore implements RevocationStore {
   /** @inheritDoc */
   async revokeFamily(familyId: string): Promise<number> {
     checkKey(familyId, `${NAME}: familyId`);
-    const rows = this.#rows;
-    const families = this.#families;
     return guarded(STORE, () =>
       retried(() =>
         this.#db.transaction().execute(async (trx) => {
           // The tombstone lasts until the family's latest expiry, and at least until now.
           const now = Date.now();
           const latest = trx
-            .selectFrom(rows)
+            .selectFrom(this.#rows)
             .select(
               sql<number>`case when max(expires_at) > cast(${now} as bigint) then max(expires_at) else cast(${now} as bigint) end`.as(
                 "latest",
@@ -228,19 +224,13 @@ export class KyselyRevocationStore implements RevocationStore {
             )
             .where("family_id", "=", familyId);
           await trx
-            .insertInto(families)
+            .insertInto(this.#families)
             .values({ family_id: familyId, expires_at: latest })
             .onConflict((conflict) =>
-              conflict.column("family_id").doUpdateSet({ expires_at: later(families) }),
+              conflict.column("family_id").doUpdateSet({ expires_at: later(this.#families) }),
             )
             .execute();
-          const result = await trx
-            .updateTable(rows)
-            .set({ revoked: 1 })
-            .where("family_id", "=", familyId)
-            .where("revoked", "=", 0)
-            .executeTakeFirst();
-          return count(result.numUpdatedRows);
+          return this.#revokeWhere(trx, "family_id", familyId);
         }),
       ),
     );
@@ -249,44 +239,43 @@ export class KyselyRevocationStore implements RevocationStore {
   /** @inheritDoc */
   async revokeForUser(userId: string): Promise<number> {
     checkKey(userId, `${NAME}: userId`);
-    const result = await guarded(STORE, () =>
-      retried(() =>
-        this.#db
-          .updateTable(this.#rows)
-          .set({ revoked: 1 })
-          .where("user_id", "=", userId)
-          .where("revoked", "=", 0)
-          .executeTakeFirst(),
-      ),
-    );
-    return count(result.numUpdatedRows);
+    return guarded(STORE, () => retried(() => this.#revokeWhere(this.#db, "user_id", userId)));
   }
 
   /** @inheritDoc */
   async flushExpired(): Promise<number> {
     const now = Date.now();
-    const rows = this.#rows;
-    const families = this.#families;
     return guarded(STORE, async () => {
-      const result = await this.#db.deleteFrom(rows).where("expires_at", "<=", now).executeTakeFirst();
+      const result = await this.#db.deleteFrom(this.#rows).where("expires_at", "<=", now).executeTakeFirst();
       // A tombstone never leaves before its family: only when no row of the family is still live.
       await this.#db
-        .deleteFrom(families)
+        .deleteFrom(this.#families)
         .where("expires_at", "<=", now)
         .where((eb) =>
           eb.not(
             eb.exists(
               eb
-                .selectFrom(rows)
+                .selectFrom(this.#rows)
                 .select(one)
-                .whereRef(`${rows}.family_id`, "=", `${families}.family_id`)
-                .where(`${rows}.expires_at`, ">", now),
+                .whereRef(`${this.#rows}.family_id`, "=", `${this.#families}.family_id`)
+                .where(`${this.#rows}.expires_at`, ">", now),
             ),
           ),
         )
         .execute();
       return count(result.numDeletedRows);
     });
+  }
+
+  /** Revokes the rows whose `column` is `value`; how many were not revoked before. */
+  async #revokeWhere(db: AnyKysely, column: string, value: string): Promise<number> {
+    const result = await db
+      .updateTable(this.#rows)
+      .set({ revoked: 1 })
+      .where(column, "=", value)
+      .where("revoked", "=", 0)
+      .executeTakeFirst();
+    return count(result.numUpdatedRows);
   }
 
   /** `EXISTS` a tombstone for the row's family (false for a row without one). */

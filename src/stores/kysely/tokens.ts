@@ -107,15 +107,11 @@ export class KyselyTokenStore implements TokenStore {
     };
     this.#postgres ??= !isSqlite(this.#db);
     const postgres = this.#postgres;
-    const result = await guarded(STORE, () =>
-      retried(() => (postgres ? this.#inTransaction(locked) : insert(this.#db))),
-    );
+    const db = this.#db;
+    // A store built on a transaction (`{ db: trx }`) runs inside it: the lock lasts until that one ends.
+    const inTransaction = () => (db.isTransaction ? locked(db) : db.transaction().execute(locked));
+    const result = await guarded(STORE, () => retried(() => (postgres ? inTransaction() : insert(db))));
     return count(result.numInsertedOrUpdatedRows) > 0;
-  }
-
-  // A store built on a transaction (`{ db: trx }`) runs inside it: the lock lasts until that one ends.
-  #inTransaction<T>(body: (trx: AnyKysely) => Promise<T>): Promise<T> {
-    return this.#db.isTransaction ? body(this.#db) : this.#db.transaction().execute(body);
   }
 
   /** @inheritDoc */

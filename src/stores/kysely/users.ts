@@ -214,39 +214,30 @@ export class KyselyUserStore<User = DefaultUser> implements UserStore<User> {
     stored === undefined ? null : this.#record(stored);
 
   #record(stored: Record<string, unknown>): UserRecord<User> {
-    if (this.#toUser === undefined) {
-      return {
-        id: String(stored.id),
-        username: stored.username as string,
-        passwordHash: (stored.password_hash as string | null) ?? null,
-        isActive: Number(stored.is_active) !== 0,
-        isStaff: Number(stored.is_staff) === 1,
-        isSuperuser: Number(stored.is_superuser) === 1,
-        lastLogin: toDateOrNull(stored.last_login),
-        user: (typeof stored.data === "string" ? JSON.parse(stored.data) : stored.data) as User,
-      };
-    }
-    const row: KyselyUserRow = {
-      ...stored,
+    const data: unknown = typeof stored.data === "string" ? JSON.parse(stored.data) : stored.data;
+    const record: UserRecord<User> = {
       id: String(stored.id),
       username: stored.username as string,
-      password_hash: (stored.password_hash as string | null) ?? null,
-      is_active: Number(stored.is_active) !== 0,
-      is_staff: Number(stored.is_staff) === 1,
-      is_superuser: Number(stored.is_superuser) === 1,
+      passwordHash: (stored.password_hash as string | null) ?? null,
+      isActive: Number(stored.is_active) !== 0,
+      isStaff: Number(stored.is_staff) === 1,
+      isSuperuser: Number(stored.is_superuser) === 1,
+      lastLogin: toDateOrNull(stored.last_login),
+      user: data as User,
+    };
+    if (this.#toUser === undefined) return record;
+    record.user = this.#toUser({
+      ...stored,
+      id: record.id,
+      username: record.username,
+      password_hash: record.passwordHash,
+      is_active: record.isActive,
+      is_staff: record.isStaff!,
+      is_superuser: record.isSuperuser!,
       last_login: toDateOrNull(stored.last_login),
       created_at: toDate(stored.created_at),
-      data: typeof stored.data === "string" ? JSON.parse(stored.data) : stored.data,
-    };
-    return {
-      id: row.id,
-      username: row.username,
-      passwordHash: row.password_hash,
-      isActive: row.is_active,
-      isStaff: row.is_staff,
-      isSuperuser: row.is_superuser,
-      lastLogin: row.last_login,
-      user: this.#toUser(row),
-    };
+      data,
+    });
+    return record;
   }
 }

@@ -73,8 +73,8 @@ export interface RedisStoreOptions {
   events?: AuthEvents;
 }
 
-/** The default key prefix. @internal */
-export const DEFAULT_PREFIX = "portcullis:";
+/** The default key prefix. */
+const DEFAULT_PREFIX = "portcullis:";
 
 // ioredis's own errors for a connection that is closed, not ready, or gave up retrying.
 const CLIENT_ERRORS = [
@@ -114,36 +114,17 @@ const SERVER_ERRORS = /^(LOADING|BUSY|MASTERDOWN|CLUSTERDOWN|TRYAGAIN|READONLY|O
  * ```
  */
 export function isConnectionError(error: unknown): boolean {
-  return search(error, 0);
-}
-
-function search(error: unknown, depth: number): boolean {
-  if (typeof error !== "object" || error === null || depth > 5) return false;
-  const { name, code, message, cause } = error as {
-    name?: unknown;
-    code?: unknown;
-    message?: unknown;
-    cause?: unknown;
-  };
-  if (name === "MaxRetriesPerRequestError" || name === "ClusterAllFailedError") return true;
-  if (typeof code === "string" && NETWORK_ERROR_CODES.has(code)) return true;
-  if (typeof message === "string") {
-    if (CLIENT_ERRORS.some((pattern) => pattern.test(message)) || SERVER_ERRORS.test(message)) return true;
+  // The error and its `cause` chain, six levels at most.
+  for (let e = error, depth = 0; typeof e === "object" && e !== null && depth <= 5; depth++) {
+    const { name, code, message, cause } = e as Record<string, unknown>;
+    if (name === "MaxRetriesPerRequestError" || name === "ClusterAllFailedError") return true;
+    if (typeof code === "string" && NETWORK_ERROR_CODES.has(code)) return true;
+    if (typeof message === "string") {
+      if (CLIENT_ERRORS.some((pattern) => pattern.test(message)) || SERVER_ERRORS.test(message)) return true;
+    }
+    e = cause;
   }
-  return search(cause, depth + 1);
-}
-
-/**
- * Runs one store operation: a connection error becomes {@link StoreUnavailable} with the client's error
- * as `cause`; anything else (a bug, a `WRONGTYPE` key) is rethrown unchanged. @internal
- */
-export async function guarded<T>(store: string, operation: () => Promise<T>): Promise<T> {
-  try {
-    return await operation();
-  } catch (error) {
-    if (isConnectionError(error)) throw new StoreUnavailable(store, { cause: error });
-    throw error;
-  }
+  return false;
 }
 
 /**
@@ -206,11 +187,59 @@ export function readDate(value: string | undefined, store: string, key: string):
   return new Date(time);
 }
 
-// The delete scripts the token and session stores share; ARGV carries the row kind ("token",
-// "session"), so a record and its per-user index entry go in one step.
+/**
+ * What a Redis store is built on: the client, the key prefix, and its name for StoreUnavailable. The first
+ * store built on a client starts the check of the server's settings. @internal
+ */
+export class StoreClient {
+  readonly prefix: string;
+  readonly #client: RedisClient;
+  readonly #store: string;
 
-/** KEYS: prefix, row. ARGV: digest, kind. Deletes a row and its entry in the owner's index. @internal */
-export const DELETE_ROW: Script = new Script(`
+  constructor(options: RedisStoreOptions, store: string) {
+    this.#client = options.client;
+    this.prefix = options.prefix ?? DEFAULT_PREFIX;
+    this.#store = store;
+    checkServerOnce(this.#client, options.events);
+  }
+
+  /** `<prefix><kind>:<id>`: a row (`token:<digest>`) or an index (`token-user:<userId>`). */
+  key(kind: string, id: string): string {
+    return `${this.prefix}${kind}:${id}`;
+  }
+
+  /**
+   * Sends commands: a connection error becomes {@link StoreUnavailable} with the client's error as
+   * `cause`; anything else (a bug, a `WRONGTYPE` key) is rethrown unchanged.
+   */
+  async send<T>(commands: (client: RedisClient) => Promise<T>): Promise<T> {
+    try {
+      return await commands(this.#client);
+    } catch (error) {
+      if (isConnectionError(error)) throw new StoreUnavailable(this.#store, { cause: error });
+      throw error;
+    }
+  }
+
+  /** Runs a script, as {@link StoreClient.send} sends a command. */
+  run(script: Script, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
+    return this.send((client) => script.run(client, keys, args));
+  }
+
+  /** Deletes a row of `kind` (`"token"`, `"session"`) and its entry in its owner's index, in one step. */
+  async deleteRow(kind: string, id: string): Promise<boolean> {
+    return (await this.run(DELETE_ROW, [this.prefix, this.key(kind, id)], [id, kind])) === 1;
+  }
+
+  /** Deletes every row of `kind` of a user, and the user's index; how many rows went. */
+  async deleteRowsForUser(kind: string, userId: string): Promise<number> {
+    const index = this.key(`${kind}-user`, userId);
+    return Number(await this.run(DELETE_ROWS_FOR_USER, [this.prefix, index], [userId, kind]));
+  }
+}
+
+// KEYS: prefix, row. ARGV: digest, kind.
+const DELETE_ROW = new Script(`
 local user = redis.call('HGET', KEYS[2], 'userId')
 if not user then return 0 end
 redis.call('DEL', KEYS[2])
@@ -218,8 +247,8 @@ redis.call('ZREM', KEYS[1] .. ARGV[2] .. '-user:' .. user, ARGV[1])
 return 1
 `);
 
-/** KEYS: prefix, index. ARGV: userId, kind. Deletes every row of a user and the index. @internal */
-export const DELETE_ROWS_FOR_USER: Script = new Script(`
+// KEYS: prefix, index. ARGV: userId, kind.
+const DELETE_ROWS_FOR_USER = new Script(`
 local count = 0
 for _, digest in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
   local row = KEYS[1] .. ARGV[2] .. ':' .. digest
@@ -275,13 +304,7 @@ export interface RedisDurability {
  * @see https://redis.io/docs/latest/operate/oss_and_stack/management/persistence/
  */
 export async function checkRedisDurability(client: RedisClient): Promise<RedisDurability> {
-  if (typeof client.config !== "function") {
-    return {
-      appendonly: null,
-      maxmemoryPolicy: null,
-      warnings: [unchecked("the client has no config command")],
-    };
-  }
+  if (typeof client.config !== "function") return unchecked("the client has no config command");
   let appendonly: string | null;
   let maxmemoryPolicy: string | null;
   try {
@@ -289,16 +312,11 @@ export async function checkRedisDurability(client: RedisClient): Promise<RedisDu
     maxmemoryPolicy = configValue(await client.config("GET", "maxmemory-policy"));
   } catch (error) {
     if (isConnectionError(error)) throw new StoreUnavailable("redis", { cause: error });
-    const reason = error instanceof Error ? error.message : String(error);
-    return {
-      appendonly: null,
-      maxmemoryPolicy: null,
-      warnings: [unchecked(`CONFIG GET was refused: ${reason}`)],
-    };
+    return unchecked(`CONFIG GET was refused: ${error instanceof Error ? error.message : String(error)}`);
   }
   const warnings: string[] = [];
   if (appendonly === null || maxmemoryPolicy === null) {
-    warnings.push(unchecked("CONFIG GET answered no value"));
+    warnings.push(uncheckedWarning("CONFIG GET answered no value"));
   }
   if (appendonly !== null && appendonly !== "yes") {
     warnings.push(
@@ -313,7 +331,11 @@ export async function checkRedisDurability(client: RedisClient): Promise<RedisDu
   return { appendonly, maxmemoryPolicy, warnings };
 }
 
-function unchecked(reason: string): string {
+function unchecked(reason: string): RedisDurability {
+  return { appendonly: null, maxmemoryPolicy: null, warnings: [uncheckedWarning(reason)] };
+}
+
+function uncheckedWarning(reason: string): string {
   return `The Redis stores could not check the server's persistence and eviction settings (${reason}). Make sure it runs with appendonly yes and maxmemory-policy noeviction, or revoked tokens can come back after a restart or an eviction.`;
 }
 
@@ -332,9 +354,9 @@ const checkedClients = new WeakSet<object>();
 /**
  * The stores' start-up check: once per client, when it is ready (an ioredis client that is still
  * connecting is waited for, never connected by it), warnings to `events` (`storeWarning`) or
- * `console.warn`. Never throws and never rejects. @internal
+ * `console.warn`. Never throws and never rejects.
  */
-export function checkServerOnce(client: RedisClient, events: AuthEvents | undefined): void {
+function checkServerOnce(client: RedisClient, events: AuthEvents | undefined): void {
   if (checkedClients.has(client)) return;
   checkedClients.add(client);
   const warn = (message: string): void => {

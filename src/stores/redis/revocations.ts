@@ -3,17 +3,8 @@
  */
 import { checkKey, optionalKey } from "../keys.js";
 import type { OutstandingToken, RevocationStore } from "../types.js";
-import {
-  checkServerOnce,
-  DEFAULT_PREFIX,
-  epoch,
-  guarded,
-  type RedisClient,
-  type RedisStoreOptions,
-  Script,
-} from "./client.js";
+import { epoch, type RedisStoreOptions, Script, StoreClient } from "./client.js";
 
-const STORE = "revocations";
 const NAME = "RedisRevocationStore";
 
 /** How long something written already expired waits for `flushExpired` at most. */
@@ -60,6 +51,25 @@ end
 local function later(expires, stored)
   if stored and tonumber(stored) > expires then return tonumber(stored) end
   return expires
+end
+-- Revokes the rows listed in a set whose field is owner, trimming the entries of other rows; answers how
+-- many were newly revoked, and the latest of latest and their expiries.
+local function revoke_all(set, field, owner, latest)
+  local count = 0
+  for _, jti in ipairs(redis.call('SMEMBERS', set)) do
+    local row = base .. 'jti:' .. jti
+    local found = redis.call('HMGET', row, field, 'revoked', 'expiresAt')
+    if found[1] == owner then
+      latest = later(latest, found[3])
+      if not found[2] then
+        redis.call('HSET', row, 'revoked', '1')
+        count = count + 1
+      end
+    else
+      redis.call('SREM', set, jti)
+    end
+  end
+  return count, latest
 end
 `;
 
@@ -117,21 +127,7 @@ return 1
 // expiry, and at least until the next flush.
 const REVOKE_FAMILY = new Script(`${HELPERS}
 local now = now_ms()
-local latest = tonumber(redis.call('GET', KEYS[3]) or now)
-local count = 0
-for _, jti in ipairs(redis.call('SMEMBERS', KEYS[2])) do
-  local row = base .. 'jti:' .. jti
-  local found = redis.call('HMGET', row, 'familyId', 'revoked', 'expiresAt')
-  if found[1] == ARGV[1] then
-    latest = later(latest, found[3])
-    if not found[2] then
-      redis.call('HSET', row, 'revoked', '1')
-      count = count + 1
-    end
-  else
-    redis.call('SREM', KEYS[2], jti)
-  end
-end
+local count, latest = revoke_all(KEYS[2], 'familyId', ARGV[1], tonumber(redis.call('GET', KEYS[3]) or now))
 redis.call('SET', KEYS[3], latest)
 expire(KEYS[3], 'revoked-family:' .. ARGV[1], latest, now)
 return count
@@ -139,20 +135,7 @@ return count
 
 // KEYS: prefix, user index. ARGV: userId. No tombstone: tokens recorded later are not revoked.
 const REVOKE_FOR_USER = new Script(`${HELPERS}
-local count = 0
-for _, jti in ipairs(redis.call('SMEMBERS', KEYS[2])) do
-  local row = base .. 'jti:' .. jti
-  local found = redis.call('HMGET', row, 'userId', 'revoked')
-  if found[1] == ARGV[1] then
-    if not found[2] then
-      redis.call('HSET', row, 'revoked', '1')
-      count = count + 1
-    end
-  else
-    redis.call('SREM', KEYS[2], jti)
-  end
-end
-return count
+return (revoke_all(KEYS[2], 'userId', ARGV[1], 0))
 `);
 
 // KEYS: prefix. ARGV: batch size. Answers { jti rows removed, keys still pending }.
@@ -193,9 +176,8 @@ return { count, redis.call('SCARD', pending) }
  * for a day), such as a family revoked when none of its tokens was alive, and returns how many of those
  * jti rows it removed, not the rows Redis expired by itself.
  *
- * While Redis cannot be reached every method throws `StoreUnavailable` (the client's error as `cause`),
- * so a refresh or a revocation check fails closed with 503; the store works again as soon as the client
- * reconnects. See {@link RedisStoreOptions} for the client settings that make it fail fast.
+ * While Redis cannot be reached every method throws `StoreUnavailable`, so refreshes and revocation checks
+ * fail closed (503) until the client reconnects; {@link RedisStoreOptions} has the settings to fail fast.
  *
  * @example
  * ```ts
@@ -212,16 +194,13 @@ return { count, redis.call('SCARD', pending) }
  * @see https://www.rfc-editor.org/rfc/rfc9700#section-4.14.2
  */
 export class RedisRevocationStore implements RevocationStore {
-  readonly #client: RedisClient;
-  readonly #prefix: string;
+  readonly #redis: StoreClient;
 
   /**
    * @param options - the ioredis client, and the key prefix (default `"portcullis:"`)
    */
   constructor(options: RedisStoreOptions) {
-    this.#client = options.client;
-    this.#prefix = options.prefix ?? DEFAULT_PREFIX;
-    checkServerOnce(this.#client, options.events);
+    this.#redis = new StoreClient(options, "revocations");
   }
 
   /** @inheritDoc */
@@ -240,7 +219,7 @@ export class RedisRevocationStore implements RevocationStore {
   async isRevoked(jti: string): Promise<boolean> {
     checkKey(jti, `${NAME}: jti`);
     const key = this.#row(jti);
-    return (await guarded(STORE, () => this.#client.hget(key, "revoked"))) !== null;
+    return (await this.#redis.send((client) => client.hget(key, "revoked"))) !== null;
   }
 
   /** @inheritDoc */
@@ -261,7 +240,7 @@ export class RedisRevocationStore implements RevocationStore {
   async consumedAt(jti: string): Promise<Date | null> {
     checkKey(jti, `${NAME}: jti`);
     const key = this.#row(jti);
-    const row = await guarded(STORE, () => this.#client.hgetall(key));
+    const row = await this.#redis.send((client) => client.hgetall(key));
     if (row.consumed === undefined) return null;
     // Consumed by a version that kept no time: long ago.
     return new Date(row.consumedAt === undefined ? 0 : Number(row.consumedAt));
@@ -270,14 +249,14 @@ export class RedisRevocationStore implements RevocationStore {
   /** @inheritDoc */
   async revokeFamily(familyId: string): Promise<number> {
     checkKey(familyId, `${NAME}: familyId`);
-    const keys = [`${this.#prefix}jti-family:${familyId}`, `${this.#prefix}revoked-family:${familyId}`];
+    const keys = [this.#redis.key("jti-family", familyId), this.#redis.key("revoked-family", familyId)];
     return Number(await this.#run(REVOKE_FAMILY, keys, [familyId]));
   }
 
   /** @inheritDoc */
   async revokeForUser(userId: string): Promise<number> {
     checkKey(userId, `${NAME}: userId`);
-    return Number(await this.#run(REVOKE_FOR_USER, [`${this.#prefix}jti-user:${userId}`], [userId]));
+    return Number(await this.#run(REVOKE_FOR_USER, [this.#redis.key("jti-user", userId)], [userId]));
   }
 
   /**
@@ -299,10 +278,10 @@ export class RedisRevocationStore implements RevocationStore {
 
   /** Runs a script with the prefix as its first key (the scripts build the keys they find from it). */
   #run(script: Script, keys: string[], args: (string | number)[]): Promise<unknown> {
-    return guarded(STORE, () => script.run(this.#client, [this.#prefix, ...keys], args));
+    return this.#redis.run(script, [this.#redis.prefix, ...keys], args);
   }
 
   #row(jti: string): string {
-    return `${this.#prefix}jti:${jti}`;
+    return this.#redis.key("jti", jti);
   }
 }

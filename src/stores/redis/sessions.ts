@@ -2,20 +2,8 @@
  * The Redis session store.
  */
 import type { SessionRecord, SessionStore } from "../types.js";
-import {
-  checkServerOnce,
-  DEFAULT_PREFIX,
-  DELETE_ROW,
-  DELETE_ROWS_FOR_USER,
-  epoch,
-  guarded,
-  type RedisClient,
-  type RedisStoreOptions,
-  readDate,
-  Script,
-} from "./client.js";
+import { epoch, type RedisStoreOptions, readDate, Script, StoreClient } from "./client.js";
 
-const STORE = "sessions";
 const NAME = "RedisSessionStore";
 
 // Keys: `<prefix>session:<idDigest>` is a hash (userId, createdAt, expiresAt, absoluteExpiresAt as epoch
@@ -59,9 +47,8 @@ return 1
  * has a sorted set of session digests for `deleteForUser`, trimmed of ended sessions on every write.
  * `get` is a single `HGETALL`; `data` is stored as JSON.
  *
- * While Redis cannot be reached every method throws `StoreUnavailable` (the client's error as `cause`),
- * which the endpoints and adapters answer with 503; the store works again as soon as the client
- * reconnects. See {@link RedisStoreOptions} for the client settings that make it fail fast.
+ * While Redis cannot be reached every method throws `StoreUnavailable` (answered 503) until the client
+ * reconnects; {@link RedisStoreOptions} has the client settings that make it fail fast.
  *
  * @example
  * ```ts
@@ -75,16 +62,13 @@ return 1
  * ```
  */
 export class RedisSessionStore implements SessionStore {
-  readonly #client: RedisClient;
-  readonly #prefix: string;
+  readonly #redis: StoreClient;
 
   /**
    * @param options - the ioredis client, and the key prefix (default `"portcullis:"`)
    */
   constructor(options: RedisStoreOptions) {
-    this.#client = options.client;
-    this.#prefix = options.prefix ?? DEFAULT_PREFIX;
-    checkServerOnce(this.#client, options.events);
+    this.#redis = new StoreClient(options, "sessions");
   }
 
   /** @inheritDoc */
@@ -94,22 +78,23 @@ export class RedisSessionStore implements SessionStore {
     const absoluteExpiresAt = epoch(record.absoluteExpiresAt, NAME, "absoluteExpiresAt");
     const data = JSON.stringify(record.data);
     if (typeof data !== "string") throw new TypeError(`${NAME}: data must be a JSON-serialisable object.`);
-    const keys = [this.#row(record.idDigest), this.#index(record.userId)];
-    const created = await guarded(STORE, () =>
-      CREATE.run(this.#client, keys, [
-        record.idDigest,
-        Math.min(expiresAt, absoluteExpiresAt),
-        ...["userId", record.userId, "createdAt", createdAt, "expiresAt", expiresAt],
-        ...["absoluteExpiresAt", absoluteExpiresAt, "data", data],
-      ]),
-    );
+    const keys = [
+      this.#redis.key("session", record.idDigest),
+      this.#redis.key("session-user", record.userId),
+    ];
+    const created = await this.#redis.run(CREATE, keys, [
+      record.idDigest,
+      Math.min(expiresAt, absoluteExpiresAt),
+      ...["userId", record.userId, "createdAt", createdAt, "expiresAt", expiresAt],
+      ...["absoluteExpiresAt", absoluteExpiresAt, "data", data],
+    ]);
     if (created !== 1) throw new Error(`${NAME}: a session with this digest exists.`);
   }
 
   /** @inheritDoc */
   async get(idDigest: string): Promise<SessionRecord | null> {
-    const key = this.#row(idDigest);
-    const fields = await guarded(STORE, () => this.#client.hgetall(key));
+    const key = this.#redis.key("session", idDigest);
+    const fields = await this.#redis.send((client) => client.hgetall(key));
     if (fields.userId === undefined) return null;
     let data: unknown;
     try {
@@ -130,30 +115,16 @@ export class RedisSessionStore implements SessionStore {
   /** @inheritDoc */
   async touch(idDigest: string, expiresAt: Date): Promise<void> {
     const at = epoch(expiresAt, NAME, "expiresAt");
-    await guarded(STORE, () => TOUCH.run(this.#client, [this.#prefix, this.#row(idDigest)], [idDigest, at]));
+    await this.#redis.run(TOUCH, [this.#redis.prefix, this.#redis.key("session", idDigest)], [idDigest, at]);
   }
 
   /** @inheritDoc */
-  async delete(idDigest: string): Promise<boolean> {
-    const deleted = await guarded(STORE, () =>
-      DELETE_ROW.run(this.#client, [this.#prefix, this.#row(idDigest)], [idDigest, "session"]),
-    );
-    return deleted === 1;
+  delete(idDigest: string): Promise<boolean> {
+    return this.#redis.deleteRow("session", idDigest);
   }
 
   /** @inheritDoc */
-  async deleteForUser(userId: string): Promise<number> {
-    const count = await guarded(STORE, () =>
-      DELETE_ROWS_FOR_USER.run(this.#client, [this.#prefix, this.#index(userId)], [userId, "session"]),
-    );
-    return Number(count);
-  }
-
-  #row(idDigest: string): string {
-    return `${this.#prefix}session:${idDigest}`;
-  }
-
-  #index(userId: string): string {
-    return `${this.#prefix}session-user:${userId}`;
+  deleteForUser(userId: string): Promise<number> {
+    return this.#redis.deleteRowsForUser("session", userId);
   }
 }

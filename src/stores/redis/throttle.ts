@@ -3,14 +3,7 @@
  */
 import { checkKey, checkThrottleArguments } from "../keys.js";
 import type { ThrottleState, ThrottleStore } from "../types.js";
-import {
-  checkServerOnce,
-  DEFAULT_PREFIX,
-  guarded,
-  type RedisClient,
-  type RedisStoreOptions,
-  Script,
-} from "./client.js";
+import { type RedisStoreOptions, Script, StoreClient } from "./client.js";
 
 const STORE = "throttles";
 const NAME = "RedisThrottleStore";
@@ -76,8 +69,7 @@ const RESET = new Script(`return redis.call('DEL', KEYS[1])`);
  * @see https://www.django-rest-framework.org/api-guide/throttling/
  */
 export class RedisThrottleStore implements ThrottleStore {
-  readonly #client: RedisClient;
-  readonly #prefix: string;
+  readonly #redis: StoreClient;
   /** Makes this instance's members unique among every instance's. */
   readonly #nonce = nonce();
   #sequence = 0;
@@ -86,38 +78,27 @@ export class RedisThrottleStore implements ThrottleStore {
    * @param options - the ioredis client, and the key prefix (default `"portcullis:"`)
    */
   constructor(options: RedisStoreOptions) {
-    this.#client = options.client;
-    this.#prefix = options.prefix ?? DEFAULT_PREFIX;
-    checkServerOnce(this.#client, options.events);
+    this.#redis = new StoreClient(options, STORE);
   }
 
   /** @inheritDoc */
   async hit(key: string, limit: number, windowMs: number, now: number): Promise<ThrottleState> {
     checkThrottleArguments(NAME, key, limit, windowMs, now);
     const member = `${this.#nonce}${(this.#sequence++).toString(36)}`;
-    const answer = await guarded(STORE, () =>
-      HIT.run(this.#client, [this.#log(key)], [now - windowMs, limit, now, windowMs, member]),
-    );
-    return toState(answer);
+    const log = this.#redis.key("throttle", key);
+    return toState(await this.#redis.run(HIT, [log], [now - windowMs, limit, now, windowMs, member]));
   }
 
   /** @inheritDoc */
   async peek(key: string, limit: number, windowMs: number, now: number): Promise<ThrottleState> {
     checkThrottleArguments(NAME, key, limit, windowMs, now);
-    const answer = await guarded(STORE, () =>
-      PEEK.run(this.#client, [this.#log(key)], [now - windowMs, limit]),
-    );
-    return toState(answer);
+    return toState(await this.#redis.run(PEEK, [this.#redis.key("throttle", key)], [now - windowMs, limit]));
   }
 
   /** @inheritDoc */
   async reset(key: string): Promise<void> {
     checkKey(key, `${NAME}: key`);
-    await guarded(STORE, () => RESET.run(this.#client, [this.#log(key)], []));
-  }
-
-  #log(key: string): string {
-    return `${this.#prefix}throttle:${key}`;
+    await this.#redis.run(RESET, [this.#redis.key("throttle", key)], []);
   }
 }
 

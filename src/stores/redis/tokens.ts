@@ -2,20 +2,8 @@
  * The Redis token store.
  */
 import type { TokenRecord, TokenStore, TokenTouch } from "../types.js";
-import {
-  checkServerOnce,
-  DEFAULT_PREFIX,
-  DELETE_ROW,
-  DELETE_ROWS_FOR_USER,
-  epoch,
-  guarded,
-  type RedisClient,
-  type RedisStoreOptions,
-  readDate,
-  Script,
-} from "./client.js";
+import { epoch, type RedisStoreOptions, readDate, Script, StoreClient } from "./client.js";
 
-const STORE = "tokens";
 const NAME = "RedisTokenStore";
 
 // Keys: `<prefix>token:<digest>` is a hash (userId, createdAt, and name, expiresAt, lastUsedAt when not
@@ -95,9 +83,8 @@ return 1
  * index never disagrees with the tokens; entries of tokens that expired are dropped when `listForUser` or
  * `deleteForUser` meets them. `findByDigest` is a single `HGETALL`.
  *
- * While Redis cannot be reached every method throws `StoreUnavailable` (the client's error as `cause`),
- * which the endpoints and adapters answer with 503; the store works again as soon as the client
- * reconnects. See {@link RedisStoreOptions} for the client settings that make it fail fast.
+ * While Redis cannot be reached every method throws `StoreUnavailable` (answered 503) until the client
+ * reconnects; {@link RedisStoreOptions} has the client settings that make it fail fast.
  *
  * @example
  * ```ts
@@ -112,16 +99,13 @@ return 1
  * ```
  */
 export class RedisTokenStore implements TokenStore {
-  readonly #client: RedisClient;
-  readonly #prefix: string;
+  readonly #redis: StoreClient;
 
   /**
    * @param options - the ioredis client, and the key prefix (default `"portcullis:"`)
    */
   constructor(options: RedisStoreOptions) {
-    this.#client = options.client;
-    this.#prefix = options.prefix ?? DEFAULT_PREFIX;
-    checkServerOnce(this.#client, options.events);
+    this.#redis = new StoreClient(options, "tokens");
   }
 
   /** @inheritDoc */
@@ -136,42 +120,39 @@ export class RedisTokenStore implements TokenStore {
 
   async #save(record: TokenRecord, limit: number | ""): Promise<unknown> {
     const { createdAt, expiresAt, fields } = encode(record);
-    const keys = [this.#row(record.digest), this.#index(record.userId), this.#prefix];
+    const redis = this.#redis;
+    const keys = [redis.key("token", record.digest), redis.key("token-user", record.userId), redis.prefix];
     const args = [record.digest, createdAt, expiresAt, createdAt, limit, record.userId, ...fields];
-    const saved = await guarded(STORE, () => SAVE.run(this.#client, keys, args));
+    const saved = await redis.run(SAVE, keys, args);
     if (saved === 0) throw new Error(`${NAME}: a token with this digest exists.`);
     return saved;
   }
 
   /** @inheritDoc */
   async findByDigest(digest: string): Promise<TokenRecord | null> {
-    const key = this.#row(digest);
-    const fields = await guarded(STORE, () => this.#client.hgetall(key));
+    const key = this.#redis.key("token", digest);
+    const fields = await this.#redis.send((client) => client.hgetall(key));
     return fields.userId === undefined ? null : decode(digest, fields, key);
   }
 
   /** @inheritDoc */
-  async delete(digest: string): Promise<boolean> {
-    const deleted = await guarded(STORE, () =>
-      DELETE_ROW.run(this.#client, [this.#prefix, this.#row(digest)], [digest, "token"]),
-    );
-    return deleted === 1;
+  delete(digest: string): Promise<boolean> {
+    return this.#redis.deleteRow("token", digest);
   }
 
   /** @inheritDoc */
-  async deleteForUser(userId: string): Promise<number> {
-    const count = await guarded(STORE, () =>
-      DELETE_ROWS_FOR_USER.run(this.#client, [this.#prefix, this.#index(userId)], [userId, "token"]),
-    );
-    return Number(count);
+  deleteForUser(userId: string): Promise<number> {
+    return this.#redis.deleteRowsForUser("token", userId);
   }
 
   /** @inheritDoc */
   async listForUser(userId: string): Promise<TokenRecord[]> {
-    const entries = (await guarded(STORE, () =>
-      LIST_FOR_USER.run(this.#client, [this.#prefix, this.#index(userId)], [userId]),
-    )) as string[][];
-    return entries.map(([digest = "", ...pairs]) => decode(digest, toObject(pairs), this.#row(digest)));
+    const redis = this.#redis;
+    const keys = [redis.prefix, redis.key("token-user", userId)];
+    const entries = (await redis.run(LIST_FOR_USER, keys, [userId])) as string[][];
+    return entries.map(([digest = "", ...pairs]) =>
+      decode(digest, toObject(pairs), redis.key("token", digest)),
+    );
   }
 
   /** @inheritDoc */
@@ -181,26 +162,13 @@ export class RedisTokenStore implements TokenStore {
     if (changes.expiresAt === null) expiresAt = "null";
     else if (changes.expiresAt !== undefined) expiresAt = epoch(changes.expiresAt, NAME, "expiresAt");
     if (lastUsedAt === "" && expiresAt === "") return;
-    await guarded(STORE, () =>
-      TOUCH.run(this.#client, [this.#prefix, this.#row(digest)], [digest, lastUsedAt, expiresAt]),
-    );
-  }
-
-  #row(digest: string): string {
-    return `${this.#prefix}token:${digest}`;
-  }
-
-  #index(userId: string): string {
-    return `${this.#prefix}token-user:${userId}`;
+    const keys = [this.#redis.prefix, this.#redis.key("token", digest)];
+    await this.#redis.run(TOUCH, keys, [digest, lastUsedAt, expiresAt]);
   }
 }
 
 /** A record's times as epoch ms (expiresAt '' for never) and its hash's field/value pairs. */
-function encode(record: TokenRecord): {
-  createdAt: number;
-  expiresAt: number | "";
-  fields: (string | number)[];
-} {
+function encode(record: TokenRecord) {
   const createdAt = epoch(record.createdAt, NAME, "createdAt");
   const expiresAt = record.expiresAt === null ? null : epoch(record.expiresAt, NAME, "expiresAt");
   const fields: (string | number)[] = ["userId", record.userId, "createdAt", createdAt];

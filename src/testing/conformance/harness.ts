@@ -207,6 +207,15 @@ export function hex64(label: string): string {
   return hex;
 }
 
+/** Record labels and their owners for the `deleteForUser` cases: three of user "1", and "10" is not "1". @internal */
+export const OWNERS = [
+  ["a", "1"],
+  ["b", "2"],
+  ["c", "1"],
+  ["d", "1"],
+  ["e", "10"],
+] as const;
+
 /** How many of the settled promises fulfilled. @internal */
 export function fulfilled(results: readonly PromiseSettledResult<unknown>[]): number {
   return results.filter((result) => result.status === "fulfilled").length;

@@ -37,21 +37,13 @@ export interface RevocationConformanceOptions extends ConformanceOptions {
 }
 
 /**
- * Registers the {@link RevocationStore} contract as tests with the caller's runner:
- *
- * - `recordOutstanding` is idempotent (the first record wins) and copies its argument;
- * - `revoke` answers true once, then false, for recorded and never-recorded jtis;
- * - `consume` answers true exactly once, false after and for a jti revoked directly, by family or by
- *   user, and does not revoke (`isRevoked` stays false);
- * - `consumedAt` answers null for a jti never consumed (unknown, recorded, revoked), the time of the one
- *   successful `consume` afterwards (within 2 s of the test's clock: the store may use its own),
- *   unchanged by refused consumes and revocations, and null again once the row is flushed;
- * - `revokeFamily` revokes the family's outstanding tokens and those recorded in it later;
- *   `revokeForUser` those recorded so far, not later ones; both count only newly revoked tokens;
- * - `flushExpired` removes expired rows (outstanding, revoked, consumed, family tombstones), keeps live
- *   ones, and counts them;
- * - concurrency: 50 parallel `consume` of one jti give one true, 20 parallel `revoke` one true,
- *   parallel `revokeFamily`/`revokeForUser` count each token once, parallel records all land.
+ * Registers the {@link RevocationStore} contract as tests with the caller's runner: `recordOutstanding`
+ * (idempotent, the first record wins, copied in); `revoke` and `consume` true exactly once, for recorded
+ * and never-recorded jtis (`consume` false after any revocation, and never revoking); `consumedAt` (the
+ * time of the one successful `consume`, within 2 s of the test's clock, kept until the flush);
+ * `revokeFamily` (tokens recorded in the family later too) and `revokeForUser` (not later ones), counting
+ * only newly revoked tokens; `flushExpired` (expired rows and family tombstones go, live ones stay); and
+ * concurrency (50 parallel `consume` of one jti give one true, each token counted once).
  *
  * Expiry is tested against the real clock with expiries an hour away, so the store may use its own
  * (database or Redis server) clock if it is within a few minutes of the test's.

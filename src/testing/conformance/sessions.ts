@@ -13,6 +13,7 @@ import {
   hex64,
   iso,
   MINUTE,
+  OWNERS,
   type StoreFactory,
 } from "./harness.js";
 
@@ -157,15 +158,7 @@ export function testSessionStore(
       expect,
       at,
     }) => {
-      for (const [label, userId] of [
-        ["a", "1"],
-        ["b", "2"],
-        ["c", "1"],
-        ["d", "1"],
-        ["e", "10"],
-      ] as const) {
-        await store.create(session(label, userId, at));
-      }
+      for (const [label, userId] of OWNERS) await store.create(session(label, userId, at));
       expect(await store.deleteForUser("1")).toBe(3);
       expect(await store.deleteForUser("1")).toBe(0);
       expect(await store.deleteForUser("nobody")).toBe(0);
@@ -214,18 +207,8 @@ function session(label: string, userId: string, at: (offsetMs: number) => Date):
   };
 }
 
-/** A session's documented fields, Dates as ISO strings. */
-interface SessionShape {
-  idDigest: string;
-  userId: string;
-  createdAt: string | null;
-  expiresAt: string | null;
-  absoluteExpiresAt: string | null;
-  data: Record<string, unknown>;
-}
-
 /** The documented fields, Dates as ISO strings (checked to be Dates): a plain object for `toEqual`. */
-function shape(expect: ConformanceExpect, record: SessionRecord | null): SessionShape | null {
+function shape(expect: ConformanceExpect, record: SessionRecord | null) {
   if (record === null) return null;
   return {
     idDigest: record.idDigest,
