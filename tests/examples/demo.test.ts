@@ -247,4 +247,58 @@ describe("the demo's sessions", () => {
     const after = await fetch(`${base}/api/me/`, { headers: { cookie: cookies.header() } });
     expect(after.status).toBe(401);
   });
+
+  it("refuses /api/admin/ to anyone but the staff user admin", async () => {
+    const anonymous = await fetch(`${base}/api/admin/`);
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.headers.get("www-authenticate")).toBe('Basic realm="api"');
+    const demo = await fetch(`${base}/api/admin/`, {
+      headers: { Authorization: basicAuthHeader("demo", "s3cret") },
+    });
+    expect(demo.status).toBe(403);
+    expect(await demo.json()).toEqual({
+      detail: "You do not have permission to perform this action.",
+      code: "permission_denied",
+    });
+    const admin = await fetch(`${base}/api/admin/`, {
+      headers: { Authorization: basicAuthHeader("admin", "admin") },
+    });
+    expect(admin.status).toBe(200);
+    expect(await admin.json()).toEqual({ admin: true, username: "admin" });
+  });
+
+  it("throttles anonymous requests to /api/throttled/ at 5 a minute, with Retry-After", async () => {
+    for (let i = 0; i < 5; i++) {
+      const response = await fetch(`${base}/api/throttled/`);
+      expect(response.status).toBe(200);
+      expect(await response.json()).toEqual({ message: "Counted.", username: null });
+    }
+    const throttled = await fetch(`${base}/api/throttled/`);
+    expect(throttled.status).toBe(429);
+    const wait = Number(throttled.headers.get("retry-after"));
+    expect(wait).toBeGreaterThan(0);
+    expect(await throttled.json()).toEqual({
+      detail: `Request was throttled. Expected available in ${wait} second${wait === 1 ? "" : "s"}.`,
+      code: "throttled",
+    });
+    // The demo user is counted by id, not by the address.
+    const demo = await fetch(`${base}/api/throttled/`, {
+      headers: { Authorization: basicAuthHeader("demo", "s3cret") },
+    });
+    expect(await demo.json()).toEqual({ message: "Counted.", username: "demo" });
+  });
+
+  it("locks a username out of the token login from one address after 5 failures", async () => {
+    const login = (password: string) =>
+      fetch(`${base}/api-token-auth/`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ username: "mallory", password }),
+      });
+    for (let i = 0; i < 5; i++) expect((await login("guess")).status).toBe(400);
+    const locked = await login("guess");
+    expect(locked.status).toBe(429);
+    expect(locked.headers.get("retry-after")).toBe("60");
+    expect(((await locked.json()) as { code: string }).code).toBe("throttled");
+  });
 });
