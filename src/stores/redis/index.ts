@@ -25,8 +25,10 @@
  * @packageDocumentation
  */
 
-export type { RedisClient, RedisDurability, RedisStoreOptions } from "./client.js";
-export { checkRedisDurability, isConnectionError } from "./client.js";
+export type { RedisClient, RedisStoreOptions } from "./client.js";
+export { isConnectionError } from "./client.js";
+export type { RedisDurability } from "./durability.js";
+export { checkRedisDurability } from "./durability.js";
 export { RedisRevocationStore } from "./revocations.js";
 export { RedisSessionStore } from "./sessions.js";
 export { RedisThrottleStore } from "./throttle.js";

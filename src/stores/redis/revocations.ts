@@ -3,7 +3,8 @@
  */
 import { checkKey, optionalKey } from "../keys.js";
 import type { OutstandingToken, RevocationStore } from "../types.js";
-import { epoch, type RedisStoreOptions, Script, StoreClient } from "./client.js";
+import { epoch, type RedisStoreOptions, Script } from "./client.js";
+import { StoreClient } from "./store-client.js";
 
 const NAME = "RedisRevocationStore";
 

@@ -2,7 +2,8 @@
  * The Redis session store.
  */
 import type { SessionRecord, SessionStore } from "../types.js";
-import { epoch, type RedisStoreOptions, readDate, Script, StoreClient } from "./client.js";
+import { epoch, type RedisStoreOptions, readDate, Script } from "./client.js";
+import { StoreClient } from "./store-client.js";
 
 const NAME = "RedisSessionStore";
 

@@ -3,7 +3,8 @@
  */
 import { checkKey, checkThrottleArguments } from "../keys.js";
 import type { ThrottleState, ThrottleStore } from "../types.js";
-import { type RedisStoreOptions, Script, StoreClient } from "./client.js";
+import { type RedisStoreOptions, Script } from "./client.js";
+import { StoreClient } from "./store-client.js";
 
 const STORE = "throttles";
 const NAME = "RedisThrottleStore";
